@@ -1,0 +1,164 @@
+# SPDX-License-Identifier: MIT
+# atproof: the only build entry point (plain GNU make, out-of-tree build/).
+#
+#   make            build build/atproof and build/libatproof.a
+#   make run        the main job: conformance suite against the emulator
+#   make check      build and run every test; ends with "N passed, N failed"
+#   make SANITIZE=address,undefined check
+#   make fuzz       libFuzzer targets into build/fuzz/ (clang)
+#   make install PREFIX=/usr/local DESTDIR=
+#
+# Missing Debian packages are installed by tools/deps.sh (apt-get as root,
+# sudo otherwise) before anything is compiled.
+
+.SUFFIXES:
+.DELETE_ON_ERROR:
+
+B        ?= build
+PREFIX   ?= /usr/local
+DESTDIR  ?=
+CC       ?= cc
+PKG_CONFIG ?= pkg-config
+V        ?= 0
+WERROR   ?= 1
+SANITIZE ?=
+
+ifeq ($(V),0)
+Q = @
+quiet = @printf '  %-7s %s\n' $(1) $(2);
+else
+Q =
+quiet =
+endif
+
+# Library flags come from pkg-config, but only after deps.sh has made sure the
+# packages exist (the stamp is an order-only prerequisite of every object).
+LIBS_PC   = libserialport yaml-0.1 libpcre2-8 libpcap jansson libcurl libmosquitto
+PC_CFLAGS = $(shell $(PKG_CONFIG) --cflags $(LIBS_PC) 2>/dev/null)
+PC_LIBS   = $(shell $(PKG_CONFIG) --libs $(LIBS_PC) 2>/dev/null)
+TEST_PC_CFLAGS = $(shell $(PKG_CONFIG) --cflags cmocka 2>/dev/null)
+TEST_PC_LIBS   = $(shell $(PKG_CONFIG) --libs cmocka 2>/dev/null)
+
+CFLAGS   ?= -O2 -g
+CFLAGS_STD  = -std=c11 -D_POSIX_C_SOURCE=200809L
+CFLAGS_WARN = -Wall -Wextra -Wpedantic -Wshadow -Wmissing-prototypes \
+	-Wstrict-prototypes -Wold-style-definition \
+	-Wcast-qual -Wpointer-arith -Wwrite-strings -Wundef -Wformat=2 \
+	-Wvla -Wconversion -Wsign-conversion -Wswitch-enum -Wimplicit-fallthrough
+CFLAGS_ERR  = -Werror=implicit-function-declaration -Werror=implicit-int \
+	-Werror=incompatible-pointer-types -Werror=int-conversion \
+	-Werror=discarded-qualifiers -Werror=switch -Werror=return-type
+# clang has it, gcc 12 does not: add it only where the compiler knows it.
+MVD_FLAG := $(shell $(CC) -Werror -Wmissing-variable-declarations -x c -c -o /dev/null /dev/null 2>/dev/null && echo -Wmissing-variable-declarations)
+CFLAGS_WARN += $(MVD_FLAG)
+ifeq ($(WERROR),1)
+CFLAGS_ERR += -Werror
+endif
+ifneq ($(SANITIZE),)
+SAN_FLAGS = -fsanitize=$(SANITIZE) -fno-sanitize-recover=all -fno-omit-frame-pointer
+endif
+ALL_CFLAGS  = $(CFLAGS_STD) $(CFLAGS_WARN) $(CFLAGS_ERR) -Iinclude -I. $(PC_CFLAGS) \
+	$(SAN_FLAGS) -MMD -MP $(CFLAGS)
+ALL_LDFLAGS = $(SAN_FLAGS) $(LDFLAGS)
+
+CORE_SRC = $(wildcard core/*.c)
+APP_SRC  = $(wildcard cli/*.c emulator/*.c harness/*.c analyzer/*.c reports/*.c)
+TEST_SRC = $(wildcard tests/unit/test_*.c)
+FUZZ_SRC = $(wildcard fuzz/fuzz_*.c)
+
+CORE_OBJ = $(CORE_SRC:%.c=$(B)/obj/%.o)
+APP_OBJ  = $(APP_SRC:%.c=$(B)/obj/%.o)
+TEST_BIN = $(TEST_SRC:tests/unit/%.c=$(B)/tests/%)
+DEPS_STAMP = $(B)/.deps-build
+
+.PHONY: all run check test unit fuzz fuzz-regress install clean deps deps-check lint
+all: $(B)/atproof $(B)/libatproof.a
+
+deps: $(DEPS_STAMP)
+$(DEPS_STAMP):
+	$(Q)mkdir -p $(B)
+	$(Q)sh tools/deps.sh build
+	$(Q)touch $@
+
+deps-check: $(DEPS_STAMP)
+	$(Q)sh tools/deps.sh check
+
+$(B)/obj/%.o: %.c | $(DEPS_STAMP)
+	$(Q)mkdir -p $(dir $@)
+	$(call quiet,CC,$<)$(CC) $(ALL_CFLAGS) -c -o $@ $<
+
+$(B)/libatproof.a: $(CORE_OBJ)
+	$(call quiet,AR,$@)rm -f $@ && $(AR) rcs $@ $^
+
+$(B)/atproof: $(APP_OBJ) $(B)/libatproof.a
+	$(call quiet,LD,$@)$(CC) $(ALL_LDFLAGS) -o $@ $(APP_OBJ) $(B)/libatproof.a $(PC_LIBS) -lm
+
+# Unit tests: tests/unit/test_<x>.c links the core archive and cmocka. A test
+# of a component is named after its internal prefix and also links that
+# component's objects: test_emu_* (emulator/), test_hns_* (harness/),
+# test_ana_* (analyzer/), test_rpt_* (reports/). So a core test never waits
+# for, or breaks on, application code.
+comp_objs = $(filter $(B)/obj/$(1)/%,$(APP_OBJ))
+test_objs = $(strip \
+	$(if $(filter test_emu%,$(1)),$(call comp_objs,emulator) $(call comp_objs,reports)) \
+	$(if $(filter test_hns%,$(1)),$(call comp_objs,harness) $(call comp_objs,reports)) \
+	$(if $(filter test_ana%,$(1)),$(call comp_objs,analyzer) $(call comp_objs,reports)) \
+	$(if $(filter test_rpt%,$(1)),$(call comp_objs,reports)))
+$(B)/obj/tests/%.o: tests/%.c | $(DEPS_STAMP)
+	$(Q)mkdir -p $(dir $@)
+	$(call quiet,CC,$<)$(CC) $(ALL_CFLAGS) $(TEST_PC_CFLAGS) -Itests -I. -c -o $@ $<
+.SECONDEXPANSION:
+$(B)/tests/test_%: $(B)/obj/tests/unit/test_%.o $$(call test_objs,test_$$*) $(B)/libatproof.a
+	$(Q)mkdir -p $(dir $@)
+	$(call quiet,LD,$@)$(CC) $(ALL_LDFLAGS) -o $@ $< $(call test_objs,test_$*) $(B)/libatproof.a $(TEST_PC_LIBS) $(PC_LIBS) -lm
+
+# Fuzz targets double as regression replayers: fuzz/replay.c provides main()
+# and feeds every file of fuzz/regress/<target>/ and fuzz/corpus/<target>/.
+REPLAY_BIN = $(FUZZ_SRC:fuzz/fuzz_%.c=$(B)/tests/replay_%)
+$(B)/obj/fuzz/%.o: fuzz/%.c | $(DEPS_STAMP)
+	$(Q)mkdir -p $(dir $@)
+	$(call quiet,CC,$<)$(CC) $(ALL_CFLAGS) -c -o $@ $<
+# fuzz_emu_* targets also link the emulator (as test_emu_* do).
+$(B)/tests/replay_%: $(B)/obj/fuzz/fuzz_%.o $(B)/obj/fuzz/replay.o $$(call test_objs,test_$$*) $(B)/libatproof.a
+	$(Q)mkdir -p $(dir $@)
+	$(call quiet,LD,$@)$(CC) $(ALL_LDFLAGS) -o $@ $< $(B)/obj/fuzz/replay.o $(call test_objs,test_$*) $(B)/libatproof.a $(PC_LIBS) -lm
+
+unit test: check
+check: deps-check all $(TEST_BIN) $(REPLAY_BIN)
+	$(Q)B=$(B) sh tests/run.sh
+
+run: all
+	$(Q)B=$(B) sh tools/run-main.sh
+
+# libFuzzer builds (clang only); the sanitizers are part of the point.
+FUZZ_CC ?= clang
+FUZZ_FLAGS = -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined
+FUZZ_CORE_SRC = $(CORE_SRC) $(filter-out cli/main.c,$(APP_SRC))
+fuzz: $(FUZZ_SRC:fuzz/fuzz_%.c=$(B)/fuzz/fuzz_%)
+$(B)/fuzz/fuzz_%: fuzz/fuzz_%.c $(FUZZ_CORE_SRC) | $(DEPS_STAMP)
+	$(Q)mkdir -p $(dir $@)
+	$(call quiet,FUZZCC,$@)$(FUZZ_CC) $(CFLAGS_STD) -Iinclude $(PC_CFLAGS) $(FUZZ_FLAGS) -o $@ $< $(FUZZ_CORE_SRC) $(PC_LIBS) -lm
+
+FUZZ_SECONDS ?= 20
+fuzz-smoke: fuzz
+	$(Q)for t in $(FUZZ_SRC:fuzz/fuzz_%.c=%); do \
+		mkdir -p $(B)/fuzz/work/$$t; \
+		echo "fuzz $$t ($(FUZZ_SECONDS)s)"; \
+		$(B)/fuzz/fuzz_$$t -max_total_time=$(FUZZ_SECONDS) -print_final_stats=0 \
+			$(B)/fuzz/work/$$t fuzz/corpus/$$t >$(B)/fuzz/work/$$t.log 2>&1 \
+			|| { tail -40 $(B)/fuzz/work/$$t.log; exit 1; }; \
+	done
+
+lint:
+	$(Q)sh tools/stylecheck.sh
+
+install: all
+	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/lib $(DESTDIR)$(PREFIX)/include/atproof
+	install -m 755 $(B)/atproof $(DESTDIR)$(PREFIX)/bin/atproof
+	install -m 644 $(B)/libatproof.a $(DESTDIR)$(PREFIX)/lib/libatproof.a
+	install -m 644 include/atproof/*.h $(DESTDIR)$(PREFIX)/include/atproof/
+
+clean:
+	rm -rf $(B)
+
+-include $(shell find $(B)/obj -name '*.d' 2>/dev/null)

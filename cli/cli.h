@@ -1,0 +1,16 @@
+/* SPDX-License-Identifier: MIT */
+/* \summary: entry points of the subcommands, one per component */
+#ifndef ATPROOF_CLI_H
+#define ATPROOF_CLI_H
+
+/*
+ * Each subcommand gets argv with argv[0] set to its own name ("emu") and
+ * returns an exit code of enum atp_exit. Each lives in its component.
+ */
+int emu_cli(int argc, char **argv);        /* emulator/ */
+int hns_run_cli(int argc, char **argv);    /* harness/ */
+int hns_lint_cli(int argc, char **argv);   /* harness/ */
+int ana_cli(int argc, char **argv);        /* analyzer/ */
+int cli_commands(int argc, char **argv);   /* cli/commands.c */
+
+#endif
