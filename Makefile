@@ -13,6 +13,7 @@
 
 .SUFFIXES:
 .DELETE_ON_ERROR:
+.SECONDARY:
 
 B        ?= build
 PREFIX   ?= /usr/local
