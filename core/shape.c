@@ -1295,8 +1295,10 @@ atp_unescape(struct atp_span value, char *buf, size_t size)
 {
 	size_t i, n = 0;
 
-	if (buf == NULL || size == 0)
+	if (buf == NULL)
 		return ATP_ERR_ARG;
+	if (size == 0)
+		return ATP_ERR_LIMIT;
 	for (i = 0; i < value.len; i++) {
 		uint8_t ch = value.p[i];
 		/* A backslash keeps the next byte literally (w600-firmware.md

@@ -548,7 +548,7 @@ unescape_removes_firmware_backslashes(void **state)
 			assert_string_equal(buf, rows[i].out);
 	}
 	assert_int_equal(atp_unescape(atp_span_str("x"), NULL, 4), ATP_ERR_ARG);
-	assert_int_equal(atp_unescape(atp_span_str("x"), buf, 0), ATP_ERR_ARG);
+	assert_int_equal(atp_unescape(atp_span_str("x"), buf, 0), ATP_ERR_LIMIT);
 }
 
 static void
