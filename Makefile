@@ -138,7 +138,7 @@ FUZZ_CORE_SRC = $(CORE_SRC) $(filter-out cli/main.c,$(APP_SRC))
 fuzz: $(FUZZ_SRC:fuzz/fuzz_%.c=$(B)/fuzz/fuzz_%)
 $(B)/fuzz/fuzz_%: fuzz/fuzz_%.c $(FUZZ_CORE_SRC) | $(DEPS_STAMP)
 	$(Q)mkdir -p $(dir $@)
-	$(call quiet,FUZZCC,$@)$(FUZZ_CC) $(CFLAGS_STD) -Iinclude $(PC_CFLAGS) $(FUZZ_FLAGS) -o $@ $< $(FUZZ_CORE_SRC) $(PC_LIBS) -lm
+	$(call quiet,FUZZCC,$@)$(FUZZ_CC) $(CFLAGS_STD) -Iinclude -I. $(PC_CFLAGS) $(FUZZ_FLAGS) -o $@ $< $(FUZZ_CORE_SRC) $(PC_LIBS) -lm
 
 FUZZ_SECONDS ?= 20
 fuzz-smoke: fuzz
