@@ -21,6 +21,7 @@ lib libcurl libcurl4-openssl-dev
 lib libmosquitto libmosquitto-dev
 if [ "${1:-build}" = check ]; then
 	prog mosquitto mosquitto
+	prog mosquitto_sub mosquitto-clients
 	prog chat ppp
 	prog xmllint libxml2-utils
 fi
