@@ -114,7 +114,7 @@ check_split(const uint8_t *data, size_t size)
 
 /* Builds the line again from what the parser read and parses that. */
 static void
-check_round_trip(const struct atp_cmdline *cl)
+check_round_trip(const struct atp_cmdline *cl, unsigned flags)
 {
 	char vals[ATP_ARGS_MAX][ATP_LINE_MAX + 1], name[ATP_LINE_MAX + 1];
 	static char out[4 * ATP_LINE_MAX];
@@ -141,7 +141,7 @@ check_round_trip(const struct atp_cmdline *cl)
 			return;    /* a C string cannot carry it */
 		args[i] = vals[i];
 	}
-	n = atp_cmdline_build(out, sizeof(out), name, cl->form, args, cl->nargs, 0);
+	n = atp_cmdline_build(out, sizeof(out), name, cl->form, args, cl->nargs, flags);
 	if (n == ATP_ERR_LIMIT)
 		return;    /* quoting made it longer than a line may be */
 	REQUIRE(n > 0);
@@ -159,6 +159,9 @@ check_round_trip(const struct atp_cmdline *cl)
 			REQUIRE(n >= 0);
 			REQUIRE(strcmp(back, vals[i]) == 0);
 		} else {
+			/* bare under quote-all: only a decimal number */
+			REQUIRE((flags & ATP_CLB_QUOTE_ALL) == 0 || (a->value.len > 0 &&
+			    strspn(vals[i], "0123456789") == a->value.len));
 			REQUIRE(a->value.len == strlen(vals[i]));
 			REQUIRE(memcmp(a->value.p, vals[i], a->value.len) == 0);
 		}
@@ -180,8 +183,10 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		REQUIRE(d.code == rc && d.col >= 1);
 	if (rc == ATP_OK || rc == ATP_ERR_LIMIT)
 		check_parse(in, &cl);
-	if (rc == ATP_OK)
-		check_round_trip(&cl);
+	if (rc == ATP_OK) {
+		check_round_trip(&cl, 0);
+		check_round_trip(&cl, ATP_CLB_QUOTE_ALL | ATP_CLB_CRLF);
+	}
 	check_split(data, size);
 	return 0;
 }

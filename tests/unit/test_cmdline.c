@@ -155,7 +155,8 @@ static const struct example examples[] = {
 	{ "3.6", "AT+WLEAV=2", "WLEAV", SET, 1, { "2" }, 0 },
 	{ "3.10", "AT+SSID=airm2m_wifi", "SSID", SET, 1, { "airm2m_wifi" }, 0 },
 	{ "3.10", "AT+ATM=0", "ATM", SET, 1, { "0" }, 0 },
-	{ "3.10", "AT+ATRM=0,0,192.168.1.100,1000", "ATRM", SET, 4, { "0", "0", "192.168.1.100", "1000" }, 0 },
+	{ "3.10", "AT+ATRM=0,0,192.168.1.100,1000", "ATRM", SET, 4,
+	    { "0", "0", "192.168.1.100", "1000" }, 0 },
 };
 
 static void
