@@ -406,7 +406,9 @@ all_digits(const char *s)
  * end (the firmware keeps it, but it reads as a mistake, ATP_CL_SPACE); a
  * control byte; an empty last argument (the firmware does not count it,
  * §1.3); a first set argument starting with '!' or '?' (it would read as
- * the operator).
+ * the operator). ATP_CLB_QUOTE_ALL quotes every string, which is every
+ * argument but a decimal number (manual §2.1 "Data Type": String vs Dec);
+ * the empty string included.
  */
 static int
 needs_quotes(const char *a, size_t i, size_t nargs, enum atp_form form, unsigned flags)
