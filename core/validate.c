@@ -43,7 +43,6 @@ enum why {
 struct expect {
 	const struct atp_cmd *cmd;   /* NULL: unknown, or no command known */
 	enum atp_form form;
-	int known_line;              /* a command line was given */
 	enum why why;
 	long code;                   /* the error required; 0 for success */
 	enum why fw_why;             /* W_FORM on a form the firmware has:
@@ -377,7 +376,6 @@ expect_compute(struct expect *e, const struct atp_cmdline *cl, const struct atp_
 	memset(e, 0, sizeof(*e));
 	e->cl = cl;
 	if (cl != NULL) {
-		e->known_line = 1;
 		e->form = cl->form;
 		e->cmd = cl->cmd != NULL ? cl->cmd : atp_cmd_find(cl->name);
 	} else if (resp != NULL) {
