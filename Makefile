@@ -120,9 +120,10 @@ $(B)/obj/fuzz/%.o: fuzz/%.c | $(DEPS_STAMP)
 	$(Q)mkdir -p $(dir $@)
 	$(call quiet,CC,$<)$(CC) $(ALL_CFLAGS) -c -o $@ $<
 # fuzz_emu_* targets also link the emulator (as test_emu_* do).
-$(B)/tests/replay_%: $(B)/obj/fuzz/fuzz_%.o $(B)/obj/fuzz/replay.o $$(call test_objs,test_$$*) $(B)/libatproof.a
+replay_objs = $(call test_objs,$(patsubst test_scenario%,test_hns_scenario%,test_$(1)))
+$(B)/tests/replay_%: $(B)/obj/fuzz/fuzz_%.o $(B)/obj/fuzz/replay.o $$(call replay_objs,$$*) $(B)/libatproof.a
 	$(Q)mkdir -p $(dir $@)
-	$(call quiet,LD,$@)$(CC) $(ALL_LDFLAGS) -o $@ $< $(B)/obj/fuzz/replay.o $(call test_objs,test_$*) $(B)/libatproof.a $(PC_LIBS) -lm
+	$(call quiet,LD,$@)$(CC) $(ALL_LDFLAGS) -o $@ $< $(B)/obj/fuzz/replay.o $(call replay_objs,$*) $(B)/libatproof.a $(PC_LIBS) -lm
 
 unit test: check
 check: deps-check all $(TEST_BIN) $(REPLAY_BIN)
@@ -134,11 +135,18 @@ run: all
 # libFuzzer builds (clang only); the sanitizers are part of the point.
 FUZZ_CC ?= clang
 FUZZ_FLAGS = -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined
-FUZZ_CORE_SRC = $(CORE_SRC) $(filter-out cli/main.c,$(APP_SRC))
+# Like the unit tests, a core fuzz target builds from core/ alone; targets of
+# a component are named after it: fuzz_emu_* (emulator/), fuzz_scenario and
+# fuzz_hns_* (harness/), fuzz_ana_* (analyzer/), each with reports/.
+comp_src = $(filter $(1)/%,$(APP_SRC))
+fuzz_src = $(CORE_SRC) $(strip \
+	$(if $(filter fuzz_emu%,$(1)),$(call comp_src,emulator) $(call comp_src,reports)) \
+	$(if $(filter fuzz_hns% fuzz_scenario%,$(1)),$(call comp_src,harness) $(call comp_src,reports)) \
+	$(if $(filter fuzz_ana%,$(1)),$(call comp_src,analyzer) $(call comp_src,reports)))
 fuzz: $(FUZZ_SRC:fuzz/fuzz_%.c=$(B)/fuzz/fuzz_%)
-$(B)/fuzz/fuzz_%: fuzz/fuzz_%.c $(FUZZ_CORE_SRC) | $(DEPS_STAMP)
+$(B)/fuzz/fuzz_%: fuzz/fuzz_%.c $$(call fuzz_src,fuzz_$$*) | $(DEPS_STAMP)
 	$(Q)mkdir -p $(dir $@)
-	$(call quiet,FUZZCC,$@)$(FUZZ_CC) $(CFLAGS_STD) -Iinclude -I. $(PC_CFLAGS) $(FUZZ_FLAGS) -o $@ $< $(FUZZ_CORE_SRC) $(PC_LIBS) -lm
+	$(call quiet,FUZZCC,$@)$(FUZZ_CC) $(CFLAGS_STD) -Iinclude -I. $(PC_CFLAGS) $(FUZZ_FLAGS) -o $@ $< $(call fuzz_src,fuzz_$*) $(PC_LIBS) -lm
 
 FUZZ_SECONDS ?= 20
 fuzz-smoke: fuzz
