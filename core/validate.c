@@ -820,6 +820,17 @@ atp_validate_response(const struct atp_cmdline *cl, const struct atp_frame *resp
 		return ATP_ERR_ARG;
 	expect_compute(&e, cl, resp);
 	vctx_init(&v, prof, cb, ctx, e.cmd, resp->offset);
+	/* A line longer than the framer's ceiling comes in pieces: it is no
+	 * reply of the manual (none is that long), said once, on the first. */
+	if ((resp->flags & ATP_FRF_CONTINUED) != 0)
+		return ATP_OK;
+	if ((resp->flags & ATP_FRF_TRUNCATED) != 0) {
+		char txt[ESC_MAX];
+		FAIL(&v, ATP_RULE_RESP_SHAPE, e.cmd != NULL ? e.cmd->section : "2.1",
+		    "%s: a response line longer than %zu bytes (\"%s\"), cut by the framer",
+		    e.label, resp->bytes.len, show(e.cmd, resp->body, txt, sizeof(txt)));
+		return ATP_OK;
+	}
 	if (resp->is_error) {
 		check_error(&v, &e, resp);
 	} else if (e.code == 0 || check_ok_expected_error(&v, &e)) {
@@ -932,6 +943,14 @@ check_report(struct vctx *v, const struct atp_frame *rep, const struct atp_repor
 	size_t k;
 	int rc;
 
+	if ((rep->flags & ATP_FRF_CONTINUED) != 0)
+		return ATP_OK;
+	if ((rep->flags & ATP_FRF_TRUNCATED) != 0) {
+		FAIL(v, ATP_RULE_REPORT_SHAPE, r->section,
+		    "%s: a report line longer than %zu bytes (\"%s\"), cut by the framer", r->name,
+		    rep->bytes.len, esc(rep->body, txt, sizeof(txt)));
+		return ATP_OK;
+	}
 	sh = atp_report_shape(r);
 	if (sh != NULL && !((rep->flags & ATP_FRF_INCOMPLETE) != 0 && rep->term.len == 0)) {
 		rc = atp_shape_match(sh, rep->body, &m);

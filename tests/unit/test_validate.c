@@ -696,6 +696,23 @@ findings_carry_the_offset_of_their_frame(void **state)
 }
 
 static void
+a_line_longer_than_the_framer_ceiling_is_one_finding(void **state)
+{
+	static char resp[ATP_FRAME_LINE_MAX * 2 + 16];
+	struct got g;
+	(void)state;
+
+	memset(resp, 'x', sizeof(resp) - 1);
+	memcpy(resp, "+OK=", 4);
+	memcpy(resp + sizeof(resp) - 5, "\r\n\r\n", 4);
+	one("manual", "AT+QVER\r", resp, &g);
+	assert_true(g.nresp >= 2);
+	assert_int_equal(g.n, 1);
+	assert_string_equal(g.f[0].rule, ATP_RULE_RESP_SHAPE);
+	assert_true(g.f[0].offset == 0);
+}
+
+static void
 without_a_command_only_generic_checks_run(void **state)
 {
 	struct got g;
@@ -814,6 +831,7 @@ main(void)
 		cmocka_unit_test(messages_say_what_was_expected_and_what_came),
 		cmocka_unit_test(keys_and_passwords_stay_out_of_messages),
 		cmocka_unit_test(findings_carry_the_offset_of_their_frame),
+		cmocka_unit_test(a_line_longer_than_the_framer_ceiling_is_one_finding),
 		cmocka_unit_test(without_a_command_only_generic_checks_run),
 		cmocka_unit_test(out_of_memory_is_our_error_not_a_finding),
 		cmocka_unit_test(wrong_arguments_are_refused),
