@@ -209,12 +209,12 @@ every_manual_example_is_judged_as_the_data_file_says(void **state)
 		if (got == NULL)
 			break;
 		if (line[0] == '@') {
-			snprintf(section, sizeof(section), "%s", line + 2);
+			snprintf(section, sizeof(section), "%.15s", line + 2);
 		} else if (line[0] == '>' && line[1] == ' ') {
 			ex->line = lineno;
 			ex->has_host = 1;
 			snprintf(ex->section, sizeof(ex->section), "%s", section);
-			ex->host_len = (size_t)snprintf(ex->host, sizeof(ex->host), "%s\r", line + 2);
+			ex->host_len = (size_t)snprintf(ex->host, sizeof(ex->host), "%.1000s\r", line + 2);
 		} else if (strncmp(line, "<raw ", 5) == 0) {
 			ex->dev_len += unescape(line + 5, ex->dev + ex->dev_len, MAX_BYTES - ex->dev_len);
 		} else if (line[0] == '<' && line[1] == ' ') {
@@ -226,7 +226,7 @@ every_manual_example_is_judged_as_the_data_file_says(void **state)
 				ex->dev_len += k + 4;
 			}
 		} else if (line[0] == '=' && line[1] == ' ') {
-			snprintf(ex->expect, sizeof(ex->expect), "%s", line + 2);
+			snprintf(ex->expect, sizeof(ex->expect), "%.500s", line + 2);
 		}
 	}
 	fclose(f);
