@@ -356,6 +356,11 @@ struct emu {
 	int oneshot_on;
 	uint64_t oneshot_timer;
 	int sleeping;                     /* ENTS standby/sleep: input ignored */
+	struct {
+		int ok;                   /* the operation will succeed */
+		size_t ap;                /* index of the AP it joins */
+		unsigned wprt;            /* the network type it works in */
+	} op;                             /* the WJOIN or WWPS in progress */
 
 	/* input */
 	uint8_t in[EMU_IN_MAX];
