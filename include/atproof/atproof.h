@@ -4,6 +4,7 @@
 #define ATPROOF_ATPROOF_H
 
 #include "atproof/alloc.h"
+#include "atproof/capture.h"
 #include "atproof/cmd.h"
 #include "atproof/cmdline.h"
 #include "atproof/cursor.h"
