@@ -1,0 +1,440 @@
+/* SPDX-License-Identifier: MIT */
+/* \summary: the emulator, command by command, for each firmware profile */
+#include "tests/unit/test_emu_util.h"
+
+/* The table leaves trailing fields out on purpose (NULL: as the profile
+ * before). */
+#pragma GCC diagnostic ignored "-Wmissing-field-initializers"
+
+/*
+ * Each case runs on a fresh module of each profile: its steps send a line
+ * and expect the module's output byte for byte. The expected output for
+ * luat defaults to manual's and g3's to luat's, so a case states exactly
+ * where the profiles differ, and every difference is one of the catalogued
+ * deviations of core/profile.c (named in the case). "*" skips a check.
+ */
+
+#define OK "+OK\r\n\r\n"
+#define ERR(n) "+ERR=" #n "\r\n\r\n"
+#define PERR(n) "+ERR=" #n "\r\n"
+#define R(s) "+OK=" s "\r\n\r\n"
+#define SKIP "*"
+
+struct step {
+	const char *send;
+	const char *manual, *luat, *g3;   /* luat NULL: manual's; g3 NULL: luat's */
+};
+
+struct tcase {
+	const char *name;
+	struct step steps[10];
+};
+
+#define LUAT_VER "H1.00.00.0000,G2.02.05@ 10:55:46 Sep 28 2018"
+#define G3_VER "H1.00.00.0000,G3.04.00@ 09:30:00 Aug 27 2019"
+
+static const struct tcase cases[] = {
+	{ "AT+ answers +OK (2.2.1.1)", { { "AT+\r", OK } } },
+	{ "AT+ with an operator is an invalid operator (firmware atcmd_nop_proc)",
+	  { { "AT+=1\r", ERR(-3) } } },
+	{ "a bare AT gets no answer (firmware 1.2)", { { "AT\r", "" } } },
+	{ "an unknown command is not supported", { { "AT+FOO\r", ERR(-2) } } },
+	{ "a name of 10 characters is a parse error with one CRLF in the firmware",
+	  { { "AT+ABCDEFGHIJ\r", ERR(-2), PERR(-2) } } },
+	{ "ten arguments are a parse error with one CRLF in the firmware",
+	  { { "AT+SSID=1,2,3,4,5,6,7,8,9,10\r", ERR(-4), PERR(-4) } } },
+	{ "a command name is case-insensitive", { { "at+qVer\r", R("AirM2M_Luat_WiFi_V008_WM"),
+	  R(LUAT_VER), R(G3_VER) } } },
+	{ "QVER answers the profile's version (2.2.1.10)",
+	  { { "AT+QVER\r", R("AirM2M_Luat_WiFi_V008_WM"), R(LUAT_VER), R(G3_VER) } } },
+	{ "QMAC is lower case without separators (2.2.1.8)", { { "AT+QMAC\r", R("286dcd004e7d") } } },
+	{ "APMAC is the locally administered MAC (2.2.1.9)", { { "AT+APMAC\r", R("2a6dcd004e7d") } } },
+	{ "a query form on QMAC is an extra form of the firmware (extra-forms)",
+	  { { "AT+QMAC=?\r", ERR(-3), R("286dcd004e7d") } } },
+	{ "a set form on QVER is -3, or -2 in the firmware (form-not-allowed-err2)",
+	  { { "AT+QVER=1\r", ERR(-3), ERR(-2) } } },
+	{ "a bare parameter command queries it in the firmware (extra-forms)",
+	  { { "AT+WPRT\r", ERR(-3), R("0") } } },
+	{ "WPRT factory value is 0, STA (firmware 12)", { { "AT+WPRT=?\r", R("0") } } },
+	{ "WPRT set with = reads back from flash in the firmware (flash-read-getters)",
+	  { { "AT+WPRT=2\r", OK }, { "AT+WPRT=?\r", R("2"), R("0") } } },
+	{ "WPRT set with =! reads back everywhere",
+	  { { "AT+WPRT=!2\r", OK }, { "AT+WPRT=?\r", R("2") } } },
+	{ "WPRT out of range is an invalid parameter", { { "AT+WPRT=4\r", ERR(-4) } } },
+	{ "WPRT with a word is an invalid parameter", { { "AT+WPRT=x\r", ERR(-4) } } },
+	{ "WPRT without its argument is -4, or -2 in the firmware (missing-arg-err2)",
+	  { { "AT+WPRT=\r", ERR(-4), ERR(-2) } } },
+	{ "SSID empty reads back as +OK= (firmware 4)", { { "AT+SSID=?\r", R("") } } },
+	{ "SSID quoted may hold a comma and reads back unquoted (2.2.2.7)",
+	  { { "AT+SSID=\"a,b\"\r", OK }, { "AT+SSID=?\r", R("a,b") } } },
+	{ "SSID unquoted with a comma is two arguments: -4 (firmware 3)",
+	  { { "AT+SSID=a,b\r", ERR(-4) } } },
+	{ "SSID of 0 or 33 characters is -4",
+	  { { "AT+SSID=\"\"\r", ERR(-4) },
+	    { "AT+SSID=123456789012345678901234567890123\r", ERR(-4) },
+	    { "AT+SSID=12345678901234567890123456789012\r", OK } } },
+	{ "SSID escapes are removed (firmware 3)",
+	  { { "AT+SSID=\"a\\\"b\"\r", OK }, { "AT+SSID=?\r", R("a\"b") } } },
+	{ "APSSID set with = reads back from flash in the firmware (flash-read-getters)",
+	  { { "AT+APSSID=MyAp\r", OK }, { "AT+APSSID=?\r", R("MyAp"), R("") } } },
+	{ "ENCRY accepts 7 and 8 in the firmware (encry-range-0-8)",
+	  { { "AT+ENCRY=7\r", ERR(-4), OK }, { "AT+ENCRY=9\r", ERR(-4) } } },
+	{ "KEY of an open network may be empty (2.2.2.11 example)",
+	  { { "AT+KEY=1,0,\"\"\r", OK }, { "AT+KEY=?\r", R("1,0,") , R("0,0,") } } },
+	{ "KEY length is checked against the security mode by the manual only (key-unchecked)",
+	  { { "AT+ENCRY=4\r", OK }, { "AT+KEY=1,0,short\r", ERR(-4), OK },
+	    { "AT+KEY=1,0,12345678\r", OK }, { "AT+KEY=0,0,12345678\r", ERR(-4), OK } } },
+	{ "KEY for WEP64 is 5 ASCII or 10 hex characters (2.2.2.11 table)",
+	  { { "AT+ENCRY=1\r", OK }, { "AT+KEY=1,1,12345\r", OK }, { "AT+KEY=0,1,11223344dd\r", OK },
+	    { "AT+KEY=0,1,11223344dg\r", ERR(-4), OK } } },
+	{ "KEY reads back from flash in the firmware (flash-read-getters)",
+	  { { "AT+KEY=1,0,abc\r", OK }, { "AT+KEY=?\r", R("1,0,abc"), R("0,0,") },
+	    { "AT+KEY=!1,0,abc\r", OK }, { "AT+KEY=?\r", R("1,0,abc") } } },
+	{ "KEY with two arguments is -4, or -2 in the firmware (missing-arg-err2)",
+	  { { "AT+KEY=1,0\r", ERR(-4), ERR(-2) } } },
+	{ "BSSID mode 0 answers +OK=0 alone in the firmware (query-omits-unused)",
+	  { { "AT+BSSID=?\r", R("0,000000000000"), R("0") } } },
+	{ "BSSID designated reads back in lower case",
+	  { { "AT+BSSID=1,001EE3A34455\r", OK }, { "AT+BSSID=?\r", R("1,001ee3a34455") } } },
+	{ "BSSID 0 with an address, or 1 without, is -4 (firmware 3)",
+	  { { "AT+BSSID=0,001EE3A34455\r", ERR(-4) }, { "AT+BSSID=1\r", ERR(-4) } } },
+	{ "CHL mode 0 answers +OK=0 alone in the firmware (query-omits-unused)",
+	  { { "AT+CHL=?\r", R("0,1"), R("0") }, { "AT+CHL=1,6\r", OK }, { "AT+CHL=?\r", R("1,6") } } },
+	{ "CHL channel out of range, or missing, is -4",
+	  { { "AT+CHL=1,15\r", ERR(-4) }, { "AT+CHL=1\r", ERR(-4) }, { "AT+CHL=0,3\r", ERR(-4) } } },
+	{ "APCHL always reports mode 1 in the firmware (apchl-query-mode1)",
+	  { { "AT+APCHL=?\r", R("0,11"), R("1,11") } } },
+	{ "CHLL is a nonzero hex mask up to 3fff, read from flash in the firmware",
+	  { { "AT+CHLL=?\r", R("3fff") }, { "AT+CHLL=0\r", ERR(-4) }, { "AT+CHLL=4000\r", ERR(-4) },
+	    { "AT+CHLL=1fff\r", OK }, { "AT+CHLL=?\r", R("1fff"), R("3fff") } } },
+	{ "UART query has a fifth field, the flow control, in the firmware (uart-query-flow)",
+	  { { "AT+UART=?\r", R("115200,0,0,0"), R("115200,0,0,0,0") } } },
+	{ "UART example of 2.1.1.2 (stop bit 1) is -4, or -3 in the firmware (uart-err3)",
+	  { { "AT+UART=9600,1,1,0\r", ERR(-4), ERR(-3) } } },
+	{ "UART accepts the firmware's rates (uart-more-rates)",
+	  { { "AT+UART=9600,0,0,0\r", OK }, { "AT+UART=230400,0,2,1,1\r", ERR(-4), OK },
+	    { "AT+UART=?\r", R("9600,0,0,0"), R("230400,0,2,1,1") } } },
+	{ "UART with three arguments is -4, or -2 in the firmware (missing-arg-err2)",
+	  { { "AT+UART=9600,0,0\r", ERR(-4), ERR(-2) } } },
+	{ "WEBS off answers +OK=0 alone in the firmware (query-omits-unused)",
+	  { { "AT+WEBS=?\r", R("1,80") }, { "AT+WEBS=0\r", OK }, { "AT+WEBS=?\r", R("0,80"), R("0") },
+	    { "AT+WEBS=1,8080\r", OK }, { "AT+WEBS=?\r", R("1,8080") } } },
+	{ "DNAME is a stub in the firmware (dname-stub)",
+	  { { "AT+DNAME=?\r", R("tln13sp01"), OK }, { "AT+DNAME=abc\r", OK, ERR(-4) },
+	    { "AT+DNAME=?\r", R("abc"), OK } } },
+	{ "PASS is six characters, quoted in the reply (firmware 4)",
+	  { { "AT+PASS=?\r", R("\"000000\"") }, { "AT+PASS=12345\r", ERR(-4) },
+	    { "AT+PASS=abcdef\r", OK }, { "AT+PASS=?\r", R("\"abcdef\"") } } },
+	{ "DNS is the local domain name, quoted (2.2.2.4)",
+	  { { "AT+DNS=?\r", R("\"local.winnermicro\"") }, { "AT+DNS=\"DNS-FOR-TEST\"\r", OK },
+	    { "AT+DNS=?\r", R("\"DNS-FOR-TEST\"") } } },
+	{ "ATM and ATRM factory values (firmware 12) and the 2.2.2.6 example",
+	  { { "AT+ATM=?\r", R("1") }, { "AT+ATRM=?\r", R("0,1,0,60000") },
+	    { "AT+ATRM=!0,0,180.97.81.180,51950\r", OK },
+	    { "AT+ATRM=?\r", R("0,0,\"180.97.81.180\",51950") } } },
+	{ "NIP query gives the configured values, unquoted (2.2.2.2)",
+	  { { "AT+NIP=?\r", R("0,192.168.1.1,255.255.255.0,192.168.1.1,192.168.1.1") },
+	    { "AT+NIP=1,192.168.1.5,255.255.255.0,192.168.1.1,8.8.8.8\r", OK },
+	    { "AT+NIP=?\r", R("1,192.168.1.5,255.255.255.0,192.168.1.1,8.8.8.8") } } },
+	{ "NIP type and argument count must agree (firmware 3)",
+	  { { "AT+NIP=0,1.2.3.4,255.255.255.0,1.2.3.1,1.2.3.1\r", ERR(-4) }, { "AT+NIP=1\r", ERR(-4) },
+	    { "AT+NIP=1,1.2.3.400,255.255.255.0,1.2.3.1,1.2.3.1\r", ERR(-4) }, { "AT+NIP=!0\r", OK } } },
+	{ "APNIP factory value is 192.168.0.1/24 with DHCP (firmware 12)",
+	  { { "AT+APNIP=?\r", R("0,192.168.0.1,255.255.255.0,192.168.0.1,192.168.0.1") } } },
+	{ "ATPT examples of 2.1.1.2", { { "AT+ATPT=!500\r", OK }, { "AT+ATPT=?\r", R("500") } } },
+	{ "ENTS needs four arguments in range (2.2.1.5)",
+	  { { "AT+ENTS=3,1,1000,10000\r", ERR(-4) }, { "AT+ENTS=0,1,1000\r", ERR(-4), ERR(-2) },
+	    { "AT+ENTS=?\r", ERR(-3), ERR(-2) }, { "AT+ENTS=0,1,1000,10000\r", OK } } },
+	{ "CNTPARAM gives 0, the SSID and the key (2.2.2.25)",
+	  { { "AT+CNTPARAM\r", R("0,,") }, { "AT+SSID=x\r", OK }, { "AT+CNTPARAM=?\r", R("0,x,") },
+	    { "AT+BSSID=1,001EE3A34455\r", OK }, { "AT+CNTPARAM\r", R("1,001ee3a34455,") } } },
+	{ "CUSTDATA is empty and quoted before any one-click configuration",
+	  { { "AT+CUSTDATA\r", R("\"\"") } } },
+	{ "ONESHOT accepts status 2 and a query in the firmware (oneshot-mode-2, extra-forms)",
+	  { { "AT+ONESHOT=2\r", ERR(-4), OK }, { "AT+ONESHOT=?\r", ERR(-3), R("2") },
+	    { "AT+ONESHOT=0\r", OK } } },
+	{ "PORTM factory value and the 2.2.3.1 example", { { "AT+PORTM=?\r", R("0") } } },
+	{ "the legacy names do not exist in the firmware (legacy-names-absent)",
+	  { { "AT+LKSTI\r", R("0"), ERR(-2) }, { "AT+QMAC2\r", R("2a6dcd004e7d"), ERR(-2) },
+	    { "AT+SSID2=?\r", R(""), ERR(-2) }, { "AT+LKSTT2\r", R("0"), ERR(-2) } } },
+	{ "G3 has no MQTT and no WPS (mqtt-absent, wwps-absent)",
+	  { { "AT+MCLOSE\r", SKIP, SKIP, ERR(-2) }, { "AT+MID=x\r", SKIP, SKIP, ERR(-2) },
+	    { "AT+WWPS=get_pin\r", R("12345670"), NULL, ERR(-2) } } },
+	{ "WWPS set_pin then get_pin and the query",
+	  { { "AT+WWPS=set_pin,87654321\r", OK, NULL, ERR(-2) },
+	    { "AT+WWPS=get_pin\r", R("87654321"), NULL, ERR(-2) },
+	    { "AT+WWPS=get_pin,1\r", ERR(-4), NULL, ERR(-2) },
+	    { "AT+WWPS=?\r", R("get_pin,87654321"), NULL, ERR(-2) } } },
+	{ "E toggles the echo; the line is echoed before its response (firmware 1.4)",
+	  { { "AT+E\r", OK }, { "AT+\r", "AT+\r\n" OK }, { "AT+E\r", "AT+E\r\n" OK },
+	    { "AT+\r", OK } } },
+	{ "echo gives the line as received with CRLF (firmware 1.4)",
+	  { { "AT+E\r", OK }, { "at+qmac\r", "at+qmac\r\n" R("286dcd004e7d") } } },
+	{ "RSTF restores factory values in flash; at once in RAM in the firmware (rstf-immediate)",
+	  { { "AT+SSID=!abc\r", OK }, { "AT+RSTF\r", OK }, { "AT+SSID=?\r", R("abc"), R("") },
+	    { "AT+Z\r", OK }, { "AT+SSID=?\r", R("") } } },
+	{ "PMTF saves RAM to flash, which Z reloads (2.2.1.7)",
+	  { { "AT+SSID=abc\r", OK }, { "AT+PMTF\r", OK }, { "AT+SSID=def\r", OK },
+	    { "AT+Z\r", OK }, { "AT+SSID=?\r", R("abc") } } },
+	{ "Z reloads RAM from flash and turns the echo off (2.2.1.2)",
+	  { { "AT+SSID=abc\r", OK }, { "AT+E\r", OK }, { "AT+Z\r", "AT+Z\r\n" OK },
+	    { "AT+SSID=?\r", R("") } } },
+	{ "=! writes only its own field to flash (firmware 7)",
+	  { { "AT+SSID=abc\r", OK }, { "AT+WPRT=!2\r", OK }, { "AT+Z\r", OK },
+	    { "AT+SSID=?\r", R("") }, { "AT+WPRT=?\r", R("2") } } },
+	{ "WLEAV and WLEAV=2 answer +OK; another argument out of range is -4",
+	  { { "AT+WLEAV\r", OK }, { "AT+WLEAV=2\r", OK }, { "AT+WLEAV=4\r", ERR(-4) } } },
+	{ "LKSTT before joining is +OK=0 (2.2.3.7)", { { "AT+LKSTT\r", R("0") } } },
+	{ "WJOIN on an open network of the world (2.2.3.4 example)",
+	  { { "AT+SSID=TP-LINK_HyFi_1E\r", OK }, { "AT+KEY=1,0,\"\"\r", OK },
+	    { "AT+WJOIN\r", R("3c46d82bd81e,0,11,0,\"TP-LINK_HyFi_1E\",53") },
+	    { "AT+LKSTT\r",
+	      R("1,\"192.168.1.109\",\"255.255.255.0\",\"192.168.1.1\",\"192.168.1.1\",\"0.0.0.0\"") },
+	    { "AT+WJOIN\r", R("3c46d82bd81e,0,11,0,\"TP-LINK_HyFi_1E\",53") },
+	    { "AT+WLEAV\r", OK }, { "AT+LKSTT\r", R("0") } } },
+	{ "WJOIN with a wrong key fails with -10 (2.1.1.2 example 2)",
+	  { { "AT+SSID=!TEST_AP\r", OK }, { "AT+ENCRY=!4\r", OK }, { "AT+KEY=!1,0,wrongwrong\r", OK },
+	    { "AT+WJOIN\r", ERR(-10) }, { "AT+LKSTT\r", R("0") } } },
+	{ "WJOIN with a missing network fails with -10",
+	  { { "AT+SSID=nowhere\r", OK }, { "AT+WJOIN\r", ERR(-10) } } },
+	{ "WJOIN takes the key from flash in the firmware (wjoin-uses-flash)",
+	  { { "AT+SSID=TEST_AP\r", OK }, { "AT+ENCRY=4\r", OK }, { "AT+KEY=1,0,12345678\r", OK },
+	    { "AT+WJOIN\r", R("0e5415290c52,0,6,1,\"TEST_AP\",56"), ERR(-10) } } },
+	{ "WJOIN with the key in flash joins a WPA network (3.3)",
+	  { { "AT+SSID=TEST_AP\r", OK }, { "AT+ENCRY=!4\r", OK }, { "AT+KEY=!1,0,12345678\r", OK },
+	    { "AT+WJOIN\r", R("0e5415290c52,0,6,1,\"TEST_AP\",56") } } },
+	{ "WJOIN in AP mode creates the SoftAP; SLIST lists the world's station (3.1)",
+	  { { "AT+WPRT=!2\r", OK }, { "AT+APSSID=!MyAp\r", OK }, { "AT+SLIST\r", R("0"), R("0,"), R("0") },
+	    { "AT+WJOIN\r", R("2a6dcd004e7d,2,11,0,\"MyAp\",0") },
+	    { "AT+APLKSTT\r",
+	      R("1,\"192.168.0.1\",\"255.255.255.0\",\"192.168.0.1\",\"192.168.0.1\",\"0.0.0.0\"") },
+	    { "AT+SLIST\r", R("1,94-FE-22-9A-B5-28,192.168.1.2"), R("1,,94-FE-22-9A-B5-28,192.168.1.2"),
+	      R("1,94-FE-22-9A-B5-28,192.168.1.2") },
+	    { "AT+WLEAV=2\r", OK }, { "AT+APLKSTT\r", R("0") } } },
+	{ "WJOIN in AP mode without an SSID fails", { { "AT+WPRT=!2\r", OK }, { "AT+WJOIN\r", ERR(-10) } } },
+	{ "WSCAN honours CHLL, CHL and BSSID (2.2.2.14-16)",
+	  { { "AT+CHLL=!400\r", OK },
+	    { "AT+WSCAN\r", R("3C46D82BD81E,2,11,0,\"TP-LINK_HyFi_1E\",53"),
+	      "+OK=3C46D82BD81E,2,11,0,\"TP-LINK_HyFi_1E\",53\r\n\r\n\r\n" },
+	    { "AT+CHLL=!3fff\r", OK }, { "AT+CHL=1,1\r", OK },
+	    { "AT+WSCAN\r", R("828917C49D9A,2,1,1,\"AirM2M_WiFi\",70"),
+	      "+OK=828917C49D9A,2,1,1,\"AirM2M_WiFi\",70\r\n\r\n\r\n",
+	      "+OK=828917C49D9A,2,1,32,\"AirM2M_WiFi\",70\r\n\r\n\r\n" },
+	    { "AT+CHL=0\r", OK }, { "AT+BSSID=1,0E5415290C52\r", OK },
+	    { "AT+WSCAN\r", R("0E5415290C52,2,6,1,\"TEST_AP\",56"),
+	      "+OK=0E5415290C52,2,6,1,\"TEST_AP\",56\r\n\r\n\r\n",
+	      "+OK=0E5415290C52,2,6,8,\"TEST_AP\",56\r\n\r\n\r\n" },
+	    { "AT+BSSID=1,000000000001\r", OK }, { "AT+WSCAN\r", R("") } } },
+	{ "WSCAN with an argument is -3, or -2 in the firmware (form-not-allowed-err2)",
+	  { { "AT+WSCAN=1\r", ERR(-3), ERR(-2) } } },
+	{ "the manual ends a line at CR only; the firmware also at LF (eol-any)",
+	  { { "AT+QMAC\n", "", R("286dcd004e7d") }, { "\r", R("286dcd004e7d"), "" },
+	    { "AT+\r\n", OK }, { "AT+\n\r", OK } } },
+	{ "garbage before AT+ drops the line in LUAT only (garbage-drops-line)",
+	  { { "xxAT+\r", OK, "", OK }, { "xx\rAT+\r", OK } } },
+	{ "a line over 512 bytes is flushed, the next one answered (firmware 1.2)",
+	  { { "AT+SSID=xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx"
+	      "xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx"
+	      "xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx"
+	      "xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx"
+	      "xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx"
+	      "xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx"
+	      "\rAT+\r", "" OK } } },
+	{ "+++ alone in command mode is answered +OK (firmware 9)", { { "+++", OK } } },
+};
+
+#define NCASES (sizeof(cases) / sizeof(cases[0]))
+
+static const char *
+want_for(const struct step *s, const char *prof)
+{
+	const char *luat = s->luat != NULL ? s->luat : s->manual;
+
+	if (strcmp(prof, "manual") == 0)
+		return s->manual;
+	if (strcmp(prof, "luat") == 0)
+		return luat;
+	return s->g3 != NULL ? s->g3 : luat;
+}
+
+static void
+run_case(const struct tcase *c, const char *prof)
+{
+	struct tm *t = tm_open(prof);
+	size_t i;
+
+	for (i = 0; i < sizeof(c->steps) / sizeof(c->steps[0]) && c->steps[i].send != NULL; i++) {
+		const char *want = want_for(&c->steps[i], prof);
+		if (strcmp(want, SKIP) == 0) {
+			tm_tx(t, c->steps[i].send);
+			continue;
+		}
+		{
+			const char *got = tm_tx(t, c->steps[i].send);
+			if (strcmp(got, want) != 0) {
+				char e1[2048], e2[2048], e3[1024];
+				atp_span_escape(atp_span_str(c->steps[i].send), e3, sizeof(e3));
+				atp_span_escape(atp_span_str(want), e1, sizeof(e1));
+				atp_span_escape(atp_span_make(got, t->outlen), e2, sizeof(e2));
+				tm_close(t);
+				fail_msg("case \"%s\", profile %s, step %zu\n  sent     %s\n"
+				    "  expected %s\n  got      %s", c->name, prof, i + 1, e3, e1, e2);
+			}
+		}
+	}
+	tm_close(t);
+}
+
+static void
+every_case_in_every_profile(void **state)
+{
+	static const char *const profs[] = { "manual", "luat", "g3" };
+	size_t i, p;
+
+	(void)state;
+	for (i = 0; i < NCASES; i++)
+		for (p = 0; p < 3; p++)
+			run_case(&cases[i], profs[p]);
+}
+
+/* The queue: a command sent while WJOIN runs waits in the firmware and is
+ * silently discarded in the manual (§2.1.1.1, queue-not-discard). */
+static void
+a_command_during_wjoin_is_queued_or_discarded(void **state)
+{
+	static const char *const profs[] = { "manual", "luat", "g3" };
+	size_t p;
+
+	(void)state;
+	for (p = 0; p < 3; p++) {
+		struct tm *t = tm_open(profs[p]);
+		const char *join = R("3c46d82bd81e,0,11,0,\"TP-LINK_HyFi_1E\",53");
+		char want[512];
+
+		tm_expect(t, "AT+SSID=TP-LINK_HyFi_1E\r", OK);
+		/* Nothing comes back before the join time has passed. */
+		assert_string_equal(tm_txn(t, "AT+WJOIN\rAT+LKSTT\r", 18, 0.1), "");
+		tm_txn(t, "", 0, 5);
+		if (p == 0)
+			snprintf(want, sizeof(want), "%s", join);
+		else
+			snprintf(want, sizeof(want), "%s%s", join,
+			    R("1,\"192.168.1.109\",\"255.255.255.0\",\"192.168.1.1\",\"192.168.1.1\",\"0.0.0.0\""));
+		assert_string_equal(t->out, want);
+		tm_close(t);
+	}
+}
+
+/* A payload sent with the command line is taken once the module is in
+ * counted mode (firmware §8.1); the bytes after it are commands again. */
+static int payload_seen;
+static char payload[64];
+
+static void
+take_payload(struct emu *e, const uint8_t *p, size_t n, int timed_out, void *ctx)
+{
+	(void)e;
+	(void)ctx;
+	assert_int_equal(timed_out, 0);
+	assert_true(n < sizeof(payload));
+	memcpy(payload, p, n);
+	payload[n] = '\0';
+	payload_seen++;
+}
+
+static void
+counted_mode_takes_exactly_its_bytes(void **state)
+{
+	struct tm *t = tm_open("luat");
+
+	(void)state;
+	tm_send(t, "kev", 3);    /* no line end: waits in the ring */
+	assert_int_equal(emu_set_mode(t->e, EMU_MODE_COUNTED, 5, 0, take_payload, NULL), ATP_OK);
+	assert_int_equal(payload_seen, 0);
+	tm_expect(t, "inAT+\r", OK);
+	assert_int_equal(payload_seen, 1);
+	assert_string_equal(payload, "kevin");
+	/* "AT+" text inside a payload is payload (firmware §8.1). */
+	assert_int_equal(emu_set_mode(t->e, EMU_MODE_COUNTED, 4, 0, take_payload, NULL), ATP_OK);
+	tm_expect(t, "AT+\r", "");
+	assert_string_equal(payload, "AT+\r");
+	tm_close(t);
+}
+
+static int timeouts;
+
+static void
+take_timeout(struct emu *e, const uint8_t *p, size_t n, int timed_out, void *ctx)
+{
+	(void)e;
+	(void)p;
+	(void)ctx;
+	assert_int_equal(timed_out, 1);
+	assert_int_equal(n, 2);
+	timeouts++;
+}
+
+static void
+counted_mode_ends_at_its_timeout(void **state)
+{
+	struct tm *t = tm_open("manual");
+
+	(void)state;
+	assert_int_equal(emu_set_mode(t->e, EMU_MODE_COUNTED, 5, 1000000, take_timeout, NULL),
+	    ATP_OK);
+	tm_txn(t, "ab", 2, 0.5);
+	assert_int_equal(timeouts, 0);
+	tm_txn(t, "", 0, 0.6);
+	assert_int_equal(timeouts, 1);
+	tm_expect(t, "AT+\r", OK);
+	tm_close(t);
+}
+
+static size_t chunks;
+static char chunk_log[256];
+static size_t chunk_len;
+
+static void
+take_chunk(struct emu *e, const uint8_t *p, size_t n, int timed_out, void *ctx)
+{
+	(void)e;
+	(void)timed_out;
+	(void)ctx;
+	chunks++;
+	assert_true(chunk_len + n + 2 < sizeof(chunk_log));
+	memcpy(chunk_log + chunk_len, p, n);
+	chunk_len += n;
+	chunk_log[chunk_len++] = '|';
+	chunk_log[chunk_len] = '\0';
+}
+
+static void
+transparent_mode_passes_chunks_as_they_come(void **state)
+{
+	struct tm *t = tm_open("luat");
+
+	(void)state;
+	assert_int_equal(emu_set_mode(t->e, EMU_MODE_TRANSPARENT, 0, 0, take_chunk, NULL), ATP_OK);
+	tm_txn(t, "AT+QVER\r", 8, 0.1);
+	tm_txn(t, "+++", 3, 0.1);
+	assert_int_equal(chunks, 2);
+	assert_string_equal(chunk_log, "AT+QVER\r|+++|");
+	assert_string_equal(tm_take(t), "");
+	assert_int_equal(emu_set_mode(t->e, EMU_MODE_CMD, 0, 0, NULL, NULL), ATP_OK);
+	tm_expect(t, "AT+\r", OK);
+	tm_close(t);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(every_case_in_every_profile),
+		cmocka_unit_test(a_command_during_wjoin_is_queued_or_discarded),
+		cmocka_unit_test(counted_mode_takes_exactly_its_bytes),
+		cmocka_unit_test(counted_mode_ends_at_its_timeout),
+		cmocka_unit_test(transparent_mode_passes_chunks_as_they_come),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
