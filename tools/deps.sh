@@ -24,6 +24,7 @@ if [ "${1:-build}" = check ]; then
 	prog mosquitto_sub mosquitto-clients
 	prog chat ppp
 	prog xmllint libxml2-utils
+	prog tshark tshark
 fi
 
 [ -z "$need" ] && exit 0
