@@ -72,7 +72,7 @@ APP_OBJ  = $(APP_SRC:%.c=$(B)/obj/%.o)
 TEST_BIN = $(TEST_SRC:tests/unit/%.c=$(B)/tests/%)
 DEPS_STAMP = $(B)/.deps-build
 
-.PHONY: all run check test unit fuzz fuzz-regress install clean deps deps-check lint
+.PHONY: all run check test unit fuzz fuzz-smoke install clean deps deps-check lint oom valgrind
 all: $(B)/atproof $(B)/libatproof.a
 
 deps: $(DEPS_STAMP)
@@ -160,6 +160,15 @@ fuzz-smoke: fuzz
 
 lint:
 	$(Q)sh tools/stylecheck.sh
+
+# Allocation failure injection over the unit tests (tools/oom.sh); best run
+# with SANITIZE=address,undefined so a mishandled NULL is caught at once.
+oom: all $(TEST_BIN)
+	$(Q)B=$(B) sh tools/oom.sh
+
+# The unit tests and fuzz replays under valgrind (memcheck, leaks included).
+valgrind: all $(TEST_BIN) $(REPLAY_BIN)
+	$(Q)B=$(B) VALGRIND=1 sh tests/run.sh
 
 install: all
 	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/lib $(DESTDIR)$(PREFIX)/include/atproof

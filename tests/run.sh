@@ -9,6 +9,12 @@ failed=0
 failed_names=""
 log=$B/tests/log
 mkdir -p "$log"
+# make valgrind: every test program runs under memcheck; an error or a leak
+# fails it (exit 99).
+VG=""
+if [ "${VALGRIND:-0}" = 1 ]; then
+	VG="valgrind -q --error-exitcode=99 --leak-check=full --errors-for-leak-kinds=definite,indirect --track-fds=no"
+fi
 
 count_cmocka() {
 	# cmocka prints "[  PASSED  ] N test(s)." and "[  FAILED  ] N test(s)..."
@@ -20,7 +26,7 @@ count_cmocka() {
 for t in "$B"/tests/test_*; do
 	[ -x "$t" ] || continue
 	name=$(basename "$t")
-	CMOCKA_MESSAGE_OUTPUT=stdout timeout 300 "$t" >"$log/$name.out" 2>&1
+	CMOCKA_MESSAGE_OUTPUT=stdout timeout 900 $VG "$t" >"$log/$name.out" 2>&1
 	rc=$?
 	set -- $(count_cmocka "$log/$name.out")
 	p=$1 f=$2
@@ -40,7 +46,7 @@ for t in "$B"/tests/replay_*; do
 	[ -x "$t" ] || continue
 	name=$(basename "$t")
 	target=${name#replay_}
-	if timeout 300 "$t" fuzz/regress/"$target" fuzz/corpus/"$target" >"$log/$name.out" 2>&1; then
+	if timeout 900 $VG "$t" fuzz/regress/"$target" fuzz/corpus/"$target" >"$log/$name.out" 2>&1; then
 		passed=$((passed + 1))
 		echo "ok   $name ($(tail -1 "$log/$name.out"))"
 	else
