@@ -1133,7 +1133,9 @@ emu_fault_help(FILE *out)
 static int
 parse_uint(const char *s, uint64_t max, uint64_t *out)
 {
-	return atp_span_dec(atp_span_str(s), out, max);
+	int rc = atp_span_dec(atp_span_str(s), out, max);
+
+	return rc == ATP_OK && *out > max ? ATP_ERR_LIMIT : rc;
 }
 
 /* A probability "0.25", "1", "1e-3" is not taken: plain decimals only. */

@@ -410,7 +410,8 @@ parse_opts(int argc, char **argv, struct opts *o)
 				o->faults[o->nfaults++] = v;
 		} else if (opt_val(argc, argv, &i, "--count", &v, &bad)) {
 			uint64_t n;
-			if (!bad && (atp_span_dec(atp_span_str(v), &n, COUNT_MAX) != ATP_OK || n == 0)) {
+			if (!bad && (atp_span_dec(atp_span_str(v), &n, COUNT_MAX) != ATP_OK || n == 0 ||
+			    n > COUNT_MAX)) {
 				fprintf(stderr, "atproof emu: --count must be 1..%d\n", COUNT_MAX);
 				return -1;
 			}

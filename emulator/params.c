@@ -235,7 +235,9 @@ rd_dec(struct rd *r, unsigned max)
 {
 	uint64_t v = 0;
 
-	if (atp_span_dec(rd_field(r), &v, max) != ATP_OK)
+	/* v <= max is checked again: atp_span_dec lets a single digit above
+	 * a one-digit maximum through. */
+	if (atp_span_dec(rd_field(r), &v, max) != ATP_OK || v > max)
 		rd_bad(r, "a number out of range");
 	return (unsigned)v;
 }

@@ -131,7 +131,7 @@ get_uint(struct wp *w, const yaml_node_t *map, const char *key, uint64_t min, ui
 
 	if (n == NULL)
 		return ATP_OK;    /* keep the default */
-	if (!is_scalar(n) || atp_span_dec(scalar(n), &v, max) != ATP_OK || v < min) {
+	if (!is_scalar(n) || atp_span_dec(scalar(n), &v, max) != ATP_OK || v < min || v > max) {
 		char m[96];
 		snprintf(m, sizeof(m), "%s must be a number from %llu to %llu", key,
 		    (unsigned long long)min, (unsigned long long)max);
@@ -156,7 +156,7 @@ get_secs(struct wp *w, const yaml_node_t *map, const char *key, uint64_t *out)
 	if (!is_scalar(n))
 		return fail_at(w, n, "%s must be a number of seconds", key);
 	c = atp_cur_make(n->data.scalar.value, n->data.scalar.length);
-	if (atp_cur_dec(&c, &whole, 3600) != ATP_OK)
+	if (atp_cur_dec(&c, &whole, 3600) != ATP_OK || whole > 3600)
 		return fail_at(w, n, "%s must be a number of seconds from 0 to 3600", key);
 	if (atp_cur_lit(&c, ".") == ATP_OK) {
 		while (atp_cur_u8(&c, &ch) == ATP_OK) {
