@@ -1,0 +1,213 @@
+/* SPDX-License-Identifier: MIT */
+/* \summary: the analyzer's internal API: importers, session decoder, findings */
+#ifndef ATPROOF_ANALYZER_ANA_H
+#define ATPROOF_ANALYZER_ANA_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "atproof/capture.h"
+#include "atproof/cmd.h"
+#include "atproof/err.h"
+#include "atproof/profile.h"
+#include "atproof/validate.h"
+
+/*
+ * Importers
+ *
+ * Every input format becomes one stream of struct atp_rec (capture.h): a
+ * burst of bytes in one direction, its time and where it came from. Text
+ * formats are read a line at a time through a bounded buffer, binary ones a
+ * block at a time, so memory does not grow with the file
+ * (analyzer-anchors.md §2.2: field logs are big and come in many shapes).
+ */
+enum ana_fmt {
+	ANA_FMT_AUTO = 0,
+	ANA_FMT_PCAPNG,       /* pcapng or classic pcap (the core's reader) */
+	ANA_FMT_RAW,          /* bare bytes: "to:FILE", "from:FILE" or FILE */
+	ANA_FMT_ARROWS,       /* the manual's notation: "→ AT+...", "← +OK" */
+	ANA_FMT_SSCOM,        /* "[hh:mm:ss.mmm]发→◇..." / "收←◆" */
+	ANA_FMT_SOCAT,        /* socat -x -v hex dump */
+	ANA_FMT_JPNEVULATOR,  /* jpnevulator --timing-print hex dump */
+	ANA_FMT_INTERCEPTTY,  /* interceptty: "< 0x41 (A)" one byte a line */
+	ANA_FMT_TERM,         /* a terminal log: lines with no direction */
+	ANA_FMT_SALEAE,       /* Saleae Logic 1 or Logic 2 CSV export */
+	ANA_FMT_SIGROK,       /* sigrok-cli uart decoder output (text or JSON trace) */
+	ANA_FMT_REGEX,        /* regex:PATTERN, named groups ts, dir, data */
+};
+
+/* The name used by --format ("pcapng", "arrows"...). */
+const char *ana_fmt_name(enum ana_fmt f);
+/* Parses a --format value; for "regex:P" *regex points at P. Returns
+ * ATP_OK or ATP_ERR_NOTFOUND. */
+int ana_fmt_parse(const char *s, enum ana_fmt *out, const char **regex);
+/* Guesses the format of a file from its first bytes (ANA_FMT_TERM when
+ * nothing more specific fits, ANA_FMT_RAW when the bytes are not text). */
+enum ana_fmt ana_fmt_detect(const uint8_t *head, size_t len);
+
+/* Ceilings. */
+#define ANA_LINE_MAX   (64u << 10)   /* one text line; longer ones are cut */
+#define ANA_REC_SOFT   (16u << 10)   /* a record is handed out past this */
+#define ANA_RAW_BLOCK  4096u         /* raw files are read in such blocks */
+#define ANA_REGEX_MAX  4096u         /* length of a regex: pattern */
+
+struct ana_imp;
+
+/*
+ * Opens @path (or, for ANA_FMT_RAW, "to:PATH" / "from:PATH" to give the
+ * direction of every byte of the file) as format @fmt (ANA_FMT_AUTO:
+ * detected). @regex is the pattern for ANA_FMT_REGEX. The reader keeps
+ * @path for the records' src_file.
+ * @return ATP_OK; ATP_ERR_IO (cannot open or read), ATP_ERR_SYNTAX (a bad
+ * regex), ATP_ERR_NOMEM; the diagnostic says why.
+ */
+int ana_imp_open(const char *path, enum ana_fmt fmt, const char *regex, struct ana_imp **out,
+    struct atp_diag *d);
+/* Same over @len bytes at @p (not copied), named @name. */
+int ana_imp_open_mem(const void *p, size_t len, const char *name, enum ana_fmt fmt,
+    const char *regex, struct ana_imp **out, struct atp_diag *d);
+/* The next record: 1 with a record (valid until the next call), 0 at the
+ * end, or a negative atp_err with @d set (a corrupt capture). */
+int ana_imp_next(struct ana_imp *im, struct atp_rec *out, struct atp_diag *d);
+enum ana_fmt ana_imp_format(const struct ana_imp *im);
+/* Lines (text) or records (binary) that could not be read and were skipped. */
+unsigned long ana_imp_skipped(const struct ana_imp *im);
+void ana_imp_close(struct ana_imp *im);
+
+/*
+ * Infers the direction of a line of protocol text that carries none: a
+ * command line ("AT+", any case) is the host's, anything else (+OK, +ERR,
+ * reports, banners) the module's (§2.1). Returns ATP_DIR_UNKNOWN for an
+ * empty or blank line.
+ */
+enum atp_dir ana_infer_dir(const uint8_t *p, size_t len);
+
+/* Direction words of the text formats: "->", "TX", "send", "发", "DTE"...
+ * Returns ATP_DIR_UNKNOWN when @p is none of them. */
+enum atp_dir ana_dir_word(const uint8_t *p, size_t len);
+
+/*
+ * Findings
+ *
+ * The analyzer's own report model until reports/ exists: each finding says
+ * which rule, how bad, the verdict, the manual section, the command, where
+ * in which input file and what happened. Rules are counted always; the
+ * findings themselves are kept up to ANA_FINDINGS_MAX per rule, so a log of
+ * a million identical mistakes does not take a million records of memory.
+ */
+#define ANA_FINDINGS_MAX 200
+#define ANA_RULES_MAX 96
+
+struct ana_finding {
+	const char *rule;            /* static string */
+	enum atp_severity severity;
+	enum atp_verdict verdict;
+	char section[16];
+	char command[16];            /* "SKSND", "" when none */
+	const char *file;            /* owned by the findings list */
+	unsigned long line;          /* 0: a binary source (see offset) */
+	uint64_t offset;             /* byte offset in the file */
+	uint64_t ts_us;
+	char deviation[48];          /* a known deviation's id, or "" */
+	char message[320];
+};
+
+struct ana_rule_count {
+	const char *rule;
+	enum atp_severity severity;  /* worst seen */
+	char section[16];
+	unsigned long n;
+	unsigned long kept;
+	unsigned long by_verdict[4]; /* indexed by enum atp_verdict */
+};
+
+/* Per-command timing: latencies in microseconds, kept in a bounded
+ * reservoir for the percentiles. */
+#define ANA_LAT_KEEP 4096
+struct ana_lat {
+	char name[16];
+	unsigned long n;
+	unsigned long missing;       /* sent, never answered */
+	uint64_t max_first, max_final;
+	size_t nkept;
+	uint32_t *final_us;          /* ANA_LAT_KEEP entries */
+	uint64_t limit_us;           /* --limit CMD=MS, 0: none */
+};
+
+struct ana_stats {
+	unsigned long files;
+	unsigned long records;
+	unsigned long records_inferred;  /* direction inferred */
+	uint64_t bytes_to, bytes_from;
+	unsigned long commands, responses, reports, echoes, data_frames, text_frames;
+	unsigned long exchanges_timed;
+	unsigned long unanswered, unsolicited;
+	uint64_t sksnd_bytes, skrcv_bytes, sktrpt_bytes, transparent_bytes;
+	unsigned long skipped_lines;
+	uint64_t first_ts, last_ts;
+};
+
+struct ana_report {
+	struct ana_finding *f;
+	size_t nf, capf;
+	struct ana_rule_count rules[ANA_RULES_MAX];
+	size_t nrules;
+	unsigned long dropped;       /* findings counted but not kept */
+	char **files;                /* input names, owned */
+	size_t nfiles;
+	struct ana_lat *lat;
+	size_t nlat;
+	struct ana_stats st;
+	const char *profile;         /* --firmware, or "manual" */
+	const char *format;          /* the last input's format */
+	uint64_t limit_all_us;       /* --limit '*'=MS, 0: none */
+};
+
+void ana_report_init(struct ana_report *r);
+void ana_report_free(struct ana_report *r);
+/* Adds a finding (copied); returns ATP_OK or ATP_ERR_NOMEM. */
+int ana_report_add(struct ana_report *r, const struct ana_finding *f);
+/* Interns an input name; returns the stored copy or NULL (no memory). */
+const char *ana_report_file(struct ana_report *r, const char *name);
+/* The timing row of command @name (created on first use), or NULL. */
+struct ana_lat *ana_report_lat(struct ana_report *r, const char *name);
+/* The overall verdict: fail > inconc > pass (known and pass findings do not
+ * fail a log). */
+enum atp_verdict ana_report_verdict(const struct ana_report *r);
+/* Percentile @p (0..100) of a timing row's final-byte latency, in µs. */
+uint64_t ana_lat_pct(const struct ana_lat *l, unsigned p);
+
+/* Writers: ana_json.c (jansson) and ana_text.c. */
+int ana_write_json(const struct ana_report *r, FILE *out, struct atp_diag *d);
+int ana_write_text(const struct ana_report *r, FILE *out);
+
+/*
+ * Session decoder (ana_session.c)
+ *
+ * Takes the records of one input in order and rebuilds the exchanges: host
+ * bytes through the command-line splitter, module bytes through the core's
+ * framer, each response paired with the command it answers, binary phases
+ * consumed by length, transparent spans, reports, and the protocol-state
+ * and timing rules on top. Findings go into @rep.
+ */
+struct ana_session;
+
+struct ana_session_opts {
+	const struct atp_profile *prof;   /* NULL: the manual */
+	int skip_line_garbage;            /* LUAT's splitter (cmdline.h) */
+};
+
+int ana_session_new(const struct ana_session_opts *o, struct ana_report *rep,
+    struct ana_session **out);
+/* Feeds one record. Returns ATP_OK or ATP_ERR_NOMEM. */
+int ana_session_feed(struct ana_session *s, const struct atp_rec *rec);
+/* The input ended: pending frames are flushed, unanswered commands named. */
+int ana_session_end(struct ana_session *s);
+void ana_session_free(struct ana_session *s);
+
+/* Time helpers shared by the text importers. */
+/* Days since 1970-01-01 of a proleptic Gregorian date. */
+int64_t ana_days_from_civil(int64_t y, unsigned m, unsigned d);
+
+#endif

@@ -1,0 +1,302 @@
+/* SPDX-License-Identifier: MIT */
+/* \summary: 'atproof analyze': options, inputs, reports, exit code */
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "analyzer/ana.h"
+#include "atproof/cmd.h"
+#include "atproof/cursor.h"
+#include "atproof/err.h"
+#include "atproof/profile.h"
+#include "cli/cli.h"
+
+/*
+ * Each FILE is decoded as its own session (its own host and module
+ * streams); the findings of all of them make one report. Exit codes are
+ * those of DESIGN.md: 0 conforms, 1 a failure, 2 a usage error or an
+ * input that cannot be opened or read (a missing file is the user's
+ * mistake, not the environment's), 3 out of memory or a report that
+ * cannot be written, 4 nothing failed but something is undecided.
+ */
+
+#define REPORTS_MAX 8
+
+static void
+usage(FILE *f)
+{
+	fprintf(f,
+	    "usage: atproof analyze [--format FMT] [--firmware PROFILE] [--limit CMD=MS]...\n"
+	    "                       [--report FORMAT:PATH]... FILE...\n"
+	    "  FMT: auto pcapng raw arrows sscom socat jpnevulator interceptty term saleae\n"
+	    "       sigrok regex:PATTERN (named groups ts, dir, data or hex)\n"
+	    "  raw: FILE is one stream with no direction; to:FILE / from:FILE give it\n"
+	    "  --limit CMD=MS: a finding when CMD takes longer (CMD '*': every command)\n"
+	    "  FORMAT: text json ('-' as PATH: standard output)\n");
+}
+
+static int
+opt_value(int argc, char **argv, int *i, const char *name, const char **val)
+{
+	size_t n = strlen(name);
+
+	if (strncmp(argv[*i], name, n) != 0)
+		return 0;
+	if (argv[*i][n] == '=') {
+		*val = argv[*i] + n + 1;
+		return 1;
+	}
+	if (argv[*i][n] != '\0')
+		return 0;
+	if (*i + 1 >= argc) {
+		*val = NULL;
+		return 1;
+	}
+	*val = argv[++*i];
+	return 1;
+}
+
+static int
+parse_limit(struct ana_report *rep, const char *v)
+{
+	const char *eq = strchr(v, '=');
+	uint64_t ms;
+	char name[ATP_NAME_MAX + 2];
+	struct ana_lat *l;
+
+	if (eq == NULL || eq == v || (size_t)(eq - v) > ATP_NAME_MAX ||
+	    atp_span_dec(atp_span_str(eq + 1), &ms, 3600u * 1000u) != ATP_OK)
+		return ATP_ERR_SYNTAX;
+	snprintf(name, sizeof(name), "%.*s", (int)(eq - v), v);
+	if (strcmp(name, "*") == 0) {
+		rep->limit_all_us = ms * 1000u;
+		return ATP_OK;
+	}
+	if (strncmp(name, "AT+", 3) == 0 || strncmp(name, "at+", 3) == 0)
+		memmove(name, name + 3, strlen(name + 3) + 1);
+	if (atp_cmd_find_str(name) == NULL)
+		return ATP_ERR_NOTFOUND;
+	l = ana_report_lat(rep, atp_cmd_find_str(name)->name);
+	if (l == NULL)
+		return ATP_ERR_NOMEM;
+	l->limit_us = ms * 1000u;
+	return ATP_OK;
+}
+
+/* Decodes one input; returns ATP_OK, or an error with @d set. */
+static int
+analyze_file(struct ana_report *rep, const char *path, enum ana_fmt fmt, const char *regex,
+    const struct ana_session_opts *so, struct atp_diag *d)
+{
+	struct ana_imp *im = NULL;
+	struct ana_session *s = NULL;
+	struct atp_rec rec;
+	const char *name;
+	int rc;
+
+	rc = ana_imp_open(path, fmt, regex, &im, d);
+	if (rc != ATP_OK)
+		return rc;
+	rep->format = ana_fmt_name(ana_imp_format(im));
+	name = ana_report_file(rep, path);
+	if (name == NULL || ana_session_new(so, rep, &s) != ATP_OK) {
+		ana_imp_close(im);
+		return atp_diag_set(d, ATP_ERR_NOMEM, "out of memory");
+	}
+	rep->st.files++;
+	for (;;) {
+		rc = ana_imp_next(im, &rec, d);
+		if (rc <= 0)
+			break;
+		/* Findings name the interned copy, which outlives the reader. */
+		rec.src_file = name;
+		rc = ana_session_feed(s, &rec);
+		if (rc != ATP_OK) {
+			atp_diag_set(d, rc, "out of memory");
+			break;
+		}
+	}
+	if (rc == ATP_ERR_SYNTAX || rc == ATP_ERR_UNSUPP || rc == ATP_ERR_LIMIT) {
+		/* A corrupt or cut capture: what came before it is analyzed,
+		 * and the report says the input is incomplete. */
+		struct ana_finding f;
+
+		memset(&f, 0, sizeof(f));
+		f.rule = "input-corrupt";
+		f.severity = ATP_SEV_ERROR;
+		f.verdict = ATP_V_INCONC;
+		f.file = name;
+		f.offset = d != NULL ? d->offset : 0;
+		snprintf(f.message, sizeof(f.message), "%s", d != NULL ? d->msg : "corrupt input");
+		if (ana_report_add(rep, &f) != ATP_OK)
+			rc = ATP_ERR_NOMEM;
+		else
+			rc = 0;
+		if (d != NULL)
+			atp_diag_clear(d);
+	}
+	if (rc == 0 || rc == 1)
+		rc = ana_session_end(s);
+	rep->st.skipped_lines += ana_imp_skipped(im);
+	ana_session_free(s);
+	ana_imp_close(im);
+	return rc;
+}
+
+static int
+write_report(const struct ana_report *rep, const char *spec, struct atp_diag *in_err)
+{
+	const char *colon = strchr(spec, ':');
+	const char *path;
+	FILE *f;
+	int json, rc;
+
+	if (colon == NULL)
+		return ATP_ERR_SYNTAX;
+	if ((size_t)(colon - spec) == 4 && strncmp(spec, "json", 4) == 0)
+		json = 1;
+	else if ((size_t)(colon - spec) == 4 && strncmp(spec, "text", 4) == 0)
+		json = 0;
+	else
+		return ATP_ERR_UNSUPP;
+	path = colon + 1;
+	if (strcmp(path, "-") == 0)
+		f = stdout;
+	else if ((f = fopen(path, "w")) == NULL) {
+		fprintf(stderr, "atproof analyze: %s: %s\n", path, strerror(errno));
+		return ATP_ERR_IO;
+	}
+	rc = json ? ana_write_json(rep, f, in_err) : ana_write_text(rep, f);
+	if (f != stdout) {
+		if (fclose(f) != 0 && rc == ATP_OK)
+			rc = ATP_ERR_IO;
+	} else if (fflush(f) != 0 && rc == ATP_OK) {
+		rc = ATP_ERR_IO;
+	}
+	return rc;
+}
+
+int
+ana_cli(int argc, char **argv)
+{
+	struct ana_report rep;
+	struct ana_session_opts so;
+	struct atp_diag d;
+	enum ana_fmt fmt = ANA_FMT_AUTO;
+	const char *regex = NULL, *val, *reports[REPORTS_MAX];
+	size_t nreports = 0;
+	int i, nfiles = 0, input_error = 0, rc, code;
+	char buf[ATP_DIAG_MSG_MAX + 64];
+
+	ana_report_init(&rep);
+	memset(&so, 0, sizeof(so));
+	atp_diag_clear(&d);
+	if (atp_model_init(&d) != ATP_OK) {
+		fprintf(stderr, "atproof analyze: %s\n", atp_diag_format(&d, buf, sizeof(buf)));
+		return ATP_EXIT_ENV;
+	}
+	for (i = 1; i < argc; i++) {
+		if (strcmp(argv[i], "-h") == 0 || strcmp(argv[i], "--help") == 0) {
+			usage(stdout);
+			ana_report_free(&rep);
+			return ATP_EXIT_PASS;
+		}
+		if (strcmp(argv[i], "--") == 0) {
+			i++;
+			break;
+		}
+		if (argv[i][0] != '-' || argv[i][1] == '\0')
+			break;
+		if (opt_value(argc, argv, &i, "--format", &val)) {
+			if (val == NULL || ana_fmt_parse(val, &fmt, &regex) != ATP_OK) {
+				fprintf(stderr, "atproof analyze: unknown --format '%s'\n",
+				    val != NULL ? val : "");
+				goto usage_err;
+			}
+		} else if (opt_value(argc, argv, &i, "--firmware", &val)) {
+			if (val == NULL || (so.prof = atp_profile_find(val)) == NULL) {
+				fprintf(stderr, "atproof analyze: unknown firmware profile '%s'\n",
+				    val != NULL ? val : "");
+				goto usage_err;
+			}
+			rep.profile = so.prof->name;
+			/* LUAT skips a whole line of garbage before a command
+			 * (w600-firmware.md §1.2). */
+			so.skip_line_garbage = (so.prof->bit & ATP_PROFILE_LUAT) != 0;
+		} else if (opt_value(argc, argv, &i, "--report", &val)) {
+			if (val == NULL || nreports == REPORTS_MAX || strchr(val, ':') == NULL) {
+				fprintf(stderr, "atproof analyze: --report FORMAT:PATH\n");
+				goto usage_err;
+			}
+			if (strncmp(val, "json:", 5) != 0 && strncmp(val, "text:", 5) != 0) {
+				fprintf(stderr, "atproof analyze: report format of '%s' not supported "
+				    "yet (text, json)\n", val);
+				goto usage_err;
+			}
+			reports[nreports++] = val;
+		} else if (opt_value(argc, argv, &i, "--limit", &val)) {
+			rc = val != NULL ? parse_limit(&rep, val) : ATP_ERR_SYNTAX;
+			if (rc != ATP_OK) {
+				fprintf(stderr, "atproof analyze: --limit CMD=MS: bad '%s'%s\n",
+				    val != NULL ? val : "", rc == ATP_ERR_NOTFOUND ?
+				    " (no such command)" : "");
+				goto usage_err;
+			}
+		} else {
+			fprintf(stderr, "atproof analyze: unknown option '%s'\n", argv[i]);
+			goto usage_err;
+		}
+	}
+	if (i >= argc) {
+		fprintf(stderr, "atproof analyze: no input FILE\n");
+		goto usage_err;
+	}
+	for (; i < argc; i++) {
+		nfiles++;
+		atp_diag_clear(&d);
+		rc = analyze_file(&rep, argv[i], fmt, regex, &so, &d);
+		if (rc == ATP_ERR_NOMEM) {
+			fprintf(stderr, "atproof analyze: out of memory\n");
+			ana_report_free(&rep);
+			return ATP_EXIT_ENV;
+		}
+		if (rc != ATP_OK) {
+			fprintf(stderr, "atproof analyze: %s\n", atp_diag_format(&d, buf, sizeof(buf)));
+			input_error = 1;
+		}
+	}
+	atp_diag_clear(&d);
+	if (input_error)
+		d.code = ATP_ERR_IO;
+	code = ATP_EXIT_PASS;
+	if (nreports == 0) {
+		if (ana_write_text(&rep, stdout) != ATP_OK)
+			code = ATP_EXIT_ENV;
+	}
+	for (size_t k = 0; k < nreports; k++)
+		if (write_report(&rep, reports[k], &d) != ATP_OK)
+			code = ATP_EXIT_ENV;
+	if (code == ATP_EXIT_PASS) {
+		if (input_error)
+			code = ATP_EXIT_USAGE;
+		else {
+			switch (ana_report_verdict(&rep)) {
+			case ATP_V_FAIL:
+				code = ATP_EXIT_FAIL;
+				break;
+			case ATP_V_INCONC:
+				code = ATP_EXIT_INCONC;
+				break;
+			case ATP_V_PASS:
+			case ATP_V_KNOWN:
+				break;
+			}
+		}
+	}
+	ana_report_free(&rep);
+	return code;
+usage_err:
+	usage(stderr);
+	ana_report_free(&rep);
+	return ATP_EXIT_USAGE;
+}

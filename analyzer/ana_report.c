@@ -1,0 +1,170 @@
+/* SPDX-License-Identifier: MIT */
+/* \summary: the analyzer's findings, rule counts and timing rows */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "analyzer/ana.h"
+#include "atproof/alloc.h"
+
+/*
+ * Kept until the shared report model of reports/ lands; then the findings
+ * go through it and only the counting stays here.
+ */
+
+void
+ana_report_init(struct ana_report *r)
+{
+	memset(r, 0, sizeof(*r));
+	r->profile = "manual";
+}
+
+void
+ana_report_free(struct ana_report *r)
+{
+	size_t i;
+
+	for (i = 0; i < r->nfiles; i++)
+		atp_free(r->files[i]);
+	atp_free(r->files);
+	for (i = 0; i < r->nlat; i++)
+		atp_free(r->lat[i].final_us);
+	atp_free(r->lat);
+	atp_free(r->f);
+	memset(r, 0, sizeof(*r));
+}
+
+const char *
+ana_report_file(struct ana_report *r, const char *name)
+{
+	size_t i;
+	char **nf;
+
+	for (i = 0; i < r->nfiles; i++)
+		if (strcmp(r->files[i], name) == 0)
+			return r->files[i];
+	nf = atp_realloc(r->files, (r->nfiles + 1) * sizeof(*nf));
+	if (nf == NULL)
+		return NULL;
+	r->files = nf;
+	nf[r->nfiles] = atp_strdup(name);
+	if (nf[r->nfiles] == NULL)
+		return NULL;
+	return nf[r->nfiles++];
+}
+
+static struct ana_rule_count *
+rule_row(struct ana_report *r, const struct ana_finding *f)
+{
+	size_t i;
+
+	for (i = 0; i < r->nrules; i++)
+		if (strcmp(r->rules[i].rule, f->rule) == 0)
+			return &r->rules[i];
+	if (r->nrules >= ANA_RULES_MAX)
+		return NULL;
+	memset(&r->rules[r->nrules], 0, sizeof(r->rules[0]));
+	r->rules[r->nrules].rule = f->rule;
+	r->rules[r->nrules].severity = f->severity;
+	snprintf(r->rules[r->nrules].section, sizeof(r->rules[0].section), "%s", f->section);
+	return &r->rules[r->nrules++];
+}
+
+int
+ana_report_add(struct ana_report *r, const struct ana_finding *f)
+{
+	struct ana_rule_count *rc = rule_row(r, f);
+	struct ana_finding *nf;
+
+	if (rc != NULL) {
+		rc->n++;
+		if (f->severity > rc->severity)
+			rc->severity = f->severity;
+		if ((unsigned)f->verdict < 4)
+			rc->by_verdict[f->verdict]++;
+		if (rc->kept >= ANA_FINDINGS_MAX) {
+			r->dropped++;
+			return ATP_OK;
+		}
+		rc->kept++;
+	} else {
+		/* More distinct rules than rows: the finding is still kept
+		 * (rules are a fixed set; this is a safety net). */
+		if (r->nf >= ANA_FINDINGS_MAX * ANA_RULES_MAX) {
+			r->dropped++;
+			return ATP_OK;
+		}
+	}
+	if (r->nf == r->capf) {
+		size_t cap = r->capf != 0 ? r->capf * 2 : 64;
+		nf = atp_realloc(r->f, cap * sizeof(*nf));
+		if (nf == NULL)
+			return ATP_ERR_NOMEM;
+		r->f = nf;
+		r->capf = cap;
+	}
+	r->f[r->nf++] = *f;
+	return ATP_OK;
+}
+
+struct ana_lat *
+ana_report_lat(struct ana_report *r, const char *name)
+{
+	size_t i;
+	struct ana_lat *nl;
+
+	for (i = 0; i < r->nlat; i++)
+		if (strcmp(r->lat[i].name, name) == 0)
+			return &r->lat[i];
+	nl = atp_realloc(r->lat, (r->nlat + 1) * sizeof(*nl));
+	if (nl == NULL)
+		return NULL;
+	r->lat = nl;
+	memset(&nl[r->nlat], 0, sizeof(nl[0]));
+	snprintf(nl[r->nlat].name, sizeof(nl[0].name), "%s", name);
+	nl[r->nlat].final_us = atp_calloc(ANA_LAT_KEEP, sizeof(uint32_t));
+	if (nl[r->nlat].final_us == NULL)
+		return NULL;
+	return &nl[r->nlat++];
+}
+
+enum atp_verdict
+ana_report_verdict(const struct ana_report *r)
+{
+	size_t i;
+	int inconc = 0;
+
+	for (i = 0; i < r->nrules; i++) {
+		if (r->rules[i].by_verdict[ATP_V_FAIL] > 0)
+			return ATP_V_FAIL;
+		if (r->rules[i].by_verdict[ATP_V_INCONC] > 0)
+			inconc = 1;
+	}
+	return inconc ? ATP_V_INCONC : ATP_V_PASS;
+}
+
+static int
+cmp_u32(const void *a, const void *b)
+{
+	uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
+	return x < y ? -1 : x > y;
+}
+
+uint64_t
+ana_lat_pct(const struct ana_lat *l, unsigned p)
+{
+	uint32_t tmp[ANA_LAT_KEEP];
+	size_t idx;
+
+	if (l->nkept == 0)
+		return 0;
+	memcpy(tmp, l->final_us, l->nkept * sizeof(tmp[0]));
+	qsort(tmp, l->nkept, sizeof(tmp[0]), cmp_u32);
+	/* Nearest rank. */
+	idx = (l->nkept * p + 99) / 100;
+	if (idx > 0)
+		idx--;
+	if (idx >= l->nkept)
+		idx = l->nkept - 1;
+	return tmp[idx];
+}

@@ -1,0 +1,961 @@
+/* SPDX-License-Identifier: MIT */
+/* \summary: session decoder: exchanges, binary phases, protocol-state and timing rules */
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "analyzer/ana.h"
+#include "atproof/alloc.h"
+#include "atproof/cmd.h"
+#include "atproof/cmdline.h"
+#include "atproof/cursor.h"
+#include "atproof/framer.h"
+#include "atproof/validate.h"
+
+/*
+ * The host's bytes go through the firmware's own line splitter
+ * (atp_cmdline_next), the module's through the core's framer; each command
+ * sent is announced to the framer (atp_framer_expect) so that list
+ * responses and SKRCV's data frame right, and kept in a FIFO of pending
+ * exchanges that the responses pop. Everything the core's validator says
+ * about a line or a frame becomes a finding, placed at the source line of
+ * the record that carried it; the rules below add what only shows across
+ * exchanges (DESIGN.md, "Strict by default").
+ */
+
+#define PEND_MAX ATP_FRAMER_EXPECT_MAX
+#define LOC_RING 64
+#define HOST_BUF (64u << 10)   /* a line, or an SKSND payload held for its +OK=n */
+#define SOCK_MAX 64
+#define PARAM_MAX 64
+#define VAL_MAX 96
+/* A non-blocking command still unanswered when the next one is sent this
+ * much later is taken as never answered (the firmware answers such
+ * commands in milliseconds, w600-firmware.md §1). */
+#define STALE_US (2u * 1000000u)
+
+/* The analyzer's own rules (ids are stable; docs/analyzer.md lists them). */
+#define R_RESP_MISSING    "resp-missing"
+#define R_RESP_UNSOL      "resp-unsolicited"
+#define R_RESYNC          "resync"
+#define R_BUSY            "cmd-while-busy"
+#define R_SOCK_UNOPENED   "sock-not-open"
+#define R_SOCK_CLOSED     "sock-after-close"
+#define R_DATA_SHORT      "data-short"
+#define R_DATA_LONG       "data-long"
+#define R_WJOIN_LKSTT     "wjoin-lkstt"
+#define R_FLASH_LOST      "flash-lost"
+#define R_LATENCY         "latency-limit"
+#define R_ECHO            "echo-mismatch"
+#define R_HOST_GARBAGE    "host-garbage"
+#define R_DIR_INFERRED    "dir-inferred"
+#define R_TRANSP_EXIT     "transparent-exit"
+
+struct loc {
+	const char *file;
+	unsigned long line;
+	uint64_t off;
+	uint64_t ts;
+	int timed;
+};
+
+struct pend {
+	char text[ATP_LINE_MAX + 4];
+	size_t len;
+	struct atp_cmdline cl;       /* spans into text */
+	int parsed;
+	struct loc at;               /* the command line's record */
+	const char *busy_with;       /* a blocking command was running */
+	uint64_t sksnd_size;
+};
+
+enum sock_state { SK_UNKNOWN, SK_OPEN, SK_CLOSED };
+
+struct param {
+	char name[ATP_NAME_MAX + 2];
+	char ram[VAL_MAX], flash[VAL_MAX];
+	int has_flash, ram_differs, calibrated, after_reset;
+};
+
+struct ana_session {
+	struct ana_session_opts o;
+	struct ana_report *rep;
+	struct atp_framer *fr;
+	/* host side */
+	uint8_t hb[HOST_BUF];
+	uint8_t hb2[HOST_BUF];       /* held bytes, replayed */
+	size_t hlen;
+	uint64_t host_off;           /* stream offset of hb[0] */
+	uint64_t data_left, data_total, data_done;  /* SKSND payload */
+	struct loc data_at;
+	int await_sksnd;             /* SKSND sent: its payload waits for +OK=n */
+	int held;                    /* host bytes held for that response */
+	int transparent;
+	int seen_cmd;
+	/* pending exchanges */
+	struct pend pend[PEND_MAX];
+	size_t phead, pcount;
+	char last_sent[ATP_LINE_MAX + 4];
+	size_t last_sent_len;
+	/* module side */
+	struct loc ring[LOC_RING];
+	uint64_t ring_off[LOC_RING];
+	size_t rhead, rcount;
+	struct loc cur;              /* the record being fed */
+	uint32_t mtail;              /* the last 4 module bytes, newest lowest */
+	struct loc vloc;             /* where the validator's findings go */
+	const char *vcmd;
+	int last_data_ctx;           /* 0 none, 1 SKRCV, 2 +SKTRPT/+HTTPCRPT */
+	/* state rules */
+	enum sock_state sock[SOCK_MAX];
+	int wjoin;                   /* -1 none, 0 failed, 1 joined */
+	struct loc wjoin_at;
+	struct param params[PARAM_MAX];
+	size_t nparams;
+	int inferred_noted;
+	unsigned resync_noted;
+	uint32_t lcg;
+	int oom;
+};
+
+/* Findings */
+
+static void add(struct ana_session *s, const char *rule, enum atp_severity sev,
+    enum atp_verdict vd, const char *section, const char *cmd, const struct loc *at,
+    const char *fmt, ...) __attribute__((format(printf, 8, 9)));
+
+static void
+add(struct ana_session *s, const char *rule, enum atp_severity sev, enum atp_verdict vd,
+    const char *section, const char *cmd, const struct loc *at, const char *fmt, ...)
+{
+	struct ana_finding f;
+	va_list ap;
+
+	memset(&f, 0, sizeof(f));
+	f.rule = rule;
+	f.severity = sev;
+	f.verdict = vd;
+	snprintf(f.section, sizeof(f.section), "%s", section != NULL ? section : "");
+	snprintf(f.command, sizeof(f.command), "%s", cmd != NULL ? cmd : "");
+	if (at != NULL) {
+		f.file = at->file;
+		f.line = at->line;
+		f.offset = at->off;
+		f.ts_us = at->timed ? at->ts : 0;
+	}
+	va_start(ap, fmt);
+	vsnprintf(f.message, sizeof(f.message), fmt, ap);
+	va_end(ap);
+	if (ana_report_add(s->rep, &f) != ATP_OK)
+		s->oom = 1;
+}
+
+static void
+on_finding(void *ctx, const struct atp_finding *vf)
+{
+	struct ana_session *s = ctx;
+	struct ana_finding f;
+
+	memset(&f, 0, sizeof(f));
+	f.rule = vf->rule;
+	f.severity = vf->severity;
+	f.verdict = vf->verdict;
+	snprintf(f.section, sizeof(f.section), "%s", vf->section != NULL ? vf->section : "");
+	if (vf->cmd != NULL)
+		snprintf(f.command, sizeof(f.command), "%s", vf->cmd->name);
+	else if (s->vcmd != NULL)
+		snprintf(f.command, sizeof(f.command), "%s", s->vcmd);
+	if (vf->deviation != NULL)
+		snprintf(f.deviation, sizeof(f.deviation), "%s", vf->deviation->id);
+	f.file = s->vloc.file;
+	f.line = s->vloc.line;
+	f.offset = s->vloc.off;
+	f.ts_us = s->vloc.timed ? s->vloc.ts : 0;
+	snprintf(f.message, sizeof(f.message), "%s", vf->message);
+	if (ana_report_add(s->rep, &f) != ATP_OK)
+		s->oom = 1;
+}
+
+/* Where module stream offset @off came from: the newest record that starts
+ * at or before it (older than the ring: the oldest kept). */
+static struct loc
+module_loc(const struct ana_session *s, uint64_t off)
+{
+	size_t i;
+
+	for (i = 0; i < s->rcount; i++) {
+		size_t k = (s->rhead + LOC_RING - 1 - i) % LOC_RING;
+		if (s->ring_off[k] <= off || i + 1 == s->rcount)
+			return s->ring[k];
+	}
+	return s->cur;
+}
+
+static const char *
+cmd_name(const struct pend *p)
+{
+	if (p->parsed && p->cl.cmd != NULL)
+		return p->cl.cmd->name;
+	return "";
+}
+
+static int
+is_cmd(const struct pend *p, const char *name)
+{
+	return p->parsed && p->cl.cmd != NULL && strcmp(p->cl.cmd->name, name) == 0;
+}
+
+/* The first argument as a socket number, or -1. */
+static long
+sock_arg(const struct pend *p)
+{
+	uint64_t n;
+
+	if (!p->parsed || p->cl.nargs < 1 || atp_span_dec(p->cl.args[0].value, &n, SOCK_MAX - 1) != ATP_OK)
+		return -1;
+	return (long)n;
+}
+
+/* Printable form of a command line for messages; secrets masked. */
+static const char *
+show_cmd(const struct pend *p, char *buf, size_t size)
+{
+	if (p->parsed && p->cl.cmd != NULL && (p->cl.cmd->flags & ATP_CMD_SECRET) != 0)
+		snprintf(buf, size, "AT+%s%s...", p->cl.cmd->name, atp_form_op(p->cl.form));
+	else
+		atp_span_escape(atp_span_make(p->text, p->len), buf, size);
+	return buf;
+}
+
+/* Timing */
+
+static uint32_t
+lcg_next(struct ana_session *s)
+{
+	s->lcg = s->lcg * 1103515245u + 12345u;
+	return s->lcg >> 8;
+}
+
+static void
+time_exchange(struct ana_session *s, const struct pend *p, const struct loc *first,
+    const struct loc *final)
+{
+	struct ana_lat *l;
+	uint64_t lf, ll, lim;
+	char buf[96];
+
+	if (!p->at.timed || !first->timed || !final->timed || first->ts < p->at.ts ||
+	    final->ts < p->at.ts)
+		return;
+	lf = first->ts - p->at.ts;
+	ll = final->ts - p->at.ts;
+	l = ana_report_lat(s->rep, p->parsed && p->cl.cmd != NULL ? p->cl.cmd->name : "?");
+	if (l == NULL) {
+		s->oom = 1;
+		return;
+	}
+	s->rep->st.exchanges_timed++;
+	l->n++;
+	if (lf > l->max_first)
+		l->max_first = lf;
+	if (ll > l->max_final)
+		l->max_final = ll;
+	/* A reservoir keeps the percentiles' memory bounded; the generator is
+	 * fixed so that reports are reproducible. */
+	if (l->nkept < ANA_LAT_KEEP)
+		l->final_us[l->nkept++] = ll > UINT32_MAX ? UINT32_MAX : (uint32_t)ll;
+	else {
+		uint32_t k = lcg_next(s) % (uint32_t)l->n;
+		if (k < ANA_LAT_KEEP)
+			l->final_us[k] = ll > UINT32_MAX ? UINT32_MAX : (uint32_t)ll;
+	}
+	lim = l->limit_us != 0 ? l->limit_us : s->rep->limit_all_us;
+	if (lim != 0 && ll > lim)
+		add(s, R_LATENCY, ATP_SEV_WARNING, ATP_V_FAIL, p->parsed && p->cl.cmd != NULL ?
+		    p->cl.cmd->section : "", l->name, final,
+		    "%s: answered after %llu.%03llu ms, over the limit of %llu ms",
+		    show_cmd(p, buf, sizeof(buf)), (unsigned long long)(ll / 1000),
+		    (unsigned long long)(ll % 1000), (unsigned long long)(lim / 1000));
+}
+
+/* Flash-state rule */
+
+static void
+norm(struct atp_span v, char *out, size_t size)
+{
+	size_t i, n = 0;
+
+	/* Quotes and spaces are how the value is written, not what it is. */
+	for (i = 0; i < v.len && n + 1 < size; i++)
+		if (v.p[i] != '"' && v.p[i] != ' ')
+			out[n++] = (char)ATP_TOUPPER(v.p[i]);
+	out[n] = '\0';
+}
+
+static struct param *
+param_get(struct ana_session *s, const char *name, int create)
+{
+	size_t i;
+
+	for (i = 0; i < s->nparams; i++)
+		if (strcmp(s->params[i].name, name) == 0)
+			return &s->params[i];
+	if (!create || s->nparams >= PARAM_MAX)
+		return NULL;
+	memset(&s->params[s->nparams], 0, sizeof(s->params[0]));
+	snprintf(s->params[s->nparams].name, sizeof(s->params[0].name), "%s", name);
+	return &s->params[s->nparams++];
+}
+
+static int
+same_value(const char *want, const char *got)
+{
+	size_t n = strlen(want);
+
+	/* A query may answer more fields than were set (AT+NIP=!0 is
+	 * answered +OK=0,<ip>,...): the value set must lead. */
+	return strncmp(want, got, n) == 0 && (got[n] == '\0' || got[n] == ',');
+}
+
+static void
+param_rule(struct ana_session *s, const struct pend *p, const struct atp_frame *f,
+    const struct loc *at)
+{
+	const struct atp_cmd *c = p->parsed ? p->cl.cmd : NULL;
+	struct param *pm;
+	char v[VAL_MAX];
+	size_t i;
+
+	if (c == NULL || f->is_error)
+		return;
+	if (strcmp(c->name, "Z") == 0) {
+		/* A reset keeps what is in flash and loses the rest (§2.1). */
+		for (i = 0; i < s->nparams;) {
+			pm = &s->params[i];
+			if (!pm->has_flash) {
+				s->params[i] = s->params[--s->nparams];
+				continue;
+			}
+			memcpy(pm->ram, pm->flash, sizeof(pm->ram));
+			pm->ram_differs = 0;
+			pm->after_reset = 1;
+			i++;
+		}
+		for (i = 0; i < SOCK_MAX; i++)
+			if (s->sock[i] == SK_OPEN)
+				s->sock[i] = SK_CLOSED;
+		return;
+	}
+	if (strcmp(c->name, "RSTF") == 0) {
+		s->nparams = 0;
+		return;
+	}
+	if (strcmp(c->name, "PMTF") == 0) {
+		/* §2.2.1.7: every parameter in RAM is saved to flash. */
+		for (i = 0; i < s->nparams; i++) {
+			memcpy(s->params[i].flash, s->params[i].ram, sizeof(s->params[i].ram));
+			s->params[i].has_flash = 1;
+			s->params[i].ram_differs = 0;
+		}
+		return;
+	}
+	if ((c->flags & ATP_CMD_PARAM) == 0)
+		return;
+	if (p->cl.form == ATP_FORM_SET || p->cl.form == ATP_FORM_FLASH) {
+		pm = param_get(s, c->name, 1);
+		if (pm == NULL)
+			return;
+		norm(p->cl.argtext, v, sizeof(v));
+		memcpy(pm->ram, v, sizeof(v));
+		pm->calibrated = 0;
+		pm->after_reset = 0;
+		if (p->cl.form == ATP_FORM_FLASH) {
+			memcpy(pm->flash, v, sizeof(v));
+			pm->has_flash = 1;
+			pm->ram_differs = 0;
+		} else {
+			pm->ram_differs = !pm->has_flash || strcmp(pm->flash, v) != 0;
+		}
+		return;
+	}
+	if (p->cl.form != ATP_FORM_QUERY && p->cl.form != ATP_FORM_BARE)
+		return;
+	pm = param_get(s, c->name, 0);
+	if (pm == NULL || !pm->has_flash || f->body.len < 4)
+		return;
+	norm(atp_span_make(f->body.p + 4, f->body.len - 4), v, sizeof(v));
+	if (!pm->after_reset) {
+		/* The module's own way of writing the value, learnt before the
+		 * reset, is what to compare with after it. */
+		if (!pm->ram_differs && !pm->calibrated && same_value(pm->flash, v)) {
+			memcpy(pm->flash, v, sizeof(v));
+			memcpy(pm->ram, v, sizeof(v));
+			pm->calibrated = 1;
+		}
+		return;
+	}
+	if (!(pm->calibrated ? strcmp(pm->flash, v) == 0 : same_value(pm->flash, v))) {
+		if ((c->flags & ATP_CMD_SECRET) != 0)
+			add(s, R_FLASH_LOST, ATP_SEV_ERROR, ATP_V_FAIL, "2.1", c->name, at,
+			    "AT+%s: the value saved with =! before AT+Z is not what the module "
+			    "answers after it", c->name);
+		else
+			add(s, R_FLASH_LOST, ATP_SEV_ERROR, ATP_V_FAIL, "2.1", c->name, at,
+			    "AT+%s: saved to flash as \"%s\" before AT+Z, answered \"%s\" after it",
+			    c->name, pm->flash, v);
+	}
+	pm->after_reset = 0;
+}
+
+/* Protocol-state rules on a response */
+
+static void
+state_rules(struct ana_session *s, struct pend *p, const struct atp_frame *f,
+    const struct loc *at)
+{
+	long sk = sock_arg(p);
+	char buf[96];
+	uint64_t n;
+
+	if (!p->parsed || p->cl.cmd == NULL)
+		return;
+	show_cmd(p, buf, sizeof(buf));
+	if (is_cmd(p, "SKCT")) {
+		if (!f->is_error && f->body.len > 4 &&
+		    atp_span_dec(atp_span_make(f->body.p + 4, f->body.len - 4), &n, SOCK_MAX - 1) == ATP_OK)
+			s->sock[n] = SK_OPEN;
+		return;
+	}
+	if (sk >= 0 && (is_cmd(p, "SKSND") || is_cmd(p, "SKRCV") || is_cmd(p, "SKCLS") ||
+	    is_cmd(p, "SKSDF") || is_cmd(p, "SKSTT"))) {
+		enum sock_state st = s->sock[sk];
+		/* §2.2.3.11-15: a socket number is what AT+SKCT returned. */
+		if (st == SK_CLOSED)
+			add(s, R_SOCK_CLOSED, f->is_error ? ATP_SEV_WARNING : ATP_SEV_ERROR, ATP_V_FAIL,
+			    p->cl.cmd->section, p->cl.cmd->name, &p->at,
+			    f->is_error ? "%s: socket %ld was closed before (the module refused it)" :
+			    "%s: socket %ld was closed before, yet the module answered +OK", buf, sk);
+		else if (st == SK_UNKNOWN && !is_cmd(p, "SKSTT"))
+			add(s, R_SOCK_UNOPENED, ATP_SEV_WARNING, ATP_V_INCONC, p->cl.cmd->section,
+			    p->cl.cmd->name, &p->at,
+			    "%s: socket %ld was not opened by AT+SKCT in this log (%s)", buf, sk,
+			    f->is_error ? "the module refused it" : "the module answered +OK");
+		if (is_cmd(p, "SKCLS") && !f->is_error)
+			s->sock[sk] = SK_CLOSED;
+	}
+	if (is_cmd(p, "WJOIN")) {
+		s->wjoin = f->is_error ? 0 : 1;
+		s->wjoin_at = *at;
+		return;
+	}
+	if (is_cmd(p, "WLEAV")) {
+		s->wjoin = -1;
+		return;
+	}
+	if (is_cmd(p, "LKSTT") && s->wjoin >= 0 && !f->is_error && f->body.len > 4) {
+		/* §2.2.3.4/§2.2.3.7: a join that answered +OK leaves the link up;
+		 * one that answered +ERR leaves it down. */
+		int up = f->body.p[4] == '1';
+		if (up != s->wjoin)
+			add(s, R_WJOIN_LKSTT, ATP_SEV_ERROR, ATP_V_FAIL, "2.2.3.7", "LKSTT", at,
+			    "AT+WJOIN answered %s but the following AT+LKSTT says the link is %s",
+			    s->wjoin ? "+OK" : "+ERR", up ? "up" : "down");
+		s->wjoin = -1;
+	}
+}
+
+/* Pending exchanges */
+
+static struct pend *
+pend_at(struct ana_session *s, size_t i)
+{
+	return &s->pend[(s->phead + i) % PEND_MAX];
+}
+
+static void
+pend_drop_oldest(struct ana_session *s)
+{
+	s->phead = (s->phead + 1) % PEND_MAX;
+	s->pcount--;
+}
+
+static void
+missing(struct ana_session *s, struct pend *p, int at_end)
+{
+	char buf[96];
+	struct ana_lat *l;
+
+	show_cmd(p, buf, sizeof(buf));
+	s->rep->st.unanswered++;
+	l = ana_report_lat(s->rep, p->parsed && p->cl.cmd != NULL ? p->cl.cmd->name : "?");
+	if (l != NULL)
+		l->missing++;
+	if (p->busy_with != NULL)
+		add(s, R_BUSY, ATP_SEV_WARNING, ATP_V_FAIL, "2.1", cmd_name(p), &p->at,
+		    "%s: sent while AT+%s was still running, and never answered", buf, p->busy_with);
+	if (at_end)
+		add(s, R_RESP_MISSING, ATP_SEV_WARNING, ATP_V_INCONC, "2.1", cmd_name(p), &p->at,
+		    "%s: no response before the log ends", buf);
+	else
+		add(s, R_RESP_MISSING, ATP_SEV_ERROR, ATP_V_FAIL, "2.1", cmd_name(p), &p->at,
+		    "%s: never answered (the next command was sent)", buf);
+}
+
+/* Re-tells the framer which commands are pending after one was dropped. */
+static void
+reexpect(struct ana_session *s)
+{
+	size_t i;
+
+	atp_framer_expect_clear(s->fr);
+	for (i = 0; i < s->pcount; i++) {
+		struct pend *p = pend_at(s, i);
+		if (p->parsed && p->cl.cmd != NULL)
+			atp_framer_expect(s->fr, p->cl.cmd, p->cl.form);
+		else
+			atp_framer_expect(s->fr, NULL, ATP_FORM_BARE);
+	}
+}
+
+static void on_frame(void *ctx, const struct atp_frame *f);
+
+static void
+on_response(struct ana_session *s, const struct atp_frame *f)
+{
+	struct loc first = module_loc(s, f->offset);
+	struct pend *p;
+	char buf[96];
+
+	s->rep->st.responses++;
+	s->vloc = first;
+	s->vcmd = NULL;
+	if (s->data_left > 0) {
+		/* The module answered while the host still owed SKSND bytes: the
+		 * firmware would have taken what followed as data. */
+		add(s, R_DATA_SHORT, ATP_SEV_ERROR, ATP_V_FAIL, "2.2.3.11", "SKSND", &s->data_at,
+		    "AT+SKSND: %llu of %llu announced bytes sent before the next exchange",
+		    (unsigned long long)s->data_done, (unsigned long long)s->data_total);
+		s->data_left = 0;
+	}
+	if (s->pcount == 0) {
+		if (!s->seen_cmd) {
+			if (!s->resync_noted++)
+				add(s, R_RESYNC, ATP_SEV_INFO, ATP_V_PASS, "2.1", NULL, &first,
+				    "a response before the first command of the log: the log "
+				    "starts mid-exchange; decoding starts at the first command");
+			return;
+		}
+		s->rep->st.unsolicited++;
+		add(s, R_RESP_UNSOL, ATP_SEV_ERROR, ATP_V_FAIL, "2.1", NULL, &first,
+		    "a response no command asked for: \"%s\"",
+		    (atp_span_escape(f->body, buf, sizeof(buf)), buf));
+		atp_validate_response(NULL, f, s->o.prof, on_finding, s);
+		return;
+	}
+	p = pend_at(s, 0);
+	s->vcmd = cmd_name(p);
+	if (p->parsed)
+		atp_validate_response(&p->cl, f, s->o.prof, on_finding, s);
+	else
+		atp_validate_response(NULL, f, s->o.prof, on_finding, s);
+	time_exchange(s, p, &first, &s->cur);
+	if (p->busy_with != NULL)
+		add(s, R_BUSY, ATP_SEV_WARNING, ATP_V_FAIL, "2.1", cmd_name(p), &p->at,
+		    "%s: sent while AT+%s was still running; answered %s", show_cmd(p, buf,
+		    sizeof(buf)), p->busy_with, f->is_error ? "with an error" : "+OK");
+	state_rules(s, p, f, &first);
+	param_rule(s, p, f, &first);
+	if (is_cmd(p, "SKSND") && s->await_sksnd) {
+		uint64_t n = 0;
+		s->await_sksnd = 0;
+		if (!f->is_error && f->body.len > 4 &&
+		    atp_span_dec(atp_span_make(f->body.p + 4, f->body.len - 4), &n, 1u << 20) == ATP_OK &&
+		    n > 0) {
+			s->data_left = n;
+			s->data_total = n;
+			s->data_done = 0;
+		}
+	}
+	if (is_cmd(p, "SKRCV"))
+		s->last_data_ctx = 1;
+	if (is_cmd(p, "ENTM") && !f->is_error) {
+		/* §2.2.1.4: from here every byte is data until "+++". */
+		s->transparent = 1;
+		if (atp_framer_transparent(s->fr, 1, on_frame, s) != ATP_OK)
+			s->oom = 1;
+	}
+	pend_drop_oldest(s);
+}
+
+static void
+on_frame(void *ctx, const struct atp_frame *f)
+{
+	struct ana_session *s = ctx;
+	struct ana_stats *st = &s->rep->st;
+	char buf[96];
+
+	switch (f->kind) {
+	case ATP_FRAME_RESPONSE:
+		on_response(s, f);
+		return;
+	case ATP_FRAME_REPORT:
+		st->reports++;
+		s->vloc = module_loc(s, f->offset);
+		s->vcmd = NULL;
+		if (f->report != NULL && (f->report->flags & ATP_RPT_DATA_COUNTED) != 0)
+			s->last_data_ctx = 2;
+		atp_validate_report(f, s->o.prof, on_finding, s);
+		return;
+	case ATP_FRAME_ECHO:
+		st->echoes++;
+		s->vloc = module_loc(s, f->offset);
+		/* §2.2.1.3: with echo on, the module repeats the line it got. */
+		if (s->last_sent_len > 0 && (f->flags & (ATP_FRF_CONTINUED | ATP_FRF_TRUNCATED)) == 0 &&
+		    !atp_span_eq_span(f->body, atp_span_make(s->last_sent, s->last_sent_len)))
+			add(s, R_ECHO, ATP_SEV_ERROR, ATP_V_FAIL, "2.2.1.3", NULL, &s->vloc,
+			    "the echo \"%s\" is not the line the host sent",
+			    (atp_span_escape(f->body, buf, sizeof(buf)), buf));
+		atp_validate_other(f, s->o.prof, on_finding, s);
+		return;
+	case ATP_FRAME_DATA:
+		st->data_frames++;
+		if (s->transparent)
+			st->transparent_bytes += f->body.len;
+		else if (s->last_data_ctx == 1)
+			st->skrcv_bytes += f->body.len;
+		else
+			st->sktrpt_bytes += f->body.len;
+		s->vloc = module_loc(s, f->offset);
+		atp_validate_other(f, s->o.prof, on_finding, s);
+		return;
+	case ATP_FRAME_TEXT:
+	case ATP_FRAME_STRAY:
+		st->text_frames++;
+		s->vloc = module_loc(s, f->offset);
+		s->vcmd = NULL;
+		if (!s->seen_cmd) {
+			if (!s->resync_noted++)
+				add(s, R_RESYNC, ATP_SEV_INFO, ATP_V_PASS, "2.1", NULL, &s->vloc,
+				    "module output before the first command of the log: the log "
+				    "starts mid-stream; decoding starts at the first command");
+			return;
+		}
+		atp_validate_other(f, s->o.prof, on_finding, s);
+		return;
+	}
+}
+
+/* Host side */
+
+static void
+host_line(struct ana_session *s, struct atp_span line, struct atp_span term)
+{
+	struct pend *p;
+	struct atp_diag d;
+	size_t i;
+
+	s->rep->st.commands++;
+	s->seen_cmd = 1;
+	/* A command left unanswered for long while a new one goes out was
+	 * never answered: drop it so the pairing does not slip. */
+	while (s->pcount > 0) {
+		struct pend *o = pend_at(s, 0);
+		int blocking = o->parsed && o->cl.cmd != NULL && (o->cl.cmd->flags & ATP_CMD_BLOCKING);
+		/* With no times (a text notation), the log is read as the
+		 * half-duplex dialogue it prints: a new command means the
+		 * module had nothing more to say to the last one. */
+		int untimed = !o->at.timed && !s->cur.timed;
+		if (!untimed && (blocking || !o->at.timed || !s->cur.timed ||
+		    s->cur.ts < o->at.ts || s->cur.ts - o->at.ts < STALE_US))
+			break;
+		missing(s, o, 0);
+		pend_drop_oldest(s);
+		reexpect(s);
+	}
+	if (s->pcount == PEND_MAX) {
+		missing(s, pend_at(s, 0), 0);
+		pend_drop_oldest(s);
+	}
+	p = &s->pend[(s->phead + s->pcount) % PEND_MAX];
+	memset(p, 0, sizeof(*p));
+	p->len = line.len < ATP_LINE_MAX ? line.len : ATP_LINE_MAX;
+	memcpy(p->text, line.p, p->len);
+	p->at = s->cur;
+	memcpy(s->last_sent, line.p, p->len);
+	s->last_sent_len = p->len;
+	/* Parsed with its terminator, as the firmware got it; the spans
+	 * point into the slot's own copy. */
+	for (i = 0; i < term.len && i < 2; i++)
+		p->text[p->len + i] = (char)term.p[i];
+	atp_diag_clear(&d);
+	if (atp_cmdline_parse(atp_span_make(p->text, p->len + i), &p->cl, &d) == ATP_OK)
+		p->parsed = 1;
+	s->vloc = s->cur;
+	s->vcmd = p->parsed && p->cl.cmd != NULL ? p->cl.cmd->name : NULL;
+	if (p->parsed)
+		atp_validate_cmdline(&p->cl, s->host_off, s->o.prof, on_finding, s);
+	/* A blocking command (join, scan, connect) still running. */
+	for (i = 0; i < s->pcount; i++) {
+		struct pend *o = pend_at(s, i);
+		if (o->parsed && o->cl.cmd != NULL && (o->cl.cmd->flags & ATP_CMD_BLOCKING) != 0) {
+			p->busy_with = o->cl.cmd->name;
+			break;
+		}
+	}
+	s->pcount++;
+	atp_framer_expect(s->fr, p->parsed ? p->cl.cmd : NULL, p->parsed ? p->cl.form : ATP_FORM_BARE);
+	if (is_cmd(p, "SKSND")) {
+		s->await_sksnd = 1;
+		s->data_at = s->cur;
+	}
+}
+
+static int
+starts_cmd(const uint8_t *p, size_t len)
+{
+	return len >= 3 && ATP_TOUPPER(p[0]) == 'A' && ATP_TOUPPER(p[1]) == 'T' && p[2] == '+';
+}
+
+/* @p is one command line and its terminator, nothing else. */
+static int
+is_whole_cmd(const uint8_t *p, size_t len)
+{
+	size_t body = len;
+
+	if (!starts_cmd(p, len) || len > ATP_LINE_MAX + 2)
+		return 0;
+	while (body > 0 && (p[body - 1] == '\r' || p[body - 1] == '\n'))
+		body--;
+	return body < len && len - body <= 2 && memchr(p, '\r', body) == NULL &&
+	    memchr(p, '\n', body) == NULL;
+}
+
+static void
+host_garbage(struct ana_session *s, struct atp_span g)
+{
+	size_t i;
+	char buf[96];
+
+	for (i = 0; i < g.len; i++)
+		if (g.p[i] != '\r' && g.p[i] != '\n' && g.p[i] != ' ')
+			break;
+	if (i == g.len || !s->seen_cmd)
+		return;
+	add(s, R_HOST_GARBAGE, ATP_SEV_WARNING, ATP_V_FAIL, "2.1", NULL, &s->cur,
+	    "the host sent %zu bytes that are no command line: \"%s\"", g.len,
+	    (atp_span_escape(g, buf, sizeof(buf)), buf));
+}
+
+static void
+host_bytes(struct ana_session *s, const uint8_t *p, size_t len)
+{
+	while (len > 0) {
+		struct atp_cur c;
+		struct atp_span g, line, term;
+		size_t n, used;
+		int rc;
+
+		if (s->transparent) {
+			/* "+++" alone leaves transparent mode (§2.2.1.4). */
+			if (s->hlen == 0 && len == 3 && memcmp(p, "+++", 3) == 0) {
+				s->transparent = 0;
+				if (atp_framer_transparent(s->fr, 0, on_frame, s) != ATP_OK)
+					s->oom = 1;
+				return;
+			}
+			/* A whole command line is taken as the end of the mode,
+			 * with a finding: logs often leave the "+++" out (the
+			 * manual's own examples do), and what follows reads as
+			 * commands with responses. */
+			if (s->hlen == 0 && is_whole_cmd(p, len)) {
+				add(s, R_TRANSP_EXIT, ATP_SEV_WARNING, ATP_V_INCONC, "2.2.1.4", "ENTM",
+				    &s->cur, "a command line in transparent mode with no \"+++\" "
+				    "before it: taken as the end of transparent mode");
+				s->transparent = 0;
+				if (atp_framer_transparent(s->fr, 0, on_frame, s) != ATP_OK)
+					s->oom = 1;
+				continue;
+			}
+			s->rep->st.transparent_bytes += len;
+			return;
+		}
+		if (s->data_left > 0 && s->data_done == 0 && s->hlen == 0 && is_whole_cmd(p, len)) {
+			/* A whole command line where the payload should start:
+			 * the host never sent it (the firmware would take the
+			 * line as data). */
+			add(s, R_DATA_SHORT, ATP_SEV_ERROR, ATP_V_FAIL, "2.2.3.11", "SKSND", &s->data_at,
+			    "AT+SKSND: none of the %llu announced bytes were sent before the next "
+			    "command line", (unsigned long long)s->data_total);
+			s->data_left = 0;
+		}
+		if (s->data_left > 0) {
+			n = len < s->data_left ? len : (size_t)s->data_left;
+			s->data_left -= n;
+			s->data_done += n;
+			s->rep->st.sksnd_bytes += n;
+			s->host_off += n;
+			p += n;
+			len -= n;
+			if (s->data_left == 0 && len > 0 && !starts_cmd(p, len)) {
+				char buf[96];
+				add(s, R_DATA_LONG, ATP_SEV_WARNING, ATP_V_FAIL, "2.2.3.11", "SKSND",
+				    &s->cur, "AT+SKSND: %zu bytes more than the %llu announced: \"%s\"",
+				    len, (unsigned long long)s->data_total,
+				    (atp_span_escape(atp_span_make(p, len), buf, sizeof(buf)), buf));
+				s->host_off += len;
+				return;
+			}
+			continue;
+		}
+		n = HOST_BUF - s->hlen;
+		if (n > len)
+			n = len;
+		memcpy(s->hb + s->hlen, p, n);
+		s->hlen += n;
+		p += n;
+		len -= n;
+		if (s->await_sksnd) {
+			/* Payload: it waits for the response that says how much. */
+			s->held = 1;
+			if (n == 0)
+				return;
+			continue;
+		}
+		for (;;) {
+			c = atp_cur_make(s->hb, s->hlen);
+			rc = atp_cmdline_next(&c, s->o.skip_line_garbage, &g, &line, &term);
+			used = s->hlen - c.left;
+			if (g.len > 0)
+				host_garbage(s, g);
+			if (rc == ATP_OK)
+				host_line(s, line, term);
+			s->host_off += used;
+			memmove(s->hb, s->hb + used, s->hlen - used);
+			s->hlen -= used;
+			if (rc != ATP_OK || used == 0)
+				break;
+			if (s->await_sksnd) {
+				s->held = s->hlen > 0;
+				break;
+			}
+		}
+	}
+}
+
+/* Public */
+
+int
+ana_session_new(const struct ana_session_opts *o, struct ana_report *rep,
+    struct ana_session **out)
+{
+	struct ana_session *s;
+
+	*out = NULL;
+	s = atp_calloc(1, sizeof(*s));
+	if (s == NULL)
+		return ATP_ERR_NOMEM;
+	if (o != NULL)
+		s->o = *o;
+	s->rep = rep;
+	s->wjoin = -1;
+	s->lcg = 1;
+	if (atp_framer_new(NULL, &s->fr) != ATP_OK) {
+		atp_free(s);
+		return ATP_ERR_NOMEM;
+	}
+	*out = s;
+	return ATP_OK;
+}
+
+void
+ana_session_free(struct ana_session *s)
+{
+	if (s == NULL)
+		return;
+	atp_framer_free(s->fr);
+	atp_free(s);
+}
+
+int
+ana_session_feed(struct ana_session *s, const struct atp_rec *rec)
+{
+	struct ana_stats *st = &s->rep->st;
+	size_t i;
+
+	st->records++;
+	s->cur.file = rec->src_file;
+	s->cur.line = rec->src_line;
+	s->cur.off = rec->src_offset;
+	s->cur.timed = (rec->flags & ATP_RECF_NO_TIME) == 0;
+	s->cur.ts = rec->ts_us;
+	if (s->cur.timed) {
+		if (st->first_ts == 0 || rec->ts_us < st->first_ts)
+			st->first_ts = rec->ts_us;
+		if (rec->ts_us > st->last_ts)
+			st->last_ts = rec->ts_us;
+	}
+	if ((rec->flags & ATP_RECF_DIR_INFERRED) != 0) {
+		st->records_inferred++;
+		if (!s->inferred_noted) {
+			s->inferred_noted = 1;
+			add(s, R_DIR_INFERRED, ATP_SEV_INFO, ATP_V_PASS, "2.1", NULL, &s->cur,
+			    "the input does not say which way the bytes went: the direction is "
+			    "inferred from the protocol (AT+ lines are the host's)");
+		}
+	}
+	switch (rec->dir) {
+	case ATP_DIR_TO_MODULE:
+		st->bytes_to += rec->bytes.len;
+		/* The host speaks after the module ended with CR LF CR LF: the
+		 * module's frame is over (a list response ends at CR LF CR LF
+		 * followed by anything, framer.h), so it need not wait for the
+		 * module's next byte. */
+		if (s->mtail == 0x0d0a0d0au && !s->transparent) {
+			if (atp_framer_flush(s->fr, on_frame, s) != ATP_OK)
+				return ATP_ERR_NOMEM;
+			s->mtail = 0;
+		}
+		host_bytes(s, rec->bytes.p, rec->bytes.len);
+		break;
+	case ATP_DIR_FROM_MODULE:
+	case ATP_DIR_UNKNOWN:
+		st->bytes_from += rec->bytes.len;
+		/* A host payload still owed when the module speaks: see
+		 * on_response(). */
+		s->ring[s->rhead] = s->cur;
+		s->ring_off[s->rhead] = atp_framer_offset(s->fr);
+		s->rhead = (s->rhead + 1) % LOC_RING;
+		if (s->rcount < LOC_RING)
+			s->rcount++;
+		if (atp_framer_feed(s->fr, rec->bytes.p, rec->bytes.len, on_frame, s) != ATP_OK)
+			return ATP_ERR_NOMEM;
+		for (i = rec->bytes.len > 4 ? rec->bytes.len - 4 : 0; i < rec->bytes.len; i++)
+			s->mtail = (s->mtail << 8) | rec->bytes.p[i];
+		/* A payload that waited for SKSND's response can go now. */
+		if (!s->await_sksnd && s->held) {
+			size_t n = s->hlen;
+			memcpy(s->hb2, s->hb, n);
+			s->hlen = 0;
+			s->held = 0;
+			host_bytes(s, s->hb2, n);
+		}
+		break;
+	}
+	return s->oom ? ATP_ERR_NOMEM : ATP_OK;
+}
+
+int
+ana_session_end(struct ana_session *s)
+{
+	if (atp_framer_flush(s->fr, on_frame, s) != ATP_OK)
+		return ATP_ERR_NOMEM;
+	if (s->data_left > 0)
+		add(s, R_DATA_SHORT, ATP_SEV_WARNING, ATP_V_INCONC, "2.2.3.11", "SKSND", &s->data_at,
+		    "AT+SKSND: %llu of %llu announced bytes sent before the log ends",
+		    (unsigned long long)s->data_done, (unsigned long long)s->data_total);
+	while (s->pcount > 0) {
+		missing(s, pend_at(s, 0), 1);
+		pend_drop_oldest(s);
+	}
+	return s->oom ? ATP_ERR_NOMEM : ATP_OK;
+}

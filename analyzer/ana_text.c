@@ -1,0 +1,75 @@
+/* SPDX-License-Identifier: MIT */
+/* \summary: the analyzer's readable text summary */
+#include <stdio.h>
+#include <string.h>
+
+#include "analyzer/ana.h"
+#include "atproof/validate.h"
+
+/*
+ * Summary first (verdict and counts, TTCN-3 style: analyzer-anchors.md §4),
+ * then the rules with their counts, the findings grouped by rule with
+ * their source lines, and the timing table.
+ */
+
+#define SHOW_PER_RULE 20
+
+int
+ana_write_text(const struct ana_report *r, FILE *out)
+{
+	const struct ana_stats *st = &r->st;
+	size_t i, j;
+
+	fprintf(out, "verdict: %s (profile %s)\n", atp_verdict_name(ana_report_verdict(r)),
+	    r->profile);
+	fprintf(out, "inputs: %lu file(s), %lu records (%lu with inferred direction), "
+	    "%llu bytes to the module, %llu from it\n", st->files, st->records,
+	    st->records_inferred, (unsigned long long)st->bytes_to,
+	    (unsigned long long)st->bytes_from);
+	fprintf(out, "exchanges: %lu commands, %lu responses, %lu reports, %lu unanswered, "
+	    "%lu unsolicited\n", st->commands, st->responses, st->reports, st->unanswered,
+	    st->unsolicited);
+	if (r->nrules > 0)
+		fprintf(out, "\nrules:\n");
+	for (i = 0; i < r->nrules; i++) {
+		const struct ana_rule_count *rc = &r->rules[i];
+		fprintf(out, "  %-26s %-7s §%-9s %5lu  (fail %lu, known %lu, inconc %lu)\n",
+		    rc->rule, atp_severity_name(rc->severity), rc->section, rc->n,
+		    rc->by_verdict[ATP_V_FAIL], rc->by_verdict[ATP_V_KNOWN],
+		    rc->by_verdict[ATP_V_INCONC]);
+	}
+	for (i = 0; i < r->nrules; i++) {
+		const struct ana_rule_count *rc = &r->rules[i];
+		unsigned long shown = 0;
+
+		fprintf(out, "\n%s:\n", rc->rule);
+		for (j = 0; j < r->nf && shown < SHOW_PER_RULE; j++) {
+			const struct ana_finding *f = &r->f[j];
+			if (strcmp(f->rule, rc->rule) != 0)
+				continue;
+			shown++;
+			if (f->line != 0)
+				fprintf(out, "  %s:%lu: ", f->file != NULL ? f->file : "?", f->line);
+			else
+				fprintf(out, "  %s@%llu: ", f->file != NULL ? f->file : "?",
+				    (unsigned long long)f->offset);
+			fprintf(out, "%s [%s]%s%s\n", f->message, atp_verdict_name(f->verdict),
+			    f->deviation[0] != '\0' ? " known: " : "", f->deviation);
+		}
+		if (rc->n > shown)
+			fprintf(out, "  ... and %lu more\n", rc->n - shown);
+	}
+	if (r->nlat > 0) {
+		fprintf(out, "\nlatency (ms, last byte sent to last byte of the response):\n");
+		fprintf(out, "  %-10s %7s %9s %9s %9s %9s %5s\n", "command", "n", "p50", "p90",
+		    "p99", "max", "lost");
+		for (i = 0; i < r->nlat; i++) {
+			const struct ana_lat *l = &r->lat[i];
+			fprintf(out, "  %-10s %7lu %9.3f %9.3f %9.3f %9.3f %5lu\n", l->name, l->n,
+			    (double)ana_lat_pct(l, 50) / 1000.0, (double)ana_lat_pct(l, 90) / 1000.0,
+			    (double)ana_lat_pct(l, 99) / 1000.0, (double)l->max_final / 1000.0,
+			    l->missing);
+		}
+	}
+	return ferror(out) ? ATP_ERR_IO : ATP_OK;
+}
