@@ -692,7 +692,14 @@ ana_fmt_detect(const uint8_t *head, size_t len)
 		if (arrows >= 2)
 			return ANA_FMT_ARROWS;
 	}
-	return arrows > 0 ? ANA_FMT_ARROWS : ANA_FMT_TERM;
+	if (arrows > 0)
+		return ANA_FMT_ARROWS;
+	/* A CR that does not end a CR LF is a command's own terminator: the
+	 * bytes are the wire's, not a terminal's rendering of them. */
+	for (i = 0; i + 1 < len; i++)
+		if (head[i] == '\r' && head[i + 1] != '\n' && head[i + 1] != '\r')
+			return ANA_FMT_RAW;
+	return ANA_FMT_TERM;
 }
 
 /* Input */
@@ -957,7 +964,8 @@ byte_piece(struct ana_imp *im, struct piece *pc, enum atp_dir dir, uint64_t ts, 
 		pc->brk = 1;
 	else if (has_ts && im->acc_open && ts > im->acc_last_ts + BYTE_GAP_US)
 		pc->brk = 1;
-	else if (dir == ATP_DIR_UNKNOWN && im->last_byte == '\n' && b != '\r' && b != '\n')
+	else if (dir == ATP_DIR_UNKNOWN && (im->last_byte == '\n' || im->last_byte == '\r') &&
+	    b != '\r' && b != '\n')
 		pc->brk = 1;
 	im->last_dir = dir;
 	im->last_byte = b;
@@ -1668,7 +1676,7 @@ next_raw(struct ana_imp *im, struct atp_rec *out, struct atp_diag *d)
 {
 	int err;
 	size_t avail, n;
-	const uint8_t *p, *nl;
+	const uint8_t *p;
 
 	avail = im->rd_len - im->rd_off;
 	if (avail < ANA_RAW_BLOCK && !im->eof) {
@@ -1683,12 +1691,16 @@ next_raw(struct ana_imp *im, struct atp_rec *out, struct atp_diag *d)
 	memset(out, 0, sizeof(*out));
 	out->dir = im->raw_dir;
 	if (im->raw_dir == ATP_DIR_UNKNOWN) {
-		nl = memchr(p, '\n', n);
-		if (nl != NULL) {
-			/* Keep the run of line ends with the line. */
-			n = (size_t)(nl - p) + 1;
-			while (n < avail && n < ANA_RAW_BLOCK && (p[n] == '\r' || p[n] == '\n'))
-				n++;
+		/* Cut after a run of line ends (kept with its line): a
+		 * command ends with CR alone, a response with CR LF CR LF. */
+		size_t i;
+		for (i = 0; i < n; i++)
+			if (p[i] == '\r' || p[i] == '\n')
+				break;
+		if (i < n) {
+			while (i < avail && i < ANA_RAW_BLOCK && (p[i] == '\r' || p[i] == '\n'))
+				i++;
+			n = i;
 		}
 		out->dir = ana_infer_dir(p, n);
 		out->flags |= ATP_RECF_DIR_INFERRED;

@@ -33,6 +33,7 @@
  * much later is taken as never answered (the firmware answers such
  * commands in milliseconds, w600-firmware.md §1). */
 #define STALE_US (2u * 1000000u)
+#define QUIET_US 50000u
 
 /* The analyzer's own rules (ids are stable; docs/analyzer.md lists them). */
 #define R_RESP_MISSING    "resp-missing"
@@ -103,6 +104,7 @@ struct ana_session {
 	size_t rhead, rcount;
 	struct loc cur;              /* the record being fed */
 	uint32_t mtail;              /* the last 4 module bytes, newest lowest */
+	struct loc mlast;            /* the last module record */
 	struct loc vloc;             /* where the validator's findings go */
 	const char *vcmd;
 	int last_data_ctx;           /* 0 none, 1 SKRCV, 2 +SKTRPT/+HTTPCRPT */
@@ -910,7 +912,15 @@ ana_session_feed(struct ana_session *s, const struct atp_rec *rec)
 		 * module's frame is over (a list response ends at CR LF CR LF
 		 * followed by anything, framer.h), so it need not wait for the
 		 * module's next byte. */
-		if (s->mtail == 0x0d0a0d0au && !s->transparent) {
+		/* Likewise when the module's output ended a line and then
+		 * went quiet: with no times, the log reads as a half-duplex
+		 * dialogue (see host_line); with times, 50 ms of silence is
+		 * hundreds of byte times at any baud rate the module offers. */
+		int ended = (s->mtail & 0xffu) == 0x0du || (s->mtail & 0xffu) == 0x0au;
+		int quiet = !s->cur.timed || !s->mlast.timed ||
+		    (s->cur.ts >= s->mlast.ts && s->cur.ts - s->mlast.ts >= QUIET_US);
+		if (!s->transparent && s->mtail != 0 &&
+		    (s->mtail == 0x0d0a0d0au || (ended && quiet))) {
 			if (atp_framer_flush(s->fr, on_frame, s) != ATP_OK)
 				return ATP_ERR_NOMEM;
 			s->mtail = 0;
@@ -922,6 +932,7 @@ ana_session_feed(struct ana_session *s, const struct atp_rec *rec)
 		st->bytes_from += rec->bytes.len;
 		/* A host payload still owed when the module speaks: see
 		 * on_response(). */
+		s->mlast = s->cur;
 		s->ring[s->rhead] = s->cur;
 		s->ring_off[s->rhead] = atp_framer_offset(s->fr);
 		s->rhead = (s->rhead + 1) % LOC_RING;
