@@ -1,0 +1,93 @@
+/* SPDX-License-Identifier: MIT */
+/* \summary: the harness's transports and runner (internal) */
+#ifndef HARNESS_HNS_RUN_H
+#define HARNESS_HNS_RUN_H
+
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "harness/hns.h"
+#include "reports/rpt.h"
+
+/*
+ * Transports
+ *
+ * Every way of reaching a module is a byte pipe behind one small ops table
+ * (aesthetics §10.1: libserialport's backends behind one internal header):
+ *   - tty: termios on a tty or pty (the emulator's, a USB adapter);
+ *   - tcp: ser2net-style raw serial over TCP;
+ *   - emu: a tty whose other end is an `atproof emu` child we started.
+ * A libserialport backend for real UARTs (break, DTR/RTS, flow control)
+ * slots in as one more ops table; libserialport cannot open ptys
+ * (DESIGN.md), so the tty backend stays the fallback.
+ */
+struct hns_transport;
+
+struct hns_transport_ops {
+	const char *name;
+	/* Writes all of @len bytes (bounded wait). ATP_ERR_IO: the port vanished. */
+	int (*write)(struct hns_transport *t, const void *buf, size_t len, struct atp_diag *d);
+	/* Reads what is there, waiting at most @timeout_us. Returns the byte
+	 * count, 0 on timeout, ATP_ERR_IO when the port vanished (EOF, EIO,
+	 * HUP), with the reason in @d. */
+	long (*read)(struct hns_transport *t, void *buf, size_t len, uint64_t timeout_us,
+	    struct atp_diag *d);
+	void (*close)(struct hns_transport *t);
+};
+
+struct hns_transport {
+	const struct hns_transport_ops *ops;
+	int fd;
+	int sock;                  /* fd is a socket: send() without SIGPIPE */
+	char *name;                /* what the report calls the port */
+	char *desc;                /* "115200 8N1", "tcp" */
+	pid_t child;               /* emu: the emulator, or 0 */
+	char *tmpdir;              /* emu: its private folder */
+	char *ptypath;
+	char *logpath;
+};
+
+int hns_tty_open(const char *path, unsigned long baud, struct hns_transport **out,
+    struct atp_diag *d);
+int hns_tcp_open(const char *hostport, struct hns_transport **out, struct atp_diag *d);
+
+struct hns_emu_opts {
+	const char *profile;       /* NULL: manual */
+	const char *world;
+	const char *const *faults;
+	size_t nfaults;
+	const char *exe;           /* NULL: /proc/self/exe */
+};
+int hns_emu_open(const struct hns_emu_opts *o, struct hns_transport **out, struct atp_diag *d);
+/* Closes and frees; stops an emulator child. NULL is allowed. */
+void hns_transport_close(struct hns_transport *t);
+
+/* Monotonic microseconds. */
+uint64_t hns_now_us(void);
+
+/*
+ * The runner
+ */
+struct hns_run_opts {
+	const struct atp_profile *prof;   /* --firmware */
+	const char *tags;                 /* --tags expression or NULL */
+	const char *const *caps;          /* --cap, plus what identify finds */
+	size_t ncaps;
+	const char *capture;              /* --capture FILE.pcapng or NULL */
+	int identify;                     /* ask QVER/QMAC before the first case */
+	int progress;                     /* a live line on stderr */
+	double timeout_scale;             /* multiplies every deadline */
+};
+
+/*
+ * Runs @n scenarios over @t, filling @rep. @globals holds --var values.
+ * Returns ATP_OK when the run went to its end (whatever the verdicts),
+ * ATP_ERR_IO when the port vanished (rep says so), ATP_ERR_NOMEM.
+ */
+int hns_run(struct hns_transport *t, struct hns_scenario *const *sc, size_t n,
+    const struct hns_vars *globals, const struct hns_run_opts *o, struct rpt_run *rep);
+
+/* A decimal number from device text: [-]digits[.digits]. */
+int hns_parse_number(struct atp_span s, double *out);
+
+#endif

@@ -1,0 +1,481 @@
+/* SPDX-License-Identifier: MIT */
+/* \summary: transports: termios ttys and ptys, raw TCP, the emulator child */
+/* mkdtemp(), kill() with SIGKILL and friends are POSIX 2008 / XSI. */
+#define _XOPEN_SOURCE 700
+
+#include <errno.h>
+#include <fcntl.h>
+#include <netdb.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <termios.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "harness/hns_run.h"
+
+#define WRITE_TIMEOUT_US 2000000u   /* a write that cannot drain in 2 s */
+#define EMU_START_US     5000000u   /* the emulator's pty must appear in 5 s */
+#define EMU_STOP_US      2000000u   /* SIGTERM, then SIGKILL after 2 s */
+
+uint64_t
+hns_now_us(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000u + (uint64_t)ts.tv_nsec / 1000u;
+}
+
+/* usleep() left POSIX in 2008. */
+static void
+nap_us(long us)
+{
+	struct timespec ts;
+
+	ts.tv_sec = us / 1000000;
+	ts.tv_nsec = (us % 1000000) * 1000;
+	while (nanosleep(&ts, &ts) < 0 && errno == EINTR)
+		;
+}
+
+static int
+vanished(struct atp_diag *d, const char *name, const char *why, int err)
+{
+	if (d != NULL)
+		d->sys_errno = err;
+	return atp_diag_set(d, ATP_ERR_IO, "port %s vanished: %s", name, why);
+}
+
+/*
+ * fd-based write and read, shared by every backend: poll with a bounded
+ * wait, and tell "nothing yet" from "the other end is gone".
+ */
+static int
+fd_write(struct hns_transport *t, const void *buf, size_t len, struct atp_diag *d)
+{
+	const uint8_t *p = buf;
+	uint64_t end = hns_now_us() + WRITE_TIMEOUT_US;
+	struct pollfd pfd;
+	ssize_t w;
+
+	while (len > 0) {
+		if (t->sock)
+			w = send(t->fd, p, len, MSG_NOSIGNAL);
+		else
+			w = write(t->fd, p, len);
+		if (w > 0) {
+			p += w;
+			len -= (size_t)w;
+			continue;
+		}
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w < 0 && errno != EAGAIN && errno != EWOULDBLOCK)
+			return vanished(d, t->name, strerror(errno), errno);
+		if (hns_now_us() >= end)
+			return atp_diag_set(d, ATP_ERR_TIMEOUT, "port %s: a write did not "
+			    "drain in %u ms", t->name, WRITE_TIMEOUT_US / 1000);
+		pfd.fd = t->fd;
+		pfd.events = POLLOUT;
+		pfd.revents = 0;
+		(void)poll(&pfd, 1, 10);
+		if (pfd.revents & (POLLERR | POLLNVAL))
+			return vanished(d, t->name, "error on write", EIO);
+	}
+	return ATP_OK;
+}
+
+static long
+fd_read(struct hns_transport *t, void *buf, size_t len, uint64_t timeout_us,
+    struct atp_diag *d)
+{
+	struct pollfd pfd;
+	ssize_t r;
+	int ms, pr;
+
+	ms = timeout_us == 0 ? 0 : (int)((timeout_us + 999) / 1000);
+	if (timeout_us > 3600000000u)
+		ms = 3600000;
+	pfd.fd = t->fd;
+	pfd.events = POLLIN;
+	pfd.revents = 0;
+	pr = poll(&pfd, 1, ms);
+	if (pr < 0 && errno == EINTR)
+		return 0;
+	if (pr < 0)
+		return vanished(d, t->name, strerror(errno), errno);
+	if (pr == 0)
+		return 0;
+	r = read(t->fd, buf, len);
+	if (r > 0)
+		return (long)r;
+	if (r < 0 && (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR))
+		return 0;
+	/* EOF, EIO (a pty whose master closed), or HUP: the port is gone.
+	 * A pty slave reads EIO once the emulator holding the master died. */
+	if (r == 0)
+		return vanished(d, t->name, "end of file (the other side closed)", 0);
+	return vanished(d, t->name, strerror(errno), errno);
+}
+
+static void
+fd_close(struct hns_transport *t)
+{
+	if (t->fd >= 0)
+		close(t->fd);
+	t->fd = -1;
+}
+
+static const struct hns_transport_ops tty_ops = { "tty", fd_write, fd_read, fd_close };
+static const struct hns_transport_ops tcp_ops = { "tcp", fd_write, fd_read, fd_close };
+
+static speed_t
+baud_const(unsigned long baud)
+{
+	switch (baud) {
+	case 1200: return B1200;
+	case 2400: return B2400;
+	case 4800: return B4800;
+	case 9600: return B9600;
+	case 19200: return B19200;
+	case 38400: return B38400;
+	case 57600: return B57600;
+	case 115200: return B115200;
+	case 230400: return B230400;
+#ifdef B460800
+	case 460800: return B460800;
+#endif
+#ifdef B921600
+	case 921600: return B921600;
+#endif
+#ifdef B2000000
+	case 2000000: return B2000000;
+#endif
+	default: return 0;
+	}
+}
+
+static struct hns_transport *
+transport_new(const struct hns_transport_ops *ops, const char *name, const char *desc)
+{
+	struct hns_transport *t = atp_calloc(1, sizeof(*t));
+
+	if (t == NULL)
+		return NULL;
+	t->ops = ops;
+	t->fd = -1;
+	t->name = atp_strdup(name);
+	t->desc = atp_strdup(desc);
+	if (t->name == NULL || t->desc == NULL) {
+		atp_free(t->name);
+		atp_free(t->desc);
+		atp_free(t);
+		return NULL;
+	}
+	return t;
+}
+
+/*
+ * A tty in raw mode: 8N1, no flow control, no echo, no line discipline.
+ * The settings matter even on a pty: the line discipline would otherwise
+ * turn CR into LF and echo our bytes back.
+ */
+int
+hns_tty_open(const char *path, unsigned long baud, struct hns_transport **out,
+    struct atp_diag *d)
+{
+	struct hns_transport *t;
+	struct termios tio;
+	char desc[32];
+	speed_t sp = baud_const(baud);
+
+	*out = NULL;
+	if (sp == 0)
+		return atp_diag_set(d, ATP_ERR_ARG, "baud rate %lu is not supported", baud);
+	snprintf(desc, sizeof(desc), "%lu 8N1", baud);
+	t = transport_new(&tty_ops, path, desc);
+	if (t == NULL)
+		return atp_diag_set(d, ATP_ERR_NOMEM, "out of memory");
+	t->fd = open(path, O_RDWR | O_NOCTTY | O_NONBLOCK | O_CLOEXEC);
+	if (t->fd < 0) {
+		int e = errno;
+		hns_transport_close(t);
+		if (d != NULL)
+			d->sys_errno = e;
+		return atp_diag_set(d, ATP_ERR_IO, "cannot open %s: %s", path, strerror(e));
+	}
+	if (tcgetattr(t->fd, &tio) < 0) {
+		int e = errno;
+		hns_transport_close(t);
+		return atp_diag_set(d, ATP_ERR_IO, "%s is not a tty: %s", path, strerror(e));
+	}
+	tio.c_iflag &= ~(tcflag_t)(IGNBRK | BRKINT | PARMRK | ISTRIP | INLCR | IGNCR | ICRNL |
+	    IXON | IXOFF);
+	tio.c_oflag &= ~(tcflag_t)OPOST;
+	tio.c_lflag &= ~(tcflag_t)(ECHO | ECHONL | ICANON | ISIG | IEXTEN);
+	tio.c_cflag &= ~(tcflag_t)(CSIZE | PARENB | CSTOPB);
+	tio.c_cflag |= CS8 | CLOCAL | CREAD;
+	tio.c_cc[VMIN] = 0;
+	tio.c_cc[VTIME] = 0;
+	cfsetispeed(&tio, sp);
+	cfsetospeed(&tio, sp);
+	if (tcsetattr(t->fd, TCSANOW, &tio) < 0) {
+		int e = errno;
+		hns_transport_close(t);
+		return atp_diag_set(d, ATP_ERR_IO, "cannot configure %s: %s", path, strerror(e));
+	}
+	*out = t;
+	return ATP_OK;
+}
+
+int
+hns_tcp_open(const char *hostport, struct hns_transport **out, struct atp_diag *d)
+{
+	struct addrinfo hints, *res = NULL, *ai;
+	struct hns_transport *t;
+	char host[256];
+	const char *colon = strrchr(hostport, ':');
+	size_t hl;
+	int rc, one = 1, fl;
+
+	*out = NULL;
+	if (colon == NULL || colon == hostport || colon[1] == '\0')
+		return atp_diag_set(d, ATP_ERR_ARG, "--tcp wants HOST:PORT, not '%s'", hostport);
+	hl = (size_t)(colon - hostport);
+	if (hl >= sizeof(host))
+		return atp_diag_set(d, ATP_ERR_ARG, "host name too long");
+	memcpy(host, hostport, hl);
+	host[hl] = '\0';
+	memset(&hints, 0, sizeof(hints));
+	hints.ai_family = AF_UNSPEC;
+	hints.ai_socktype = SOCK_STREAM;
+	rc = getaddrinfo(host, colon + 1, &hints, &res);
+	if (rc != 0)
+		return atp_diag_set(d, ATP_ERR_IO, "%s: %s", hostport, gai_strerror(rc));
+	t = transport_new(&tcp_ops, hostport, "tcp");
+	if (t == NULL) {
+		freeaddrinfo(res);
+		return atp_diag_set(d, ATP_ERR_NOMEM, "out of memory");
+	}
+	for (ai = res; ai != NULL; ai = ai->ai_next) {
+		t->fd = socket(ai->ai_family, ai->ai_socktype | SOCK_CLOEXEC, ai->ai_protocol);
+		if (t->fd < 0)
+			continue;
+		if (connect(t->fd, ai->ai_addr, ai->ai_addrlen) == 0)
+			break;
+		close(t->fd);
+		t->fd = -1;
+	}
+	freeaddrinfo(res);
+	if (t->fd < 0) {
+		int e = errno;
+		hns_transport_close(t);
+		return atp_diag_set(d, ATP_ERR_IO, "cannot connect to %s: %s", hostport,
+		    strerror(e));
+	}
+	t->sock = 1;
+	/* Small writes (one command line) must not wait for Nagle. */
+	(void)setsockopt(t->fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+	fl = fcntl(t->fd, F_GETFL);
+	(void)fcntl(t->fd, F_SETFL, fl | O_NONBLOCK);
+	*out = t;
+	return ATP_OK;
+}
+
+static void
+stop_child(struct hns_transport *t)
+{
+	uint64_t end;
+	int status;
+
+	if (t->child <= 0)
+		return;
+	(void)kill(t->child, SIGTERM);
+	end = hns_now_us() + EMU_STOP_US;
+	while (waitpid(t->child, &status, WNOHANG) == 0) {
+		if (hns_now_us() >= end) {
+			(void)kill(t->child, SIGKILL);
+			(void)waitpid(t->child, &status, 0);
+			break;
+		}
+		nap_us(5000);
+	}
+	t->child = 0;
+}
+
+static void
+emu_close(struct hns_transport *t)
+{
+	fd_close(t);
+	stop_child(t);
+	if (t->ptypath != NULL)
+		(void)unlink(t->ptypath);
+	if (t->logpath != NULL)
+		(void)unlink(t->logpath);
+	if (t->tmpdir != NULL)
+		(void)rmdir(t->tmpdir);
+}
+
+static const struct hns_transport_ops emu_ops = { "emu", fd_write, fd_read, emu_close };
+
+static void
+log_tail(const char *path, char *buf, size_t size)
+{
+	FILE *f = fopen(path, "r");
+	size_t n;
+
+	buf[0] = '\0';
+	if (f == NULL)
+		return;
+	n = fread(buf, 1, size - 1, f);
+	buf[n] = '\0';
+	fclose(f);
+	while (n > 0 && (buf[n - 1] == '\n' || buf[n - 1] == '\r'))
+		buf[--n] = '\0';
+}
+
+/*
+ * Starts `atproof emu --pty <private path> --firmware P [--world F]
+ * [--fault X]...` and opens its pty. The binary is ourselves
+ * (/proc/self/exe), so a test always runs the emulator it was built with.
+ */
+int
+hns_emu_open(const struct hns_emu_opts *o, struct hns_transport **out, struct atp_diag *d)
+{
+	struct hns_transport *t = NULL, *tty = NULL;
+	char exe[4096], dir[] = "/tmp/atproof-run-XXXXXX", path[128], logp[128], tail[240];
+	const char *argv[64];
+	size_t a = 0, i;
+	ssize_t n;
+	uint64_t end;
+	int rc, status;
+
+	*out = NULL;
+	if (o->exe != NULL) {
+		snprintf(exe, sizeof(exe), "%s", o->exe);
+	} else {
+		n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
+		if (n <= 0)
+			return atp_diag_set(d, ATP_ERR_IO, "cannot find our own binary: %s",
+			    strerror(errno));
+		exe[n] = '\0';
+	}
+	if (o->nfaults > 48)
+		return atp_diag_set(d, ATP_ERR_LIMIT, "more than 48 --fault options");
+	if (mkdtemp(dir) == NULL)
+		return atp_diag_set(d, ATP_ERR_IO, "mkdtemp: %s", strerror(errno));
+	snprintf(path, sizeof(path), "%s/tty", dir);
+	snprintf(logp, sizeof(logp), "%s/emu.log", dir);
+	t = transport_new(&emu_ops, "emulator", "115200 8N1");
+	if (t == NULL) {
+		(void)rmdir(dir);
+		return atp_diag_set(d, ATP_ERR_NOMEM, "out of memory");
+	}
+	t->tmpdir = atp_strdup(dir);
+	t->ptypath = atp_strdup(path);
+	t->logpath = atp_strdup(logp);
+	if (t->tmpdir == NULL || t->ptypath == NULL || t->logpath == NULL) {
+		hns_transport_close(t);
+		return atp_diag_set(d, ATP_ERR_NOMEM, "out of memory");
+	}
+	argv[a++] = "atproof";
+	argv[a++] = "emu";
+	argv[a++] = "--pty";
+	argv[a++] = path;
+	argv[a++] = "--firmware";
+	argv[a++] = o->profile != NULL ? o->profile : "manual";
+	if (o->world != NULL) {
+		argv[a++] = "--world";
+		argv[a++] = o->world;
+	}
+	for (i = 0; i < o->nfaults; i++) {
+		argv[a++] = "--fault";
+		argv[a++] = o->faults[i];
+	}
+	argv[a] = NULL;
+	fflush(NULL);
+	t->child = fork();
+	if (t->child < 0) {
+		int e = errno;
+		t->child = 0;
+		hns_transport_close(t);
+		return atp_diag_set(d, ATP_ERR_IO, "fork: %s", strerror(e));
+	}
+	if (t->child == 0) {
+		int fd = open(logp, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+		if (fd >= 0) {
+			(void)dup2(fd, 1);
+			(void)dup2(fd, 2);
+			close(fd);
+		}
+		fd = open("/dev/null", O_RDONLY);
+		if (fd >= 0) {
+			(void)dup2(fd, 0);
+			close(fd);
+		}
+		execv(exe, (char *const *)(uintptr_t)argv);
+		_exit(127);
+	}
+	end = hns_now_us() + EMU_START_US;
+	for (;;) {
+		struct stat st;
+		if (stat(path, &st) == 0)
+			break;
+		if (waitpid(t->child, &status, WNOHANG) == t->child) {
+			t->child = 0;
+			log_tail(logp, tail, sizeof(tail));
+			hns_transport_close(t);
+			return atp_diag_set(d, ATP_ERR_IO, "the emulator exited before its pty "
+			    "appeared%s%s", tail[0] ? ": " : "", tail);
+		}
+		if (hns_now_us() >= end) {
+			hns_transport_close(t);
+			return atp_diag_set(d, ATP_ERR_TIMEOUT,
+			    "the emulator's pty did not appear within %u ms", EMU_START_US / 1000);
+		}
+		nap_us(2000);
+	}
+	rc = hns_tty_open(path, 115200, &tty, d);
+	if (rc < 0) {
+		hns_transport_close(t);
+		return rc;
+	}
+	t->fd = tty->fd;
+	tty->fd = -1;
+	hns_transport_close(tty);
+	{
+		char nm[64];
+		snprintf(nm, sizeof(nm), "emulator:%s", o->profile != NULL ? o->profile : "manual");
+		atp_free(t->name);
+		t->name = atp_strdup(nm);
+		if (t->name == NULL) {
+			hns_transport_close(t);
+			return atp_diag_set(d, ATP_ERR_NOMEM, "out of memory");
+		}
+	}
+	*out = t;
+	return ATP_OK;
+}
+
+void
+hns_transport_close(struct hns_transport *t)
+{
+	if (t == NULL)
+		return;
+	t->ops->close(t);
+	atp_free(t->name);
+	atp_free(t->desc);
+	atp_free(t->tmpdir);
+	atp_free(t->ptypath);
+	atp_free(t->logpath);
+	atp_free(t);
+}

@@ -1,0 +1,304 @@
+/* SPDX-License-Identifier: MIT */
+/* \summary: the report model: runs, cases, steps, findings, measurements */
+#include <errno.h>
+#include <string.h>
+#include <time.h>
+
+#include "atproof/alloc.h"
+#include "atproof/err.h"
+#include "reports/rpt.h"
+
+int
+rpt_set(char **dst, const char *s)
+{
+	char *p = NULL;
+
+	if (s != NULL) {
+		p = atp_strdup(s);
+		if (p == NULL)
+			return -1;
+	}
+	atp_free(*dst);
+	*dst = p;
+	return 0;
+}
+
+/* Appends @item to a pointer array; frees @item on failure. */
+static void *
+push(void ***arr, size_t *n, void *item)
+{
+	void **na;
+
+	if (item == NULL)
+		return NULL;
+	na = atp_realloc(*arr, (*n + 1) * sizeof(*na));
+	if (na == NULL) {
+		atp_free(item);
+		return NULL;
+	}
+	*arr = na;
+	na[(*n)++] = item;
+	return item;
+}
+
+struct rpt_run *
+rpt_run_new(const char *tool)
+{
+	struct rpt_run *r = atp_calloc(1, sizeof(*r));
+	char buf[32];
+	struct tm tm;
+	time_t now = time(NULL);
+
+	if (r == NULL)
+		return NULL;
+	if (rpt_set(&r->tool, tool) < 0) {
+		atp_free(r);
+		return NULL;
+	}
+	if (gmtime_r(&now, &tm) != NULL && strftime(buf, sizeof(buf), "%Y-%m-%dT%H:%M:%SZ", &tm) > 0)
+		(void)rpt_set(&r->started, buf);
+	return r;
+}
+
+struct rpt_case *
+rpt_case_add(struct rpt_run *r, const char *id, const char *file)
+{
+	struct rpt_case *c = atp_calloc(1, sizeof(*c));
+
+	if (c == NULL)
+		return NULL;
+	if (rpt_set(&c->id, id) < 0 || rpt_set(&c->file, file) < 0) {
+		atp_free(c->id);
+		atp_free(c->file);
+		atp_free(c);
+		return NULL;
+	}
+	if (push((void ***)&r->cases, &r->ncases, c) == NULL) {
+		atp_free(c->id);
+		atp_free(c->file);
+		return NULL;
+	}
+	return c;
+}
+
+struct rpt_step *
+rpt_step_add(struct rpt_case *c, const char *name, const char *phase)
+{
+	struct rpt_step *s = atp_calloc(1, sizeof(*s));
+
+	if (s == NULL)
+		return NULL;
+	s->first_us = -1;
+	s->final_us = -1;
+	if (rpt_set(&s->name, name) < 0 || rpt_set(&s->phase, phase) < 0) {
+		atp_free(s->name);
+		atp_free(s->phase);
+		atp_free(s);
+		return NULL;
+	}
+	if (push((void ***)&c->steps, &c->nsteps, s) == NULL) {
+		atp_free(s->name);
+		atp_free(s->phase);
+		return NULL;
+	}
+	return s;
+}
+
+struct rpt_measure *
+rpt_measure_add(struct rpt_case *c, const char *name)
+{
+	struct rpt_measure *m = atp_calloc(1, sizeof(*m));
+
+	if (m == NULL)
+		return NULL;
+	if (rpt_set(&m->name, name) < 0) {
+		atp_free(m);
+		return NULL;
+	}
+	if (push((void ***)&c->measures, &c->nmeasures, m) == NULL) {
+		atp_free(m->name);
+		return NULL;
+	}
+	return m;
+}
+
+struct rpt_finding *
+rpt_finding_add(struct rpt_run *r)
+{
+	return push((void ***)&r->findings, &r->nfindings, atp_calloc(1,
+	    sizeof(struct rpt_finding)));
+}
+
+static void
+step_free(struct rpt_step *s)
+{
+	atp_free(s->name);
+	atp_free(s->phase);
+	atp_free(s->file);
+	atp_free(s->message);
+	atp_free(s->expected);
+	atp_free(s->actual);
+	atp_free(s->actual_hex);
+	atp_free(s->unconsumed);
+	atp_free(s->unconsumed_hex);
+	atp_free(s);
+}
+
+void
+rpt_run_free(struct rpt_run *r)
+{
+	size_t i, j;
+
+	if (r == NULL)
+		return;
+	for (i = 0; i < r->ncases; i++) {
+		struct rpt_case *c = r->cases[i];
+		for (j = 0; j < c->nsteps; j++)
+			step_free(c->steps[j]);
+		atp_free(c->steps);
+		for (j = 0; j < c->nmeasures; j++) {
+			atp_free(c->measures[j]->name);
+			atp_free(c->measures[j]->unit);
+			atp_free(c->measures[j]);
+		}
+		atp_free(c->measures);
+		atp_free(c->id);
+		atp_free(c->file);
+		atp_free(c->title);
+		atp_free(c->spec);
+		atp_free(c->reason);
+		atp_free(c);
+	}
+	atp_free(r->cases);
+	for (i = 0; i < r->nfindings; i++) {
+		struct rpt_finding *f = r->findings[i];
+		atp_free(f->rule);
+		atp_free(f->severity);
+		atp_free(f->verdict);
+		atp_free(f->section);
+		atp_free(f->file);
+		atp_free(f->command);
+		atp_free(f->message);
+		atp_free(f->case_id);
+		atp_free(f);
+	}
+	atp_free(r->findings);
+	atp_free(r->tool);
+	atp_free(r->reason);
+	atp_free(r->port);
+	atp_free(r->profile);
+	atp_free(r->unit_mac);
+	atp_free(r->unit_fw);
+	atp_free(r->started);
+	atp_free(r);
+}
+
+static int
+rank(enum rpt_verdict v)
+{
+	switch (v) {
+	case RPT_SKIP: return 0;
+	case RPT_PASS: return 1;
+	case RPT_INCONC: return 2;
+	case RPT_FAIL: return 3;
+	case RPT_ERROR: return 4;
+	}
+	return 0;
+}
+
+enum rpt_verdict
+rpt_worse(enum rpt_verdict a, enum rpt_verdict b)
+{
+	return rank(a) >= rank(b) ? a : b;
+}
+
+const char *
+rpt_verdict_name(enum rpt_verdict v)
+{
+	switch (v) {
+	case RPT_PASS: return "pass";
+	case RPT_FAIL: return "fail";
+	case RPT_INCONC: return "inconc";
+	case RPT_ERROR: return "error";
+	case RPT_SKIP: return "skip";
+	}
+	return "?";
+}
+
+void
+rpt_run_finish(struct rpt_run *r)
+{
+	enum rpt_verdict v = RPT_SKIP;
+	size_t i, j;
+
+	for (i = 0; i < r->ncases; i++) {
+		struct rpt_case *c = r->cases[i];
+		if (c->verdict == RPT_PASS) {
+			for (j = 0; j < c->nsteps; j++)
+				c->verdict = rpt_worse(c->verdict,
+				    c->steps[j]->verdict == RPT_SKIP ? RPT_PASS : c->steps[j]->verdict);
+			for (j = 0; j < c->nmeasures; j++)
+				c->verdict = rpt_worse(c->verdict, c->measures[j]->verdict);
+		}
+		v = rpt_worse(v, c->verdict);
+	}
+	for (i = 0; i < r->nfindings; i++)
+		if (r->findings[i]->verdict != NULL && strcmp(r->findings[i]->verdict, "fail") == 0)
+			v = rpt_worse(v, RPT_FAIL);
+	/* Nothing ran at all (everything skipped) is not a pass. */
+	if (v == RPT_SKIP)
+		v = r->ncases > 0 ? RPT_INCONC : RPT_PASS;
+	r->verdict = rpt_worse(v, r->verdict);
+}
+
+int
+rpt_exit_code(const struct rpt_run *r)
+{
+	switch (r->verdict) {
+	case RPT_PASS: return ATP_EXIT_PASS;
+	case RPT_FAIL: return ATP_EXIT_FAIL;
+	case RPT_INCONC: return ATP_EXIT_INCONC;
+	case RPT_ERROR: return ATP_EXIT_ENV;
+	case RPT_SKIP: return ATP_EXIT_INCONC;
+	}
+	return ATP_EXIT_FAIL;
+}
+
+int
+rpt_format_parse(const char *name)
+{
+	if (strcmp(name, "text") == 0)
+		return RPT_TEXT;
+	if (strcmp(name, "json") == 0)
+		return RPT_JSON;
+	if (strcmp(name, "junit") == 0)
+		return RPT_JUNIT;
+	if (strcmp(name, "tap") == 0)
+		return RPT_TAP;
+	return -1;
+}
+
+int
+rpt_write_path(const struct rpt_run *r, enum rpt_format fmt, const char *path)
+{
+	FILE *f;
+	int rc, e;
+
+	if (strcmp(path, "-") == 0) {
+		rc = rpt_write(r, fmt, stdout, 0);
+		if (fflush(stdout) != 0)
+			rc = -1;
+		return rc;
+	}
+	f = fopen(path, "w");
+	if (f == NULL)
+		return -1;
+	rc = rpt_write(r, fmt, f, 0);
+	e = errno;
+	if (fclose(f) != 0 && rc == 0) {
+		rc = -1;
+		e = errno;
+	}
+	errno = e;
+	return rc;
+}

@@ -1,0 +1,124 @@
+/* SPDX-License-Identifier: MIT */
+/* \summary: the report model and its writers (text, JSON, JUnit XML, TAP) */
+#ifndef REPORTS_RPT_H
+#define REPORTS_RPT_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+/*
+ * One model for every tool's results: the harness fills cases and steps,
+ * the analyzer findings; both may add measurements. Writers only read it.
+ * Every string is owned by the model (copied in). Text given to the model
+ * must already be masked: the model cannot know the secrets.
+ */
+enum rpt_verdict {
+	RPT_PASS,
+	RPT_FAIL,
+	RPT_INCONC,
+	RPT_ERROR,                 /* the environment failed (port vanished) */
+	RPT_SKIP,                  /* not run: tags, capability gating */
+};
+
+struct rpt_step {
+	char *name;
+	char *phase;               /* "setup", "steps", "teardown" */
+	char *file;
+	unsigned long line, col;
+	enum rpt_verdict verdict;
+	char *message;             /* why, when not pass */
+	char *expected;            /* text as written in the scenario */
+	char *actual;              /* escaped text */
+	char *actual_hex;
+	char *unconsumed;          /* escaped bytes no step accounted for */
+	char *unconsumed_hex;
+	int64_t first_us, final_us; /* from the last byte sent; -1: none */
+	unsigned attempts;
+	unsigned warnings;         /* known deviations seen in the step */
+};
+
+struct rpt_measure {
+	char *name;
+	double value;
+	char *unit;
+	int has_min, has_max;
+	double min, max;
+	enum rpt_verdict verdict;
+};
+
+struct rpt_finding {
+	char *rule;
+	char *severity;            /* "info" "warning" "error" */
+	char *verdict;             /* "pass" "fail" "known" "inconc" */
+	char *section;
+	char *file;
+	unsigned long line;
+	char *command;
+	char *message;
+	char *case_id;             /* the case it was seen in, or NULL */
+};
+
+struct rpt_case {
+	char *id;
+	char *file;
+	char *title;
+	char *spec;
+	enum rpt_verdict verdict;
+	char *reason;              /* the first failure, a skip reason */
+	struct rpt_step **steps;
+	size_t nsteps;
+	struct rpt_measure **measures;
+	size_t nmeasures;
+	double seconds;
+};
+
+struct rpt_run {
+	char *tool;                /* "run", "analyze" */
+	enum rpt_verdict verdict;
+	char *reason;              /* run-level: "port vanished: ..." */
+	char *port;
+	char *profile;             /* --firmware */
+	char *unit_mac, *unit_fw;  /* identity of the unit, when known */
+	struct rpt_case **cases;
+	size_t ncases;
+	struct rpt_finding **findings;
+	size_t nfindings;
+	uint64_t bytes_tx, bytes_rx;
+	uint64_t exchanges;
+	double seconds;
+	char *started;             /* ISO 8601 UTC */
+};
+
+struct rpt_run *rpt_run_new(const char *tool);
+void rpt_run_free(struct rpt_run *r);
+/* Copies @s into *dst (freeing the old value); NULL clears. -1 on NOMEM. */
+int rpt_set(char **dst, const char *s);
+
+struct rpt_case *rpt_case_add(struct rpt_run *r, const char *id, const char *file);
+struct rpt_step *rpt_step_add(struct rpt_case *c, const char *name, const char *phase);
+struct rpt_measure *rpt_measure_add(struct rpt_case *c, const char *name);
+struct rpt_finding *rpt_finding_add(struct rpt_run *r);
+
+/* The worse of two verdicts: error > fail > inconc > pass > skip. */
+enum rpt_verdict rpt_worse(enum rpt_verdict a, enum rpt_verdict b);
+const char *rpt_verdict_name(enum rpt_verdict v);
+/* Sets each case's verdict from its steps and measures where it is PASS,
+ * then the run's from its cases and findings. */
+void rpt_run_finish(struct rpt_run *r);
+/* The process exit code for the run's verdict (enum atp_exit). */
+int rpt_exit_code(const struct rpt_run *r);
+
+enum rpt_format { RPT_TEXT, RPT_JSON, RPT_JUNIT, RPT_TAP };
+/* "text" "json" "junit" "tap"; -1 for anything else. */
+int rpt_format_parse(const char *name);
+
+/*
+ * Writes @r in @fmt to @f. @color: use ANSI colours (text only).
+ * @return 0, or -1 with errno on a write error.
+ */
+int rpt_write(const struct rpt_run *r, enum rpt_format fmt, FILE *f, int color);
+/* Writes to @path ("-": standard output). -1 with errno on failure. */
+int rpt_write_path(const struct rpt_run *r, enum rpt_format fmt, const char *path);
+
+#endif

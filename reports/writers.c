@@ -1,0 +1,426 @@
+/* SPDX-License-Identifier: MIT */
+/* \summary: report writers: text, JSON (jansson), JUnit XML, TAP */
+#include <errno.h>
+#include <jansson.h>
+#include <string.h>
+
+#include "atproof/alloc.h"
+#include "reports/rpt.h"
+
+/*
+ * Text: one line per case, the details of each failure under it (file:line,
+ * step, expected and actual as text and hex, the bytes left unconsumed),
+ * then the findings and a summary (harness-anchors §0.5: Hurl-style
+ * places, pytest-embedded's "what was in the buffer").
+ */
+static const char *
+vcolor(enum rpt_verdict v, int color)
+{
+	if (!color)
+		return "";
+	switch (v) {
+	case RPT_PASS: return "\033[32m";
+	case RPT_FAIL: return "\033[31m";
+	case RPT_ERROR: return "\033[1;31m";
+	case RPT_INCONC: return "\033[33m";
+	case RPT_SKIP: return "\033[36m";
+	}
+	return "";
+}
+
+static void
+upper(const char *s, char *buf, size_t size)
+{
+	size_t i;
+
+	for (i = 0; s[i] != '\0' && i + 1 < size; i++)
+		buf[i] = (char)(s[i] >= 'a' && s[i] <= 'z' ? s[i] - 32 : s[i]);
+	buf[i] = '\0';
+}
+
+static void
+write_step_detail(FILE *f, const struct rpt_step *s)
+{
+	fprintf(f, "    %s:%lu: %s step '%s': %s\n", s->file != NULL ? s->file : "?", s->line,
+	    s->phase != NULL ? s->phase : "", s->name,
+	    s->message != NULL ? s->message : rpt_verdict_name(s->verdict));
+	if (s->expected != NULL)
+		fprintf(f, "      expected:   %s\n", s->expected);
+	if (s->actual != NULL)
+		fprintf(f, "      actual:     %s\n", s->actual);
+	if (s->actual_hex != NULL && s->actual_hex[0] != '\0')
+		fprintf(f, "      actual hex: %s\n", s->actual_hex);
+	if (s->unconsumed != NULL)
+		fprintf(f, "      unconsumed: %s\n", s->unconsumed);
+	if (s->unconsumed_hex != NULL && s->unconsumed_hex[0] != '\0')
+		fprintf(f, "      unconsumed hex: %s\n", s->unconsumed_hex);
+	if (s->attempts > 1)
+		fprintf(f, "      attempts:   %u\n", s->attempts);
+}
+
+static void
+write_text(const struct rpt_run *r, FILE *f, int color)
+{
+	const char *off = color ? "\033[0m" : "";
+	size_t i, j, counts[5] = { 0 };
+	char vn[16];
+
+	for (i = 0; i < r->ncases; i++) {
+		const struct rpt_case *c = r->cases[i];
+		counts[c->verdict]++;
+		upper(rpt_verdict_name(c->verdict), vn, sizeof(vn));
+		fprintf(f, "%s%-6s%s %s  (%s, %.3fs)", vcolor(c->verdict, color), vn, off, c->id,
+		    c->file, c->seconds);
+		if (c->reason != NULL && c->verdict != RPT_PASS)
+			fprintf(f, ": %s", c->reason);
+		fputc('\n', f);
+		for (j = 0; j < c->nsteps; j++) {
+			const struct rpt_step *s = c->steps[j];
+			if (s->verdict == RPT_FAIL || s->verdict == RPT_ERROR ||
+			    s->verdict == RPT_INCONC)
+				write_step_detail(f, s);
+		}
+		for (j = 0; j < c->nmeasures; j++) {
+			const struct rpt_measure *m = c->measures[j];
+			fprintf(f, "    measure %s = %g %s", m->name, m->value,
+			    m->unit != NULL ? m->unit : "");
+			if (m->has_min || m->has_max) {
+				fprintf(f, " [");
+				if (m->has_min)
+					fprintf(f, "%g", m->min);
+				fprintf(f, "..");
+				if (m->has_max)
+					fprintf(f, "%g", m->max);
+				fprintf(f, "]");
+			}
+			fprintf(f, " %s\n", rpt_verdict_name(m->verdict));
+		}
+	}
+	for (i = 0; i < r->nfindings; i++) {
+		const struct rpt_finding *fd = r->findings[i];
+		fprintf(f, "%s:%lu: %s %s [%s%s%s]: %s\n", fd->file != NULL ? fd->file : "?",
+		    fd->line, fd->verdict != NULL ? fd->verdict : "",
+		    fd->rule != NULL ? fd->rule : "",
+		    fd->section != NULL ? "§" : "", fd->section != NULL ? fd->section : "",
+		    fd->command != NULL ? "" : "",
+		    fd->message != NULL ? fd->message : "");
+	}
+	if (r->reason != NULL)
+		fprintf(f, "%s%s%s\n", vcolor(r->verdict, color), r->reason, off);
+	upper(rpt_verdict_name(r->verdict), vn, sizeof(vn));
+	fprintf(f, "%s%s%s: %zu passed, %zu failed, %zu inconclusive, %zu error, %zu skipped",
+	    vcolor(r->verdict, color), vn, off, counts[RPT_PASS], counts[RPT_FAIL],
+	    counts[RPT_INCONC], counts[RPT_ERROR], counts[RPT_SKIP]);
+	if (r->unit_mac != NULL || r->unit_fw != NULL)
+		fprintf(f, " (unit %s, firmware %s)", r->unit_mac != NULL ? r->unit_mac : "?",
+		    r->unit_fw != NULL ? r->unit_fw : "?");
+	fprintf(f, " in %.3fs\n", r->seconds);
+}
+
+/*
+ * JSON. The keys of DESIGN.md ("verdict", "cases" with id/file/verdict/
+ * steps, "findings", "stats") are a contract; others may be added.
+ */
+static json_t *
+jstr(const char *s)
+{
+	return s != NULL ? json_string(s) : json_null();
+}
+
+static json_t *
+build_json(const struct rpt_run *r)
+{
+	json_t *root = json_object(), *cases = json_array(), *finds = json_array();
+	json_t *stats = json_object(), *unit = json_object();
+	size_t i, j, counts[5] = { 0 };
+
+	if (root == NULL || cases == NULL || finds == NULL || stats == NULL || unit == NULL) {
+		json_decref(root);
+		json_decref(cases);
+		json_decref(finds);
+		json_decref(stats);
+		json_decref(unit);
+		return NULL;
+	}
+	json_object_set_new(root, "tool", jstr(r->tool));
+	json_object_set_new(root, "verdict", json_string(rpt_verdict_name(r->verdict)));
+	if (r->reason != NULL)
+		json_object_set_new(root, "reason", json_string(r->reason));
+	json_object_set_new(root, "started", jstr(r->started));
+	json_object_set_new(root, "port", jstr(r->port));
+	json_object_set_new(root, "profile", jstr(r->profile));
+	json_object_set_new(unit, "mac", jstr(r->unit_mac));
+	json_object_set_new(unit, "firmware", jstr(r->unit_fw));
+	json_object_set_new(root, "unit", unit);
+	for (i = 0; i < r->ncases; i++) {
+		const struct rpt_case *c = r->cases[i];
+		json_t *jc = json_object(), *steps = json_array(), *ms = json_array();
+		counts[c->verdict]++;
+		json_object_set_new(jc, "id", jstr(c->id));
+		json_object_set_new(jc, "file", jstr(c->file));
+		json_object_set_new(jc, "title", jstr(c->title));
+		json_object_set_new(jc, "spec", jstr(c->spec));
+		json_object_set_new(jc, "verdict", json_string(rpt_verdict_name(c->verdict)));
+		if (c->reason != NULL)
+			json_object_set_new(jc, "reason", json_string(c->reason));
+		json_object_set_new(jc, "seconds", json_real(c->seconds));
+		for (j = 0; j < c->nsteps; j++) {
+			const struct rpt_step *s = c->steps[j];
+			json_t *js = json_object();
+			json_object_set_new(js, "name", jstr(s->name));
+			json_object_set_new(js, "phase", jstr(s->phase));
+			json_object_set_new(js, "file", jstr(s->file));
+			json_object_set_new(js, "line", json_integer((json_int_t)s->line));
+			json_object_set_new(js, "verdict", json_string(rpt_verdict_name(s->verdict)));
+			if (s->message != NULL)
+				json_object_set_new(js, "message", json_string(s->message));
+			if (s->expected != NULL)
+				json_object_set_new(js, "expected", json_string(s->expected));
+			if (s->actual != NULL)
+				json_object_set_new(js, "actual", json_string(s->actual));
+			if (s->actual_hex != NULL)
+				json_object_set_new(js, "actual_hex", json_string(s->actual_hex));
+			if (s->unconsumed != NULL)
+				json_object_set_new(js, "unconsumed", json_string(s->unconsumed));
+			if (s->unconsumed_hex != NULL)
+				json_object_set_new(js, "unconsumed_hex", json_string(s->unconsumed_hex));
+			if (s->first_us >= 0)
+				json_object_set_new(js, "first_byte_us", json_integer(s->first_us));
+			if (s->final_us >= 0)
+				json_object_set_new(js, "final_byte_us", json_integer(s->final_us));
+			json_object_set_new(js, "attempts", json_integer(s->attempts));
+			json_object_set_new(js, "warnings", json_integer(s->warnings));
+			json_array_append_new(steps, js);
+		}
+		json_object_set_new(jc, "steps", steps);
+		for (j = 0; j < c->nmeasures; j++) {
+			const struct rpt_measure *m = c->measures[j];
+			json_t *jm = json_object();
+			json_object_set_new(jm, "name", jstr(m->name));
+			json_object_set_new(jm, "value", json_real(m->value));
+			json_object_set_new(jm, "unit", jstr(m->unit));
+			json_object_set_new(jm, "min", m->has_min ? json_real(m->min) : json_null());
+			json_object_set_new(jm, "max", m->has_max ? json_real(m->max) : json_null());
+			json_object_set_new(jm, "verdict", json_string(rpt_verdict_name(m->verdict)));
+			json_array_append_new(ms, jm);
+		}
+		json_object_set_new(jc, "measures", ms);
+		json_array_append_new(cases, jc);
+	}
+	json_object_set_new(root, "cases", cases);
+	for (i = 0; i < r->nfindings; i++) {
+		const struct rpt_finding *f = r->findings[i];
+		json_t *jf = json_object(), *src = json_object();
+		json_object_set_new(jf, "rule", jstr(f->rule));
+		json_object_set_new(jf, "severity", jstr(f->severity));
+		json_object_set_new(jf, "verdict", jstr(f->verdict));
+		json_object_set_new(jf, "section", jstr(f->section));
+		json_object_set_new(src, "file", jstr(f->file));
+		json_object_set_new(src, "line", json_integer((json_int_t)f->line));
+		json_object_set_new(jf, "source", src);
+		json_object_set_new(jf, "command", jstr(f->command));
+		json_object_set_new(jf, "message", jstr(f->message));
+		json_object_set_new(jf, "case", jstr(f->case_id));
+		json_array_append_new(finds, jf);
+	}
+	json_object_set_new(root, "findings", finds);
+	json_object_set_new(stats, "cases", json_integer((json_int_t)r->ncases));
+	json_object_set_new(stats, "passed", json_integer((json_int_t)counts[RPT_PASS]));
+	json_object_set_new(stats, "failed", json_integer((json_int_t)counts[RPT_FAIL]));
+	json_object_set_new(stats, "inconclusive", json_integer((json_int_t)counts[RPT_INCONC]));
+	json_object_set_new(stats, "errors", json_integer((json_int_t)counts[RPT_ERROR]));
+	json_object_set_new(stats, "skipped", json_integer((json_int_t)counts[RPT_SKIP]));
+	json_object_set_new(stats, "findings", json_integer((json_int_t)r->nfindings));
+	json_object_set_new(stats, "bytes_tx", json_integer((json_int_t)r->bytes_tx));
+	json_object_set_new(stats, "bytes_rx", json_integer((json_int_t)r->bytes_rx));
+	json_object_set_new(stats, "exchanges", json_integer((json_int_t)r->exchanges));
+	json_object_set_new(stats, "seconds", json_real(r->seconds));
+	json_object_set_new(root, "stats", stats);
+	return root;
+}
+
+static void
+xml_esc(FILE *f, const char *s)
+{
+	for (; s != NULL && *s != '\0'; s++) {
+		unsigned char c = (unsigned char)*s;
+		switch (c) {
+		case '<': fputs("&lt;", f); break;
+		case '>': fputs("&gt;", f); break;
+		case '&': fputs("&amp;", f); break;
+		case '"': fputs("&quot;", f); break;
+		case '\'': fputs("&apos;", f); break;
+		default:
+			/* XML 1.0 has no place for most control bytes; the text
+			 * is already escaped, so these never come from a device. */
+			if (c < 0x20 && c != '\n' && c != '\t')
+				fputc('?', f);
+			else
+				fputc(c, f);
+		}
+	}
+}
+
+static void
+write_junit(const struct rpt_run *r, FILE *f)
+{
+	size_t i, j, fails = 0, errs = 0, skips = 0;
+
+	for (i = 0; i < r->ncases; i++) {
+		fails += r->cases[i]->verdict == RPT_FAIL;
+		errs += r->cases[i]->verdict == RPT_ERROR || r->cases[i]->verdict == RPT_INCONC;
+		skips += r->cases[i]->verdict == RPT_SKIP;
+	}
+	fprintf(f, "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n");
+	fprintf(f, "<testsuites name=\"atproof\" tests=\"%zu\" failures=\"%zu\" errors=\"%zu\" "
+	    "skipped=\"%zu\" time=\"%.3f\">\n", r->ncases, fails, errs, skips, r->seconds);
+	fprintf(f, "  <testsuite name=\"atproof %s\" tests=\"%zu\" failures=\"%zu\" errors=\"%zu\" "
+	    "skipped=\"%zu\" time=\"%.3f\"", r->tool, r->ncases, fails, errs, skips, r->seconds);
+	if (r->started != NULL) {
+		fprintf(f, " timestamp=\"");
+		xml_esc(f, r->started);
+		fprintf(f, "\"");
+	}
+	fprintf(f, ">\n    <properties>\n");
+	fprintf(f, "      <property name=\"unit.mac\" value=\"");
+	xml_esc(f, r->unit_mac != NULL ? r->unit_mac : "");
+	fprintf(f, "\"/>\n      <property name=\"unit.firmware\" value=\"");
+	xml_esc(f, r->unit_fw != NULL ? r->unit_fw : "");
+	fprintf(f, "\"/>\n      <property name=\"port\" value=\"");
+	xml_esc(f, r->port != NULL ? r->port : "");
+	fprintf(f, "\"/>\n      <property name=\"profile\" value=\"");
+	xml_esc(f, r->profile != NULL ? r->profile : "");
+	fprintf(f, "\"/>\n    </properties>\n");
+	for (i = 0; i < r->ncases; i++) {
+		const struct rpt_case *c = r->cases[i];
+		fprintf(f, "    <testcase classname=\"");
+		xml_esc(f, c->file);
+		fprintf(f, "\" name=\"");
+		xml_esc(f, c->id);
+		fprintf(f, "\" time=\"%.3f\">\n", c->seconds);
+		fprintf(f, "      <properties>\n        <property name=\"spec\" value=\"");
+		xml_esc(f, c->spec != NULL ? c->spec : "");
+		fprintf(f, "\"/>\n        <property name=\"unit.mac\" value=\"");
+		xml_esc(f, r->unit_mac != NULL ? r->unit_mac : "");
+		fprintf(f, "\"/>\n        <property name=\"unit.firmware\" value=\"");
+		xml_esc(f, r->unit_fw != NULL ? r->unit_fw : "");
+		fprintf(f, "\"/>\n      </properties>\n");
+		if (c->verdict == RPT_SKIP) {
+			fprintf(f, "      <skipped message=\"");
+			xml_esc(f, c->reason);
+			fprintf(f, "\"/>\n");
+		} else if (c->verdict != RPT_PASS) {
+			const char *tag = c->verdict == RPT_FAIL ? "failure" : "error";
+			fprintf(f, "      <%s message=\"", tag);
+			xml_esc(f, c->reason);
+			fprintf(f, "\" type=\"%s\">", rpt_verdict_name(c->verdict));
+			for (j = 0; j < c->nsteps; j++) {
+				const struct rpt_step *s = c->steps[j];
+				if (s->verdict == RPT_PASS || s->verdict == RPT_SKIP)
+					continue;
+				fprintf(f, "%s:%lu: %s: ", s->file != NULL ? s->file : "?", s->line,
+				    s->name);
+				xml_esc(f, s->message);
+				if (s->expected != NULL) {
+					fprintf(f, "\nexpected: ");
+					xml_esc(f, s->expected);
+				}
+				if (s->actual != NULL) {
+					fprintf(f, "\nactual: ");
+					xml_esc(f, s->actual);
+				}
+				if (s->actual_hex != NULL) {
+					fprintf(f, "\nactual hex: ");
+					xml_esc(f, s->actual_hex);
+				}
+				fprintf(f, "\n");
+			}
+			fprintf(f, "</%s>\n", tag);
+		}
+		fprintf(f, "    </testcase>\n");
+	}
+	fprintf(f, "  </testsuite>\n</testsuites>\n");
+}
+
+static void
+yaml_line(FILE *f, const char *key, const char *v)
+{
+	/* TAP's YAML block: single-quoted scalars, quotes doubled. */
+	if (v == NULL)
+		return;
+	fprintf(f, "  %s: '", key);
+	for (; *v != '\0'; v++) {
+		if (*v == '\'')
+			fputc('\'', f);
+		fputc(*v == '\n' ? ' ' : *v, f);
+	}
+	fprintf(f, "'\n");
+}
+
+static void
+write_tap(const struct rpt_run *r, FILE *f)
+{
+	size_t i, j;
+
+	fprintf(f, "TAP version 13\n1..%zu\n", r->ncases);
+	for (i = 0; i < r->ncases; i++) {
+		const struct rpt_case *c = r->cases[i];
+		int ok = c->verdict == RPT_PASS || c->verdict == RPT_SKIP;
+		fprintf(f, "%s %zu - %s", ok ? "ok" : "not ok", i + 1, c->id);
+		if (c->verdict == RPT_SKIP)
+			fprintf(f, " # SKIP %s", c->reason != NULL ? c->reason : "");
+		fputc('\n', f);
+		if (ok)
+			continue;
+		fprintf(f, "  ---\n");
+		yaml_line(f, "verdict", rpt_verdict_name(c->verdict));
+		yaml_line(f, "file", c->file);
+		yaml_line(f, "message", c->reason);
+		for (j = 0; j < c->nsteps; j++) {
+			const struct rpt_step *s = c->steps[j];
+			char at[64];
+			if (s->verdict == RPT_PASS || s->verdict == RPT_SKIP)
+				continue;
+			snprintf(at, sizeof(at), "%lu", s->line);
+			yaml_line(f, "step", s->name);
+			yaml_line(f, "line", at);
+			yaml_line(f, "expected", s->expected);
+			yaml_line(f, "actual", s->actual);
+			break;
+		}
+		fprintf(f, "  ...\n");
+	}
+}
+
+int
+rpt_write(const struct rpt_run *r, enum rpt_format fmt, FILE *f, int color)
+{
+	json_t *j;
+	int rc = 0;
+
+	errno = 0;
+	switch (fmt) {
+	case RPT_TEXT:
+		write_text(r, f, color);
+		break;
+	case RPT_JSON:
+		j = build_json(r);
+		if (j == NULL) {
+			errno = ENOMEM;
+			return -1;
+		}
+		rc = json_dumpf(j, f, JSON_INDENT(2) | JSON_PRESERVE_ORDER) < 0 ? -1 : 0;
+		fputc('\n', f);
+		json_decref(j);
+		break;
+	case RPT_JUNIT:
+		write_junit(r, f);
+		break;
+	case RPT_TAP:
+		write_tap(r, f);
+		break;
+	}
+	if (ferror(f))
+		rc = -1;
+	return rc;
+}
