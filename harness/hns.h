@@ -305,6 +305,8 @@ int hns_glob(const char *pat, const uint8_t *s, size_t len);
 int hns_matcher_match(const struct hns_matcher *m, const char *pat,
     struct atp_span text, int is_error, long errcode, struct hns_vars *vs,
     int *matched, char *why, size_t whysize);
+/* The report of the protocol model named @name ("+SKTRPT"), or NULL. */
+const struct atp_report *hns_report_find(const char *name);
 /* Names a matcher captures, for lint's undefined-variable check. */
 void hns_matcher_names(const struct hns_matcher *m,
     void (*fn)(void *ctx, const char *name, size_t len), void *ctx);

@@ -263,3 +263,14 @@ hns_matcher_names(const struct hns_matcher *m, void (*fn)(void *ctx, const char 
 		}
 	}
 }
+
+const struct atp_report *
+hns_report_find(const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < atp_report_count(); i++)
+		if (strcmp(atp_report_at(i)->name, name) == 0)
+			return atp_report_at(i);
+	return NULL;
+}

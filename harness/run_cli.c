@@ -44,7 +44,8 @@ run_usage(FILE *f)
 	    "\n"
 	    "Output:\n"
 	    "  --capture FILE       write the UART traffic as pcapng as the run goes\n"
-	    "  --report FMT:PATH    text, json, junit or tap; PATH - is stdout (repeatable);\n"
+	    "  --report FMT:PATH    text, json, junit, tap or html; PATH - is stdout\n"
+	    "                       (repeatable);\n"
 	    "                       default: text on stdout\n"
 	    "\n"
 	    "Exit: 0 conforms, 1 a failure, 2 bad scenario or usage, 3 port missing or\n"
@@ -205,7 +206,7 @@ parse_opts(int argc, char **argv, struct opts *o, struct hns_vars *vars)
 			fmt[colon - v] = '\0';
 			if (rpt_format_parse(fmt) < 0) {
 				fprintf(stderr, "atproof run: report format '%s' is not one of text, "
-				    "json, junit, tap\n", fmt);
+				    "json, junit, tap, html\n", fmt);
 				return -1;
 			}
 			if (o->nreports >= REPORTS_MAX) {

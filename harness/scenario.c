@@ -611,9 +611,7 @@ load_rules(struct loader *L, const struct hns_ynode *n, struct hns_rrule **out, 
 		if (!is_scalar(L, key, "a report name"))
 			continue;
 		if (strcmp(key->str, "*") != 0) {
-			struct atp_span s = atp_span_str(key->str);
-			const struct atp_report *rep = atp_report_match(s);
-			if (rep == NULL || strcmp(rep->name, key->str) != 0)
+			if (hns_report_find(key->str) == NULL)
 				lmsg(L, key, 1, "'%s' is not a report of the protocol model "
 				    "(see atproof commands)", key->str);
 		}
@@ -1097,8 +1095,8 @@ load_one_step(struct loader *L, const struct hns_ynode *n, struct hns_step *st)
 		v = hns_ymap_get(n, "wait_report");
 		st->report = get_str(L, v, "wait_report");
 		if (st->report != NULL) {
-			const struct atp_report *r = atp_report_match(atp_span_str(st->report));
-			if (r == NULL || strcmp(r->name, st->report) != 0)
+			const struct atp_report *r = hns_report_find(st->report);
+			if (r == NULL)
 				lmsg(L, v, 1, "'%s' is not a report of the protocol model", st->report);
 			else if (atp_report_shape(r) != NULL) {
 				/* The report's own fields are captured. */

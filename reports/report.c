@@ -275,6 +275,8 @@ rpt_format_parse(const char *name)
 		return RPT_JUNIT;
 	if (strcmp(name, "tap") == 0)
 		return RPT_TAP;
+	if (strcmp(name, "html") == 0)
+		return RPT_HTML;
 	return -1;
 }
 

@@ -109,8 +109,8 @@ void rpt_run_finish(struct rpt_run *r);
 /* The process exit code for the run's verdict (enum atp_exit). */
 int rpt_exit_code(const struct rpt_run *r);
 
-enum rpt_format { RPT_TEXT, RPT_JSON, RPT_JUNIT, RPT_TAP };
-/* "text" "json" "junit" "tap"; -1 for anything else. */
+enum rpt_format { RPT_TEXT, RPT_JSON, RPT_JUNIT, RPT_TAP, RPT_HTML };
+/* "text" "json" "junit" "tap" "html"; -1 for anything else. */
 int rpt_format_parse(const char *name);
 
 /*
