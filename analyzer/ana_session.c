@@ -765,11 +765,12 @@ host_bytes(struct ana_session *s, const uint8_t *p, size_t len)
 					s->oom = 1;
 				return;
 			}
-			/* A whole command line is taken as the end of the mode,
-			 * with a finding: logs often leave the "+++" out (the
-			 * manual's own examples do), and what follows reads as
-			 * commands with responses. */
-			if (s->hlen == 0 && is_whole_cmd(p, len)) {
+			/* In a log with no times, a whole command line is taken
+			 * as the end of the mode, with a finding: such logs
+			 * often leave the "+++" out (the manual's own examples
+			 * do). A timed capture is read as the firmware would:
+			 * the line is data. */
+			if (s->hlen == 0 && !s->cur.timed && is_whole_cmd(p, len)) {
 				add(s, R_TRANSP_EXIT, ATP_SEV_WARNING, ATP_V_INCONC, "2.2.1.4", "ENTM",
 				    &s->cur, "a command line in transparent mode with no \"+++\" "
 				    "before it: taken as the end of transparent mode");
@@ -781,10 +782,12 @@ host_bytes(struct ana_session *s, const uint8_t *p, size_t len)
 			s->rep->st.transparent_bytes += len;
 			return;
 		}
-		if (s->data_left > 0 && s->data_done == 0 && s->hlen == 0 && is_whole_cmd(p, len)) {
-			/* A whole command line where the payload should start:
-			 * the host never sent it (the firmware would take the
-			 * line as data). */
+		if (s->data_left > 0 && s->data_done == 0 && s->hlen == 0 && !s->cur.timed &&
+		    is_whole_cmd(p, len)) {
+			/* In a text notation with no times, a whole command
+			 * line where the payload should start means the log
+			 * left the payload out (the firmware would take the
+			 * line as data, and a timed capture is read so). */
 			add(s, R_DATA_SHORT, ATP_SEV_ERROR, ATP_V_FAIL, "2.2.3.11", "SKSND", &s->data_at,
 			    "AT+SKSND: none of the %llu announced bytes were sent before the next "
 			    "command line", (unsigned long long)s->data_total);

@@ -1,0 +1,313 @@
+/* SPDX-License-Identifier: MIT */
+/* \summary: the analyzer's session decoder and protocol-state and timing rules */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "analyzer/ana.h"
+#include "atproof/atproof.h"
+
+/*
+ * Each case is a session written as records, "H" host or "M" module bytes
+ * at a time in milliseconds (t < 0: the record has no time), and the
+ * findings it must give, as "rule/verdict" in the order they are reported.
+ * "=" alone in a case's findings means: none at all.
+ */
+
+struct r {
+	char dir;
+	int t;
+	const char *b;
+	size_t len;
+};
+
+#define H(t, s) { 'H', (t), (s), sizeof(s) - 1 }
+#define M(t, s) { 'M', (t), (s), sizeof(s) - 1 }
+
+struct scase {
+	const char *name;
+	const char *profile;
+	const char *limit;        /* "CMD=MS" */
+	struct r recs[24];
+	const char *want[12];
+	unsigned long commands, responses;  /* checked when non-zero */
+};
+
+static const struct scase scases[] = {
+	{ "a conforming exchange gives no finding and is timed", NULL, NULL,
+	  { H(0, "AT+QVER\r"), M(12, "+OK=G3.1.2\r\n\r\n"), H(100, "AT+LKSTT\r"),
+	    M(109, "+OK=0\r\n\r\n") },
+	  { "=" }, 2, 2 },
+	{ "a command the log ends before answering is inconclusive", NULL, NULL,
+	  { H(0, "AT+QVER\r") },
+	  { "resp-missing/inconc" }, 0, 0 },
+	{ "a response no command asked for fails", NULL, NULL,
+	  { H(0, "AT+QVER\r"), M(5, "+OK=1\r\n\r\n"), M(500, "+OK\r\n\r\n") },
+	  { "resp-unsolicited/fail" }, 0, 0 },
+	{ "output before the first command is a resync, not a failure", NULL, NULL,
+	  { M(0, "=1\r\n\r\n"), M(1, "+OK\r\n\r\n"), H(10, "AT+QVER\r"), M(20, "+OK=1\r\n\r\n") },
+	  { "resync/pass" }, 1, 2 },
+	{ "SKSND bytes are consumed by the length the module allowed", NULL, NULL,
+	  { H(0, "AT+SKCT=0,0,10.0.0.1,80\r"), M(50, "+OK=1\r\n\r\n"), H(60, "AT+SKSND=1,5\r"),
+	    M(70, "+OK=5\r\n\r\n"), H(71, "AT+E"), H(72, "\r"), H(200, "AT+QVER\r"),
+	    M(210, "+OK=1\r\n\r\n") },
+	  { "=" }, 3, 3 },
+	{ "bytes past the announced length are data-long", NULL, NULL,
+	  { H(0, "AT+SKCT=0,0,10.0.0.1,80\r"), M(50, "+OK=1\r\n\r\n"), H(60, "AT+SKSND=1,2\r"),
+	    M(70, "+OK=2\r\n\r\n"), H(71, "abcd") },
+	  { "data-long/fail" }, 0, 0 },
+	{ "a response while payload is still owed is data-short", NULL, NULL,
+	  { H(0, "AT+SKCT=0,0,10.0.0.1,80\r"), M(50, "+OK=1\r\n\r\n"), H(60, "AT+SKSND=1,9\r"),
+	    M(70, "+OK=9\r\n\r\n"), H(71, "abc"), M(90, "+OK\r\n\r\n") },
+	  { "data-short/fail", "resp-unsolicited/fail" }, 0, 0 },
+	{ "in a timed capture a command line in the payload is payload", NULL, NULL,
+	  { H(0, "AT+SKCT=0,0,10.0.0.1,80\r"), M(50, "+OK=1\r\n\r\n"), H(60, "AT+SKSND=1,9\r"),
+	    M(70, "+OK=9\r\n\r\n"), H(300, "AT+QVER\r"), M(310, "+OK=1\r\n\r\n") },
+	  { "data-short/fail", "resp-unsolicited/fail" }, 2, 3 },
+	{ "in an untimed notation a payload left out is data-short", NULL, NULL,
+	  { H(-1, "AT+SKCT=0,0,10.0.0.1,80\r"), M(-1, "+OK=1\r\n\r\n"), H(-1, "AT+SKSND=1,9\r"),
+	    M(-1, "+OK=9\r\n\r\n"), H(-1, "AT+QVER\r"), M(-1, "+OK=1\r\n\r\n") },
+	  { "data-short/fail" }, 3, 3 },
+	{ "SKRCV data is framed by the count, whatever it holds", NULL, NULL,
+	  { H(0, "AT+SKCT=0,0,10.0.0.1,80\r"), M(50, "+OK=1\r\n\r\n"), H(60, "AT+SKRCV=1,20\r"),
+	    M(70, "+OK=6\r\n\r\n+OK\r\n\r"), H(80, "AT+QVER\r"), M(90, "+OK=1\r\n\r\n") },
+	  { "=" }, 3, 3 },
+	{ "transparent mode passes bytes both ways until +++", NULL, NULL,
+	  { H(0, "AT+ENTM\r"), M(5, "+OK\r\n\r\n"), H(10, "AT+QVER\r"), M(20, "garbage\r\n"),
+	    H(2000, "+++"), H(3100, "AT+QVER\r"), M(3110, "+OK=1\r\n\r\n") },
+	  { "=" }, 2, 2 },
+	{ "a socket used after SKCLS fails, worse if the module said +OK", NULL, NULL,
+	  { H(0, "AT+SKCT=0,0,10.0.0.1,80\r"), M(50, "+OK=1\r\n\r\n"), H(60, "AT+SKCLS=1\r"),
+	    M(70, "+OK\r\n\r\n"), H(80, "AT+SKRCV=1,5\r"), M(90, "+OK=0\r\n\r\n") },
+	  { "sock-after-close/fail" }, 0, 0 },
+	{ "a socket this log never opened is inconclusive", NULL, NULL,
+	  { H(0, "AT+SKCLS=3\r"), M(10, "+ERR=-12\r\n\r\n") },
+	  { "sock-not-open/inconc" }, 0, 0 },
+	{ "WJOIN's error against a link that is up fails", NULL, NULL,
+	  { H(0, "AT+WJOIN\r"), M(3000, "+ERR=-10\r\n\r\n"), H(3100, "AT+LKSTT\r"),
+	    M(3110, "+OK=1,\"1.2.3.4\",\"255.0.0.0\",\"1.2.3.1\",\"1.2.3.1\",\"0.0.0.0\"\r\n\r\n") },
+	  { "wjoin-lkstt/fail" }, 0, 0 },
+	{ "a flash value lost across AT+Z fails", NULL, NULL,
+	  { H(0, "AT+WPRT=!2\r"), M(10, "+OK\r\n\r\n"), H(100, "AT+Z\r"), M(110, "+OK\r\n\r\n"),
+	    H(1000, "AT+WPRT=?\r"), M(1010, "+OK=0\r\n\r\n") },
+	  { "flash-lost/fail" }, 0, 0 },
+	{ "a flash value kept across AT+Z and a RAM value lost are fine", NULL, NULL,
+	  { H(0, "AT+WPRT=!2\r"), M(10, "+OK\r\n\r\n"), H(20, "AT+ATM=1\r"), M(30, "+OK\r\n\r\n"),
+	    H(100, "AT+Z\r"), M(110, "+OK\r\n\r\n"), H(1000, "AT+WPRT=?\r"), M(1010, "+OK=2\r\n\r\n"),
+	    H(1100, "AT+ATM=?\r"), M(1110, "+OK=0\r\n\r\n") },
+	  { "=" }, 0, 0 },
+	{ "PMTF saves RAM values to flash", NULL, NULL,
+	  { H(0, "AT+WPRT=1\r"), M(10, "+OK\r\n\r\n"), H(20, "AT+PMTF\r"), M(30, "+OK\r\n\r\n"),
+	    H(100, "AT+Z\r"), M(110, "+OK\r\n\r\n"), H(1000, "AT+WPRT=?\r"), M(1010, "+OK=0\r\n\r\n") },
+	  { "flash-lost/fail" }, 0, 0 },
+	{ "a command sent while a blocking one runs is named with its fate", NULL, NULL,
+	  { H(0, "AT+WJOIN\r"), H(100, "AT+QMAC\r"),
+	    M(2000, "+OK=001EE3A80102,0,11,0,\"x\",50\r\n\r\n"), M(2010, "+OK=001EE3A80102\r\n\r\n") },
+	  { "cmd-while-busy/fail" }, 2, 2 },
+	{ "a latency limit names the slow exchange", NULL, "QVER=10",
+	  { H(0, "AT+QVER\r"), M(5, "+OK=1\r\n\r\n"), H(100, "AT+QVER\r"), M(150, "+OK=1\r\n\r\n") },
+	  { "latency-limit/fail" }, 0, 0 },
+	{ "an echo that is not the line sent fails", NULL, NULL,
+	  { H(0, "AT+QVER\r"), M(1, "AT+QMAC\r\n+OK=1\r\n\r\n") },
+	  { "echo-mismatch/fail" }, 0, 0 },
+	{ "an echo of the line sent is fine", NULL, NULL,
+	  { H(0, "AT+QVER\r"), M(1, "AT+QVER\r\n+OK=1\r\n\r\n") },
+	  { "=" }, 0, 0 },
+	{ "a stale command is declared unanswered so pairing does not slip", NULL, NULL,
+	  { H(0, "AT+QVER\r"), H(5000, "AT+QMAC\r"), M(5010, "+OK=001EE3A80102\r\n\r\n") },
+	  { "resp-missing/fail" }, 2, 1 },
+	{ "untimed logs read as a dialogue: a new command ends the last", NULL, NULL,
+	  { H(-1, "AT+Z\r"), M(-1, "+OK  ready\r\n\r\n"), H(-1, "AT+QVER\r"), M(-1, "+OK=1\r\n\r\n") },
+	  { "text-unexpected/fail", "stray-bytes/fail", "resp-missing/fail" }, 2, 1 },
+	{ "a list response ends when the host speaks after CR LF CR LF", NULL, NULL,
+	  { H(0, "AT+WSCAN\r"), M(2000, "+OK=001EE3A80102,0,6,1,\"a\",60\r\n001EE3A80103,0,6,1,\"b\",60\r\n\r\n"),
+	    H(2100, "AT+QVER\r"), M(2110, "+OK=1\r\n\r\n") },
+	  { "=" }, 2, 2 },
+	{ "a known deviation is known with its profile", "luat", NULL,
+	  { H(0, "AT+SLIST\r"), M(10, "+OK=1,,94-FE-22-9A-B5-28,192.168.1.2\r\n\r\n") },
+	  { "slist-double-comma/known" }, 0, 0 },
+	{ "the same deviation fails without the profile", NULL, NULL,
+	  { H(0, "AT+SLIST\r"), M(10, "+OK=1,,94-FE-22-9A-B5-28,192.168.1.2\r\n\r\n") },
+	  { "slist-double-comma/fail" }, 0, 0 },
+	{ "host bytes that are no command line are named", NULL, NULL,
+	  { H(0, "AT+QVER\r"), M(10, "+OK=1\r\n\r\n"), H(20, "hello\r"), H(30, "AT+QVER\r"),
+	    M(40, "+OK=1\r\n\r\n") },
+	  { "host-garbage/fail" }, 2, 2 },
+};
+
+static void
+run_case(const struct scase *c, struct ana_report *rep)
+{
+	struct ana_session_opts o;
+	struct ana_session *s = NULL;
+	size_t i;
+
+	memset(&o, 0, sizeof(o));
+	ana_report_init(rep);
+	if (c->profile != NULL) {
+		o.prof = atp_profile_find(c->profile);
+		assert_non_null(o.prof);
+	}
+	if (c->limit != NULL) {
+		struct ana_lat *l;
+		char name[16];
+		const char *eq = strchr(c->limit, '=');
+		snprintf(name, sizeof(name), "%.*s", (int)(eq - c->limit), c->limit);
+		l = ana_report_lat(rep, name);
+		assert_non_null(l);
+		l->limit_us = 1000u * (uint64_t)(eq[1] - '0') * 10u;
+	}
+	assert_int_equal(ana_session_new(&o, rep, &s), ATP_OK);
+	for (i = 0; i < 24 && c->recs[i].b != NULL; i++) {
+		struct atp_rec r;
+		memset(&r, 0, sizeof(r));
+		r.dir = c->recs[i].dir == 'H' ? ATP_DIR_TO_MODULE : ATP_DIR_FROM_MODULE;
+		if (c->recs[i].t < 0)
+			r.flags = ATP_RECF_NO_TIME;
+		else
+			r.ts_us = 1000000000000ull + (uint64_t)c->recs[i].t * 1000u;
+		r.bytes = atp_span_make(c->recs[i].b, c->recs[i].len);
+		r.src_file = "case";
+		r.src_line = i + 1;
+		assert_int_equal(ana_session_feed(s, &r), ATP_OK);
+	}
+	assert_int_equal(ana_session_end(s), ATP_OK);
+	ana_session_free(s);
+}
+
+static void
+sessions_give_the_findings_of_their_rules(void **state)
+{
+	size_t i, k;
+
+	(void)state;
+	assert_int_equal(atp_model_init(NULL), ATP_OK);
+	for (i = 0; i < sizeof(scases) / sizeof(scases[0]); i++) {
+		const struct scase *c = &scases[i];
+		struct ana_report rep;
+		char got[1024] = "", want[1024] = "";
+
+		run_case(c, &rep);
+		for (k = 0; k < rep.nf; k++) {
+			/* The note that directions were inferred is not a rule
+			 * of the session; none of these cases infers. */
+			size_t n = strlen(got);
+			snprintf(got + n, sizeof(got) - n, "%s%s/%s", n ? " " : "", rep.f[k].rule,
+			    atp_verdict_name(rep.f[k].verdict));
+		}
+		for (k = 0; k < 12 && c->want[k] != NULL; k++) {
+			size_t n = strlen(want);
+			if (strcmp(c->want[k], "=") == 0)
+				break;
+			snprintf(want + n, sizeof(want) - n, "%s%s", n ? " " : "", c->want[k]);
+		}
+		if (strcmp(got, want) != 0)
+			fail_msg("%s:\n  got  [%s]\n  want [%s]\n  first: %s", c->name, got, want,
+			    rep.nf > 0 ? rep.f[0].message : "");
+		if (c->commands != 0 && rep.st.commands != c->commands)
+			fail_msg("%s: %lu commands, want %lu", c->name, rep.st.commands, c->commands);
+		if (c->responses != 0 && rep.st.responses != c->responses)
+			fail_msg("%s: %lu responses, want %lu", c->name, rep.st.responses, c->responses);
+		ana_report_free(&rep);
+	}
+}
+
+static void
+findings_carry_the_source_line_and_the_command(void **state)
+{
+	struct ana_report rep;
+
+	(void)state;
+	run_case(&scases[2], &rep);
+	assert_int_equal(rep.nf, 1);
+	assert_string_equal(rep.f[0].file, "case");
+	assert_int_equal(rep.f[0].line, 3);
+	assert_string_equal(rep.f[0].section, "2.1");
+	ana_report_free(&rep);
+	run_case(&scases[5], &rep);
+	assert_int_equal(rep.nf, 1);
+	assert_string_equal(rep.f[0].command, "SKSND");
+	assert_int_equal(rep.f[0].line, 5);
+	ana_report_free(&rep);
+}
+
+static void
+timing_rows_give_percentiles_of_the_final_byte(void **state)
+{
+	struct ana_report rep;
+	size_t i;
+	struct ana_lat *l = NULL;
+
+	(void)state;
+	run_case(&scases[0], &rep);
+	for (i = 0; i < rep.nlat; i++)
+		if (strcmp(rep.lat[i].name, "QVER") == 0)
+			l = &rep.lat[i];
+	assert_non_null(l);
+	assert_int_equal(l->n, 1);
+	assert_int_equal(ana_lat_pct(l, 50), 12000);
+	assert_int_equal(l->max_final, 12000);
+	ana_report_free(&rep);
+}
+
+static void
+the_verdict_is_the_worst_and_known_does_not_fail(void **state)
+{
+	struct ana_report rep;
+	struct ana_finding f;
+
+	(void)state;
+	ana_report_init(&rep);
+	assert_int_equal(ana_report_verdict(&rep), ATP_V_PASS);
+	memset(&f, 0, sizeof(f));
+	f.rule = "x";
+	f.verdict = ATP_V_KNOWN;
+	assert_int_equal(ana_report_add(&rep, &f), ATP_OK);
+	assert_int_equal(ana_report_verdict(&rep), ATP_V_PASS);
+	f.verdict = ATP_V_INCONC;
+	assert_int_equal(ana_report_add(&rep, &f), ATP_OK);
+	assert_int_equal(ana_report_verdict(&rep), ATP_V_INCONC);
+	f.rule = "y";
+	f.verdict = ATP_V_FAIL;
+	assert_int_equal(ana_report_add(&rep, &f), ATP_OK);
+	assert_int_equal(ana_report_verdict(&rep), ATP_V_FAIL);
+	ana_report_free(&rep);
+}
+
+static void
+findings_are_kept_up_to_a_ceiling_per_rule_and_counted_beyond(void **state)
+{
+	struct ana_report rep;
+	struct ana_finding f;
+	unsigned long i;
+
+	(void)state;
+	ana_report_init(&rep);
+	memset(&f, 0, sizeof(f));
+	f.rule = "many";
+	f.verdict = ATP_V_FAIL;
+	for (i = 0; i < ANA_FINDINGS_MAX + 50; i++)
+		assert_int_equal(ana_report_add(&rep, &f), ATP_OK);
+	assert_int_equal(rep.nf, ANA_FINDINGS_MAX);
+	assert_int_equal(rep.dropped, 50);
+	assert_int_equal(rep.rules[0].n, ANA_FINDINGS_MAX + 50);
+	ana_report_free(&rep);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(sessions_give_the_findings_of_their_rules),
+		cmocka_unit_test(findings_carry_the_source_line_and_the_command),
+		cmocka_unit_test(timing_rows_give_percentiles_of_the_final_byte),
+		cmocka_unit_test(the_verdict_is_the_worst_and_known_does_not_fail),
+		cmocka_unit_test(findings_are_kept_up_to_a_ceiling_per_rule_and_counted_beyond),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
