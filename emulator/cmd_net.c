@@ -64,6 +64,20 @@ num_any(const struct atp_match *m, const char *name, uint64_t *v)
 
 /* ---- SKCT (§2.2.3.10) ----------------------------------------------- */
 
+#define SKCT_HOST_MAX 32          /* firmware §3 */
+
+/* Argument @i as a decimal <= @max, as the firmware's string_to_uint()
+ * reads it: digits only, no quotes (firmware §3). The range is checked
+ * here again: atp_span_dec() lets a first digit above a maximum under 9
+ * through. */
+static int
+arg_dec(const struct atp_cmdline *cl, size_t i, uint64_t max, uint64_t *v)
+{
+	if (i >= cl->nargs || atp_span_dec(cl->args[i].raw, v, max) != ATP_OK || *v > max)
+		return -1;
+	return 0;
+}
+
 static void
 skct_done(struct net_sock *s, int ok)
 {
@@ -88,29 +102,30 @@ int
 net_cmd_skct(struct emu *e, const struct atp_cmdline *cl)
 {
 	struct emu_net *n = e->net;
-	struct atp_match m;
 	char host[EMU_HOST_MAX + 1];
 	uint64_t proto, cs, port, lport = 0, idle = SERVER_IDLE_DEFAULT;
 	uint32_t ip = 0;
 	uint16_t listen = 0;
 	struct net_sock *s;
-	int five, rc;
+	long hl;
+	int five = cl->nargs == 5, rc;
 
-	if (emu_args(e, cl, &m) < 0 || m.nbad != 0 || !num_ok(&m, "protocol", &proto) ||
-	    !num_ok(&m, "cs", &cs) || !num_ok(&m, "remote_port", &port))
+	/* Read from the split arguments rather than the table's pattern: a
+	 * server's host field may be empty (firmware §3), which the pattern's
+	 * Host type does not take. */
+	if ((cl->nargs != 4 && !five) || arg_dec(cl, 0, 1, &proto) != 0 ||
+	    arg_dec(cl, 1, 1, &cs) != 0 || arg_dec(cl, 3, 65535, &port) != 0 ||
+	    (five && arg_dec(cl, 4, 65535, &lport) != 0))
 		return -4;
-	five = field(&m, "local_port") != NULL;
-	if (five && !num_ok(&m, "local_port", &lport))
-		return -4;
-	if (emu_arg_str(&m, "host_timeout", host, sizeof(host)) < 0)
+	hl = atp_unescape(cl->args[2].value, host, sizeof(host));
+	if (hl < 0 || hl > SKCT_HOST_MAX || memchr(host, 0, (size_t)hl) != NULL)
 		return -4;
 	if (cs == 0 || proto == 1) {
-		if (port == 0 || (five && lport == 0))
+		if (port == 0 || (five && lport == 0) || (cs == 0 && hl == 0))
 			return -4;
 		listen = (uint16_t)(five ? lport : port);
 	} else {
-		if (host[0] != '\0' &&
-		    atp_span_dec(atp_span_str(host), &idle, 10000000) != ATP_OK)
+		if (hl > 0 && atp_span_dec(atp_span_str(host), &idle, 10000000) != ATP_OK)
 			return -4;
 		listen = (uint16_t)(five && lport != 0 ? lport : port);
 		if (listen == 0)

@@ -494,6 +494,8 @@ sock_event(struct emu_loop *loop, int fd, unsigned revents, void *ctx)
 		return;
 	switch (s->state) {
 	case NET_CONNECTING:
+		if (s->conn_result != 0)
+			return;
 		if (getsockopt(fd, SOL_SOCKET, SO_ERROR, &err, &len) != 0)
 			err = errno;
 		if (err == EINPROGRESS || err == EALREADY)
@@ -502,6 +504,10 @@ sock_event(struct emu_loop *loop, int fd, unsigned revents, void *ctx)
 			char a[16];
 			emu_log_note(s->net->e, "socket %d: TCP connect to %s:%u failed: %s", s->num,
 			    emu_fmt_ip(s->rip, a), (unsigned)s->rport, strerror(err));
+			/* The error is read once; the fd would keep polling. */
+			emu_loop_del_fd(s->net->e->loop, fd);
+			close(fd);
+			s->fd = -1;
 			s->conn_result = -1;
 		} else {
 			connected(s);
