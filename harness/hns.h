@@ -166,6 +166,7 @@ struct hns_step {
 	char **args;
 	size_t nargs;
 	char *eol;                 /* what ends a cmd line: "\r" by default */
+	int nowait;                /* do not wait: a later expect takes the answer */
 	/* SEND, EXPECT, WAIT_REPORT, RESET */
 	struct hns_matcher expect;
 	char *report;              /* WAIT_REPORT: "+SKTRPT" */

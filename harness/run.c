@@ -83,6 +83,7 @@ struct runner {
 	int vanished;
 	char vanish_msg[256];
 	int quiet;                   /* identify: no findings */
+	int undef;                   /* the step met an undefined variable */
 	/* the command awaiting its response, for the validator */
 	char clbuf[ATP_LINE_MAX + 8];
 	struct atp_cmdline cl;
@@ -92,6 +93,10 @@ struct runner {
 	uint8_t *dbuf;
 	size_t dlen;
 	uint64_t last_ok_n;          /* +OK=<n> of the last response, or UINT64_MAX */
+	int resp_ok;                 /* the last response was +OK */
+	char sent[ATP_LINE_MAX + 8]; /* the last line sent, without its end */
+	size_t sent_len;
+	int echo_pending;
 	/* per-step report counters for EXPECT rules */
 	unsigned long *rcount;
 	size_t nrcount;
@@ -105,6 +110,16 @@ step_failed(const struct runner *R)
 
 static void fail(struct runner *R, enum rpt_verdict v, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
+
+/* A variable that is not there: in a teardown, the step that sets it did
+ * not run, and the step is skipped rather than failed. */
+static void
+undefined(struct runner *R, const struct atp_diag *d)
+{
+	if (d->code == ATP_ERR_NOTFOUND)
+		R->undef = 1;
+	fail(R, RPT_INCONC, "%s", d->msg);
+}
 
 static void
 fail(struct runner *R, enum rpt_verdict v, const char *fmt, ...)
@@ -493,9 +508,15 @@ account(struct runner *R, const struct qframe *q)
 		note_unconsumed(R, q, "data");
 		return;
 	case ATP_FRAME_ECHO:
-		if (R->echo)
+		/* With echo on, the module sends back the line it got, its
+		 * terminator made CR LF (firmware §1.4), once. */
+		if (R->echo && R->echo_pending &&
+		    q->len - q->term_len == R->sent_len &&
+		    memcmp(q->bytes, R->sent, R->sent_len) == 0) {
+			R->echo_pending = 0;
 			return;
-		note_unconsumed(R, q, "an echo with echo off");
+		}
+		note_unconsumed(R, q, R->echo ? "an echo of another line" : "an echo with echo off");
 		return;
 	case ATP_FRAME_RESPONSE:
 		note_unconsumed(R, q, "a response");
@@ -645,6 +666,7 @@ await_response(struct runner *R, const struct hns_matcher *m, uint64_t deadline_
 	struct atp_diag d;
 
 	R->last_ok_n = UINT64_MAX;
+	R->resp_ok = 0;
 	for (;;) {
 		while (R->qn > 0) {
 			struct qframe *q = &R->q[0];
@@ -669,6 +691,7 @@ await_response(struct runner *R, const struct hns_matcher *m, uint64_t deadline_
 				}
 				atp_free(pat);
 				pat = NULL;
+				R->resp_ok = !q->is_error;
 				if (!q->is_error)
 					R->last_ok_n = ok_number(q);
 				if (!q->is_error && q->cmd != NULL &&
@@ -735,7 +758,7 @@ render(struct runner *R, char *line, size_t size, size_t *len)
 	atp_diag_clear(&d);
 	if (st->raw != NULL) {
 		if (hns_expand(&R->vars, st->raw, &raw, &n, &d) < 0) {
-			fail(R, RPT_INCONC, "%s", d.msg);
+			undefined(R, &d);
 			return -1;
 		}
 		if (n >= size) {
@@ -759,7 +782,7 @@ render(struct runner *R, char *line, size_t size, size_t *len)
 			size_t k;
 			for (k = 0; k < i && k < ATP_ARGS_MAX; k++)
 				atp_free(args[k]);
-			fail(R, RPT_INCONC, "%s", d.msg);
+			undefined(R, &d);
 			return -1;
 		}
 		if (i >= ATP_ARGS_MAX) {
@@ -828,7 +851,9 @@ send_line(struct runner *R, const char *line, size_t len)
 			(void)atp_validate_cmdline(&R->cl, 0, R->o->prof, NULL, NULL);
 		}
 	}
-	(void)tl;
+	R->sent_len = tl < sizeof(R->sent) ? tl : sizeof(R->sent) - 1;
+	memcpy(R->sent, line, R->sent_len);
+	R->echo_pending = 1;
 	R->rep->exchanges++;
 	return send_bytes(R, line, len);
 }
@@ -854,6 +879,8 @@ exec_send(struct runner *R)
 	}
 	if (send_line(R, line, len) < 0)
 		return;
+	if (R->st->nowait)
+		return;
 	if (await_response(R, &R->st->expect, step_deadline(R, cmd != NULL &&
 	    (cmd->flags & ATP_CMD_BLOCKING) ? BLOCKING_DEADLINE_US : DEFAULT_DEADLINE_US)) < 0)
 		return;
@@ -861,10 +888,11 @@ exec_send(struct runner *R)
 	    (uint64_t)R->rs->first_us);
 	if (R->rs->final_us >= 0)
 		check_bound(R, "final byte", &R->st->final, (uint64_t)R->rs->final_us);
-	/* AT+E toggles echo (firmware §1.4); a reset turns it off. */
-	if (cmd != NULL && strcmp(cmd->name, "E") == 0 && !step_failed(R))
+	/* AT+E toggles echo (firmware §1.4) when it answers +OK, whatever else
+	 * failed in the step; a reset turns it off. */
+	if (cmd != NULL && strcmp(cmd->name, "E") == 0 && R->resp_ok)
 		R->echo = !was_echo;
-	if (cmd != NULL && (cmd->flags & ATP_CMD_RESET) != 0)
+	if (cmd != NULL && (cmd->flags & ATP_CMD_RESET) != 0 && R->resp_ok)
 		R->echo = 0;
 }
 
@@ -1468,6 +1496,7 @@ run_step(struct runner *R, const struct hns_step *st, const char *phase)
 		R->sv = RPT_PASS;
 		R->why[0] = '\0';
 		R->nunconsumed = 0;
+		R->undef = 0;
 		if (R->rcount != NULL)
 			memset(R->rcount, 0, (st->nrules + 1) * sizeof(*R->rcount));
 		snprintf(cm, sizeof(cm), "%s: %s step %s (%s:%lu)%s", R->rc->id, phase, st->name,
@@ -1492,6 +1521,13 @@ run_step(struct runner *R, const struct hns_step *st, const char *phase)
 	}
 	if (st->optional && R->sv == RPT_FAIL)
 		R->sv = RPT_PASS;
+	if (R->undef && strcmp(phase, "teardown") == 0 && R->sv == RPT_INCONC) {
+		R->sv = RPT_SKIP;
+		snprintf(note, sizeof(note), "not run: %s (the step that sets it did not run)",
+		    R->why);
+		note[sizeof(R->why) - 1] = '\0';
+		memcpy(R->why, note, strlen(note) + 1);
+	}
 	R->rs->verdict = R->sv;
 	if (R->why[0] != '\0') {
 		if (R->rs->attempts > 1 && R->sv != RPT_PASS)

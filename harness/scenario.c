@@ -802,8 +802,9 @@ static const struct {
 	enum hns_skind kind;
 	const char *const keys[10];
 } actions[] = {
-	{ "send", HNS_S_SEND, { "send", "expect", "expect_error", NULL } },
-	{ "cmd", HNS_S_SEND, { "cmd", "form", "args", "eol", "expect", "expect_error", NULL } },
+	{ "send", HNS_S_SEND, { "send", "expect", "expect_error", "nowait", NULL } },
+	{ "cmd", HNS_S_SEND, { "cmd", "form", "args", "eol", "expect", "expect_error", "nowait",
+	    NULL } },
 	{ "send_data", HNS_S_SEND_DATA, { "send_data", "save", "check_len", NULL } },
 	{ "read_data", HNS_S_READ_DATA, { "read_data", NULL } },
 	{ "enter_transparent", HNS_S_ENTER_TRANSPARENT, { "enter_transparent", NULL } },
@@ -852,6 +853,12 @@ load_send(struct loader *L, const struct hns_ynode *n, struct hns_step *st)
 	else
 		st->expect.kind = HNS_M_OK;
 	negative = ee != NULL;
+	if ((v = hns_ymap_get(n, "nowait")) != NULL) {
+		(void)get_bool(L, v, "nowait", &st->nowait);
+		if (st->nowait && (e != NULL || ee != NULL))
+			lmsg(L, v, 1, "nowait: the response goes to a later expect step, so this "
+			    "step has no expect or expect_error");
+	}
 	if ((v = hns_ymap_get(n, "send")) != NULL) {
 		st->raw = get_str(L, v, "send");
 		if (st->raw == NULL)
