@@ -10,6 +10,7 @@
 #include "atproof/err.h"
 #include "atproof/profile.h"
 #include "cli/cli.h"
+#include "reports/rpt.h"
 
 /*
  * Each FILE is decoded as its own session (its own host and module
@@ -32,7 +33,7 @@ usage(FILE *f)
 	    "       sigrok regex:PATTERN (named groups ts, dir, data or hex)\n"
 	    "  raw: FILE is one stream with no direction; to:FILE / from:FILE give it\n"
 	    "  --limit CMD=MS: a finding when CMD takes longer (CMD '*': every command)\n"
-	    "  FORMAT: text json ('-' as PATH: standard output)\n");
+	    "  FORMAT: text json junit tap html ('-' as PATH: standard output)\n");
 }
 
 static int
@@ -143,23 +144,36 @@ analyze_file(struct ana_report *rep, const char *path, enum ana_fmt fmt, const c
 	return rc;
 }
 
+/* text and json are the analyzer's own (ana_text.c, ana_json.c: they carry
+ * its rules and timing tables); junit, tap and html go through the shared
+ * model of reports/. */
 static int
 write_report(const struct ana_report *rep, const char *spec, struct atp_diag *in_err)
 {
 	const char *colon = strchr(spec, ':');
 	const char *path;
+	char fmt[8];
 	FILE *f;
-	int json, rc;
+	int json, rc, rf;
 
-	if (colon == NULL)
+	if (colon == NULL || (size_t)(colon - spec) >= sizeof(fmt))
 		return ATP_ERR_SYNTAX;
-	if ((size_t)(colon - spec) == 4 && strncmp(spec, "json", 4) == 0)
-		json = 1;
-	else if ((size_t)(colon - spec) == 4 && strncmp(spec, "text", 4) == 0)
-		json = 0;
-	else
-		return ATP_ERR_UNSUPP;
+	snprintf(fmt, sizeof(fmt), "%.*s", (int)(colon - spec), spec);
 	path = colon + 1;
+	rf = rpt_format_parse(fmt);
+	if (rf < 0)
+		return ATP_ERR_UNSUPP;
+	if (rf == RPT_JUNIT || rf == RPT_TAP || rf == RPT_HTML) {
+		struct rpt_run *run = NULL;
+		if (ana_to_rpt(rep, in_err != NULL && in_err->code != ATP_OK, &run) != ATP_OK)
+			return ATP_ERR_NOMEM;
+		rc = rpt_write_path(run, (enum rpt_format)rf, path);
+		if (rc != 0)
+			fprintf(stderr, "atproof analyze: %s: %s\n", path, strerror(errno));
+		rpt_run_free(run);
+		return rc == 0 ? ATP_OK : ATP_ERR_IO;
+	}
+	json = rf == RPT_JSON;
 	if (strcmp(path, "-") == 0)
 		f = stdout;
 	else if ((f = fopen(path, "w")) == NULL) {
@@ -228,10 +242,15 @@ ana_cli(int argc, char **argv)
 				fprintf(stderr, "atproof analyze: --report FORMAT:PATH\n");
 				goto usage_err;
 			}
-			if (strncmp(val, "json:", 5) != 0 && strncmp(val, "text:", 5) != 0) {
-				fprintf(stderr, "atproof analyze: report format of '%s' not supported "
-				    "yet (text, json)\n", val);
-				goto usage_err;
+			{
+				char rf[8];
+				const char *colon = strchr(val, ':');
+				snprintf(rf, sizeof(rf), "%.*s", (int)(colon - val), val);
+				if ((size_t)(colon - val) >= sizeof(rf) || rpt_format_parse(rf) < 0) {
+					fprintf(stderr, "atproof analyze: unknown report format in '%s' "
+					    "(text json junit tap html)\n", val);
+					goto usage_err;
+				}
 			}
 			reports[nreports++] = val;
 		} else if (opt_value(argc, argv, &i, "--limit", &val)) {
