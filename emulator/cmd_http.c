@@ -363,7 +363,8 @@ route(struct emu *e, struct http_req *r, const char *url)
 		code = net_parse_ip(host, &ip) == 0 ? HC_CONNECT : HC_RESOLVE;
 	} else if (net_resolve(e, host, &ip) != 0) {
 		code = HC_RESOLVE;
-	} else if (net_route(e, ip, (uint16_t)p, &r->to, "HTTPC") != 0) {
+	} else if (net_online(e, "HTTPC") != 0 ||
+	    net_route(e, ip, (uint16_t)p, &r->to, "HTTPC") != 0) {
 		code = HC_CONNECT;
 	} else {
 		snprintf(line, sizeof(line), "%s:%u:%s:%u", host, (unsigned)p,

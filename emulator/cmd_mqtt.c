@@ -479,7 +479,7 @@ connect_start(struct emu *e, struct net_mqtt *q)
 		emu_log_note(e, "MCONNECT: no network");
 		return -1;
 	}
-	if (net_route(e, q->ip, q->port, &sa, "MCONNECT") != 0)
+	if (net_online(e, "MCONNECT") != 0 || net_route(e, q->ip, q->port, &sa, "MCONNECT") != 0)
 		return -1;
 	q->mosq = mosquitto_new(q->id[0] != '\0' ? q->id : NULL, true, q);
 	if (q->mosq == NULL) {

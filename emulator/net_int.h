@@ -93,6 +93,7 @@ struct net_mqtt;
 
 struct emu_net {
 	struct emu *e;
+	int offline;              /* a virtual clock: no real network (net.c) */
 	struct net_sock socks[NET_SOCKETS];
 	unsigned rptmode;         /* SKRPTM (RAM only, 0 at boot: §8.3) */
 	int def_sock;             /* SKSDF, 0 for none */
@@ -123,6 +124,8 @@ int net_route(struct emu *e, uint32_t ip, uint16_t port, struct sockaddr_in *sa,
 /* A host name or dotted quad to an address: literal, the world's hosts,
  * then (--allow-net only) the system resolver. 0, or -1 (logged). */
 int net_resolve(struct emu *e, const char *host, uint32_t *ip);
+/* 0 when real sockets may be used; -1 (logged) on a virtual clock. */
+int net_online(struct emu *e, const char *what);
 /* Is an interface up (station joined, or SoftAP up)? */
 int net_link_up(const struct emu *e);
 /* The module's own address (station, else SoftAP, else 0). */

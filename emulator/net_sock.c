@@ -308,6 +308,10 @@ net_sock_open(struct emu_net *n, struct net_sock *s, unsigned proto, unsigned cs
 	s->proto = proto;
 	s->cs = cs;
 	s->idle_s = timeout_s;
+	if (net_online(n->e, "SKCT") != 0) {
+		slot_clear(s);
+		return -13;
+	}
 	if (cs == 0) {
 		s->rip = host_ip;
 		s->rport = port;
