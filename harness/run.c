@@ -84,6 +84,7 @@ struct runner {
 	char vanish_msg[256];
 	int quiet;                   /* identify: no findings */
 	int undef;                   /* the step met an undefined variable */
+	int banner_seen;             /* reset: the "ready" line came */
 	/* the command awaiting its response, for the validator */
 	char clbuf[ATP_LINE_MAX + 8];
 	struct atp_cmdline cl;
@@ -124,13 +125,19 @@ undefined(struct runner *R, const struct atp_diag *d)
 static void
 fail(struct runner *R, enum rpt_verdict v, const char *fmt, ...)
 {
+	char msg[400];
+	size_t n = strlen(R->why);
 	va_list ap;
 
-	if (R->why[0] == '\0' || rpt_worse(v, R->sv) != R->sv) {
-		va_start(ap, fmt);
-		vsnprintf(R->why, sizeof(R->why), fmt, ap);
-		va_end(ap);
-	}
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	/* The first failure leads; later ones follow it, so that a message
+	 * names every symptom the step saw (bounded by the buffer). */
+	if (n == 0)
+		snprintf(R->why, sizeof(R->why), "%s", msg);
+	else if (strstr(R->why, msg) == NULL && n + 8 < sizeof(R->why))
+		snprintf(R->why + n, sizeof(R->why) - n, "; also: %s", msg);
 	R->sv = rpt_worse(R->sv, v);
 }
 
@@ -524,6 +531,19 @@ account(struct runner *R, const struct qframe *q)
 	case ATP_FRAME_TEXT:
 	case ATP_FRAME_STRAY: {
 		struct atp_frame f;
+		/* The "ready" banner after a reset is a line of its own (the
+		 * framer makes it TEXT); a reset step expects it. */
+		if (q->kind == ATP_FRAME_STRAY && R->st != NULL && R->st->kind == HNS_S_RESET &&
+		    R->banner_seen)
+			return;
+		if (q->kind == ATP_FRAME_TEXT && R->st != NULL && R->st->kind == HNS_S_RESET) {
+			const struct atp_report *b = atp_report_match(atp_span_make(q->bytes,
+			    q->len - q->term_len));
+			if (b != NULL && (b->flags & ATP_RPT_BANNER) != 0) {
+				R->banner_seen = 1;
+				return;
+			}
+		}
 		memset(&f, 0, sizeof(f));
 		f.kind = q->kind;
 		f.flags = q->flags;
@@ -685,9 +705,14 @@ await_response(struct runner *R, const struct hns_matcher *m, uint64_t deadline_
 				    &R->vars, &matched, why, sizeof(why)) < 0) {
 					fail(R, RPT_ERROR, "out of memory");
 				} else if (!matched) {
-					char esc[200];
-					atp_span_escape(text, esc, sizeof(esc));
-					fail(R, RPT_FAIL, "unexpected response%s%s", why[0] ? ": " : "", why);
+					char esc[120];
+					size_t ml = 0;
+					char *mk = hns_mask(&R->vars, text.p, text.len, &ml);
+					atp_span_escape(mk != NULL ? atp_span_make(mk, ml) : atp_span_str("***"),
+					    esc, sizeof(esc));
+					atp_free(mk);
+					fail(R, RPT_FAIL, "unexpected response %s: %s", esc,
+					    why[0] ? why : "it does not match the expectation");
 				}
 				atp_free(pat);
 				pat = NULL;
@@ -1335,6 +1360,7 @@ exec_reset(struct runner *R)
 	predrain(R);
 	if (step_failed(R) || R->vanished)
 		return;
+	R->banner_seen = 0;
 	if (send_line(R, line, sizeof(line) - 1) < 0)
 		return;
 	if (await_response(R, &R->st->expect, step_deadline(R, DEFAULT_DEADLINE_US)) <= 0)
