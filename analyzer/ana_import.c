@@ -1675,7 +1675,7 @@ static int
 next_raw(struct ana_imp *im, struct atp_rec *out, struct atp_diag *d)
 {
 	int err;
-	size_t avail, n;
+	size_t avail, n, i;
 	const uint8_t *p;
 
 	avail = im->rd_len - im->rd_off;
@@ -1690,18 +1690,19 @@ next_raw(struct ana_imp *im, struct atp_rec *out, struct atp_diag *d)
 	n = avail < ANA_RAW_BLOCK ? avail : ANA_RAW_BLOCK;
 	memset(out, 0, sizeof(*out));
 	out->dir = im->raw_dir;
+	/* Cut after a run of line ends (kept with its line): a command ends
+	 * with CR alone, a response with CR LF CR LF. Lines let a stream
+	 * with no direction be told apart, and two one-way files be
+	 * interleaved (ana_cli.c). */
+	for (i = 0; i < n; i++)
+		if (p[i] == '\r' || p[i] == '\n')
+			break;
+	if (i < n) {
+		while (i < avail && i < ANA_RAW_BLOCK && (p[i] == '\r' || p[i] == '\n'))
+			i++;
+		n = i;
+	}
 	if (im->raw_dir == ATP_DIR_UNKNOWN) {
-		/* Cut after a run of line ends (kept with its line): a
-		 * command ends with CR alone, a response with CR LF CR LF. */
-		size_t i;
-		for (i = 0; i < n; i++)
-			if (p[i] == '\r' || p[i] == '\n')
-				break;
-		if (i < n) {
-			while (i < avail && i < ANA_RAW_BLOCK && (p[i] == '\r' || p[i] == '\n'))
-				i++;
-			n = i;
-		}
 		out->dir = ana_infer_dir(p, n);
 		out->flags |= ATP_RECF_DIR_INFERRED;
 		if (out->dir == ATP_DIR_UNKNOWN)

@@ -240,3 +240,14 @@ w("basic-term.log", term(BASIC))
 w("bad-arrows.txt", arrows(BAD))
 w("bad.raw", raw(BAD))
 w("cut.pcapng", pcapng(BASIC)[:-10])
+# Two one-way files (slsnif -i/-o): the interleaving is the analyzer's job.
+PAIR = BAD + [
+    (0.600, H, b"AT+SKCT=0,0,10.0.0.1,80\r"), (0.700, M, b"+OK=1\r\n\r\n"),
+    (0.800, H, b"AT+SKRCV=1,10\r"), (0.810, M, b"+OK=5\r\n\r\nab\r\nc"),
+    (0.900, H, b"AT+SKSND=1,4\r"), (0.910, M, b"+OK=4\r\n\r\n"), (0.920, H, b"wxyz"),
+    (1.000, H, b"AT+WSCAN\r"),
+    (3.000, M, b"+OK=001EE3A80102,0,6,1,\"Home\",60\r\n001EE3A80103,0,11,0,\"Cafe\",40\r\n\r\n"),
+    (3.100, H, b"AT+QVER\r"), (3.110, M, b"+OK=G3.1.2\r\n\r\n"),
+]
+w("pair-host.raw", b"".join(b for t, d, b in PAIR if d == H))
+w("pair-module.raw", b"".join(b for t, d, b in PAIR if d == M))
