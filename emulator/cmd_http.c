@@ -39,10 +39,10 @@ enum {
 	HC_RECV = 9, HC_SEND = 10, HC_HEADER_RECV = 11,
 };
 
-struct net_http;
+struct emu_net_http;
 
 struct http_req {
-	struct net_http *h;
+	struct emu_net_http *h;
 	CURL *easy;
 	unsigned long session;
 	int reported;             /* +HTTPCRPT sent */
@@ -52,7 +52,7 @@ struct http_req {
 	char *post;
 };
 
-struct net_http {
+struct emu_net_http {
 	struct emu_net *n;
 	CURLM *multi;
 	uint64_t timer;
@@ -65,13 +65,13 @@ struct net_http {
 static int curl_ready;
 
 static struct emu *
-emu_of(const struct net_http *h)
+emu_of(const struct emu_net_http *h)
 {
 	return h->n->e;
 }
 
 static void
-fd_track(struct net_http *h, int fd, int add)
+fd_track(struct emu_net_http *h, int fd, int add)
 {
 	size_t i;
 
@@ -101,7 +101,7 @@ report_err(struct emu *e, unsigned long session, int code)
 static void
 req_free(struct http_req *r)
 {
-	struct net_http *h = r->h;
+	struct emu_net_http *h = r->h;
 	size_t i;
 
 	for (i = 0; i < HTTP_MAX; i++)
@@ -138,7 +138,7 @@ code_of(CURLcode rc)
 }
 
 static void
-check_done(struct net_http *h)
+check_done(struct emu_net_http *h)
 {
 	struct emu *e = emu_of(h);
 	CURLMsg *msg;
@@ -174,7 +174,7 @@ check_done(struct net_http *h)
 static void
 fd_event(struct emu_loop *loop, int fd, unsigned revents, void *ctx)
 {
-	struct net_http *h = ctx;
+	struct emu_net_http *h = ctx;
 	int running, flags = 0;
 
 	(void)loop;
@@ -189,7 +189,7 @@ fd_event(struct emu_loop *loop, int fd, unsigned revents, void *ctx)
 static int
 sock_cb(CURL *easy, curl_socket_t fd, int what, void *userp, void *socketp)
 {
-	struct net_http *h = userp;
+	struct emu_net_http *h = userp;
 	struct emu *e = emu_of(h);
 	unsigned ev = 0;
 
@@ -213,7 +213,7 @@ sock_cb(CURL *easy, curl_socket_t fd, int what, void *userp, void *socketp)
 static void
 timer_fire(struct emu_loop *loop, void *ctx)
 {
-	struct net_http *h = ctx;
+	struct emu_net_http *h = ctx;
 	int running;
 
 	(void)loop;
@@ -225,7 +225,7 @@ timer_fire(struct emu_loop *loop, void *ctx)
 static int
 timer_cb(CURLM *multi, long timeout_ms, void *userp)
 {
-	struct net_http *h = userp;
+	struct emu_net_http *h = userp;
 	struct emu *e = emu_of(h);
 
 	(void)multi;
@@ -282,7 +282,7 @@ open_cb(void *clientp, curlsocktype purpose, struct curl_sockaddr *address)
 	    (!e->allow_net && (sa->sin_addr.s_addr != r->to.sin_addr.s_addr ||
 	    sa->sin_port != r->to.sin_port))) {
 		if (address->family == AF_INET)
-			net_fmt_sa(sa, where, sizeof(where));
+			emu_net_fmt_sa(sa, where, sizeof(where));
 		else
 			snprintf(where, sizeof(where), "a non-IPv4 address");
 		emu_log_note(e, "HTTPC %lu: connection to %s refused", r->session, where);
@@ -291,10 +291,10 @@ open_cb(void *clientp, curlsocktype purpose, struct curl_sockaddr *address)
 	return socket(address->family, address->socktype, address->protocol);
 }
 
-static struct net_http *
+static struct emu_net_http *
 http_get(struct emu_net *n)
 {
-	struct net_http *h = n->http;
+	struct emu_net_http *h = n->http;
 
 	if (h != NULL)
 		return h;
@@ -321,9 +321,9 @@ http_get(struct emu_net *n)
 }
 
 void
-net_http_free(struct emu_net *n)
+emu_net_http_free(struct emu_net *n)
 {
-	struct net_http *h = n->http;
+	struct emu_net_http *h = n->http;
 	size_t i;
 
 	if (h == NULL)
@@ -358,13 +358,13 @@ route(struct emu *e, struct http_req *r, const char *url)
 	    atp_span_dec(atp_span_str(port), &p, 65535) != ATP_OK) {
 		emu_log_note(e, "HTTPC %lu: '%s' is no URL", r->session, url);
 		code = HC_UNKNOWN;
-	} else if (!net_link_up(e)) {
+	} else if (!emu_net_link_up(e)) {
 		emu_log_note(e, "HTTPC %lu: no network", r->session);
-		code = net_parse_ip(host, &ip) == 0 ? HC_CONNECT : HC_RESOLVE;
-	} else if (net_resolve(e, host, &ip) != 0) {
+		code = emu_net_parse_ip(host, &ip) == 0 ? HC_CONNECT : HC_RESOLVE;
+	} else if (emu_net_resolve(e, host, &ip) != 0) {
 		code = HC_RESOLVE;
-	} else if (net_online(e, "HTTPC") != 0 ||
-	    net_route(e, ip, (uint16_t)p, &r->to, "HTTPC") != 0) {
+	} else if (emu_net_online(e, "HTTPC") != 0 ||
+	    emu_net_route(e, ip, (uint16_t)p, &r->to, "HTTPC") != 0) {
 		code = HC_CONNECT;
 	} else {
 		snprintf(line, sizeof(line), "%s:%u:%s:%u", host, (unsigned)p,
@@ -381,7 +381,7 @@ route(struct emu *e, struct http_req *r, const char *url)
 }
 
 static int
-start(struct net_http *h, struct http_req *r, const char *url, unsigned verb,
+start(struct emu_net_http *h, struct http_req *r, const char *url, unsigned verb,
     struct atp_span data)
 {
 	CURL *c = curl_easy_init();
@@ -434,13 +434,13 @@ start(struct net_http *h, struct http_req *r, const char *url, unsigned verb,
  * the firmware takes raw, quotes included (firmware §3).
  */
 int
-net_cmd_httpc(struct emu *e, const struct atp_cmdline *cl)
+emu_net_cmd_httpc(struct emu *e, const struct atp_cmdline *cl)
 {
 	struct emu_net *n = e->net;
 	struct atp_match m;
 	const struct atp_capture *vc, *dc;
 	char url[EMU_HOST_MAX + 2];
-	struct net_http *h;
+	struct emu_net_http *h;
 	struct http_req *r;
 	struct atp_span data = { NULL, 0 };
 	unsigned verb;

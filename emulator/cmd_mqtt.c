@@ -38,10 +38,10 @@
 
 enum { ERR_MEM = -1, ERR_TIMEOUT = -3, ERR_CONN = -11, ERR_ABRT = -13 };
 
-struct net_mqtt;
+struct emu_net_mqtt;
 
 struct mqtt_req {
-	struct net_mqtt *q;
+	struct emu_net_mqtt *q;
 	int used;
 	int mid;
 	int sub;                  /* 1 subscribe, 0 publish */
@@ -50,7 +50,7 @@ struct mqtt_req {
 	int early_code;
 };
 
-struct net_mqtt {
+struct emu_net_mqtt {
 	struct emu_net *n;
 	int has_server;
 	uint32_t ip;
@@ -69,15 +69,15 @@ struct net_mqtt {
 static int mosq_ready;
 
 static struct emu *
-emu_of(const struct net_mqtt *q)
+emu_of(const struct emu_net_mqtt *q)
 {
 	return q->n->e;
 }
 
-static struct net_mqtt *
+static struct emu_net_mqtt *
 mqtt_get(struct emu_net *n)
 {
-	struct net_mqtt *q = n->mqtt;
+	struct emu_net_mqtt *q = n->mqtt;
 	size_t i;
 
 	if (q != NULL)
@@ -133,7 +133,7 @@ req_timeout(struct emu_loop *loop, void *ctx)
 }
 
 static struct mqtt_req *
-req_find(struct net_mqtt *q, int mid)
+req_find(struct emu_net_mqtt *q, int mid)
 {
 	size_t i;
 
@@ -146,7 +146,7 @@ req_find(struct net_mqtt *q, int mid)
 /* A request's outcome. A QoS 0 publication is acknowledged inside
  * mosquitto_publish(), before its id is known: kept for the caller. */
 static void
-req_result(struct net_mqtt *q, int mid, int code)
+req_result(struct emu_net_mqtt *q, int mid, int code)
 {
 	struct mqtt_req *r = req_find(q, mid);
 
@@ -163,7 +163,7 @@ req_result(struct net_mqtt *q, int mid, int code)
 }
 
 static struct mqtt_req *
-req_new(struct net_mqtt *q)
+req_new(struct emu_net_mqtt *q)
 {
 	size_t i;
 
@@ -176,7 +176,7 @@ req_new(struct net_mqtt *q)
 /* Drops the session (MCLOSE, a lost connection, a reset). Pending
  * requests end without a report: the manual gives none for them. */
 static void
-session_end(struct net_mqtt *q)
+session_end(struct emu_net_mqtt *q)
 {
 	struct emu *e = emu_of(q);
 	size_t i;
@@ -197,7 +197,7 @@ session_end(struct net_mqtt *q)
 }
 
 void
-net_mqtt_free(struct emu_net *n)
+emu_net_mqtt_free(struct emu_net *n)
 {
 	if (n->mqtt == NULL)
 		return;
@@ -212,7 +212,7 @@ static void fd_event(struct emu_loop *loop, int fd, unsigned revents, void *ctx)
 
 /* Watches the client's socket; it wants to write while packets wait. */
 static void
-rewatch(struct net_mqtt *q)
+rewatch(struct emu_net_mqtt *q)
 {
 	struct emu *e = emu_of(q);
 	int fd = mosquitto_socket(q->mosq);
@@ -229,7 +229,7 @@ rewatch(struct net_mqtt *q)
 }
 
 static void
-lost(struct net_mqtt *q, int rc)
+lost(struct emu_net_mqtt *q, int rc)
 {
 	struct emu *e = emu_of(q);
 	int was = q->connected;
@@ -245,7 +245,7 @@ lost(struct net_mqtt *q, int rc)
 static void
 fd_event(struct emu_loop *loop, int fd, unsigned revents, void *ctx)
 {
-	struct net_mqtt *q = ctx;
+	struct emu_net_mqtt *q = ctx;
 	int rc = MOSQ_ERR_SUCCESS;
 
 	(void)loop;
@@ -267,7 +267,7 @@ fd_event(struct emu_loop *loop, int fd, unsigned revents, void *ctx)
 static void
 misc_fire(struct emu_loop *loop, void *ctx)
 {
-	struct net_mqtt *q = ctx;
+	struct emu_net_mqtt *q = ctx;
 	int rc;
 
 	(void)loop;
@@ -286,7 +286,7 @@ misc_fire(struct emu_loop *loop, void *ctx)
 static void
 conn_timeout(struct emu_loop *loop, void *ctx)
 {
-	struct net_mqtt *q = ctx;
+	struct emu_net_mqtt *q = ctx;
 
 	(void)loop;
 	q->conn_timer = 0;
@@ -302,7 +302,7 @@ conn_timeout(struct emu_loop *loop, void *ctx)
 static void
 on_connect(struct mosquitto *m, void *obj, int rc)
 {
-	struct net_mqtt *q = obj;
+	struct emu_net_mqtt *q = obj;
 	struct emu *e = emu_of(q);
 
 	(void)m;
@@ -324,7 +324,7 @@ on_connect(struct mosquitto *m, void *obj, int rc)
 static void
 on_disconnect(struct mosquitto *m, void *obj, int rc)
 {
-	struct net_mqtt *q = obj;
+	struct emu_net_mqtt *q = obj;
 
 	(void)m;
 	emu_log_note(emu_of(q), "MQTT: disconnected (%d)", rc);
@@ -334,7 +334,7 @@ on_disconnect(struct mosquitto *m, void *obj, int rc)
 static void
 on_subscribe(struct mosquitto *m, void *obj, int mid, int nqos, const int *granted)
 {
-	struct net_mqtt *q = obj;
+	struct emu_net_mqtt *q = obj;
 	int code = 0;
 
 	(void)m;
@@ -354,7 +354,7 @@ on_publish(struct mosquitto *m, void *obj, int mid)
 static void
 on_message(struct mosquitto *m, void *obj, const struct mosquitto_message *msg)
 {
-	struct net_mqtt *q = obj;
+	struct emu_net_mqtt *q = obj;
 	struct emu *e = emu_of(q);
 	size_t tlen = strlen(msg->topic);
 	size_t plen = msg->payloadlen > 0 ? (size_t)msg->payloadlen : 0;
@@ -405,10 +405,10 @@ text_arg(const struct atp_match *m, const char *name, char *buf, size_t size)
 
 /* AT+MSERVER=<port>,<ipaddr> (§2.2.4.1): no domain names. */
 int
-net_cmd_mserver(struct emu *e, const struct atp_cmdline *cl)
+emu_net_cmd_mserver(struct emu *e, const struct atp_cmdline *cl)
 {
 	struct atp_match m;
-	struct net_mqtt *q;
+	struct emu_net_mqtt *q;
 	uint32_t ip;
 
 	if (emu_args(e, cl, &m) < 0 || m.nbad != 0 || emu_arg_ip(&m, "ipaddr", &ip) != 0)
@@ -425,10 +425,10 @@ net_cmd_mserver(struct emu *e, const struct atp_cmdline *cl)
 
 /* AT+MLOGIN=<user>,<password> (§2.2.4.2): taken as written, no quotes. */
 int
-net_cmd_mlogin(struct emu *e, const struct atp_cmdline *cl)
+emu_net_cmd_mlogin(struct emu *e, const struct atp_cmdline *cl)
 {
 	struct atp_match m;
-	struct net_mqtt *q;
+	struct emu_net_mqtt *q;
 	char user[MQTT_TEXT_MAX + 1], pass[MQTT_TEXT_MAX + 1];
 
 	if (emu_args(e, cl, &m) < 0 || m.nbad != 0 ||
@@ -447,13 +447,14 @@ net_cmd_mlogin(struct emu *e, const struct atp_cmdline *cl)
 
 /* AT+MID=<client_id> (§2.2.4.3). */
 int
-net_cmd_mid(struct emu *e, const struct atp_cmdline *cl)
+emu_net_cmd_mid(struct emu *e, const struct atp_cmdline *cl)
 {
 	struct atp_match m;
-	struct net_mqtt *q;
+	struct emu_net_mqtt *q;
 	char id[MQTT_TEXT_MAX + 1];
 
-	if (emu_args(e, cl, &m) < 0 || m.nbad != 0 || text_arg(&m, "client_id", id, sizeof(id)) != 0)
+	if (emu_args(e, cl, &m) < 0 || m.nbad != 0 ||
+	    text_arg(&m, "client_id", id, sizeof(id)) != 0)
 		return -4;
 	q = mqtt_get(e->net);
 	if (q == NULL)
@@ -465,7 +466,7 @@ net_cmd_mid(struct emu *e, const struct atp_cmdline *cl)
 
 /* Starts the connection; 0, or -1 when it failed at once (logged). */
 static int
-connect_start(struct emu *e, struct net_mqtt *q)
+connect_start(struct emu *e, struct emu_net_mqtt *q)
 {
 	struct sockaddr_in sa;
 	char host[16];
@@ -475,11 +476,12 @@ connect_start(struct emu *e, struct net_mqtt *q)
 		emu_log_note(e, "MCONNECT: no server (MSERVER)");
 		return -1;
 	}
-	if (!net_link_up(e)) {
+	if (!emu_net_link_up(e)) {
 		emu_log_note(e, "MCONNECT: no network");
 		return -1;
 	}
-	if (net_online(e, "MCONNECT") != 0 || net_route(e, q->ip, q->port, &sa, "MCONNECT") != 0)
+	if (emu_net_online(e, "MCONNECT") != 0 ||
+	    emu_net_route(e, q->ip, q->port, &sa, "MCONNECT") != 0)
 		return -1;
 	q->mosq = mosquitto_new(q->id[0] != '\0' ? q->id : NULL, true, q);
 	if (q->mosq == NULL) {
@@ -514,9 +516,9 @@ connect_start(struct emu *e, struct net_mqtt *q)
 
 /* AT+MCONNECT (§2.2.4.4): +OK, then +MQTT:CONNECTED or +MQTT:FAIL. */
 int
-net_cmd_mconnect(struct emu *e, const struct atp_cmdline *cl)
+emu_net_cmd_mconnect(struct emu *e, const struct atp_cmdline *cl)
 {
-	struct net_mqtt *q = mqtt_get(e->net);
+	struct emu_net_mqtt *q = mqtt_get(e->net);
 
 	(void)cl;
 	if (q == NULL)
@@ -536,7 +538,7 @@ net_cmd_mconnect(struct emu *e, const struct atp_cmdline *cl)
 
 /* Takes request slot @r for the library call about to run. */
 static void
-call_begin(struct net_mqtt *q, struct mqtt_req *r, int sub)
+call_begin(struct emu_net_mqtt *q, struct mqtt_req *r, int sub)
 {
 	r->used = 1;
 	r->mid = -1;
@@ -548,7 +550,7 @@ call_begin(struct net_mqtt *q, struct mqtt_req *r, int sub)
 /* After the call: an error or an early answer is reported now, otherwise
  * the request waits for its acknowledgement for up to 30 s. */
 static void
-call_end(struct emu *e, struct net_mqtt *q, struct mqtt_req *r, int rc, int mid)
+call_end(struct emu *e, struct emu_net_mqtt *q, struct mqtt_req *r, int rc, int mid)
 {
 	q->calling = NULL;
 	if (rc != MOSQ_ERR_SUCCESS) {
@@ -573,7 +575,7 @@ call_end(struct emu *e, struct net_mqtt *q, struct mqtt_req *r, int rc, int mid)
  * and a free request slot (else -1, ERR_MEM). 0 or the result code.
  */
 static int
-can_request(struct emu *e, struct net_mqtt *q, const char *what)
+can_request(struct emu *e, struct emu_net_mqtt *q, const char *what)
 {
 	if (q == NULL || q->mosq == NULL) {
 		emu_log_note(e, "%s: not connected (MCONNECT)", what);
@@ -588,15 +590,16 @@ can_request(struct emu *e, struct net_mqtt *q, const char *what)
 
 /* AT+MSUB=<topic>[,<qos>] (§2.2.4.5; qos 0 when absent, as §2.2.4.10). */
 int
-net_cmd_msub(struct emu *e, const struct atp_cmdline *cl)
+emu_net_cmd_msub(struct emu *e, const struct atp_cmdline *cl)
 {
-	struct net_mqtt *q = e->net->mqtt;
+	struct emu_net_mqtt *q = e->net->mqtt;
 	struct atp_match m;
 	char topic[MQTT_TEXT_MAX + 1];
 	struct mqtt_req *r;
 	int qos = 0, mid = 0, rc;
 
-	if (emu_args(e, cl, &m) < 0 || m.nbad != 0 || text_arg(&m, "topics", topic, sizeof(topic)) != 0)
+	if (emu_args(e, cl, &m) < 0 || m.nbad != 0 ||
+	    text_arg(&m, "topics", topic, sizeof(topic)) != 0)
 		return -4;
 	if (atp_match_get(&m, "qos") != NULL)
 		qos = (int)emu_arg_num(&m, "qos");
@@ -619,9 +622,9 @@ net_cmd_msub(struct emu *e, const struct atp_cmdline *cl)
  * packet must fit lwIP's 256-byte output ring (firmware §13), else -1.
  */
 int
-net_cmd_mpub(struct emu *e, const struct atp_cmdline *cl)
+emu_net_cmd_mpub(struct emu *e, const struct atp_cmdline *cl)
 {
-	struct net_mqtt *q = e->net->mqtt;
+	struct emu_net_mqtt *q = e->net->mqtt;
 	struct atp_match m;
 	char topic[MQTT_TEXT_MAX + 1];
 	const struct atp_capture *msg;
@@ -664,9 +667,9 @@ net_cmd_mpub(struct emu *e, const struct atp_cmdline *cl)
 
 /* AT+MCLOSE (§2.2.4.8). */
 int
-net_cmd_mclose(struct emu *e, const struct atp_cmdline *cl)
+emu_net_cmd_mclose(struct emu *e, const struct atp_cmdline *cl)
 {
-	struct net_mqtt *q = e->net->mqtt;
+	struct emu_net_mqtt *q = e->net->mqtt;
 
 	(void)cl;
 	if (q != NULL && q->mosq != NULL) {

@@ -79,7 +79,7 @@ arg_dec(const struct atp_cmdline *cl, size_t i, uint64_t max, uint64_t *v)
 }
 
 static void
-skct_done(struct net_sock *s, int ok)
+skct_done(struct emu_net_sock *s, int ok)
 {
 	struct emu *e = s->net->e;
 
@@ -99,14 +99,14 @@ skct_done(struct net_sock *s, int ok)
  * kinds need both ports (firmware §3).
  */
 int
-net_cmd_skct(struct emu *e, const struct atp_cmdline *cl)
+emu_net_cmd_skct(struct emu *e, const struct atp_cmdline *cl)
 {
 	struct emu_net *n = e->net;
 	char host[EMU_HOST_MAX + 1];
 	uint64_t proto, cs, port, lport = 0, idle = SERVER_IDLE_DEFAULT;
 	uint32_t ip = 0;
 	uint16_t listen = 0;
-	struct net_sock *s;
+	struct emu_net_sock *s;
 	long hl;
 	int five = cl->nargs == 5, rc;
 
@@ -132,19 +132,19 @@ net_cmd_skct(struct emu *e, const struct atp_cmdline *cl)
 			return -4;
 	}
 	/* §3.9 note: the module must have joined a network first. */
-	if (!net_link_up(e)) {
+	if (!emu_net_link_up(e)) {
 		emu_log_note(e, "SKCT: no network (join one with WJOIN first)");
 		return -13;
 	}
-	if (cs == 0 && net_resolve(e, host, &ip) != 0)
+	if (cs == 0 && emu_net_resolve(e, host, &ip) != 0)
 		return -4;
-	s = net_sock_alloc(n);
+	s = emu_net_sock_alloc(n);
 	if (s == NULL) {
-		emu_log_note(e, "SKCT: all %d sockets are in use", NET_SOCKETS);
+		emu_log_note(e, "SKCT: all %d sockets are in use", EMU_NET_SOCKETS);
 		return -11;
 	}
-	rc = net_sock_open(n, s, (unsigned)proto, (unsigned)cs, ip, (uint16_t)port, listen, idle,
-	    skct_done);
+	rc = emu_net_sock_open(n, s, (unsigned)proto, (unsigned)cs, ip, (uint16_t)port, listen,
+	    idle, skct_done);
 	if (rc < 0)
 		return rc;
 	if (rc == 0) {
@@ -160,15 +160,15 @@ net_cmd_skct(struct emu *e, const struct atp_cmdline *cl)
 static void
 sksnd_data(struct emu *e, const uint8_t *p, size_t len, int timed_out, void *ctx)
 {
-	struct net_sock *s = net_sock_get(e->net, (long)(intptr_t)ctx);
+	struct emu_net_sock *s = emu_net_sock_get(e->net, (long)(intptr_t)ctx);
 
 	if (timed_out)
 		emu_log_note(e, "SKSND: 1 s timeout, %zu bytes go", len);
-	if (s == NULL || !net_sock_can_send(s)) {
+	if (s == NULL || !emu_net_sock_can_send(s)) {
 		emu_log_note(e, "SKSND: the socket closed meanwhile: %zu bytes dropped", len);
 		return;
 	}
-	net_sock_send(s, p, len);
+	emu_net_sock_send(s, p, len);
 }
 
 /*
@@ -180,12 +180,12 @@ sksnd_data(struct emu *e, const uint8_t *p, size_t len, int timed_out, void *ctx
  * as with SKSDF (§8.1).
  */
 int
-net_cmd_sksnd(struct emu *e, const struct atp_cmdline *cl)
+emu_net_cmd_sksnd(struct emu *e, const struct atp_cmdline *cl)
 {
 	struct emu_net *n = e->net;
 	struct atp_match m;
 	uint64_t num, size;
-	struct net_sock *s;
+	struct emu_net_sock *s;
 	uint64_t timeout;
 	int rc;
 
@@ -198,8 +198,8 @@ net_cmd_sksnd(struct emu *e, const struct atp_cmdline *cl)
 	} else if (size > EMU_COUNTED_MAX || !field(&m, "size")->in_range) {
 		return -4;
 	}
-	s = net_sock_get(n, (long)num);
-	if (!net_sock_can_send(s)) {
+	s = emu_net_sock_get(n, (long)num);
+	if (!emu_net_sock_can_send(s)) {
 		emu_log_note(e, "SKSND: socket %llu is not connected", (unsigned long long)num);
 		return -4;
 	}
@@ -221,12 +221,12 @@ net_cmd_sksnd(struct emu *e, const struct atp_cmdline *cl)
  * 1024; the cache holds 511 bytes at most anyway.
  */
 int
-net_cmd_skrcv(struct emu *e, const struct atp_cmdline *cl)
+emu_net_cmd_skrcv(struct emu *e, const struct atp_cmdline *cl)
 {
 	struct atp_match m;
 	uint64_t num, max;
-	struct net_sock *s;
-	uint8_t buf[NET_RX_KEEP];
+	struct emu_net_sock *s;
+	uint8_t buf[EMU_NET_RX_KEEP];
 	char hdr[32];
 	size_t k, out;
 	int len;
@@ -238,12 +238,13 @@ net_cmd_skrcv(struct emu *e, const struct atp_cmdline *cl)
 		return -4;
 	if (firmware(e) && max > SKRCV_FW_MAX)
 		max = SKRCV_FW_MAX;
-	s = net_sock_get(e->net, (long)num);
-	if (s == NULL || !(s->state == NET_CONNECTED || (s->state == NET_CLOSED && s->rxlen > 0))) {
+	s = emu_net_sock_get(e->net, (long)num);
+	if (s == NULL || !(s->state == EMU_NET_CONNECTED ||
+	    (s->state == EMU_NET_CLOSED && s->rxlen > 0))) {
 		emu_log_note(e, "SKRCV: socket %llu is not connected", (unsigned long long)num);
 		return -4;
 	}
-	k = net_sock_take(s, buf, max < sizeof(buf) ? (size_t)max : sizeof(buf));
+	k = emu_net_sock_take(s, buf, max < sizeof(buf) ? (size_t)max : sizeof(buf));
 	len = snprintf(hdr, sizeof(hdr), "+OK=%zu", k);
 	emu_reply_raw(e, hdr, (size_t)len, NULL);
 	out = k;
@@ -253,39 +254,39 @@ net_cmd_skrcv(struct emu *e, const struct atp_cmdline *cl)
 	}
 	if (out > 0)
 		emu_out(e, buf, out);
-	net_sock_reap(s);
+	emu_net_sock_reap(s);
 	return 0;
 }
 
 /* ---- SKSTT (§2.2.3.13) ---------------------------------------------- */
 
 static unsigned
-status_of(const struct net_sock *s)
+status_of(const struct emu_net_sock *s)
 {
 	switch (s->state) {
-	case NET_LISTENING:
+	case EMU_NET_LISTENING:
 		return 1;
-	case NET_CONNECTED:
+	case EMU_NET_CONNECTED:
 		return 2;
-	case NET_FREE:
-	case NET_CONNECTING:
-	case NET_CLOSED:
+	case EMU_NET_FREE:
+	case EMU_NET_CONNECTING:
+	case EMU_NET_CLOSED:
 	default:
 		return 0;
 	}
 }
 
 static size_t
-stt_entry(const struct net_sock *s, char *buf, size_t size)
+stt_entry(const struct emu_net_sock *s, char *buf, size_t size)
 {
 	char ip[16];
-	int quiet = s->state == NET_LISTENING || s->state == NET_FREE;
+	int quiet = s->state == EMU_NET_LISTENING || s->state == EMU_NET_FREE;
 	uint32_t rip = quiet ? 0 : s->rip;
 	unsigned rport = quiet ? 0u : s->rport;
 	int k;
 
 	k = snprintf(buf, size, "%d,%u,\"%s\",%u,%u,%zu", s->num, status_of(s), emu_fmt_ip(rip, ip),
-	    rport, s->state == NET_FREE ? 0u : (unsigned)s->lport, s->rxlen);
+	    rport, s->state == EMU_NET_FREE ? 0u : (unsigned)s->lport, s->rxlen);
 	return k < 0 || (size_t)k >= size ? 0 : (size_t)k;
 }
 
@@ -296,19 +297,19 @@ stt_entry(const struct net_sock *s, char *buf, size_t size)
  * (list-extra-crlf, firmware §4).
  */
 int
-net_cmd_skstt(struct emu *e, const struct atp_cmdline *cl)
+emu_net_cmd_skstt(struct emu *e, const struct atp_cmdline *cl)
 {
 	struct emu_net *n = e->net;
 	struct atp_match m;
 	uint64_t num;
-	struct net_sock *s;
-	char buf[8 + (NET_SOCKETS + 1) * 64];
+	struct emu_net_sock *s;
+	char buf[8 + (EMU_NET_SOCKETS + 1) * 64];
 	size_t len = 4, i, k;
 	int extra = emu_dev(e, "list-extra-crlf");
 
 	if (emu_args(e, cl, &m) < 0 || !num_ok(&m, "socket", &num))
 		return -4;
-	s = net_sock_get(n, (long)num);
+	s = emu_net_sock_get(n, (long)num);
 	if (s == NULL)
 		return -4;
 	memcpy(buf, "+OK=", 4);
@@ -317,10 +318,10 @@ net_cmd_skstt(struct emu *e, const struct atp_cmdline *cl)
 		memcpy(buf + len, "\r\n", 2);
 		len += 2;
 	}
-	if (s->proto == 0 && s->cs == 1 && s->parent == 0 && s->state == NET_LISTENING) {
-		for (i = 0; i < NET_SOCKETS; i++) {
-			const struct net_sock *c = &n->socks[i];
-			if (c->state == NET_FREE || c->parent != s->num)
+	if (s->proto == 0 && s->cs == 1 && s->parent == 0 && s->state == EMU_NET_LISTENING) {
+		for (i = 0; i < EMU_NET_SOCKETS; i++) {
+			const struct emu_net_sock *c = &n->socks[i];
+			if (c->state == EMU_NET_FREE || c->parent != s->num)
 				continue;
 			if (!extra) {
 				memcpy(buf + len, "\r\n", 2);
@@ -341,30 +342,30 @@ net_cmd_skstt(struct emu *e, const struct atp_cmdline *cl)
 /* ---- SKCLS, SKSDF, SKSRCIP, SKRPTM ----------------------------------- */
 
 int
-net_cmd_skcls(struct emu *e, const struct atp_cmdline *cl)
+emu_net_cmd_skcls(struct emu *e, const struct atp_cmdline *cl)
 {
 	struct emu_net *n = e->net;
 	struct atp_match m;
 	uint64_t num;
-	struct net_sock *s;
+	struct emu_net_sock *s;
 
 	if (emu_args(e, cl, &m) < 0 || !num_ok(&m, "socket", &num))
 		return -4;
-	s = net_sock_get(n, (long)num);
-	if (s == NULL || s->state == NET_FREE) {
+	s = emu_net_sock_get(n, (long)num);
+	if (s == NULL || s->state == EMU_NET_FREE) {
 		/* tls_socket_close() fails, mapped to -3 (firmware §5). */
 		emu_log_note(e, "SKCLS: socket %llu is not open", (unsigned long long)num);
 		return -3;
 	}
 	if (s->num == n->auto_sock)
 		n->auto_sock = 0;
-	net_sock_close(s, "SKCLS");
+	emu_net_sock_close(s, "SKCLS");
 	emu_reply_ok(e);
 	return 0;
 }
 
 int
-net_cmd_sksdf(struct emu *e, const struct atp_cmdline *cl)
+emu_net_cmd_sksdf(struct emu *e, const struct atp_cmdline *cl)
 {
 	struct atp_match m;
 	uint64_t num;
@@ -379,7 +380,7 @@ net_cmd_sksdf(struct emu *e, const struct atp_cmdline *cl)
 /* AT+SKSRCIP=?: the source of the last data received, unquoted; the
  * firmware clears it once read (firmware §4). */
 int
-net_cmd_sksrcip(struct emu *e, const struct atp_cmdline *cl)
+emu_net_cmd_sksrcip(struct emu *e, const struct atp_cmdline *cl)
 {
 	char ip[16];
 
@@ -392,7 +393,7 @@ net_cmd_sksrcip(struct emu *e, const struct atp_cmdline *cl)
 /* AT+SKRPTM=<mode> and AT+SKRPTM=?; the value lives in RAM only and is 0
  * after boot (firmware §8.3). */
 int
-net_cmd_skrptm(struct emu *e, const struct atp_cmdline *cl)
+emu_net_cmd_skrptm(struct emu *e, const struct atp_cmdline *cl)
 {
 	struct atp_match m;
 	uint64_t mode;
@@ -432,7 +433,7 @@ ghbn_done(struct emu_loop *loop, void *ctx)
 /* AT+SKGHBN=<name>: +OK="<ip>" (quoted, as the manual's example) after the
  * world's resolve time; -4 when the name does not resolve (firmware §5). */
 int
-net_cmd_skghbn(struct emu *e, const struct atp_cmdline *cl)
+emu_net_cmd_skghbn(struct emu *e, const struct atp_cmdline *cl)
 {
 	struct emu_net *n = e->net;
 	struct atp_match m;
@@ -442,11 +443,11 @@ net_cmd_skghbn(struct emu *e, const struct atp_cmdline *cl)
 	if (emu_args(e, cl, &m) < 0 || m.nbad != 0 ||
 	    emu_arg_str(&m, "url", host, sizeof(host)) <= 0)
 		return -4;
-	if (!net_link_up(e)) {
+	if (!emu_net_link_up(e)) {
 		emu_log_note(e, "SKGHBN: no network to ask");
 		return -4;
 	}
-	if (net_resolve(e, host, &n->ghbn_ip) != 0)
+	if (emu_net_resolve(e, host, &n->ghbn_ip) != 0)
 		return -4;
 	emu_log_note(e, "SKGHBN: %s is %s", host, emu_fmt_ip(n->ghbn_ip, ip));
 	if (e->world->resolve_us > 0) {
@@ -461,17 +462,17 @@ net_cmd_skghbn(struct emu *e, const struct atp_cmdline *cl)
 /* ---- received data ---------------------------------------------------- */
 
 static void
-cache_add(struct net_sock *s, const uint8_t *p, size_t len)
+cache_add(struct emu_net_sock *s, const uint8_t *p, size_t len)
 {
 	size_t lost = 0;
 
-	if (len >= NET_RX_KEEP) {
-		lost = s->rxlen + len - NET_RX_KEEP;
-		memcpy(s->rx, p + len - NET_RX_KEEP, NET_RX_KEEP);
-		s->rxlen = NET_RX_KEEP;
+	if (len >= EMU_NET_RX_KEEP) {
+		lost = s->rxlen + len - EMU_NET_RX_KEEP;
+		memcpy(s->rx, p + len - EMU_NET_RX_KEEP, EMU_NET_RX_KEEP);
+		s->rxlen = EMU_NET_RX_KEEP;
 	} else {
-		if (s->rxlen + len > NET_RX_KEEP) {
-			lost = s->rxlen + len - NET_RX_KEEP;
+		if (s->rxlen + len > EMU_NET_RX_KEEP) {
+			lost = s->rxlen + len - EMU_NET_RX_KEEP;
 			memmove(s->rx, s->rx + lost, s->rxlen - lost);
 			s->rxlen -= lost;
 		}
@@ -479,8 +480,8 @@ cache_add(struct net_sock *s, const uint8_t *p, size_t len)
 		s->rxlen += len;
 	}
 	if (lost > 0)
-		emu_log_note(s->net->e, "socket %d: receive cache full: %zu oldest bytes lost", s->num,
-		    lost);
+		emu_log_note(s->net->e, "socket %d: receive cache full: %zu oldest bytes lost",
+		    s->num, lost);
 }
 
 /*
@@ -493,7 +494,8 @@ cache_add(struct net_sock *s, const uint8_t *p, size_t len)
  * waits in the socket's cache for SKRCV.
  */
 void
-net_deliver(struct net_sock *s, const uint8_t *p, size_t len, uint32_t src_ip, uint16_t src_port)
+emu_net_deliver(struct emu_net_sock *s, const uint8_t *p, size_t len, uint32_t src_ip,
+    uint16_t src_port)
 {
 	struct emu_net *n = s->net;
 	struct emu *e = n->e;
@@ -514,8 +516,8 @@ net_deliver(struct net_sock *s, const uint8_t *p, size_t len, uint32_t src_ip, u
 	if (emu_dev(e, "sktrpt-split")) {
 		emu_report(e, hdr, NULL, 0);
 		emu_out(e, p, len);
-	} else if (emu_dev(e, "sktrpt-cap-511") && len > NET_RX_KEEP) {
-		emu_report(e, hdr, p + len - NET_RX_KEEP, NET_RX_KEEP);
+	} else if (emu_dev(e, "sktrpt-cap-511") && len > EMU_NET_RX_KEEP) {
+		emu_report(e, hdr, p + len - EMU_NET_RX_KEEP, EMU_NET_RX_KEEP);
 	} else {
 		emu_report(e, hdr, p, len);
 	}
@@ -530,13 +532,13 @@ static void trans_data(struct emu *e, const uint8_t *p, size_t len, int timed_ou
 static void
 pack_send(struct emu_net *n)
 {
-	struct net_trans *t = &n->trans;
-	struct net_sock *s = net_sock_get(n, n->def_sock);
+	struct emu_net_trans *t = &n->trans;
+	struct emu_net_sock *s = emu_net_sock_get(n, n->def_sock);
 
 	if (t->packlen == 0)
 		return;
-	if (net_sock_can_send(s))
-		net_sock_send(s, t->pack, t->packlen);
+	if (emu_net_sock_can_send(s))
+		emu_net_sock_send(s, t->pack, t->packlen);
 	else
 		emu_log_note(n->e, "transparent mode: no connected default socket: %zu bytes "
 		    "dropped", t->packlen);
@@ -556,18 +558,18 @@ pack_idle(struct emu_loop *loop, void *ctx)
 static void
 pack_add(struct emu_net *n, const uint8_t *p, size_t len)
 {
-	struct net_trans *t = &n->trans;
+	struct emu_net_trans *t = &n->trans;
 	struct emu *e = n->e;
 
 	while (len > 0) {
-		size_t k = NET_PACK - t->packlen;
+		size_t k = EMU_NET_PACK - t->packlen;
 		if (k > len)
 			k = len;
 		memcpy(t->pack + t->packlen, p, k);
 		t->packlen += k;
 		p += k;
 		len -= k;
-		if (t->packlen == NET_PACK)
+		if (t->packlen == EMU_NET_PACK)
 			pack_send(n);
 	}
 	emu_timer_cancel(e->loop, t->pack_timer);
@@ -579,7 +581,7 @@ pack_add(struct emu_net *n, const uint8_t *p, size_t len)
 static void
 trans_leave(struct emu_net *n)
 {
-	struct net_trans *t = &n->trans;
+	struct emu_net_trans *t = &n->trans;
 	struct emu *e = n->e;
 
 	emu_timer_cancel(e->loop, t->pack_timer);
@@ -628,7 +630,7 @@ static void
 trans_data(struct emu *e, const uint8_t *p, size_t len, int timed_out, void *ctx)
 {
 	struct emu_net *n = ctx;
-	struct net_trans *t = &n->trans;
+	struct emu_net_trans *t = &n->trans;
 
 	(void)timed_out;
 	if (!t->on)
@@ -663,7 +665,7 @@ static void
 trans_enter(struct emu_net *n)
 {
 	struct emu *e = n->e;
-	struct net_trans *t = &n->trans;
+	struct emu_net_trans *t = &n->trans;
 	uint64_t baud = e->flash.uart.baud != 0 ? e->flash.uart.baud : 115200u;
 
 	trans_leave(n);
@@ -677,7 +679,7 @@ trans_enter(struct emu_net *n)
 }
 
 void
-net_trans_reset(struct emu_net *n)
+emu_net_trans_reset(struct emu_net *n)
 {
 	trans_leave(n);
 	n->trans.packlen = 0;
@@ -690,13 +692,13 @@ net_trans_reset(struct emu_net *n)
  * ring is emptied before +OK (firmware §9).
  */
 int
-net_cmd_entm(struct emu *e, const struct atp_cmdline *cl)
+emu_net_cmd_entm(struct emu *e, const struct atp_cmdline *cl)
 {
 	struct emu_net *n = e->net;
 
 	(void)cl;
 	if (!emu_dev(e, "entm-no-precheck") &&
-	    (!net_link_up(e) || !net_sock_can_send(net_sock_get(n, n->def_sock)))) {
+	    (!emu_net_link_up(e) || !emu_net_sock_can_send(emu_net_sock_get(n, n->def_sock)))) {
 		emu_log_note(e, "ENTM: no network or no connected default socket (SKSDF)");
 		return -5;
 	}
@@ -735,7 +737,7 @@ auto_retry(struct emu_net *n)
 }
 
 static void
-auto_done(struct net_sock *s, int ok)
+auto_done(struct emu_net_sock *s, int ok)
 {
 	struct emu_net *n = s->net;
 
@@ -754,14 +756,14 @@ auto_connect(struct emu_net *n)
 {
 	struct emu *e = n->e;
 	const struct emu_params *p = &e->ram;
-	struct net_sock *s;
+	struct emu_net_sock *s;
 	uint32_t ip = 0;
 	uint64_t idle = SERVER_IDLE_DEFAULT;
 	int rc;
 
-	if (!n->auto_on || n->auto_sock != 0 || !net_link_up(e))
+	if (!n->auto_on || n->auto_sock != 0 || !emu_net_link_up(e))
 		return;
-	if (p->atrm.cs == 0 && (p->atrm.port == 0 || net_resolve(e, p->atrm.host, &ip) != 0)) {
+	if (p->atrm.cs == 0 && (p->atrm.port == 0 || emu_net_resolve(e, p->atrm.host, &ip) != 0)) {
 		emu_log_note(e, "automatic mode: ATRM host '%s' port %u unusable", p->atrm.host,
 		    p->atrm.port);
 		auto_retry(n);
@@ -770,14 +772,14 @@ auto_connect(struct emu_net *n)
 	if (p->atrm.cs == 1 && p->atrm.proto == 0 && p->atrm.host[0] != '\0' &&
 	    atp_span_dec(atp_span_str(p->atrm.host), &idle, 10000000) != ATP_OK)
 		idle = SERVER_IDLE_DEFAULT;
-	s = net_sock_alloc(n);
+	s = emu_net_sock_alloc(n);
 	if (s == NULL) {
 		emu_log_note(e, "automatic mode: no free socket");
 		auto_retry(n);
 		return;
 	}
 	s->automatic = 1;
-	rc = net_sock_open(n, s, p->atrm.proto, p->atrm.cs, ip, (uint16_t)p->atrm.port,
+	rc = emu_net_sock_open(n, s, p->atrm.proto, p->atrm.cs, ip, (uint16_t)p->atrm.port,
 	    (uint16_t)p->atrm.port, idle, auto_done);
 	if (rc < 0) {
 		auto_retry(n);
@@ -789,7 +791,7 @@ auto_connect(struct emu_net *n)
 }
 
 void
-net_auto_boot(struct emu_net *n)
+emu_net_auto_boot(struct emu_net *n)
 {
 	emu_log_note(n->e, "automatic mode (ATM=0): transparent mode, ATRM socket once "
 	    "the network is up");
@@ -799,7 +801,7 @@ net_auto_boot(struct emu_net *n)
 }
 
 void
-net_auto_link(struct emu_net *n, int up)
+emu_net_auto_link(struct emu_net *n, int up)
 {
 	if (!n->auto_on)
 		return;
@@ -814,7 +816,7 @@ net_auto_link(struct emu_net *n, int up)
 }
 
 void
-net_auto_reset(struct emu_net *n)
+emu_net_auto_reset(struct emu_net *n)
 {
 	emu_timer_cancel(n->e->loop, n->auto_timer);
 	n->auto_timer = 0;
@@ -823,7 +825,7 @@ net_auto_reset(struct emu_net *n)
 }
 
 void
-net_sock_gone(struct net_sock *s)
+emu_net_sock_gone(struct emu_net_sock *s)
 {
 	struct emu_net *n = s->net;
 
@@ -834,7 +836,7 @@ net_sock_gone(struct net_sock *s)
 }
 
 void
-net_sock_joined(struct net_sock *s)
+emu_net_sock_joined(struct emu_net_sock *s)
 {
 	/* An automatic TCP server sends the UART's data to its newest client. */
 	if (s->automatic)

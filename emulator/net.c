@@ -18,24 +18,24 @@
  */
 
 const struct emu_handler emu_net_handlers[] = {
-	{ "SKCT", net_cmd_skct },
-	{ "SKSND", net_cmd_sksnd },
-	{ "SKRCV", net_cmd_skrcv },
-	{ "SKSTT", net_cmd_skstt },
-	{ "SKCLS", net_cmd_skcls },
-	{ "SKSDF", net_cmd_sksdf },
-	{ "SKSRCIP", net_cmd_sksrcip },
-	{ "SKRPTM", net_cmd_skrptm },
-	{ "SKGHBN", net_cmd_skghbn },
-	{ "ENTM", net_cmd_entm },
-	{ "HTTPC", net_cmd_httpc },
-	{ "MSERVER", net_cmd_mserver },
-	{ "MLOGIN", net_cmd_mlogin },
-	{ "MID", net_cmd_mid },
-	{ "MCONNECT", net_cmd_mconnect },
-	{ "MSUB", net_cmd_msub },
-	{ "MPUB", net_cmd_mpub },
-	{ "MCLOSE", net_cmd_mclose },
+	{ "SKCT", emu_net_cmd_skct },
+	{ "SKSND", emu_net_cmd_sksnd },
+	{ "SKRCV", emu_net_cmd_skrcv },
+	{ "SKSTT", emu_net_cmd_skstt },
+	{ "SKCLS", emu_net_cmd_skcls },
+	{ "SKSDF", emu_net_cmd_sksdf },
+	{ "SKSRCIP", emu_net_cmd_sksrcip },
+	{ "SKRPTM", emu_net_cmd_skrptm },
+	{ "SKGHBN", emu_net_cmd_skghbn },
+	{ "ENTM", emu_net_cmd_entm },
+	{ "HTTPC", emu_net_cmd_httpc },
+	{ "MSERVER", emu_net_cmd_mserver },
+	{ "MLOGIN", emu_net_cmd_mlogin },
+	{ "MID", emu_net_cmd_mid },
+	{ "MCONNECT", emu_net_cmd_mconnect },
+	{ "MSUB", emu_net_cmd_msub },
+	{ "MPUB", emu_net_cmd_mpub },
+	{ "MCLOSE", emu_net_cmd_mclose },
 	{ NULL, NULL },
 };
 
@@ -48,7 +48,7 @@ reconnect_period(void)
 
 	if (s != NULL && atp_span_dec(atp_span_str(s), &ms, 3600000) == ATP_OK && ms > 0)
 		return ms * 1000u;
-	return NET_RECONNECT_US;
+	return EMU_NET_RECONNECT_US;
 }
 
 /*
@@ -70,7 +70,7 @@ clock_is_virtual(const struct emu_loop *loop)
 }
 
 int
-net_online(struct emu *e, const char *what)
+emu_net_online(struct emu *e, const char *what)
 {
 	if (!e->net->offline)
 		return 0;
@@ -90,7 +90,7 @@ emu_net_attach(struct emu *e)
 		return ATP_ERR_NOMEM;
 	}
 	n->e = e;
-	for (i = 0; i < NET_SOCKETS; i++) {
+	for (i = 0; i < EMU_NET_SOCKETS; i++) {
 		n->socks[i].net = n;
 		n->socks[i].num = (int)i + 1;
 		n->socks[i].fd = -1;
@@ -108,11 +108,11 @@ emu_net_reset(struct emu *e)
 
 	if (n == NULL)
 		return;
-	net_auto_reset(n);
-	net_trans_reset(n);
-	net_sock_close_all(n, "module reset");
-	net_http_free(n);
-	net_mqtt_free(n);
+	emu_net_auto_reset(n);
+	emu_net_trans_reset(n);
+	emu_net_sock_close_all(n, "module reset");
+	emu_net_http_free(n);
+	emu_net_mqtt_free(n);
 	emu_timer_cancel(e->loop, n->cmd_timer);
 	n->cmd_timer = 0;
 	n->rptmode = 0;
@@ -140,7 +140,7 @@ emu_net_boot(struct emu *e)
 {
 	if (e->net == NULL || e->ram.atm != 0)
 		return;
-	net_auto_boot(e->net);
+	emu_net_auto_boot(e->net);
 }
 
 void
@@ -151,27 +151,27 @@ emu_net_link(struct emu *e, int up)
 	if (n == NULL)
 		return;
 	if (up) {
-		net_auto_link(n, 1);
+		emu_net_auto_link(n, 1);
 		return;
 	}
 	/* The station left its network. Sockets die with the interface they
 	 * used; with the SoftAP still up they carry on (§2.2.3.5). */
 	if (!e->ap.up) {
-		net_sock_close_all(n, "the network went down");
-		net_auto_link(n, 0);
+		emu_net_sock_close_all(n, "the network went down");
+		emu_net_auto_link(n, 0);
 	}
 }
 
 /* ---- addresses ---------------------------------------------------- */
 
 int
-net_is_loopback(uint32_t ip)
+emu_net_is_loopback(uint32_t ip)
 {
 	return (ip >> 24) == 127;
 }
 
 int
-net_parse_ip(const char *s, uint32_t *ip)
+emu_net_parse_ip(const char *s, uint32_t *ip)
 {
 	struct atp_cur c = atp_cur_make(s, strlen(s));
 	uint32_t r = 0;
@@ -191,7 +191,7 @@ net_parse_ip(const char *s, uint32_t *ip)
 }
 
 void
-net_fmt_sa(const struct sockaddr_in *sa, char *buf, size_t size)
+emu_net_fmt_sa(const struct sockaddr_in *sa, char *buf, size_t size)
 {
 	char ip[16];
 
@@ -200,13 +200,13 @@ net_fmt_sa(const struct sockaddr_in *sa, char *buf, size_t size)
 }
 
 int
-net_route(struct emu *e, uint32_t ip, uint16_t port, struct sockaddr_in *sa, const char *what)
+emu_net_route(struct emu *e, uint32_t ip, uint16_t port, struct sockaddr_in *sa, const char *what)
 {
 	uint32_t to = ip;
 	uint16_t to_port = port;
 	char a[16];
 
-	if (!net_is_loopback(ip) && !emu_world_map(e->world, ip, port, &to, &to_port) &&
+	if (!emu_net_is_loopback(ip) && !emu_world_map(e->world, ip, port, &to, &to_port) &&
 	    !e->allow_net) {
 		emu_log_note(e, "%s: %s:%u refused: not loopback and not mapped by the world "
 		    "(--allow-net lets it out)", what, emu_fmt_ip(ip, a), (unsigned)port);
@@ -220,14 +220,14 @@ net_route(struct emu *e, uint32_t ip, uint16_t port, struct sockaddr_in *sa, con
 }
 
 int
-net_resolve(struct emu *e, const char *host, uint32_t *ip)
+emu_net_resolve(struct emu *e, const char *host, uint32_t *ip)
 {
 	struct addrinfo hints, *res = NULL;
 	int rc;
 
 	if (host[0] == '\0')
 		return -1;
-	if (net_parse_ip(host, ip) == 0)
+	if (emu_net_parse_ip(host, ip) == 0)
 		return 0;
 	if (emu_world_host(e->world, host, ip))
 		return 0;
@@ -253,13 +253,13 @@ net_resolve(struct emu *e, const char *host, uint32_t *ip)
 }
 
 int
-net_link_up(const struct emu *e)
+emu_net_link_up(const struct emu *e)
 {
 	return e->sta.up || e->ap.up;
 }
 
 uint32_t
-net_own_ip(const struct emu *e)
+emu_net_own_ip(const struct emu *e)
 {
 	if (e->sta.up)
 		return e->sta.ip;

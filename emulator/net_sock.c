@@ -29,22 +29,22 @@
 static void sock_event(struct emu_loop *loop, int fd, unsigned revents, void *ctx);
 
 static const char *
-proto_name(const struct net_sock *s)
+proto_name(const struct emu_net_sock *s)
 {
 	return s->proto == 0 ? "TCP" : "UDP";
 }
 
-struct net_sock *
-net_sock_get(struct emu_net *n, long num)
+struct emu_net_sock *
+emu_net_sock_get(struct emu_net *n, long num)
 {
-	if (num < 1 || num > NET_SOCKETS)
+	if (num < 1 || num > EMU_NET_SOCKETS)
 		return NULL;
 	return &n->socks[num - 1];
 }
 
 /* Puts a slot back to its unused state (the fd must be closed already). */
 static void
-slot_clear(struct net_sock *s)
+slot_clear(struct emu_net_sock *s)
 {
 	struct emu_net *n = s->net;
 	int num = s->num;
@@ -54,16 +54,16 @@ slot_clear(struct net_sock *s)
 	s->net = n;
 	s->num = num;
 	s->fd = -1;
-	s->state = NET_FREE;
+	s->state = EMU_NET_FREE;
 }
 
-struct net_sock *
-net_sock_alloc(struct emu_net *n)
+struct emu_net_sock *
+emu_net_sock_alloc(struct emu_net *n)
 {
 	size_t i;
 
-	for (i = 0; i < NET_SOCKETS; i++) {
-		if (n->socks[i].state == NET_FREE) {
+	for (i = 0; i < EMU_NET_SOCKETS; i++) {
+		if (n->socks[i].state == EMU_NET_FREE) {
 			slot_clear(&n->socks[i]);
 			return &n->socks[i];
 		}
@@ -110,7 +110,7 @@ local_port(int fd)
 }
 
 static void
-drop_fd(struct net_sock *s)
+drop_fd(struct emu_net_sock *s)
 {
 	struct emu *e = s->net->e;
 
@@ -126,7 +126,7 @@ drop_fd(struct net_sock *s)
 }
 
 static int
-watch(struct net_sock *s, unsigned events)
+watch(struct emu_net_sock *s, unsigned events)
 {
 	struct emu *e = s->net->e;
 
@@ -142,9 +142,9 @@ watch(struct net_sock *s, unsigned events)
 /* Reports the outcome once the connect is over and the world's connect
  * time has passed, so that SKCT takes as long as a real module's. */
 static void
-conn_maybe_done(struct net_sock *s)
+conn_maybe_done(struct emu_net_sock *s)
 {
-	net_conn_fn *fn = s->on_done;
+	emu_net_conn_fn *fn = s->on_done;
 	int ok = s->conn_result > 0;
 
 	if (s->conn_result == 0 || !s->delay_over)
@@ -152,7 +152,7 @@ conn_maybe_done(struct net_sock *s)
 	s->on_done = NULL;
 	if (!ok) {
 		drop_fd(s);
-		s->state = NET_FREE;
+		s->state = EMU_NET_FREE;
 	}
 	if (fn != NULL)
 		fn(s, ok);
@@ -163,12 +163,12 @@ conn_maybe_done(struct net_sock *s)
 static void
 conn_timeout(struct emu_loop *loop, void *ctx)
 {
-	struct net_sock *s = ctx;
+	struct emu_net_sock *s = ctx;
 
 	(void)loop;
 	s->conn_timer = 0;
 	emu_log_note(s->net->e, "socket %d: connect timed out after %u s", s->num,
-	    NET_CONNECT_US / 1000000u);
+	    EMU_NET_CONNECT_US / 1000000u);
 	s->conn_result = -1;
 	s->delay_over = 1;
 	conn_maybe_done(s);
@@ -177,7 +177,7 @@ conn_timeout(struct emu_loop *loop, void *ctx)
 static void
 conn_delay(struct emu_loop *loop, void *ctx)
 {
-	struct net_sock *s = ctx;
+	struct emu_net_sock *s = ctx;
 
 	(void)loop;
 	s->delay_timer = 0;
@@ -186,14 +186,14 @@ conn_delay(struct emu_loop *loop, void *ctx)
 }
 
 static void
-connected(struct net_sock *s)
+connected(struct emu_net_sock *s)
 {
 	struct emu *e = s->net->e;
 	char a[16];
 
 	emu_timer_cancel(e->loop, s->conn_timer);
 	s->conn_timer = 0;
-	s->state = NET_CONNECTED;
+	s->state = EMU_NET_CONNECTED;
 	s->lport = local_port(s->fd);
 	s->conn_result = 1;
 	if (s->fd >= 0)
@@ -203,19 +203,19 @@ connected(struct net_sock *s)
 }
 
 static int
-open_client(struct emu_net *n, struct net_sock *s, net_conn_fn *on_done)
+open_client(struct emu_net *n, struct emu_net_sock *s, emu_net_conn_fn *on_done)
 {
 	struct emu *e = n->e;
 	char real[32], a[16];
 	int fd, rc;
 
-	if (net_route(e, s->rip, s->rport, &s->peer, "SKCT") != 0)
+	if (emu_net_route(e, s->rip, s->rport, &s->peer, "SKCT") != 0)
 		return -13;
 	fd = new_socket(e, s->proto);
 	if (fd < 0)
 		return -13;
 	s->fd = fd;
-	net_fmt_sa(&s->peer, real, sizeof(real));
+	emu_net_fmt_sa(&s->peer, real, sizeof(real));
 	rc = connect(fd, (const struct sockaddr *)&s->peer, sizeof(s->peer));
 	if (rc != 0 && errno != EINPROGRESS) {
 		emu_log_note(e, "socket %d: %s connect to %s:%u (%s) failed: %s", s->num,
@@ -226,7 +226,7 @@ open_client(struct emu_net *n, struct net_sock *s, net_conn_fn *on_done)
 	}
 	if (s->proto == 1) {
 		/* UDP: connect() only sets the peer; nothing goes on the wire. */
-		s->state = NET_CONNECTED;
+		s->state = EMU_NET_CONNECTED;
 		s->lport = local_port(fd);
 		if (watch(s, EMU_EV_IN) != 0) {
 			drop_fd(s);
@@ -236,7 +236,7 @@ open_client(struct emu_net *n, struct net_sock *s, net_conn_fn *on_done)
 		    emu_fmt_ip(s->rip, a), (unsigned)s->rport, real, (unsigned)s->lport);
 		return 0;
 	}
-	s->state = NET_CONNECTING;
+	s->state = EMU_NET_CONNECTING;
 	emu_log_note(e, "socket %d: TCP connect to %s:%u (%s)", s->num, emu_fmt_ip(s->rip, a),
 	    (unsigned)s->rport, real);
 	if (watch(s, EMU_EV_OUT) != 0) {
@@ -246,7 +246,7 @@ open_client(struct emu_net *n, struct net_sock *s, net_conn_fn *on_done)
 	s->on_done = on_done;
 	s->conn_result = 0;
 	s->delay_over = 0;
-	s->conn_timer = emu_timer_add(e->loop, NET_CONNECT_US, conn_timeout, s);
+	s->conn_timer = emu_timer_add(e->loop, EMU_NET_CONNECT_US, conn_timeout, s);
 	if (e->world->connect_us > 0)
 		s->delay_timer = emu_timer_add(e->loop, e->world->connect_us, conn_delay, s);
 	if (s->delay_timer == 0)
@@ -257,7 +257,7 @@ open_client(struct emu_net *n, struct net_sock *s, net_conn_fn *on_done)
 }
 
 static int
-open_server(struct emu_net *n, struct net_sock *s, uint16_t port)
+open_server(struct emu_net *n, struct emu_net_sock *s, uint16_t port)
 {
 	struct emu *e = n->e;
 	struct sockaddr_in sa;
@@ -266,7 +266,7 @@ open_server(struct emu_net *n, struct net_sock *s, uint16_t port)
 	char real[32];
 	int fd, one = 1;
 
-	if (!emu_world_map(e->world, net_own_ip(e), port, &to, &to_port)) {
+	if (!emu_world_map(e->world, emu_net_own_ip(e), port, &to, &to_port)) {
 		to = 0x7f000001u;
 		to_port = port;
 	}
@@ -274,7 +274,7 @@ open_server(struct emu_net *n, struct net_sock *s, uint16_t port)
 	sa.sin_family = AF_INET;
 	sa.sin_addr.s_addr = htonl(to);
 	sa.sin_port = htons(to_port);
-	net_fmt_sa(&sa, real, sizeof(real));
+	emu_net_fmt_sa(&sa, real, sizeof(real));
 	fd = new_socket(e, s->proto);
 	if (fd < 0)
 		return -13;
@@ -291,7 +291,7 @@ open_server(struct emu_net *n, struct net_sock *s, uint16_t port)
 		drop_fd(s);
 		return -13;
 	}
-	s->state = NET_LISTENING;
+	s->state = EMU_NET_LISTENING;
 	s->lport = port;
 	emu_log_note(e, "socket %d: %s server listening on port %u (%s)", s->num, proto_name(s),
 	    (unsigned)port, real);
@@ -299,16 +299,16 @@ open_server(struct emu_net *n, struct net_sock *s, uint16_t port)
 }
 
 int
-net_sock_open(struct emu_net *n, struct net_sock *s, unsigned proto, unsigned cs,
+emu_net_sock_open(struct emu_net *n, struct emu_net_sock *s, unsigned proto, unsigned cs,
     uint32_t host_ip, uint16_t port, uint16_t listen_port, uint64_t timeout_s,
-    net_conn_fn *on_done)
+    emu_net_conn_fn *on_done)
 {
 	int rc;
 
 	s->proto = proto;
 	s->cs = cs;
 	s->idle_s = timeout_s;
-	if (net_online(n->e, "SKCT") != 0) {
+	if (emu_net_online(n->e, "SKCT") != 0) {
 		slot_clear(s);
 		return -13;
 	}
@@ -329,18 +329,18 @@ net_sock_open(struct emu_net *n, struct net_sock *s, unsigned proto, unsigned cs
 static void
 idle_kick(struct emu_loop *loop, void *ctx)
 {
-	struct net_sock *s = ctx;
+	struct emu_net_sock *s = ctx;
 
 	(void)loop;
 	s->idle_timer = 0;
 	emu_log_note(s->net->e, "socket %d: no data for %llu s: the server closes it", s->num,
 	    (unsigned long long)s->idle_s);
-	net_sock_gone(s);
-	net_sock_close(s, "idle timeout");
+	emu_net_sock_gone(s);
+	emu_net_sock_close(s, "idle timeout");
 }
 
 static void
-idle_rearm(struct net_sock *s)
+idle_rearm(struct emu_net_sock *s)
 {
 	struct emu *e = s->net->e;
 
@@ -351,7 +351,7 @@ idle_rearm(struct net_sock *s)
 }
 
 static void
-accept_clients(struct net_sock *srv)
+accept_clients(struct emu_net_sock *srv)
 {
 	struct emu_net *n = srv->net;
 	struct emu *e = n->e;
@@ -360,16 +360,16 @@ accept_clients(struct net_sock *srv)
 	for (k = 0; k < 8; k++) {
 		struct sockaddr_in sa;
 		socklen_t len = sizeof(sa);
-		struct net_sock *c;
+		struct emu_net_sock *c;
 		char a[16];
 		int fd = accept(srv->fd, (struct sockaddr *)&sa, &len);
 
 		if (fd < 0)
 			return;
-		c = net_sock_alloc(n);
+		c = emu_net_sock_alloc(n);
 		if (c == NULL || nonblock(fd) != 0) {
 			emu_log_note(e, "socket %d: a client came but all %d sockets are in use: "
-			    "refused", srv->num, NET_SOCKETS);
+			    "refused", srv->num, EMU_NET_SOCKETS);
 			close(fd);
 			continue;
 		}
@@ -377,7 +377,7 @@ accept_clients(struct net_sock *srv)
 		c->proto = 0;
 		c->cs = 1;
 		c->parent = srv->num;
-		c->state = NET_CONNECTED;
+		c->state = EMU_NET_CONNECTED;
 		c->rip = ntohl(sa.sin_addr.s_addr);
 		c->rport = ntohs(sa.sin_port);
 		c->lport = srv->lport;
@@ -391,34 +391,34 @@ accept_clients(struct net_sock *srv)
 		idle_rearm(c);
 		emu_log_note(e, "socket %d: client %s:%u accepted by server socket %d", c->num,
 		    emu_fmt_ip(c->rip, a), (unsigned)c->rport, srv->num);
-		net_sock_joined(c);
+		emu_net_sock_joined(c);
 	}
 }
 
 /* The peer closed or the socket broke: what was received stays readable
  * until SKRCV empties it, then the slot is free again. */
 static void
-peer_gone(struct net_sock *s, const char *why)
+peer_gone(struct emu_net_sock *s, const char *why)
 {
 	emu_log_note(s->net->e, "socket %d: %s", s->num, why);
 	drop_fd(s);
-	s->state = NET_CLOSED;
+	s->state = EMU_NET_CLOSED;
 	atp_free(s->tx);
 	s->tx = NULL;
 	s->txlen = 0;
-	net_sock_gone(s);
-	net_sock_reap(s);
+	emu_net_sock_gone(s);
+	emu_net_sock_reap(s);
 }
 
 static void
-recv_stream(struct net_sock *s)
+recv_stream(struct emu_net_sock *s)
 {
-	uint8_t buf[NET_SEG_MAX];
+	uint8_t buf[EMU_NET_SEG_MAX];
 	ssize_t r = recv(s->fd, buf, sizeof(buf), 0);
 
 	if (r > 0) {
 		idle_rearm(s);
-		net_deliver(s, buf, (size_t)r, s->rip, s->rport);
+		emu_net_deliver(s, buf, (size_t)r, s->rip, s->rport);
 		return;
 	}
 	if (r == 0) {
@@ -431,7 +431,7 @@ recv_stream(struct net_sock *s)
 }
 
 static void
-recv_dgrams(struct net_sock *s)
+recv_dgrams(struct emu_net_sock *s)
 {
 	struct emu *e = s->net->e;
 	int k;
@@ -460,14 +460,14 @@ recv_dgrams(struct net_sock *s)
 			s->peer = sa;
 			s->rip = ntohl(sa.sin_addr.s_addr);
 			s->rport = ntohs(sa.sin_port);
-			s->state = NET_CONNECTED;
+			s->state = EMU_NET_CONNECTED;
 		}
-		net_deliver(s, buf, got, s->rip, s->rport);
+		emu_net_deliver(s, buf, got, s->rip, s->rport);
 	}
 }
 
 static void
-flush_tx(struct net_sock *s)
+flush_tx(struct emu_net_sock *s)
 {
 	struct emu *e = s->net->e;
 	ssize_t w;
@@ -489,7 +489,7 @@ flush_tx(struct net_sock *s)
 static void
 sock_event(struct emu_loop *loop, int fd, unsigned revents, void *ctx)
 {
-	struct net_sock *s = ctx;
+	struct emu_net_sock *s = ctx;
 	int err = 0;
 	socklen_t len = sizeof(err);
 
@@ -497,7 +497,7 @@ sock_event(struct emu_loop *loop, int fd, unsigned revents, void *ctx)
 	if (s->fd != fd)
 		return;
 	switch (s->state) {
-	case NET_CONNECTING:
+	case EMU_NET_CONNECTING:
 		if (s->conn_result != 0)
 			return;
 		if (getsockopt(fd, SOL_SOCKET, SO_ERROR, &err, &len) != 0)
@@ -506,8 +506,8 @@ sock_event(struct emu_loop *loop, int fd, unsigned revents, void *ctx)
 			return;
 		if (err != 0) {
 			char a[16];
-			emu_log_note(s->net->e, "socket %d: TCP connect to %s:%u failed: %s", s->num,
-			    emu_fmt_ip(s->rip, a), (unsigned)s->rport, strerror(err));
+			emu_log_note(s->net->e, "socket %d: TCP connect to %s:%u failed: %s",
+			    s->num, emu_fmt_ip(s->rip, a), (unsigned)s->rport, strerror(err));
 			/* The error is read once; the fd would keep polling. */
 			emu_loop_del_fd(s->net->e->loop, fd);
 			close(fd);
@@ -518,13 +518,13 @@ sock_event(struct emu_loop *loop, int fd, unsigned revents, void *ctx)
 		}
 		conn_maybe_done(s);
 		return;
-	case NET_LISTENING:
+	case EMU_NET_LISTENING:
 		if (s->proto == 0)
 			accept_clients(s);
 		else
 			recv_dgrams(s);
 		return;
-	case NET_CONNECTED:
+	case EMU_NET_CONNECTED:
 		if ((revents & EMU_EV_OUT) && s->txlen > 0) {
 			flush_tx(s);
 			if (s->fd < 0)
@@ -537,8 +537,8 @@ sock_event(struct emu_loop *loop, int fd, unsigned revents, void *ctx)
 				recv_dgrams(s);
 		}
 		return;
-	case NET_FREE:
-	case NET_CLOSED:
+	case EMU_NET_FREE:
+	case EMU_NET_CLOSED:
 	default:
 		return;
 	}
@@ -547,18 +547,18 @@ sock_event(struct emu_loop *loop, int fd, unsigned revents, void *ctx)
 /* ---- send, take, close ---------------------------------------------- */
 
 int
-net_sock_can_send(const struct net_sock *s)
+emu_net_sock_can_send(const struct emu_net_sock *s)
 {
-	return s != NULL && s->state == NET_CONNECTED && s->fd >= 0;
+	return s != NULL && s->state == EMU_NET_CONNECTED && s->fd >= 0;
 }
 
 int
-net_sock_send(struct net_sock *s, const uint8_t *p, size_t len)
+emu_net_sock_send(struct emu_net_sock *s, const uint8_t *p, size_t len)
 {
 	struct emu *e = s->net->e;
 	ssize_t w = 0;
 
-	if (!net_sock_can_send(s)) {
+	if (!emu_net_sock_can_send(s)) {
 		emu_log_note(e, "socket %d: not connected: %zu bytes dropped", s->num, len);
 		return -1;
 	}
@@ -593,7 +593,7 @@ net_sock_send(struct net_sock *s, const uint8_t *p, size_t len)
 		return 0;
 	p += w;
 	len -= (size_t)w;
-	if (s->txlen + len > NET_TX_MAX) {
+	if (s->txlen + len > EMU_NET_TX_MAX) {
 		emu_log_note(e, "socket %d: the peer does not read: %zu bytes dropped", s->num,
 		    len);
 		return -1;
@@ -613,7 +613,7 @@ net_sock_send(struct net_sock *s, const uint8_t *p, size_t len)
 }
 
 size_t
-net_sock_take(struct net_sock *s, uint8_t *buf, size_t max)
+emu_net_sock_take(struct emu_net_sock *s, uint8_t *buf, size_t max)
 {
 	size_t k = s->rxlen < max ? s->rxlen : max;
 
@@ -624,24 +624,24 @@ net_sock_take(struct net_sock *s, uint8_t *buf, size_t max)
 }
 
 void
-net_sock_reap(struct net_sock *s)
+emu_net_sock_reap(struct emu_net_sock *s)
 {
-	if (s->state == NET_CLOSED && s->rxlen == 0)
+	if (s->state == EMU_NET_CLOSED && s->rxlen == 0)
 		slot_clear(s);
 }
 
 void
-net_sock_close(struct net_sock *s, const char *why)
+emu_net_sock_close(struct emu_net_sock *s, const char *why)
 {
 	struct emu_net *n = s->net;
 	size_t i;
 
-	if (s->state == NET_FREE)
+	if (s->state == EMU_NET_FREE)
 		return;
 	if (s->cs == 1 && s->proto == 0 && s->parent == 0) {
-		for (i = 0; i < NET_SOCKETS; i++)
-			if (n->socks[i].state != NET_FREE && n->socks[i].parent == s->num)
-				net_sock_close(&n->socks[i], why);
+		for (i = 0; i < EMU_NET_SOCKETS; i++)
+			if (n->socks[i].state != EMU_NET_FREE && n->socks[i].parent == s->num)
+				emu_net_sock_close(&n->socks[i], why);
 	}
 	emu_log_note(n->e, "socket %d: closed (%s)", s->num, why);
 	s->on_done = NULL;
@@ -650,10 +650,10 @@ net_sock_close(struct net_sock *s, const char *why)
 }
 
 void
-net_sock_close_all(struct emu_net *n, const char *why)
+emu_net_sock_close_all(struct emu_net *n, const char *why)
 {
 	size_t i;
 
-	for (i = 0; i < NET_SOCKETS; i++)
-		net_sock_close(&n->socks[i], why);
+	for (i = 0; i < EMU_NET_SOCKETS; i++)
+		emu_net_sock_close(&n->socks[i], why);
 }

@@ -146,8 +146,8 @@ expect_n(struct nt *t, const void *in, size_t inlen, const void *want, size_t le
 		atp_span_escape(atp_span_make(in, inlen), e3, sizeof(e3));
 		atp_span_escape(atp_span_make(want, len), e1, sizeof(e1));
 		atp_span_escape(atp_span_make(t->out, t->outlen), e2, sizeof(e2));
-		fail_msg("%s\n  sent     %s\n  expected %s\n  got      %s", t->e->prof->name, e3, e1,
-		    e2);
+		fail_msg("%s\n  sent     %s\n  expected %s\n  got      %s", t->e->prof->name,
+		    e3, e1, e2);
 	}
 }
 
