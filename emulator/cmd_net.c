@@ -164,6 +164,12 @@ sksnd_data(struct emu *e, const uint8_t *p, size_t len, int timed_out, void *ctx
 
 	if (timed_out)
 		emu_log_note(e, "SKSND: 1 s timeout, %zu bytes go", len);
+	/* §2.2.3.11: "The excess data will be discarded". The firmware
+	 * parses what follows the payload as commands (firmware §8.1). */
+	if (!firmware(e) && e->inlen > 0) {
+		emu_log_note(e, "SKSND: %zu bytes after the payload discarded", e->inlen);
+		emu_input_discard(e);
+	}
 	if (s == NULL || !emu_net_sock_can_send(s)) {
 		emu_log_note(e, "SKSND: the socket closed meanwhile: %zu bytes dropped", len);
 		return;
@@ -175,9 +181,11 @@ sksnd_data(struct emu *e, const uint8_t *p, size_t len, int timed_out, void *ctx
  * AT+SKSND=<socket>,<size>: +OK=<actualsize>, then that many raw bytes
  * from the host, whatever they hold (text that looks like a command
  * included). The manual allows the whole size and ends the phase after
- * 1 s; the firmware clamps the size to 512 and waits for every byte
- * (sksnd-no-timeout, firmware §8.1). The socket becomes the default socket
- * as with SKSDF (§8.1).
+ * 1 s, and discards what follows the payload; the firmware clamps the
+ * size to 512, waits for every byte (sksnd-no-timeout) and reads what
+ * follows as commands (firmware §8.1). The clamp and the excess are firmware
+ * facts with no catalogued deviation yet: they follow the profile (not
+ * manual). The socket becomes the default socket as with SKSDF (§8.1).
  */
 int
 emu_net_cmd_sksnd(struct emu *e, const struct atp_cmdline *cl)

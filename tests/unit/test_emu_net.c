@@ -398,16 +398,24 @@ sksnd_sends_the_exact_bytes_even_when_they_look_like_commands(void **state)
 static void
 sksnd_payload_may_come_with_its_command(void **state)
 {
-	struct nt *t = nt_open("luat");
-	int fd = connected(t);
-	char got[5];
+	size_t p;
 
 	(void)state;
-	expect(t, "AT+SKSND=1,5\rkevinAT+\r", "+OK=5\r\n\r\n" OK);
-	peer_read(t, fd, got, 5);
-	assert_memory_equal(got, "kevin", 5);
-	close(fd);
-	nt_close(t);
+	for (p = 0; p < NPROF; p++) {
+		struct nt *t = nt_open(profiles[p]);
+		int fd = connected(t);
+		char got[5];
+		/* What follows the payload: discarded (§2.2.3.11), or read as
+		 * commands by the firmware (§8.1). */
+		expect(t, "AT+SKSND=1,5\rkevinAT+\r", strcmp(profiles[p], "manual") == 0 ?
+		    "+OK=5\r\n\r\n" : "+OK=5\r\n\r\n" OK);
+		peer_read(t, fd, got, 5);
+		assert_memory_equal(got, "kevin", 5);
+		peer_quiet(t, fd, 10);
+		expect(t, "AT+\r", OK);
+		close(fd);
+		nt_close(t);
+	}
 }
 
 static void
@@ -610,6 +618,45 @@ skstt_lists_a_servers_clients(void **state)
 		close(c2);
 		nt_close(t);
 	}
+}
+
+static void
+a_tcp_servers_idle_clients_are_closed(void **state)
+{
+	struct nt *t = nt_open("luat");
+	uint16_t port = free_port();
+	struct sockaddr_in sa;
+	char cmd[64], c;
+	int fd = socket(AF_INET, SOCK_STREAM, 0);
+	uint64_t t0, end;
+	ssize_t r = -1;
+
+	(void)state;
+	join(t);
+	/* §2.2.3.10: a client that sends nothing for the timeout is kicked. */
+	snprintf(cmd, sizeof(cmd), "AT+SKCT=0,1,1,%u\r", port);
+	expect(t, cmd, "+OK=1\r\n\r\n");
+	memset(&sa, 0, sizeof(sa));
+	sa.sin_family = AF_INET;
+	sa.sin_addr.s_addr = htonl(0x7f000001u);
+	sa.sin_port = htons(port);
+	assert_int_equal(connect(fd, (struct sockaddr *)&sa, sizeof(sa)), 0);
+	nonblock(fd);
+	t0 = now_ms();
+	pump(t, 600);
+	peer_send(fd, "k", 1);    /* data restarts the clock */
+	end = now_ms() + 3000;
+	while (now_ms() < end) {
+		r = recv(fd, &c, 1, 0);
+		if (r >= 0)
+			break;
+		pump(t, 5);
+	}
+	assert_int_equal(r, 0);
+	assert_true(now_ms() - t0 >= 1500);
+	expect(t, "AT+SKSTT=2\r", "+OK=2,0,\"0.0.0.0\",0,0,0\r\n\r\n\r\n");
+	close(fd);
+	nt_close(t);
 }
 
 static void
@@ -1138,6 +1185,7 @@ main(void)
 		cmocka_unit_test(skrcv_short_fault_sends_one_byte_less),
 		cmocka_unit_test(data_stays_readable_after_the_peer_closes),
 		cmocka_unit_test(skstt_lists_a_servers_clients),
+		cmocka_unit_test(a_tcp_servers_idle_clients_are_closed),
 		cmocka_unit_test(skcls_closes_and_refuses_a_closed_socket),
 		cmocka_unit_test(sockets_number_1_to_20_and_then_run_out),
 		cmocka_unit_test(udp_client_sends_and_receives_datagrams),
