@@ -27,6 +27,12 @@ fi
 out=$(mktemp -d)
 trap 'rm -rf "$out"' EXIT
 LUA=tools/atproof.lua
+# A home of its own: a copy of the plugin installed in ~/.local would load
+# twice, and personal preferences could change what tshark prints.
+mkdir -p "$out/home"
+ts() {
+	HOME=$out/home XDG_CONFIG_HOME=$out/home/.config tshark "$@"
+}
 
 # fields FILE [tshark options]: one line per frame, '|' between fields and
 # ';' between occurrences. A Lua error (the script does not load, or the
@@ -34,13 +40,13 @@ LUA=tools/atproof.lua
 fields() {
 	f=$1
 	shift
-	tshark -X lua_script:$LUA -r "$f" -T fields -E separator='|' -E aggregator=';' \
+	ts -X lua_script:$LUA -r "$f" -T fields -E separator='|' -E aggregator=';' \
 		"$@" >"$out/fields.out" 2>"$out/tshark.err" || { cat "$out/tshark.err"; exit 1; }
 	if grep -i 'lua' "$out/tshark.err"; then
 		echo "the dissector failed to load"
 		exit 1
 	fi
-	tshark -X lua_script:$LUA -r "$f" -V >"$out/verbose" 2>/dev/null
+	ts -X lua_script:$LUA -r "$f" -V >"$out/verbose" 2>/dev/null
 	if grep -n 'Lua Error' "$out/verbose"; then
 		echo "the dissector failed on a frame of $f"
 		exit 1
@@ -92,7 +98,7 @@ else
 	cat "$out/run.fields"
 	# The commands, in order, as the built-in "at" dissector names them
 	# (its at.cmd is "+NAME"): an oracle that owes nothing to atproof.lua.
-	tshark -r "$out/run.pcapng" -T fields -E separator='|' -e frame.p2p_dir -e at.cmd \
+	ts -r "$out/run.pcapng" -T fields -E separator='|' -e frame.p2p_dir -e at.cmd \
 		2>/dev/null | awk -F'|' '$1 == 0 { sub(/^\+/, "", $2); print $2 }' >"$out/want"
 	awk -F'|' '$1 == 0 { print $4 }' "$out/run.fields" >"$out/got"
 	grep -q . "$out/want"
