@@ -129,7 +129,7 @@ for _, c in ipairs(model.commands) do
 	c.fwformset = set_of(c.firmware_forms)
 	c.flagset = set_of(c.flags)
 	c.errset = set_of(c.errors)
-	c.argfields = {}
+	c.argfields = { group = {} }
 	for i, a in ipairs(c.arguments or {}) do
 		local f = { name = a.name, type = a.type }
 		if a.values then
@@ -428,7 +428,6 @@ local function decode_command(it, t)
 		it.args = a
 		part(parts, f.args, argrel, #a, a, "Arguments: " .. esc(a, 120))
 		local fl = cmd and cmd.argfields or { group = {} }
-		fl.group = fl.group or {}
 		for _, v in ipairs(name_values(a, argrel, fl)) do
 			part(parts, f.arg, v.rel, v.len, v.value, v.label)
 		end
@@ -450,7 +449,6 @@ local function decode_response(it, t, st, frame, ts)
 	part(parts, f.resp, 0, #head, head)
 	local pc = table.remove(st.pend, 1)
 	local cmd = pc and pc.cmd
-	it.pc = pc
 	if pc then
 		part(parts, f.reply_to, nil, nil, pc.name, "Answers: " ..
 		    (pc.name == "+++" and "+++ (leave transparent mode)" or "AT+" .. pc.name))
@@ -1001,7 +999,10 @@ local function dissect_uart(tvb, pinfo, tree, payload_off, tag_dir)
 	local rec = S.frames[num]
 	local ptvb = payload_off < tvb:len() and tvb(payload_off):tvb() or nil
 	if not rec then
-		-- First pass: decode in frame order and keep the result.
+		-- First sight (pinfo.visited is false): decode in frame order and
+		-- keep the result. Keying the store by frame number rather than
+		-- trusting pinfo.visited alone makes sure the state moves once per
+		-- frame, however often a frame is dissected before it is marked.
 		local dir = pinfo.p2p_dir
 		if dir ~= 0 and dir ~= 1 and (tag_dir == 0 or tag_dir == 1) then
 			dir = tag_dir
