@@ -331,7 +331,7 @@ add_file(struct loader *L, const char *path)
 static char *
 resolve(struct loader *L, const struct hns_ynode *n, const char *rel)
 {
-	char buf[PATH_MAX], *real;
+	char buf[PATH_MAX], real[PATH_MAX];
 	size_t rl;
 
 	if (rel[0] == '/') {
@@ -343,8 +343,7 @@ resolve(struct loader *L, const struct hns_ynode *n, const char *rel)
 		lmsg(L, n, 1, "path too long");
 		return NULL;
 	}
-	real = realpath(buf, NULL);
-	if (real == NULL) {
+	if (realpath(buf, real) == NULL) {
 		lmsg(L, n, 1, "cannot open '%s': %s", rel, strerror(errno));
 		return NULL;
 	}
@@ -352,13 +351,10 @@ resolve(struct loader *L, const struct hns_ynode *n, const char *rel)
 	if (strncmp(real, L->root, rl) != 0 || (real[rl] != '/' && real[rl] != '\0' &&
 	    !(rl == 1 && L->root[0] == '/'))) {
 		lmsg(L, n, 1, "'%s' is outside the scenario root %s", rel, L->root);
-		free(real);
 		return NULL;
 	}
-	/* realpath() allocates with malloc(); hand back our own copy. */
 	{
 		char *p = atp_strdup(real);
-		free(real);
 		if (p == NULL)
 			nomem(L, n);
 		return p;
@@ -497,7 +493,7 @@ load_matcher(struct loader *L, const struct hns_ynode *n, struct hns_matcher *m)
 		m->kind = HNS_M_EXACT;
 	} else if (n->type == HNS_Y_MAP) {
 		check_keys(L, n, "an expectation", keys);
-		if (n->nkids != 2) {
+		if (n->nkids != 2 || n->kids[0]->type != HNS_Y_SCALAR) {
 			lmsg(L, n, 1, "an expectation has exactly one of exact, glob, regex, "
 			    "shape, ok");
 			return;
@@ -1676,9 +1672,9 @@ hns_scenario_load_mem(const char *path, const void *buf, size_t len,
 	L.dir = dir;
 	{
 		const char *r = opts != NULL && opts->root != NULL ? opts->root : dir;
-		char *real = realpath(r, NULL);
-		L.root = atp_strdup(real != NULL ? real : "/nonexistent-scenario-root");
-		free(real);
+		char real[PATH_MAX];
+		L.root = atp_strdup(realpath(r, real) != NULL ? real :
+		    "/nonexistent-scenario-root");
 		if (L.root == NULL) {
 			hns_scenario_free(L.s);
 			atp_free(dir);
