@@ -73,6 +73,9 @@ int ana_imp_next(struct ana_imp *im, struct atp_rec *out, struct atp_diag *d);
 enum ana_fmt ana_imp_format(const struct ana_imp *im);
 /* Lines (text) or records (binary) that could not be read and were skipped. */
 unsigned long ana_imp_skipped(const struct ana_imp *im);
+/* The first link type of a capture that is not UART bytes (its records
+ * are skipped), or 0. */
+int ana_imp_linktype(const struct ana_imp *im);
 void ana_imp_close(struct ana_imp *im);
 
 /*

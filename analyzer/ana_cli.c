@@ -308,6 +308,22 @@ analyze_file(struct ana_report *rep, const char *path, enum ana_fmt fmt, const c
 		if (d != NULL)
 			atp_diag_clear(d);
 	}
+	if ((rc == 0 || rc == 1) && ana_imp_linktype(im) != 0) {
+		/* A network capture given as a UART one: say so rather than
+		 * pass on no data. */
+		struct ana_finding f;
+
+		memset(&f, 0, sizeof(f));
+		f.rule = "input-linktype";
+		f.severity = ATP_SEV_WARNING;
+		f.verdict = ATP_V_INCONC;
+		f.file = name;
+		snprintf(f.message, sizeof(f.message), "%s: %lu records of link type %d are not UART "
+		    "bytes and were skipped (a network capture is for --net)", name,
+		    ana_imp_skipped(im), ana_imp_linktype(im));
+		if (ana_report_add(rep, &f) != ATP_OK)
+			rc = ATP_ERR_NOMEM;
+	}
 	if (rc == 0 || rc == 1)
 		rc = ana_session_end(s);
 	rep->st.skipped_lines += ana_imp_skipped(im);

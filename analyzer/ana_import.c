@@ -64,6 +64,7 @@ struct ana_imp {
 	unsigned long skipped;
 	int skip_rest;           /* the rest of a cut line is to be skipped */
 	struct atp_pcapng_reader *pr;
+	int other_lt;            /* a link type that is no UART's, seen */
 	enum atp_dir raw_dir;    /* raw "to:"/"from:" */
 	/* merger */
 	uint8_t *acc;            /* the record being gathered */
@@ -1669,6 +1670,49 @@ ana_imp_skipped(const struct ana_imp *im)
 	return im->skipped;
 }
 
+/*
+ * Which records of a capture are UART bytes (analyzer-anchors.md §1.7):
+ * USER0..15 and UPPER_PDU (atproof's own, and text2pcap -P at) as they are;
+ * RTAC_SERIAL (250) after its 12-byte header, whose event type gives the
+ * direction (DATA_TX_* = the host's line, DATA_RX_* = the module's; status,
+ * error and loss events carry no data). Any other link type (a network
+ * capture given by mistake) is skipped, and named once (ana_imp_linktype).
+ */
+#define LT_RTAC_SERIAL 250
+#define RTAC_HDR 12
+
+static int
+uart_record(struct ana_imp *im, struct atp_rec *r, int lt)
+{
+	if ((lt >= ATP_LINKTYPE_USER0 && lt <= ATP_LINKTYPE_USER15) || lt == ATP_LINKTYPE_UPPER_PDU)
+		return 1;
+	if (lt == LT_RTAC_SERIAL && r->bytes.len > RTAC_HDR) {
+		uint8_t ev = r->bytes.p[8];
+		/* Event types in the order the dissector lists them:
+		 * 0 STATUS_CHANGE, 1 DATA_TX_START, 2 DATA_RX_START,
+		 * 3 DATA_TX_END, 4 DATA_RX_END. */
+		if (ev == 1 || ev == 3 || ev == 2 || ev == 4) {
+			if (r->dir == ATP_DIR_UNKNOWN)
+				r->dir = (ev == 1 || ev == 3) ? ATP_DIR_TO_MODULE : ATP_DIR_FROM_MODULE;
+			r->bytes = atp_span_make(r->bytes.p + RTAC_HDR, r->bytes.len - RTAC_HDR);
+			return 1;
+		}
+		return 0;
+	}
+	if (lt == LT_RTAC_SERIAL)
+		return 0;
+	if (im->other_lt == 0)
+		im->other_lt = lt;
+	im->skipped++;
+	return 0;
+}
+
+int
+ana_imp_linktype(const struct ana_imp *im)
+{
+	return im->other_lt;
+}
+
 /* Raw bytes: with a direction ("to:", "from:") in blocks; without, cut at
  * line ends so that each line's direction can be inferred. */
 static int
@@ -1726,13 +1770,17 @@ ana_imp_next(struct ana_imp *im, struct atp_rec *out, struct atp_diag *d)
 	int rc;
 
 	if (im->fmt == ANA_FMT_PCAPNG) {
-		rc = atp_pcapng_next(im->pr, out, NULL, NULL, d);
-		/* A capture cut inside a block: its records so far are read;
-		 * the rest is reported as an error of the input. */
-		if (rc == ATP_ERR_AGAIN)
-			return atp_diag_at(d, ATP_ERR_SYNTAX, im->name, 0, 0,
-			    "%s: the capture ends inside a block (cut short)", im->name);
-		return rc;
+		for (;;) {
+			int lt = 0;
+			rc = atp_pcapng_next(im->pr, out, NULL, &lt, d);
+			/* A capture cut inside a block: its records so far are
+			 * read; the rest is reported as an error of the input. */
+			if (rc == ATP_ERR_AGAIN)
+				return atp_diag_at(d, ATP_ERR_SYNTAX, im->name, 0, 0,
+				    "%s: the capture ends inside a block (cut short)", im->name);
+			if (rc != 1 || uart_record(im, out, lt))
+				return rc;
+		}
 	}
 	if (im->fmt == ANA_FMT_RAW)
 		return next_raw(im, out, d);

@@ -33,8 +33,9 @@ ana_write_text(const struct ana_report *r, FILE *out)
 		fprintf(out, "\nrules:\n");
 	for (i = 0; i < r->nrules; i++) {
 		const struct ana_rule_count *rc = &r->rules[i];
-		fprintf(out, "  %-26s %-7s §%-9s %5lu  (fail %lu, known %lu, inconc %lu)\n",
-		    rc->rule, atp_severity_name(rc->severity), rc->section, rc->n,
+		fprintf(out, "  %-26s %-7s %s%-9s %5lu  (fail %lu, known %lu, inconc %lu)\n",
+		    rc->rule, atp_severity_name(rc->severity), rc->section[0] ? "§" : " ",
+		    rc->section[0] ? rc->section : "-", rc->n,
 		    rc->by_verdict[ATP_V_FAIL], rc->by_verdict[ATP_V_KNOWN],
 		    rc->by_verdict[ATP_V_INCONC]);
 	}

@@ -214,6 +214,28 @@ def pcapng(ev):
     return b"".join(out)
 
 
+def pcap(ev, linktype, wrap):
+    # Classic pcap, microseconds, little-endian.
+    out = [struct.pack("<IHHiIII", 0xA1B2C3D4, 2, 4, 0, 0, 65535, linktype)]
+    for t, d, b in ev:
+        us = int(round((T0 + t) * 1e6))
+        data = wrap(t, d, b)
+        out.append(struct.pack("<IIII", us // 1000000, us % 1000000, len(data), len(data)) + data)
+    return b"".join(out)
+
+
+def rtac(t, d, b):
+    # RTAC_SERIAL (250): s and us (BE), event type (1 DATA_TX_START,
+    # 2 DATA_RX_START), control lines, a 2-byte footer, then the bytes.
+    us = int(round((T0 + t) * 1e6))
+    return struct.pack(">IIBBH", us // 1000000, us % 1000000, 1 if d == H else 2, 0x18, 0) + b
+
+
+def ether(t, d, b):
+    # Not UART bytes: an Ethernet/IPv4/UDP frame carrying them.
+    return b"\xff" * 6 + b"\x02" * 6 + b"\x08\x00" + b"\x45" + b"\x00" * 19 + b
+
+
 def raw(ev):
     return b"".join(b for t, d, b in ev)
 
@@ -240,6 +262,8 @@ w("basic-term.log", term(BASIC))
 w("bad-arrows.txt", arrows(BAD))
 w("bad.raw", raw(BAD))
 w("cut.pcapng", pcapng(BASIC)[:-10])
+w("bad-rtac.pcap", pcap(BAD, 250, rtac))
+w("basic-ether.pcap", pcap(BASIC, 1, ether))
 # Two one-way files (slsnif -i/-o): the interleaving is the analyzer's job.
 PAIR = BAD + [
     (0.600, H, b"AT+SKCT=0,0,10.0.0.1,80\r"), (0.700, M, b"+OK=1\r\n\r\n"),
