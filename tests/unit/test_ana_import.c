@@ -5,7 +5,9 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <cmocka.h>
 
@@ -336,6 +338,46 @@ a_cut_capture_gives_its_records_then_an_error(void **state)
 	ana_imp_close(im);
 }
 
+/* What the harness writes (the core's pcapng writer, UPPER_PDU by
+ * default) comes back with its times, directions and bytes. */
+static void
+captures_written_by_the_core_read_back_exactly(void **state)
+{
+	char path[] = "/tmp/test_ana_import_XXXXXX";
+	int fd = mkstemp(path);
+	struct atp_pcapng_writer *w = NULL;
+	struct atp_rec r, in;
+	struct ana_imp *im = NULL;
+	static const char *const bytes[] = { "AT+QVER\r", "+OK=1\r\n\r\n", "AT+E\r" };
+	size_t i;
+
+	(void)state;
+	assert_true(fd >= 0);
+	assert_int_equal(atp_pcapng_open_fd(fd, NULL, &w, NULL), ATP_OK);
+	for (i = 0; i < 3; i++) {
+		memset(&r, 0, sizeof(r));
+		r.ts_us = 1795000000000000ull + i * 1000u;
+		r.dir = i == 1 ? ATP_DIR_FROM_MODULE : ATP_DIR_TO_MODULE;
+		r.bytes = atp_span_str(bytes[i]);
+		assert_int_equal(atp_pcapng_write(w, 0, &r, NULL), ATP_OK);
+	}
+	assert_int_equal(atp_pcapng_close(w, NULL), ATP_OK);
+	close(fd);
+	assert_int_equal(ana_imp_open(path, ANA_FMT_AUTO, NULL, &im, NULL), ATP_OK);
+	assert_int_equal(ana_imp_format(im), ANA_FMT_PCAPNG);
+	for (i = 0; i < 3; i++) {
+		assert_int_equal(ana_imp_next(im, &in, NULL), 1);
+		assert_int_equal(in.ts_us, 1795000000000000ull + i * 1000u);
+		assert_int_equal(in.dir, i == 1 ? ATP_DIR_FROM_MODULE : ATP_DIR_TO_MODULE);
+		assert_true(atp_span_eq(in.bytes, bytes[i]));
+		assert_string_equal(in.src_file, path);
+	}
+	assert_int_equal(ana_imp_next(im, &in, NULL), 0);
+	assert_int_equal(ana_imp_linktype(im), 0);
+	ana_imp_close(im);
+	unlink(path);
+}
+
 static void
 missing_files_are_io_errors(void **state)
 {
@@ -369,6 +411,7 @@ main(void)
 		cmocka_unit_test(bad_regexes_are_input_errors_with_a_reason),
 		cmocka_unit_test(long_inputs_stream_with_line_numbers_and_cut_long_lines),
 		cmocka_unit_test(a_cut_capture_gives_its_records_then_an_error),
+		cmocka_unit_test(captures_written_by_the_core_read_back_exactly),
 		cmocka_unit_test(missing_files_are_io_errors),
 		cmocka_unit_test(civil_days_count_from_the_epoch),
 	};
