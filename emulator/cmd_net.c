@@ -136,7 +136,9 @@ emu_net_cmd_skct(struct emu *e, const struct atp_cmdline *cl)
 		emu_log_note(e, "SKCT: no network (join one with WJOIN first)");
 		return -13;
 	}
-	if (cs == 0 && emu_net_resolve(e, host, &ip) != 0)
+	/* Leading spaces pass: the firmware reads the address with sscanf's
+	 * %u, and §2.2.1.4's example writes "AT+SKCT=0,0, 36.7.87.76,...". */
+	if (cs == 0 && emu_net_resolve(e, host + strspn(host, " "), &ip) != 0)
 		return -4;
 	s = emu_net_sock_alloc(n);
 	if (s == NULL) {

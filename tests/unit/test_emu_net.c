@@ -367,6 +367,10 @@ skct_resolves_names_through_the_world(void **state)
 	expect(t, "AT+SKCT=0,0,\"peer.test\",1000\r", "+OK=1\r\n\r\n");
 	fd = peer_accept(t);
 	close(fd);
+	/* §2.2.1.4's example puts a space before the address. */
+	expect_prefix(t, "AT+SKCT=0,0, " PEER ",1000,2000\r", "+OK=");
+	fd = peer_accept(t);
+	close(fd);
 	nt_close(t);
 }
 
