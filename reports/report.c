@@ -23,7 +23,8 @@ rpt_set(char **dst, const char *s)
 	return 0;
 }
 
-/* Appends @item to a pointer array; frees @item on failure. */
+/* Appends @item to a pointer array; NULL on failure (@item is then still
+ * the caller's to free). */
 static void *
 push(void ***arr, size_t *n, void *item)
 {
@@ -32,10 +33,8 @@ push(void ***arr, size_t *n, void *item)
 	if (item == NULL)
 		return NULL;
 	na = atp_realloc(*arr, (*n + 1) * sizeof(*na));
-	if (na == NULL) {
-		atp_free(item);
+	if (na == NULL)
 		return NULL;
-	}
 	*arr = na;
 	na[(*n)++] = item;
 	return item;
@@ -76,6 +75,7 @@ rpt_case_add(struct rpt_run *r, const char *id, const char *file)
 	if (push((void ***)&r->cases, &r->ncases, c) == NULL) {
 		atp_free(c->id);
 		atp_free(c->file);
+		atp_free(c);
 		return NULL;
 	}
 	return c;
@@ -99,6 +99,7 @@ rpt_step_add(struct rpt_case *c, const char *name, const char *phase)
 	if (push((void ***)&c->steps, &c->nsteps, s) == NULL) {
 		atp_free(s->name);
 		atp_free(s->phase);
+		atp_free(s);
 		return NULL;
 	}
 	return s;
@@ -117,6 +118,7 @@ rpt_measure_add(struct rpt_case *c, const char *name)
 	}
 	if (push((void ***)&c->measures, &c->nmeasures, m) == NULL) {
 		atp_free(m->name);
+		atp_free(m);
 		return NULL;
 	}
 	return m;
@@ -125,8 +127,13 @@ rpt_measure_add(struct rpt_case *c, const char *name)
 struct rpt_finding *
 rpt_finding_add(struct rpt_run *r)
 {
-	return push((void ***)&r->findings, &r->nfindings, atp_calloc(1,
-	    sizeof(struct rpt_finding)));
+	struct rpt_finding *f = atp_calloc(1, sizeof(*f));
+
+	if (f != NULL && push((void ***)&r->findings, &r->nfindings, f) == NULL) {
+		atp_free(f);
+		return NULL;
+	}
+	return f;
 }
 
 static void

@@ -64,6 +64,17 @@ test_a_glob_on_hostile_text_ends_quickly(void **state)
 	assert_true((double)(clock() - t0) / CLOCKS_PER_SEC < 5.0);
 }
 
+/* A variable's value; fails the test (rather than crashing) if it is not
+ * there, as under allocation failure injection. */
+static const char *
+val(const struct hns_vars *vs, const char *name)
+{
+	const struct hns_var *v = hns_vars_get(vs, name);
+
+	assert_non_null(v);
+	return v->value;
+}
+
 static int
 run_match(struct hns_matcher *m, const char *pat, const char *text, int is_error, long code,
     struct hns_vars *vs, char *why, size_t whysize)
@@ -90,8 +101,8 @@ test_a_regex_captures_its_named_groups(void **state)
 	m.text = atp_strdup("^\\+OK=(?<mac>[0-9a-f]{12}),(?<n>\\d+)$");
 	assert_int_equal(hns_matcher_compile(&m, &d), ATP_OK);
 	assert_int_equal(run_match(&m, NULL, "+OK=286dcd004e7d,7", 0, 0, &vs, why, sizeof(why)), 1);
-	assert_string_equal(hns_vars_get(&vs, "mac")->value, "286dcd004e7d");
-	assert_string_equal(hns_vars_get(&vs, "n")->value, "7");
+	assert_string_equal(val(&vs, "mac"), "286dcd004e7d");
+	assert_string_equal(val(&vs, "n"), "7");
 	assert_int_equal(run_match(&m, NULL, "+OK=286DCD004E7D,7", 0, 0, &vs, why, sizeof(why)), 0);
 	/* Bytes, not UTF-8: a stray 0xff does not make the matcher fail. */
 	assert_int_equal(run_match(&m, NULL, "+OK=\xff", 0, 0, &vs, why, sizeof(why)), 0);
@@ -132,10 +143,10 @@ test_a_shape_checks_types_and_ranges_and_captures_fields(void **state)
 	assert_int_equal(hns_matcher_compile(&m, &d), ATP_OK);
 	assert_int_equal(run_match(&m, NULL, "+OK=3c46d82bd81e,11,\"a\\\"b\"", 0, 0, &vs, why,
 	    sizeof(why)), 1);
-	assert_string_equal(hns_vars_get(&vs, "mac")->value, "3c46d82bd81e");
-	assert_string_equal(hns_vars_get(&vs, "ch")->value, "11");
+	assert_string_equal(val(&vs, "mac"), "3c46d82bd81e");
+	assert_string_equal(val(&vs, "ch"), "11");
 	/* Quoted strings are stored unquoted and unescaped. */
-	assert_string_equal(hns_vars_get(&vs, "ssid")->value, "a\"b");
+	assert_string_equal(val(&vs, "ssid"), "a\"b");
 	assert_int_equal(run_match(&m, NULL, "+OK=3c46d82bd81e,15,\"x\"", 0, 0, &vs, why,
 	    sizeof(why)), 0);
 	assert_non_null(strstr(why, "field <ch> out of range"));
@@ -185,6 +196,7 @@ test_variables_expand_with_escapes_and_the_environment(void **state)
 	setenv("ATP_TEST_ENV", "env!", 1);
 	assert_int_equal(hns_expand(&vs, "${a}-${b.c}-$${a}-${env.ATP_TEST_ENV}", &out, &len, &d),
 	    ATP_OK);
+	assert_non_null(out);
 	assert_string_equal(out, "x-yy-${a}-env!");
 	assert_int_equal(len, strlen(out));
 	atp_free(out);
@@ -196,7 +208,7 @@ test_variables_expand_with_escapes_and_the_environment(void **state)
 	assert_int_equal(hns_expand(&vs, "${a", &out, &len, &d), ATP_ERR_SYNTAX);
 	/* Overwriting keeps one variable. */
 	assert_int_equal(hns_vars_set(&vs, "a", "z", 1, 0), ATP_OK);
-	assert_string_equal(hns_vars_get(&vs, "a")->value, "z");
+	assert_string_equal(val(&vs, "a"), "z");
 	assert_int_equal(vs.n, 2);
 	hns_vars_clear(&vs);
 }
@@ -231,16 +243,19 @@ test_secrets_are_masked_everywhere_even_after_a_change(void **state)
 	assert_int_equal(hns_vars_set(&vs, "key", "hunter22", 8, 1), ATP_OK);
 	assert_int_equal(hns_vars_add_secret(&vs, "pass", 4), ATP_OK);
 	m = hns_mask(&vs, "AT+KEY=1,0,hunter22\r and password", 33, &len);
+	assert_non_null(m);
 	assert_string_equal(m, "AT+KEY=1,0,***\r and ***word");
 	atp_free(m);
 	/* A secret stays masked once its variable changes. */
 	assert_int_equal(hns_vars_set(&vs, "key", "other", 5, 0), ATP_OK);
 	m = hns_mask(&vs, "hunter22 other", 14, &len);
+	assert_non_null(m);
 	assert_string_equal(m, "*** ***");
 	atp_free(m);
 	/* The longest secret wins where two overlap. */
 	assert_int_equal(hns_vars_add_secret(&vs, "password", 8), ATP_OK);
 	m = hns_mask(&vs, "password", 8, &len);
+	assert_non_null(m);
 	assert_string_equal(m, "***");
 	atp_free(m);
 	hns_vars_clear(&vs);

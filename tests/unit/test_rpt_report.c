@@ -30,18 +30,23 @@ sample(void)
 	assert_int_equal(rpt_set(&r->unit_mac, "286dcd004e7d"), 0);
 	assert_int_equal(rpt_set(&r->unit_fw, "G2.02.05 <&\"'>"), 0);
 	c = rpt_case_add(r, "basic", "scenarios/basic.yaml");
+	assert_non_null(c);
 	c->verdict = RPT_PASS;
 	s = rpt_step_add(c, "AT+QVER", "steps");
+	assert_non_null(s);
 	s->verdict = RPT_PASS;
 	s->final_us = 120;
 	m = rpt_measure_add(c, "rssi");
+	assert_non_null(m);
 	m->value = -53;
 	m->has_min = 1;
 	m->min = -80;
 	m->verdict = RPT_PASS;
 	c = rpt_case_add(r, "broken", "scenarios/broken.yaml");
+	assert_non_null(c);
 	c->verdict = RPT_PASS;
 	s = rpt_step_add(c, "AT+QMAC", "steps");
+	assert_non_null(s);
 	s->verdict = RPT_FAIL;
 	assert_int_equal(rpt_set(&s->file, "scenarios/broken.yaml"), 0);
 	s->line = 12;
@@ -51,9 +56,11 @@ sample(void)
 	assert_int_equal(rpt_set(&s->actual_hex, "2B 4F 4B 3D 7A 7A 0D 0A"), 0);
 	assert_int_equal(rpt_set(&c->reason, "scenarios/broken.yaml:12: AT+QMAC: unexpected"), 0);
 	c = rpt_case_add(r, "gated", "scenarios/gated.yaml");
+	assert_non_null(c);
 	c->verdict = RPT_SKIP;
 	assert_int_equal(rpt_set(&c->reason, "requires mqtt"), 0);
 	f = rpt_finding_add(r);
+	assert_non_null(f);
 	assert_int_equal(rpt_set(&f->rule, "resp-shape"), 0);
 	assert_int_equal(rpt_set(&f->verdict, "fail"), 0);
 	assert_int_equal(rpt_set(&f->file, "scenarios/broken.yaml"), 0);
@@ -68,10 +75,15 @@ render(const struct rpt_run *r, enum rpt_format fmt)
 	char *buf = NULL;
 	size_t len = 0;
 	FILE *f = open_memstream(&buf, &len);
+	int rc;
 
 	assert_non_null(f);
-	assert_int_equal(rpt_write(r, fmt, f, 0), 0);
+	rc = rpt_write(r, fmt, f, 0);
 	fclose(f);
+	if (rc != 0)
+		free(buf);
+	assert_int_equal(rc, 0);
+	assert_non_null(buf);
 	return buf;
 }
 
@@ -117,9 +129,11 @@ test_exit_codes_follow_the_design(void **state)
 	struct rpt_case *c;
 
 	(void)state;
+	assert_non_null(r);
 	rpt_run_finish(r);
 	assert_int_equal(rpt_exit_code(r), ATP_EXIT_PASS);
 	c = rpt_case_add(r, "a", "a.yaml");
+	assert_non_null(c);
 	c->verdict = RPT_SKIP;
 	r->verdict = RPT_PASS;
 	rpt_run_finish(r);
@@ -139,10 +153,15 @@ static void
 test_a_measure_out_of_its_limits_fails_the_case(void **state)
 {
 	struct rpt_run *r = rpt_run_new("run");
-	struct rpt_case *c = rpt_case_add(r, "m", "m.yaml");
-	struct rpt_measure *m = rpt_measure_add(c, "rssi");
+	struct rpt_case *c;
+	struct rpt_measure *m;
 
 	(void)state;
+	assert_non_null(r);
+	c = rpt_case_add(r, "m", "m.yaml");
+	assert_non_null(c);
+	m = rpt_measure_add(c, "rssi");
+	assert_non_null(m);
 	c->verdict = RPT_PASS;
 	m->verdict = RPT_FAIL;
 	rpt_run_finish(r);
@@ -156,9 +175,11 @@ test_json_has_the_keys_of_the_design(void **state)
 	struct rpt_run *r = sample();
 	char *text = render(r, RPT_JSON);
 	json_error_t err;
-	json_t *j = json_loads(text, 0, &err), *cases, *c1, *st;
+	json_t *j, *cases, *c1, *st;
 
 	(void)state;
+	assert_non_null(text);
+	j = json_loads(text, 0, &err);
 	assert_non_null(j);
 	assert_string_equal(json_string_value(json_object_get(j, "verdict")), "fail");
 	cases = json_object_get(j, "cases");
