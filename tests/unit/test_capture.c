@@ -298,7 +298,7 @@ records_round_trip_with_every_byte_value_direction_and_comment(void **state)
 
 	fill_all_bytes();
 	in[0] = rec_make(1704067200000001ull, ATP_DIR_TO_MODULE, "AT+QVER\r", 8, NULL);
-	in[1] = rec_make(1704067200000950ull, ATP_DIR_FROM_MODULE, "+OK=G3.1.2\r\n\r\n", 15,
+	in[1] = rec_make(1704067200000950ull, ATP_DIR_FROM_MODULE, "+OK=G3.1.2\r\n\r\n", 14,
 	    "the firmware answers");
 	in[2] = rec_make(1704067200001000ull, ATP_DIR_TO_MODULE, all_bytes, 256, "all bytes");
 	in[3] = rec_make(1704067200002000ull, ATP_DIR_FROM_MODULE, all_bytes + 1, 255, NULL);
@@ -1360,7 +1360,7 @@ the_known_session_is_written_for_tshark(void **state)
 		const char *comment;
 	} session[] = {
 		{ ATP_DIR_TO_MODULE, "AT+QVER\r", 8, "step 1: AT+QVER" },
-		{ ATP_DIR_FROM_MODULE, "+OK=G3.1.2\r\n\r\n", 15, NULL },
+		{ ATP_DIR_FROM_MODULE, "+OK=G3.1.2\r\n\r\n", 14, NULL },
 		{ ATP_DIR_TO_MODULE, "AT+SKSND=1,5\r", 13, "step 2: send 5 bytes" },
 		{ ATP_DIR_FROM_MODULE, "+OK=5\r\n\r\n", 9, NULL },
 		{ ATP_DIR_TO_MODULE, "\x00\x01\x02\x0d\xff", 5, NULL },
