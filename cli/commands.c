@@ -199,6 +199,9 @@ print_json(void)
 		json_object_set_new(o, "summary", json_string(r->summary));
 		json_object_set_new(o, "pattern", json_string(r->pattern));
 		json_object_set_new(o, "data_length_field", str_or_null(r->len_field));
+		json_object_set_new(o, "data", (r->flags & ATP_RPT_DATA_COUNTED) != 0 ?
+		    json_string("counted") : (r->flags & ATP_RPT_DATA_INLINE) != 0 ?
+		    json_string("inline") : json_null());
 		json_object_set_new(o, "cause", json_string(r->cause));
 		json_array_append_new(reps, o);
 	}

@@ -3102,6 +3102,7 @@ return {
 			summary = "Data received on a socket (SKRPTM=1)",
 			pattern = "+SKTRPT=<socket:Dec 1..20>,<len:Dec 0..65535>,<ip:IP>,<port:Dec 0..65535>",
 			data_length_field = "len",
+			data = "counted",
 			cause = "SKRPTM",
 		},
 		{
@@ -3110,6 +3111,7 @@ return {
 			summary = "HTTP response body follows",
 			pattern = "+HTTPCRPT=<session:Dec 0..>,<len:Dec 0..>",
 			data_length_field = "len",
+			data = "counted",
 			cause = "HTTPC",
 		},
 		{
@@ -3153,6 +3155,7 @@ return {
 			summary = "MQTT message received: its payload",
 			pattern = "+MQD:<len:Dec 0..65535>,<data:Text 0..>",
 			data_length_field = "len",
+			data = "inline",
 			cause = "MSUB",
 		},
 		{
