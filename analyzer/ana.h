@@ -214,6 +214,18 @@ int ana_session_feed(struct ana_session *s, const struct atp_rec *rec);
 int ana_session_end(struct ana_session *s);
 void ana_session_free(struct ana_session *s);
 
+/*
+ * Feeds two one-way raw inputs (@host from "to:", @mod from "from:", both
+ * ANA_FMT_RAW) to @s in the order the protocol implies: a host line, then
+ * the module's lines up to the end of its response (ana_pair.c). Records
+ * are named @hname and @mname. ATP_OK or the first error.
+ */
+int ana_pair_feed(struct ana_session *s, struct ana_imp *host, struct ana_imp *mod,
+    const char *hname, const char *mname, struct atp_diag *d);
+/* Like ana_imp_open_mem() for raw bytes all of direction @dir. */
+int ana_imp_open_mem_raw(const void *p, size_t len, const char *name, enum atp_dir dir,
+    struct ana_imp **out, struct atp_diag *d);
+
 /* Time helpers shared by the text importers. */
 /* Days since 1970-01-01 of a proleptic Gregorian date. */
 int64_t ana_days_from_civil(int64_t y, unsigned m, unsigned d);

@@ -24,137 +24,6 @@
 
 #define REPORTS_MAX 8
 
-/* A record that starts a response: "+OK" or "+ERR". */
-static int
-is_response(const struct atp_rec *r)
-{
-	struct atp_span b = r->bytes;
-	return (b.len >= 3 && memcmp(b.p, "+OK", 3) == 0) || (b.len >= 4 && memcmp(b.p, "+ERR", 4) == 0);
-}
-
-/* The command of the last command line in a host record (payload bytes
- * may come before it in the same record), or NULL. */
-static const struct atp_cmd *
-last_cmd(const struct atp_rec *r)
-{
-	size_t i = r->bytes.len;
-	struct atp_cur c;
-	struct atp_span name;
-
-	while (i >= 3) {
-		i--;
-		if ((r->bytes.p[i - 2] == 'A' || r->bytes.p[i - 2] == 'a') &&
-		    (r->bytes.p[i - 1] == 'T' || r->bytes.p[i - 1] == 't') && r->bytes.p[i] == '+')
-			break;
-	}
-	if (i < 2)
-		return NULL;
-	c = atp_cur_make(r->bytes.p + i + 1, r->bytes.len - i - 1);
-	atp_cur_until(&c, "=\r\n", &name);
-	return atp_cmd_find(name);
-}
-
-static int
-ends_frame(const struct atp_rec *r)
-{
-	struct atp_span b = r->bytes;
-	return b.len >= 4 && memcmp(b.p + b.len - 4, "\r\n\r\n", 4) == 0;
-}
-
-/*
- * Two one-way raw files (slsnif -i/-o, a tee per direction) have no times,
- * so their interleaving is rebuilt from the protocol: a host line, then the
- * module's lines up to the end of the response that answers it (a list goes
- * on to its CR LF CR LF; SKRCV's +OK=<n> takes its <n> bytes too), as the
- * firmware answers one command at a time (w600-firmware.md §1.2).
- */
-static int
-pair_feed(struct ana_session *s, struct ana_imp *host, struct ana_imp *mod, const char *hname,
-    const char *mname, struct atp_diag *d)
-{
-	static uint8_t rest[ANA_RAW_BLOCK];   /* the bytes after SKRCV's data */
-	size_t rest_len = 0;
-	uint64_t rest_off = 0;
-	struct atp_rec r, rr;
-	int hrc = 1, mrc = 1, rc;
-
-	while (hrc == 1 || mrc == 1 || rest_len > 0) {
-		int skrcv = 0, in_resp = 0, list = 0;
-		uint64_t want = 0, got = 0;
-
-		if (hrc == 1) {
-			hrc = ana_imp_next(host, &r, d);
-			if (hrc < 0)
-				return hrc;
-			if (hrc == 1) {
-				r.src_file = hname;
-				const struct atp_cmd *c = last_cmd(&r);
-				skrcv = c != NULL && strcmp(c->name, "SKRCV") == 0;
-				list = c != NULL && (c->flags & ATP_CMD_LIST) != 0;
-				if ((rc = ana_session_feed(s, &r)) != ATP_OK)
-					return rc;
-				/* Payload with no line end (SKSND data) is answered by
-				 * nothing; a line is a command to answer. */
-				if (r.bytes.len == 0 || (r.bytes.p[r.bytes.len - 1] != '\r' &&
-				    r.bytes.p[r.bytes.len - 1] != '\n'))
-					continue;
-			}
-		}
-		for (;;) {
-			if (rest_len > 0) {
-				memset(&rr, 0, sizeof(rr));
-				rr.dir = ATP_DIR_FROM_MODULE;
-				rr.flags = ATP_RECF_NO_TIME;
-				rr.bytes = atp_span_make(rest, rest_len);
-				rr.src_offset = rest_off;
-				r = rr;
-				rest_len = 0;
-			} else if (mrc == 1) {
-				mrc = ana_imp_next(mod, &r, d);
-				if (mrc < 0)
-					return mrc;
-				if (mrc == 0)
-					break;
-			} else {
-				break;
-			}
-			r.src_file = mname;
-			if (want > 0 && got + r.bytes.len > want) {
-				/* SKRCV's data ends inside this record: the rest
-				 * waits for the next command. */
-				size_t keep = (size_t)(want - got);
-				rest_len = r.bytes.len - keep;
-				rest_off = r.src_offset + keep;
-				memmove(rest, r.bytes.p + keep, rest_len);
-				r.bytes.len = keep;
-			}
-			if (r.bytes.len > 0 && (rc = ana_session_feed(s, &r)) != ATP_OK)
-				return rc;
-			if (want > 0) {
-				got += r.bytes.len;
-				if (got >= want)
-					break;
-				continue;
-			}
-			if (is_response(&r))
-				in_resp = 1;
-			if (in_resp && skrcv && r.bytes.len > 4 && memcmp(r.bytes.p, "+OK=", 4) == 0) {
-				struct atp_cur c = atp_cur_make(r.bytes.p + 4, r.bytes.len - 4);
-				if (atp_cur_dec(&c, &want, 1u << 20) == ATP_OK && want > 0)
-					continue;
-				want = 0;
-			}
-			/* A list goes on to its CR LF CR LF; any other response
-			 * ends the exchange, whatever its terminator. */
-			if (in_resp && (!list || ends_frame(&r)) && hrc == 1)
-				break;
-		}
-		if (hrc != 1 && mrc != 1 && rest_len == 0)
-			break;
-	}
-	return ATP_OK;
-}
-
 static int
 analyze_pair(struct ana_report *rep, const char *a, const char *b,
     const struct ana_session_opts *so, struct atp_diag *d)
@@ -177,7 +46,7 @@ analyze_pair(struct ana_report *rep, const char *a, const char *b,
 	rc = na == NULL || nb == NULL ? ATP_ERR_NOMEM : ana_session_new(so, rep, &s);
 	if (rc == ATP_OK) {
 		rep->st.files += 2;
-		rc = pair_feed(s, ia, ib, na, nb, d);
+		rc = ana_pair_feed(s, ia, ib, na, nb, d);
 		if (rc == ATP_OK)
 			rc = ana_session_end(s);
 	}

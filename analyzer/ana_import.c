@@ -1638,6 +1638,17 @@ ana_imp_open_mem(const void *p, size_t len, const char *name, enum ana_fmt fmt,
 	return ATP_OK;
 }
 
+int
+ana_imp_open_mem_raw(const void *p, size_t len, const char *name, enum atp_dir dir,
+    struct ana_imp **out, struct atp_diag *d)
+{
+	int rc = ana_imp_open_mem(p, len, name, ANA_FMT_RAW, NULL, out, d);
+
+	if (rc == ATP_OK)
+		(*out)->raw_dir = dir;
+	return rc;
+}
+
 void
 ana_imp_close(struct ana_imp *im)
 {
