@@ -85,8 +85,8 @@ usage(FILE *f)
 	    "  --flash FILE       keep the module's flash in FILE (default: a temporary file,\n"
 	    "                     removed at exit); with --count, FILE-0 .. FILE-(N-1)\n"
 	    "  --fault NAME[=V]   inject a fault (below); repeatable\n"
-	    "  --log FILE         log every byte in and out, with timestamps (default: no log;\n"
-	    "                     '-' is standard error)\n"
+	    "  --log FILE         log every byte in and out, with microsecond timestamps, to\n"
+	    "                     FILE (default '-': standard error; /dev/null for none)\n"
 	    "  --allow-net        let sockets reach non-loopback addresses\n"
 	    "  --count N          serve N modules (1..%d): PATH-0.., PORT+0..\n"
 	    "  --help             this text\n\n", COUNT_MAX);
@@ -522,7 +522,7 @@ emu_cli(int argc, char **argv)
 		return rc == ATP_ERR_IO ? ATP_EXIT_USAGE : ATP_EXIT_USAGE;
 	}
 	rc = ATP_EXIT_PASS;
-	if (o.log != NULL && emu_log_open(o.log, o.count > 1, &log, &d) != ATP_OK) {
+	if (emu_log_open(o.log != NULL ? o.log : "-", o.count > 1, &log, &d) != ATP_OK) {
 		fprintf(stderr, "atproof emu: %s\n", d.msg);
 		emu_world_free(world);
 		return ATP_EXIT_ENV;
