@@ -13,7 +13,7 @@ tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 trap 'exit 1' INT TERM
 
-for p in /usr/sbin/mosquitto mosquitto_sub mosquitto_pub; do
+for p in /usr/sbin/mosquitto mosquitto_sub mosquitto_pub stdbuf; do
 	command -v "$p" >/dev/null 2>&1 || { echo "missing $p (tools/deps.sh check)"; exit 1; }
 done
 
@@ -246,13 +246,21 @@ def flows(profile):
         m.tx(b"AT+MID=TEST_MQTT\r", OK)
         m.tx(b"AT+MCONNECT\r", OK + rb"\+MQTT:CONNECTED\r\n\r\n")
         m.tx(b"AT+MSUB=HELLO_WORLD\r", OK + rb"\+MSUB:OK\r\n\r\n")
-        sub = subprocess.Popen(["mosquitto_sub", "-h", "127.0.0.1", "-p", str(mqtt_port),
+        # -d: the subscriber says when its SUBACK came, so MPUB follows it
+        # (line-buffered: its stdout is a pipe).
+        sub = subprocess.Popen(["stdbuf", "-oL", "mosquitto_sub", "-d", "-h", "127.0.0.1", "-p", str(mqtt_port),
                                 "-t", "Fred", "-C", "1", "-W", "10"], stdout=subprocess.PIPE)
         children.append(sub)
-        time.sleep(0.5)
+        seen = b""
+        while b"SUBACK" not in seen:
+            line = sub.stdout.readline()
+            if not line:
+                fail("%s: mosquitto_sub did not subscribe" % profile)
+            seen += line
         m.tx(b"AT+MPUB=Fred,0,0,888AAA\r", OK + rb"\+MPUB:OK\r\n\r\n")
-        if sub.communicate(timeout=10)[0] != b"888AAA\n":
-            fail("%s: the broker did not deliver 888AAA" % profile)
+        rest = sub.communicate(timeout=10)[0]
+        if b"\n888AAA\n" not in b"\n" + rest:
+            fail("%s: the broker did not deliver 888AAA (%r)" % (profile, rest))
         subprocess.run(["mosquitto_pub", "-h", "127.0.0.1", "-p", str(mqtt_port),
                         "-t", "HELLO_WORLD", "-m", "12345_test"], check=True, timeout=10)
         m.expect(rb"\+MTOPIC:11,HELLO_WORLD\r\n\r\n\+MQD:10,12345_test\r\n\r\n")
