@@ -1073,7 +1073,8 @@ http_answer(struct nt *t, const char *body, char *req, size_t reqsize)
 			got += (size_t)r;
 			req[got] = '\0';
 			if (strstr(req, "\r\n\r\n") != NULL &&
-			    (strncmp(req, "POST", 4) != 0 || strstr(req, "\r\n\r\nk=v") != NULL))
+			    (strncmp(req, "GET", 3) == 0 || strncmp(req, "HEAD", 4) == 0 ||
+			    strstr(req, "\r\n\r\nk=v") != NULL))
 				break;
 		} else {
 			pump(t, 2);
@@ -1115,6 +1116,12 @@ httpc_reports_the_body_when_skrptm_is_on(void **state)
 		assert_true(strncmp(req, "POST /p HTTP/1.1\r\n", 18) == 0);
 		assert_non_null(strstr(req, "\r\n\r\nk=v"));
 		assert_true(wait_for(t, "posted", 6, 1000));
+		clear(t);
+		send_str(t, "AT+HTTPC=http://" PEER ":1000/u,3,k=v\r");
+		http_answer(t, "put", req, sizeof(req));
+		assert_true(strncmp(req, "PUT /u HTTP/1.1\r\n", 17) == 0);
+		assert_non_null(strstr(req, "\r\n\r\nk=v"));
+		assert_true(wait_for(t, ",3\r\n\r\nput", 9, 1000));
 		/* HEAD is the firmware's only (httpc-head-verb). */
 		if (!fw)
 			expect(t, "AT+HTTPC=http://" PEER ":1000/x,1\r", "+ERR=-4\r\n\r\n");
