@@ -192,6 +192,7 @@ struct hns_step {
 	struct hns_rrule *rules;
 	size_t nrules;
 	int optional;              /* a failure is a warning (teardown) */
+	int final_check;           /* the runner's quiet check after the last step */
 };
 
 struct hns_mvar {                 /* a matrix dimension */

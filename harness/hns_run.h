@@ -50,6 +50,8 @@ struct hns_transport {
 int hns_tty_open(const char *path, unsigned long baud, struct hns_transport **out,
     struct atp_diag *d);
 int hns_tcp_open(const char *hostport, struct hns_transport **out, struct atp_diag *d);
+/* Wraps @fd, which the transport then owns (closes). */
+int hns_fd_open(int fd, const char *name, struct hns_transport **out, struct atp_diag *d);
 
 struct hns_emu_opts {
 	const char *profile;       /* NULL: manual */

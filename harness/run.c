@@ -594,6 +594,25 @@ settle(struct runner *R, uint64_t us)
 	account_all(R);
 }
 
+/* Counted data that came and that no read_data took is unconsumed. */
+static void
+unread_data(struct runner *R)
+{
+	struct qframe q;
+
+	if (R->transparent || R->sink != SINK_BUFFER)
+		return;
+	if (R->dlen > 0) {
+		memset(&q, 0, sizeof(q));
+		q.kind = ATP_FRAME_DATA;
+		q.bytes = R->dbuf;
+		q.len = R->dlen;
+		note_unconsumed(R, &q, "data");
+	}
+	R->dlen = 0;
+	R->sink = SINK_NONE;
+}
+
 /* Reads what is already there without waiting, and accounts it. */
 static void
 predrain(struct runner *R)
@@ -601,6 +620,7 @@ predrain(struct runner *R)
 	while (!R->vanished && pump(R, 0) > 0)
 		;
 	account_all(R);
+	unread_data(R);
 }
 
 static uint64_t
@@ -688,7 +708,9 @@ await_response(struct runner *R, const struct hns_matcher *m, uint64_t deadline_
 	R->last_ok_n = UINT64_MAX;
 	R->resp_ok = 0;
 	for (;;) {
-		while (R->qn > 0) {
+		/* The window closes with the response (and the reports the step
+		 * expects): what follows is the next step's to account. */
+		while (R->qn > 0 && !(got && expect_rules_met(R))) {
 			struct qframe *q = &R->q[0];
 			if (!got && q->kind == ATP_FRAME_RESPONSE) {
 				struct atp_span text = atp_span_make(q->bytes, q->len - q->term_len);
@@ -1471,7 +1493,11 @@ exec_step(struct runner *R)
 	case HNS_S_STREAM: exec_stream(R); break;
 	case HNS_S_LEAVE_TRANSPARENT: exec_leave_transparent(R); break;
 	case HNS_S_WAIT_REPORT: exec_wait_report(R); break;
-	case HNS_S_SLEEP: settle(R, scaled(R, R->st->sleep_us)); break;
+	case HNS_S_SLEEP:
+		settle(R, scaled(R, R->st->sleep_us));
+		if (R->st->final_check)
+			unread_data(R);
+		break;
 	case HNS_S_RESET: exec_reset(R); break;
 	case HNS_S_MEASURE: exec_measure(R); break;
 	case HNS_S_SET: exec_set(R); break;
@@ -1754,6 +1780,7 @@ run_case(struct runner *R, const struct hns_scenario *sc, const size_t *combo,
 		struct hns_step q = quiet;
 		q.name = (char *)(uintptr_t)"quiet after the last step";
 		q.pos.file = sc->file;
+		q.final_check = 1;
 		if (sc->nsteps > 0)
 			q.pos = sc->steps[sc->nsteps - 1].pos;
 		if (sc->nteardown > 0)

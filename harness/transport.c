@@ -164,6 +164,8 @@ baud_const(unsigned long baud)
 	}
 }
 
+static const struct hns_transport_ops fd_ops = { "fd", fd_write, fd_read, fd_close };
+
 static struct hns_transport *
 transport_new(const struct hns_transport_ops *ops, const char *name, const char *desc)
 {
@@ -287,6 +289,27 @@ hns_tcp_open(const char *hostport, struct hns_transport **out, struct atp_diag *
 	(void)setsockopt(t->fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
 	fl = fcntl(t->fd, F_GETFL);
 	(void)fcntl(t->fd, F_SETFL, fl | O_NONBLOCK);
+	*out = t;
+	return ATP_OK;
+}
+
+/* An fd the caller opened (a socketpair end in tests, an inherited
+ * descriptor); the transport owns it from now on. */
+int
+hns_fd_open(int fd, const char *name, struct hns_transport **out, struct atp_diag *d)
+{
+	struct hns_transport *t;
+	struct stat st;
+	int fl;
+
+	*out = NULL;
+	t = transport_new(&fd_ops, name, "fd");
+	if (t == NULL)
+		return atp_diag_set(d, ATP_ERR_NOMEM, "out of memory");
+	t->fd = fd;
+	t->sock = fstat(fd, &st) == 0 && S_ISSOCK(st.st_mode);
+	fl = fcntl(fd, F_GETFL);
+	(void)fcntl(fd, F_SETFL, fl | O_NONBLOCK);
 	*out = t;
 	return ATP_OK;
 }
