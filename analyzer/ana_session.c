@@ -201,6 +201,18 @@ cmd_name(const struct pend *p)
 	return "";
 }
 
+/* The name of an exchange in the timing table: the command, "AT+" for the
+ * null command, "+++" for the escape. */
+static const char *
+lat_name(const struct pend *p)
+{
+	if (p->parsed && p->cl.cmd != NULL)
+		return p->cl.cmd->name[0] != '\0' ? p->cl.cmd->name : "AT+";
+	if (!p->parsed && p->len == 3 && memcmp(p->text, "+++", 3) == 0)
+		return "+++";
+	return "?";
+}
+
 static int
 is_cmd(const struct pend *p, const char *name)
 {
@@ -251,7 +263,7 @@ time_exchange(struct ana_session *s, const struct pend *p, const struct loc *fir
 		return;
 	lf = first->ts - p->at.ts;
 	ll = final->ts - p->at.ts;
-	l = ana_report_lat(s->rep, p->parsed && p->cl.cmd != NULL ? p->cl.cmd->name : "?");
+	l = ana_report_lat(s->rep, lat_name(p));
 	if (l == NULL) {
 		s->oom = 1;
 		return;
@@ -489,7 +501,7 @@ missing(struct ana_session *s, struct pend *p, int at_end)
 
 	show_cmd(p, buf, sizeof(buf));
 	s->rep->st.unanswered++;
-	l = ana_report_lat(s->rep, p->parsed && p->cl.cmd != NULL ? p->cl.cmd->name : "?");
+	l = ana_report_lat(s->rep, lat_name(p));
 	if (l != NULL)
 		l->missing++;
 	if (p->busy_with != NULL)
@@ -718,6 +730,25 @@ starts_cmd(const uint8_t *p, size_t len)
 	return len >= 3 && ATP_TOUPPER(p[0]) == 'A' && ATP_TOUPPER(p[1]) == 'T' && p[2] == '+';
 }
 
+/* The host sent "+++": a pending exchange with no command line. */
+static void
+escape_sent(struct ana_session *s)
+{
+	struct pend *p;
+
+	if (s->pcount == PEND_MAX) {
+		missing(s, pend_at(s, 0), 0);
+		pend_drop_oldest(s);
+	}
+	p = &s->pend[(s->phead + s->pcount) % PEND_MAX];
+	memset(p, 0, sizeof(*p));
+	memcpy(p->text, "+++", 3);
+	p->len = 3;
+	p->at = s->cur;
+	s->pcount++;
+	atp_framer_expect(s->fr, NULL, ATP_FORM_BARE);
+}
+
 /* @p is one command line and its terminator, nothing else. */
 static int
 is_whole_cmd(const uint8_t *p, size_t len)
@@ -757,14 +788,19 @@ host_bytes(struct ana_session *s, const uint8_t *p, size_t len)
 		size_t n, used;
 		int rc;
 
-		if (s->transparent) {
-			/* "+++" alone leaves transparent mode (§2.2.1.4). */
-			if (s->hlen == 0 && len == 3 && memcmp(p, "+++", 3) == 0) {
+		/* "+++" alone leaves transparent mode (§2.2.1.4); the firmware
+		 * answers it with +OK, in command mode too (w600-firmware.md
+		 * §8, "Leaving with +++"): it is an exchange of its own. */
+		if (s->hlen == 0 && s->data_left == 0 && len == 3 && memcmp(p, "+++", 3) == 0) {
+			if (s->transparent) {
 				s->transparent = 0;
 				if (atp_framer_transparent(s->fr, 0, on_frame, s) != ATP_OK)
 					s->oom = 1;
-				return;
 			}
+			escape_sent(s);
+			return;
+		}
+		if (s->transparent) {
 			/* In a log with no times, a whole command line is taken
 			 * as the end of the mode, with a finding: such logs
 			 * often leave the "+++" out (the manual's own examples

@@ -45,7 +45,7 @@ STATE = [
     (4.500, H, b"AT+QMAC\r"), (4.900, M, b"+OK=001EE3A80102\r\n\r\n"),
     (5.000, H, b"AT+ENTM\r"), (5.010, M, b"+OK\r\n\r\n"),
     (5.100, H, b"hello peer"), (5.200, M, b"hello host"),
-    (6.300, H, b"+++"),
+    (6.300, H, b"+++"), (6.310, M, b"+OK\r\n\r\n"),
     (6.500, H, b"AT+WSCAN\r"),
     (8.500, M, b"+OK=001EE3A80102,0,6,1,\"Home\",60\r\n001EE3A80103,0,11,0,\"Cafe\",40\r\n\r\n\r\n"),
     (8.600, H, b"AT+SKRCV=2,10\r"), (8.610, M, b"+OK=4\r\n\r\nabcd"),
