@@ -60,7 +60,7 @@ static void
 more_than_4_kib_of_input_is_cut_and_the_module_recovers(void **state)
 {
 	static const char *const profs[] = { "manual", "luat", "g3" };
-	char *junk = test_malloc(20000);
+	char *junk = malloc(20000);
 	size_t p, i;
 
 	(void)state;
@@ -75,7 +75,7 @@ more_than_4_kib_of_input_is_cut_and_the_module_recovers(void **state)
 		tm_expect(t, "\rAT+\r", OK);
 		tm_close(t);
 	}
-	test_free(junk);
+	free(junk);
 }
 
 static void
@@ -448,5 +448,7 @@ main(void)
 		cmocka_unit_test(timers_fire_in_order_and_cancel),
 	};
 
-	return cmocka_run_group_tests(tests, NULL, NULL);
+	/* 0 or 1: failures are counted in the output (tests/run.sh); a small
+	 * exit code keeps them apart from crashes (tools/oom.sh). */
+	return cmocka_run_group_tests(tests, NULL, NULL) == 0 ? 0 : 1;
 }

@@ -7,6 +7,7 @@
 #include <stddef.h>
 #include <setjmp.h>
 #include <stdint.h>
+#include <stdlib.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -20,6 +21,10 @@
  * module's buffer. tm_tx() sends a line and returns everything the module
  * said within @secs (default 30 s of virtual time: longer than any
  * blocking command of the default world).
+ *
+ * The helpers allocate with calloc, not cmocka's test_calloc: under
+ * injected allocation failures (make oom) a test stops at its first
+ * assertion, and cmocka would turn the block it leaves into exit(-1).
  */
 struct tm {
 	struct emu_loop *loop;
@@ -55,7 +60,7 @@ tm_open_with(struct tm *t, const char *profile, const char *world_yaml, const ch
 static inline struct tm *
 tm_open(const char *profile)
 {
-	struct tm *t = test_calloc(1, sizeof(*t));
+	struct tm *t = calloc(1, sizeof(*t));
 
 	t->faults.seed = 1;
 	tm_open_with(t, profile, NULL, NULL);
@@ -66,7 +71,7 @@ tm_open(const char *profile)
 static inline struct tm *
 tm_open_faults(const char *profile, const char *const *spec)
 {
-	struct tm *t = test_calloc(1, sizeof(*t));
+	struct tm *t = calloc(1, sizeof(*t));
 	struct atp_diag d;
 
 	t->faults.seed = 1;
@@ -82,7 +87,7 @@ tm_close(struct tm *t)
 	emu_free(t->e);
 	emu_loop_free(t->loop);
 	emu_world_free(t->world);
-	test_free(t);
+	free(t);
 }
 
 /* Everything the module has said so far, NUL-terminated in t->out. */
