@@ -152,6 +152,40 @@ add(struct ana_session *s, const char *rule, enum atp_severity sev, enum atp_ver
 		s->oom = 1;
 }
 
+/* A catalogued deviation seen by a rule of the analyzer (a BEHAVIOUR
+ * deviation, profile.h): known with a profile that has it, else a failure,
+ * under the deviation's own id and section. */
+static void add_dev(struct ana_session *s, const struct atp_deviation *dv, int known,
+    const char *cmd, const struct loc *at, const char *fmt, ...)
+	__attribute__((format(printf, 6, 7)));
+
+static void
+add_dev(struct ana_session *s, const struct atp_deviation *dv, int known, const char *cmd,
+    const struct loc *at, const char *fmt, ...)
+{
+	struct ana_finding f;
+	va_list ap;
+
+	if (dv == NULL)
+		return;
+	memset(&f, 0, sizeof(f));
+	f.rule = dv->id;
+	f.severity = known ? ATP_SEV_WARNING : ATP_SEV_ERROR;
+	f.verdict = known ? ATP_V_KNOWN : ATP_V_FAIL;
+	snprintf(f.section, sizeof(f.section), "%s", dv->section);
+	snprintf(f.command, sizeof(f.command), "%s", cmd != NULL ? cmd : "");
+	snprintf(f.deviation, sizeof(f.deviation), "%s", dv->id);
+	f.file = at->file;
+	f.line = at->line;
+	f.offset = at->off;
+	f.ts_us = at->timed ? at->ts : 0;
+	va_start(ap, fmt);
+	vsnprintf(f.message, sizeof(f.message), fmt, ap);
+	va_end(ap);
+	if (ana_report_add(s->rep, &f) != ATP_OK)
+		s->oom = 1;
+}
+
 static void
 on_finding(void *ctx, const struct atp_finding *vf)
 {
@@ -500,13 +534,19 @@ missing(struct ana_session *s, struct pend *p, int at_end)
 	struct ana_lat *l;
 
 	show_cmd(p, buf, sizeof(buf));
+	if (p->busy_with != NULL) {
+		/* §2.1.1.1: a command that arrives while another is being
+		 * processed is silently discarded. The host should not have
+		 * sent it; the module did what the manual says. */
+		add(s, R_BUSY, ATP_SEV_WARNING, ATP_V_FAIL, "2.1.1.1", cmd_name(p), &p->at,
+		    "%s: sent while AT+%s was still running; discarded without a response, as "
+		    "the manual says", buf, p->busy_with);
+		return;
+	}
 	s->rep->st.unanswered++;
 	l = ana_report_lat(s->rep, lat_name(p));
 	if (l != NULL)
 		l->missing++;
-	if (p->busy_with != NULL)
-		add(s, R_BUSY, ATP_SEV_WARNING, ATP_V_FAIL, "2.1", cmd_name(p), &p->at,
-		    "%s: sent while AT+%s was still running, and never answered", buf, p->busy_with);
 	if (at_end)
 		add(s, R_RESP_MISSING, ATP_SEV_WARNING, ATP_V_INCONC, "2.1", cmd_name(p), &p->at,
 		    "%s: no response before the log ends", buf);
@@ -533,12 +573,31 @@ reexpect(struct ana_session *s)
 
 static void on_frame(void *ctx, const struct atp_frame *f);
 
+/* Whether response @f has the shape of a reply to @p (an error fits any
+ * command; an unknown command fits anything). */
+static int
+fits(const struct pend *p, const struct atp_frame *f)
+{
+	const struct atp_shape *sh;
+	struct atp_match m;
+
+	if (f->is_error || !p->parsed || p->cl.cmd == NULL)
+		return 1;
+	sh = atp_cmd_reply_shape(p->cl.cmd, p->cl.form);
+	if (sh == NULL)
+		return 1;
+	if (atp_shape_match(sh, f->body, &m) != ATP_OK)
+		return 1;
+	return m.matched || m.too_complex;
+}
+
 static void
 on_response(struct ana_session *s, const struct atp_frame *f)
 {
 	struct loc first = module_loc(s, f->offset);
 	struct pend *p;
 	char buf[96];
+	int resync_framer = 0;
 
 	s->rep->st.responses++;
 	s->vloc = first;
@@ -566,6 +625,15 @@ on_response(struct ana_session *s, const struct atp_frame *f)
 		atp_validate_response(NULL, f, s->o.prof, on_finding, s);
 		return;
 	}
+	/* A command sent while a blocking one ran may have been discarded
+	 * (§2.1.1.1): when this response is not its shape but is the next
+	 * command's, the module discarded it. */
+	while (s->pcount >= 2 && pend_at(s, 0)->busy_with != NULL && !fits(pend_at(s, 0), f) &&
+	    fits(pend_at(s, 1), f)) {
+		missing(s, pend_at(s, 0), 0);
+		pend_drop_oldest(s);
+		resync_framer = 1;
+	}
 	p = pend_at(s, 0);
 	s->vcmd = cmd_name(p);
 	if (p->parsed)
@@ -573,10 +641,20 @@ on_response(struct ana_session *s, const struct atp_frame *f)
 	else
 		atp_validate_response(NULL, f, s->o.prof, on_finding, s);
 	time_exchange(s, p, &first, &s->cur);
-	if (p->busy_with != NULL)
-		add(s, R_BUSY, ATP_SEV_WARNING, ATP_V_FAIL, "2.1", cmd_name(p), &p->at,
-		    "%s: sent while AT+%s was still running; answered %s", show_cmd(p, buf,
-		    sizeof(buf)), p->busy_with, f->is_error ? "with an error" : "+OK");
+	if (p->busy_with != NULL) {
+		/* The host should have waited; and the module, by §2.1.1.1,
+		 * should have discarded the command, not answered it (the
+		 * firmware queues it: the deviation queue-not-discard). */
+		const struct atp_deviation *dv = atp_deviation_find("queue-not-discard");
+		int known = dv != NULL && atp_profile_has(s->o.prof, dv);
+
+		show_cmd(p, buf, sizeof(buf));
+		add(s, R_BUSY, ATP_SEV_WARNING, ATP_V_FAIL, "2.1.1.1", cmd_name(p), &p->at,
+		    "%s: sent while AT+%s was still running", buf, p->busy_with);
+		add_dev(s, dv, known, cmd_name(p), &first,
+		    "%s: answered (%s) though sent while AT+%s was running: the manual discards it",
+		    buf, f->is_error ? "an error" : "+OK", p->busy_with);
+	}
 	state_rules(s, p, f, &first);
 	param_rule(s, p, f, &first);
 	if (is_cmd(p, "SKSND") && s->await_sksnd) {
@@ -599,6 +677,10 @@ on_response(struct ana_session *s, const struct atp_frame *f)
 			s->oom = 1;
 	}
 	pend_drop_oldest(s);
+	/* The framer paired this response with the command dropped above:
+	 * tell it again which commands are still to be answered. */
+	if (resync_framer)
+		reexpect(s);
 }
 
 static void
