@@ -28,6 +28,8 @@ run_usage(FILE *f)
 	    "  --world FILE         with --emulator: the emulator's world file\n"
 	    "  --fault NAME[=VALUE] with --emulator: an emulator fault (repeatable)\n"
 	    "  --baud N             line speed (default 115200)\n"
+	    "  --serial BACKEND     for --port: auto (libserialport, else termios for\n"
+	    "                       ptys), libserialport or termios\n"
 	    "\n"
 	    "Judging:\n"
 	    "  --firmware PROFILE   known deviations of PROFILE are warnings, not failures\n"
@@ -88,6 +90,7 @@ print_msg(void *ctx, const char *file, unsigned long line, unsigned long col, in
 
 struct opts {
 	const char *port, *tcp, *emu_profile, *world, *firmware, *tags, *capture, *root;
+	const char *backend;
 	int emulator, identify;
 	unsigned long baud;
 	double scale;
@@ -157,6 +160,15 @@ parse_opts(int argc, char **argv, struct opts *o, struct hns_vars *vars)
 			o->port = v;
 		else if (want_arg(argc, argv, &a, "--tcp", &v))
 			o->tcp = v;
+		else if (want_arg(argc, argv, &a, "--serial", &v)) {
+			if (v != NULL && strcmp(v, "auto") != 0 && strcmp(v, "libserialport") != 0 &&
+			    strcmp(v, "termios") != 0) {
+				fprintf(stderr, "atproof run: --serial is auto, libserialport or "
+				    "termios\n");
+				return -1;
+			}
+			o->backend = v;
+		}
 		else if (want_arg(argc, argv, &a, "--world", &v))
 			o->world = v;
 		else if (want_arg(argc, argv, &a, "--fault", &v))
@@ -247,9 +259,17 @@ open_transport(const struct opts *o, struct hns_transport **t)
 	} else if (o->tcp != NULL) {
 		rc = hns_tcp_open(o->tcp, t, &d);
 	} else {
-		/* The libserialport backend (break, DTR/RTS, flow control on real
-		 * UARTs) goes here, falling back to termios for ttys and ptys that
-		 * libserialport cannot open (DESIGN.md). */
+		/* libserialport for real UARTs; termios for what it cannot open
+		 * (ptys: it looks devices up in /sys/class/tty, DESIGN.md). */
+		if (strcmp(o->backend, "termios") != 0) {
+			rc = hns_sp_open(o->port, o->baud, t, &d);
+			if (rc == ATP_OK || strcmp(o->backend, "libserialport") == 0) {
+				if (rc < 0)
+					fprintf(stderr, "atproof run: %s\n", d.msg);
+				return rc;
+			}
+			atp_diag_clear(&d);
+		}
 		rc = hns_tty_open(o->port, o->baud, t, &d);
 	}
 	if (rc < 0)
@@ -277,6 +297,7 @@ hns_run_cli(int argc, char **argv)
 	memset(&files, 0, sizeof(files));
 	o.identify = 1;
 	o.baud = 115200;
+	o.backend = "auto";
 	o.scale = 1.0;
 	o.faults = atp_calloc((size_t)argc + 1, sizeof(*o.faults));
 	o.caps = atp_calloc((size_t)argc + 8, sizeof(*o.caps));
@@ -386,6 +407,7 @@ hns_run_cli(int argc, char **argv)
 	ro.identify = o.identify;
 	ro.progress = isatty(2);
 	ro.timeout_scale = o.scale;
+	(void)rpt_set(&rep->transport, t->ops->name);
 	rc = hns_run(t, sc, nsc, &vars, &ro, rep);
 	hns_transport_close(t);
 	t = NULL;

@@ -193,6 +193,7 @@ rpt_run_free(struct rpt_run *r)
 	atp_free(r->tool);
 	atp_free(r->reason);
 	atp_free(r->port);
+	atp_free(r->transport);
 	atp_free(r->profile);
 	atp_free(r->unit_mac);
 	atp_free(r->unit_fw);

@@ -78,6 +78,7 @@ struct rpt_run {
 	enum rpt_verdict verdict;
 	char *reason;              /* run-level: "port vanished: ..." */
 	char *port;
+	char *transport;           /* "libserialport", "tty", "tcp", "emu" */
 	char *profile;             /* --firmware */
 	char *unit_mac, *unit_fw;  /* identity of the unit, when known */
 	struct rpt_case **cases;

@@ -148,6 +148,7 @@ build_json(const struct rpt_run *r)
 		json_object_set_new(root, "reason", json_string(r->reason));
 	json_object_set_new(root, "started", jstr(r->started));
 	json_object_set_new(root, "port", jstr(r->port));
+	json_object_set_new(root, "transport", jstr(r->transport));
 	json_object_set_new(root, "profile", jstr(r->profile));
 	json_object_set_new(unit, "mac", jstr(r->unit_mac));
 	json_object_set_new(unit, "firmware", jstr(r->unit_fw));
