@@ -51,6 +51,7 @@
 #define R_HOST_GARBAGE    "host-garbage"
 #define R_DIR_INFERRED    "dir-inferred"
 #define R_TRANSP_EXIT     "transparent-exit"
+#define R_READBACK        "param-readback"
 
 struct loc {
 	const char *file;
@@ -429,9 +430,35 @@ param_rule(struct ana_session *s, const struct pend *p, const struct atp_frame *
 	if (p->cl.form != ATP_FORM_QUERY && p->cl.form != ATP_FORM_BARE)
 		return;
 	pm = param_get(s, c->name, 0);
-	if (pm == NULL || !pm->has_flash || f->body.len < 4)
+	if (pm == NULL || f->body.len < 4)
 		return;
 	norm(atp_span_make(f->body.p + 4, f->body.len - 4), v, sizeof(v));
+	if (!pm->after_reset && pm->ram_differs && !same_value(pm->ram, v)) {
+		/* §2.1: "=" sets the value in RAM, and a query reads it back.
+		 * The firmware reads some of them from flash (the deviation
+		 * flash-read-getters). */
+		const struct atp_deviation *dv = atp_deviation_find("flash-read-getters");
+		char shown[VAL_MAX + 8];
+
+		if ((c->flags & ATP_CMD_SECRET) != 0)
+			snprintf(shown, sizeof(shown), "%s", "another value");
+		else
+			snprintf(shown, sizeof(shown), "\"%s\"", v);
+		if (dv != NULL && atp_deviation_applies(dv, c, p->cl.form) &&
+		    (!pm->has_flash || same_value(pm->flash, v)))
+			add_dev(s, dv, atp_profile_has(s->o.prof, dv), c->name, at,
+			    "AT+%s: set with = (RAM), the query answers %s: the flash copy", c->name,
+			    shown);
+		else
+			add(s, R_READBACK, ATP_SEV_ERROR, ATP_V_FAIL, "2.1", c->name, at,
+			    "AT+%s: set with = to what the query does not answer (it answers %s)",
+			    c->name, shown);
+		pm->ram_differs = 0;
+		memcpy(pm->ram, v, sizeof(v));
+		return;
+	}
+	if (!pm->has_flash)
+		return;
 	if (!pm->after_reset) {
 		/* The module's own way of writing the value, learnt before the
 		 * reset, is what to compare with after it. */
@@ -972,6 +999,7 @@ ana_session_new(const struct ana_session_opts *o, struct ana_report *rep,
     struct ana_session **out)
 {
 	struct ana_session *s;
+	struct atp_framer_opts fo;
 
 	*out = NULL;
 	s = atp_calloc(1, sizeof(*s));
@@ -982,7 +1010,12 @@ ana_session_new(const struct ana_session_opts *o, struct ana_report *rep,
 	s->rep = rep;
 	s->wjoin = -1;
 	s->lcg = 1;
-	if (atp_framer_new(NULL, &s->fr) != ATP_OK) {
+	/* LUAT's +SKTRPT carries at most 511 bytes whatever it announces
+	 * (deviation sktrpt-cap-511): frame its data so with that profile. */
+	memset(&fo, 0, sizeof(fo));
+	if (atp_profile_has_id(s->o.prof, "sktrpt-cap-511"))
+		fo.sktrpt_cap = 511;
+	if (atp_framer_new(&fo, &s->fr) != ATP_OK) {
 		atp_free(s);
 		return ATP_ERR_NOMEM;
 	}

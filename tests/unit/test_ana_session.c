@@ -27,6 +27,9 @@ struct r {
 };
 
 #define H(t, s) { 'H', (t), (s), sizeof(s) - 1 }
+#define X8 "xxxxxxxx"
+#define X64 X8 X8 X8 X8 X8 X8 X8 X8
+#define DATA511 X64 X64 X64 X64 X64 X64 X64 X8 X8 X8 X8 X8 X8 X8 "xxxxxxx"
 #define M(t, s) { 'M', (t), (s), sizeof(s) - 1 }
 
 struct scase {
@@ -104,6 +107,22 @@ static const struct scase scases[] = {
 	    H(100, "AT+Z\r"), M(110, "+OK\r\n\r\n"), H(1000, "AT+WPRT=?\r"), M(1010, "+OK=2\r\n\r\n"),
 	    H(1100, "AT+ATM=?\r"), M(1110, "+OK=0\r\n\r\n") },
 	  { "=" }, 0, 0 },
+	{ "a RAM value the query does not read back fails", NULL, NULL,
+	  { H(0, "AT+ATM=1\r"), M(10, "+OK\r\n\r\n"), H(20, "AT+ATM=?\r"), M(30, "+OK=0\r\n\r\n") },
+	  { "param-readback/fail" }, 0, 0 },
+	{ "a RAM value read back from flash is the known flash-read-getters", "luat", NULL,
+	  { H(0, "AT+WPRT=!0\r"), M(10, "+OK\r\n\r\n"), H(20, "AT+WPRT=2\r"), M(30, "+OK\r\n\r\n"),
+	    H(40, "AT+WPRT=?\r"), M(50, "+OK=0\r\n\r\n") },
+	  { "flash-read-getters/known" }, 0, 0 },
+	{ "a RAM value read back is fine", NULL, NULL,
+	  { H(0, "AT+WPRT=!0\r"), M(10, "+OK\r\n\r\n"), H(20, "AT+WPRT=2\r"), M(30, "+OK\r\n\r\n"),
+	    H(40, "AT+WPRT=?\r"), M(50, "+OK=2\r\n\r\n") },
+	  { "=" }, 0, 0 },
+	{ "LUAT's +SKTRPT carries 511 bytes whatever it announces", "luat", NULL,
+	  { H(0, "AT+QVER\r"), M(10, "+OK=1\r\n\r\n"),
+	    M(500, "+SKTRPT=1,600,1.2.3.4,80\r\n\r\n"), M(501, DATA511),
+	    H(600, "AT+QVER\r"), M(610, "+OK=1\r\n\r\n") },
+	  { "=" }, 2, 2 },
 	{ "PMTF saves RAM values to flash", NULL, NULL,
 	  { H(0, "AT+WPRT=1\r"), M(10, "+OK\r\n\r\n"), H(20, "AT+PMTF\r"), M(30, "+OK\r\n\r\n"),
 	    H(100, "AT+Z\r"), M(110, "+OK\r\n\r\n"), H(1000, "AT+WPRT=?\r"), M(1010, "+OK=0\r\n\r\n") },
