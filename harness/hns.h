@@ -189,6 +189,8 @@ struct hns_step {
 	/* flow */
 	unsigned retry;            /* extra attempts (0: none) */
 	uint64_t retry_delay_us;
+	long *retry_codes;         /* retry only on +ERR= with one of these */
+	size_t nretry_codes;
 	struct hns_rrule *rules;
 	size_t nrules;
 	int optional;              /* a failure is a warning (teardown) */

@@ -83,6 +83,9 @@ struct runner {
 	int vanished;
 	char vanish_msg[256];
 	int quiet;                   /* identify: no findings */
+	char capbuf[64];             /* capabilities found by identify */
+	const char *detected[4];
+	size_t ndetected;
 	int undef;                   /* the step met an undefined variable */
 	int banner_seen;             /* reset: the "ready" line came */
 	/* the command awaiting its response, for the validator */
@@ -95,6 +98,8 @@ struct runner {
 	size_t dlen;
 	uint64_t last_ok_n;          /* +OK=<n> of the last response, or UINT64_MAX */
 	int resp_ok;                 /* the last response was +OK */
+	int resp_err;                /* ... was +ERR=<resp_code> */
+	long resp_code;
 	char sent[ATP_LINE_MAX + 8]; /* the last line sent, without its end */
 	size_t sent_len;
 	int echo_pending;
@@ -707,6 +712,7 @@ await_response(struct runner *R, const struct hns_matcher *m, uint64_t deadline_
 
 	R->last_ok_n = UINT64_MAX;
 	R->resp_ok = 0;
+	R->resp_err = 0;
 	for (;;) {
 		/* The window closes with the response (and the reports the step
 		 * expects): what follows is the next step's to account. */
@@ -739,6 +745,8 @@ await_response(struct runner *R, const struct hns_matcher *m, uint64_t deadline_
 				atp_free(pat);
 				pat = NULL;
 				R->resp_ok = !q->is_error;
+				R->resp_err = q->is_error;
+				R->resp_code = q->errcode;
 				if (!q->is_error)
 					R->last_ok_n = ok_number(q);
 				if (!q->is_error && q->cmd != NULL &&
@@ -1519,6 +1527,20 @@ progress(struct runner *R, size_t ci, size_t nc, const char *what)
 	atp_free(m);
 }
 
+/* A conditional retry: only when the response was one of the codes. */
+static int
+retry_wanted(const struct runner *R, const struct hns_step *st)
+{
+	size_t i;
+
+	if (!R->resp_err)
+		return 0;
+	for (i = 0; i < st->nretry_codes; i++)
+		if (st->retry_codes[i] == R->resp_code)
+			return 1;
+	return 0;
+}
+
 /* Runs one step with its retries. Returns 0, or -1 if the port vanished. */
 static int
 run_step(struct runner *R, const struct hns_step *st, const char *phase)
@@ -1559,6 +1581,8 @@ run_step(struct runner *R, const struct hns_step *st, const char *phase)
 		if (R->vanished)
 			break;
 		if (!step_failed(R))
+			break;
+		if (st->nretry_codes > 0 && !retry_wanted(R, st))
 			break;
 		if (attempt < st->retry) {
 			/* Bounded and visible: every retry is in the report. */
@@ -1646,12 +1670,15 @@ run_list(struct runner *R, const struct hns_step *steps, size_t n, const char *p
 }
 
 static int
-has_cap(const struct hns_run_opts *o, const char *cap)
+has_cap(const struct runner *R, const char *cap)
 {
 	size_t i;
 
-	for (i = 0; i < o->ncaps; i++)
-		if (strcmp(o->caps[i], cap) == 0)
+	for (i = 0; i < R->o->ncaps; i++)
+		if (strcmp(R->o->caps[i], cap) == 0)
+			return 1;
+	for (i = 0; i < R->ndetected; i++)
+		if (strcmp(R->detected[i], cap) == 0)
 			return 1;
 	return 0;
 }
@@ -1743,7 +1770,7 @@ run_case(struct runner *R, const struct hns_scenario *sc, const size_t *combo,
 		}
 	}
 	for (i = 0; i < sc->nrequires; i++)
-		if (!has_cap(R->o, sc->requires[i])) {
+		if (!has_cap(R, sc->requires[i])) {
 			char r[200];
 			snprintf(r, sizeof(r), "requires %s, which the unit does not have",
 			    sc->requires[i]);
@@ -1854,6 +1881,30 @@ identify(struct runner *R, const char *line, char **dst)
 	R->quiet = 0;
 }
 
+/*
+ * Capabilities from what the unit says it is: fw:<profile> when its QVER
+ * text is a profile's, and mqtt with the manual's command set (§2.2.4;
+ * no public firmware has it, w600-firmware.md §13).
+ */
+static void
+detect_caps(struct runner *R)
+{
+	size_t i;
+
+	if (R->rep->unit_fw == NULL)
+		return;
+	for (i = 0; i < atp_profile_count(); i++) {
+		const struct atp_profile *p = atp_profile_at(i);
+		if (p->version == NULL || strcmp(p->version, R->rep->unit_fw) != 0)
+			continue;
+		snprintf(R->capbuf, sizeof(R->capbuf), "fw:%s", p->name);
+		R->detected[R->ndetected++] = R->capbuf;
+		if (p->bit == ATP_PROFILE_MANUAL)
+			R->detected[R->ndetected++] = "mqtt";
+		return;
+	}
+}
+
 int
 hns_run(struct hns_transport *t, struct hns_scenario *const *sc, size_t n,
     const struct hns_vars *globals, const struct hns_run_opts *o, struct rpt_run *rep)
@@ -1895,6 +1946,7 @@ hns_run(struct hns_transport *t, struct hns_scenario *const *sc, size_t n,
 	if (o->identify) {
 		identify(&R, "AT+QVER\r", &rep->unit_fw);
 		identify(&R, "AT+QMAC\r", &rep->unit_mac);
+		detect_caps(&R);
 	}
 	for (i = 0; i < n && !R.vanished; i++) {
 		size_t combo[64], k;

@@ -787,6 +787,33 @@ load_data(struct loader *L, const struct hns_ynode *n, const char *what, struct 
 		lmsg(L, n, 1, "%s needs len, or data to compare (text, hex, file, var)", what);
 }
 
+static void
+load_retry_codes(struct loader *L, const struct hns_ynode *n, struct hns_step *st)
+{
+	size_t i, cnt = n->type == HNS_Y_SCALAR ? 1 : n->nkids;
+	int64_t code;
+
+	if (n->type == HNS_Y_MAP) {
+		lmsg(L, n, 1, "if_error is an error code or a list of them");
+		return;
+	}
+	st->retry_codes = atp_calloc(cnt + 1, sizeof(*st->retry_codes));
+	if (st->retry_codes == NULL) {
+		nomem(L, n);
+		return;
+	}
+	for (i = 0; i < cnt; i++) {
+		const struct hns_ynode *it = n->type == HNS_Y_SCALAR ? n : n->kids[i];
+		if (!is_scalar(L, it, "if_error"))
+			continue;
+		if (atp_span_sdec(atp_span_make(it->str, it->len), &code, -1000000, 1000000) < 0) {
+			lmsg(L, it, 1, "if_error: '%s' is not an error code such as -8", it->str);
+			continue;
+		}
+		st->retry_codes[st->nretry_codes++] = (long)code;
+	}
+}
+
 /*
  * Steps
  */
@@ -1034,11 +1061,15 @@ load_one_step(struct loader *L, const struct hns_ynode *n, struct hns_step *st)
 	if ((v = hns_ymap_get(n, "reports")) != NULL)
 		load_rules(L, v, &st->rules, &st->nrules);
 	if ((v = hns_ymap_get(n, "retry")) != NULL) {
-		static const char *const rkeys[] = { "max", "delay", NULL };
-		const struct hns_ynode *x = v;
+		static const char *const rkeys[] = { "max", "delay", "if_error", NULL };
+		const struct hns_ynode *x = v, *c;
 		if (v->type == HNS_Y_MAP) {
 			check_keys(L, v, "retry", rkeys);
 			x = hns_ymap_get(v, "max");
+			/* Conditional: retry only on these error codes (a busy
+			 * module's -8), never on a wrong answer. */
+			if ((c = hns_ymap_get(v, "if_error")) != NULL)
+				load_retry_codes(L, c, st);
 			if ((v = hns_ymap_get(v, "delay")) != NULL)
 				(void)get_dur(L, v, "delay", &st->retry_delay_us);
 		}
@@ -1508,6 +1539,7 @@ hns_scenario_free(struct hns_scenario *s)
 			atp_free(st->want.bytes);
 			atp_free(st->want.len);
 			atp_free(st->save);
+			atp_free(st->retry_codes);
 			atp_free(st->mname);
 			atp_free(st->mvalue);
 			atp_free(st->munit);
