@@ -183,7 +183,8 @@ uint64_t ana_lat_pct(const struct ana_lat *l, unsigned p);
 
 /* Writers: ana_json.c (jansson) and ana_text.c. */
 int ana_write_json(const struct ana_report *r, FILE *out, struct atp_diag *d);
-int ana_write_text(const struct ana_report *r, FILE *out);
+/* @input_error: an input could not be read (the verdict is "error"). */
+int ana_write_text(const struct ana_report *r, FILE *out, int input_error);
 /* The report as the shared model of reports/ (rpt.h): a case per rule, a
  * step per finding kept, the timing as measures. ATP_OK or ATP_ERR_NOMEM;
  * free *out with rpt_run_free(). */

@@ -237,7 +237,8 @@ write_report(const struct ana_report *rep, const char *spec, struct atp_diag *in
 		fprintf(stderr, "atproof analyze: %s: %s\n", path, strerror(errno));
 		return ATP_ERR_IO;
 	}
-	rc = json ? ana_write_json(rep, f, in_err) : ana_write_text(rep, f);
+	rc = json ? ana_write_json(rep, f, in_err) :
+	    ana_write_text(rep, f, in_err != NULL && in_err->code != ATP_OK);
 	if (f != stdout) {
 		if (fclose(f) != 0 && rc == ATP_OK)
 			rc = ATP_ERR_IO;
@@ -356,7 +357,7 @@ ana_cli(int argc, char **argv)
 		d.code = ATP_ERR_IO;
 	code = ATP_EXIT_PASS;
 	if (nreports == 0) {
-		if (ana_write_text(&rep, stdout) != ATP_OK)
+		if (ana_write_text(&rep, stdout, input_error) != ATP_OK)
 			code = ATP_EXIT_ENV;
 	}
 	for (size_t k = 0; k < nreports; k++)

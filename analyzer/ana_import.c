@@ -498,10 +498,8 @@ socat_header(struct atp_span s, enum atp_dir *dir, uint64_t *us)
 {
 	struct atp_span c = s;
 	uint64_t y, mo, d, h, mi, se, f;
-	size_t n;
 	int64_t days;
 
-	(void)n;
 	if (c.len < 2 || (c.p[0] != '>' && c.p[0] != '<') || c.p[1] != ' ')
 		return 0;
 	*dir = c.p[0] == '>' ? ATP_DIR_TO_MODULE : ATP_DIR_FROM_MODULE;
@@ -526,7 +524,7 @@ socat_header(struct atp_span s, enum atp_dir *dir, uint64_t *us)
 	c = skip(c, 1);
 	/* socat 1.7.4 prints microseconds in a 9-digit field
 	 * (analyzer-anchors.md §2.1): the number is µs, not a fraction. */
-	if (!number(&c, 9, &f, &n))
+	if (!number(&c, 9, &f, NULL))
 		return 0;
 	if (y < 1970 || mo < 1 || mo > 12 || d < 1 || d > 31 || f >= 1000000u)
 		return 0;
@@ -1064,7 +1062,6 @@ p_arrows(struct ana_imp *im, struct atp_span line, struct piece *pc, int *bad)
 			split_frames(im, pc);
 	}
 	im->in_module_line = dir == ATP_DIR_FROM_MODULE;
-	pc->flags |= 0;
 	return 1;
 }
 
@@ -1145,7 +1142,6 @@ p_jpn(struct ana_imp *im, struct atp_span line, struct piece *pc, int *bad)
 	struct atp_span alias;
 	uint64_t us;
 
-	(void)im;
 	if (jpn_header(line, &us, &alias)) {
 		pc->brk = 1;
 		pc->dir = ana_dir_word(alias.p, alias.len);
@@ -1205,7 +1201,6 @@ p_term(struct ana_imp *im, struct atp_span line, struct atp_span eol, struct pie
 		im->pc[pc->len++] = '\r';
 		im->pc[pc->len++] = '\n';
 	}
-	(void)im;
 	return 1;
 }
 
@@ -1548,6 +1543,9 @@ imp_setup(struct ana_imp *im, enum ana_fmt fmt, const char *regex, struct atp_di
 		/* The core's reader works on its own: hand it the file. */
 		if (im->fp != NULL) {
 			int fd;
+			if (im->fp == stdin)
+				return atp_diag_set(d, ATP_ERR_UNSUPP,
+				    "%s: a pcapng or pcap is read from a file, not a pipe", im->name);
 			if (fseek(im->fp, 0, SEEK_SET) != 0)
 				return atp_diag_at(d, ATP_ERR_IO, im->name, 0, 0, "%s: %s", im->name,
 				    strerror(errno));
@@ -1593,7 +1591,9 @@ ana_imp_open(const char *path, enum ana_fmt fmt, const char *regex, struct ana_i
 	if (im == NULL)
 		return atp_diag_set(d, ATP_ERR_NOMEM, "out of memory");
 	im->raw_dir = rawdir;
-	im->fp = fopen(path, "rb");
+	/* "-" is standard input (a log piped in); a pcapng needs a file,
+	 * since its reader starts again from the first byte. */
+	im->fp = strcmp(path, "-") == 0 ? stdin : fopen(path, "rb");
 	if (im->fp == NULL) {
 		err = atp_diag_at(d, ATP_ERR_IO, im->name, 0, 0, "%s: %s", path, strerror(errno));
 		if (d != NULL) {
@@ -1655,7 +1655,7 @@ ana_imp_close(struct ana_imp *im)
 	if (im == NULL)
 		return;
 	atp_pcapng_reader_close(im->pr);
-	if (im->fp != NULL)
+	if (im->fp != NULL && im->fp != stdin)
 		fclose(im->fp);
 	if (im->md != NULL)
 		pcre2_match_data_free(im->md);

@@ -15,13 +15,13 @@
 #define SHOW_PER_RULE 20
 
 int
-ana_write_text(const struct ana_report *r, FILE *out)
+ana_write_text(const struct ana_report *r, FILE *out, int input_error)
 {
 	const struct ana_stats *st = &r->st;
 	size_t i, j;
 
-	fprintf(out, "verdict: %s (profile %s)\n", atp_verdict_name(ana_report_verdict(r)),
-	    r->profile);
+	fprintf(out, "verdict: %s (profile %s)\n", input_error ? "error (an input could not be read)" :
+	    atp_verdict_name(ana_report_verdict(r)), r->profile);
 	fprintf(out, "inputs: %lu file(s), %lu records (%lu with inferred direction), "
 	    "%llu bytes to the module, %llu from it\n", st->files, st->records,
 	    st->records_inferred, (unsigned long long)st->bytes_to,
