@@ -330,6 +330,53 @@ findings_are_kept_up_to_a_ceiling_per_rule_and_counted_beyond(void **state)
 	ana_report_free(&rep);
 }
 
+/* Every allocation of an importer, a session and a report may fail: each
+ * failure gives ATP_ERR_NOMEM (or a smaller report), never a crash or a
+ * leak (run under the sanitizers). */
+static void
+allocation_failures_are_errors_not_crashes(void **state)
+{
+	static const char in[] = "2026-11-24 10:00:00.000000: DTE2DCE\n41 54 2B 51 56 45 52 0D\n"
+	    "2026-11-24 10:00:00.012000: DCE2DTE\n2B 4F 4B 3D 31 0D 0A 0D 0A\n"
+	    "2026-11-24 10:00:01.000000: DTE2DCE\n41 54 2B 51 56 45 52 0D\n";
+	unsigned long n;
+	int completed = 0;
+
+	(void)state;
+	assert_int_equal(atp_model_init(NULL), ATP_OK);
+	for (n = 1; n < 200 && !completed; n++) {
+		struct ana_imp *im = NULL;
+		struct ana_session *s = NULL;
+		struct ana_report rep;
+		struct atp_rec r;
+		int rc = ATP_OK;
+
+		ana_report_init(&rep);
+		atp_alloc_fail_at(n);
+		if (ana_imp_open_mem(in, sizeof(in) - 1, "m", ANA_FMT_AUTO, NULL, &im, NULL) != ATP_OK) {
+			assert_null(im);
+			goto next;
+		}
+		if (ana_session_new(NULL, &rep, &s) != ATP_OK) {
+			assert_null(s);
+			goto next;
+		}
+		while (rc == ATP_OK && ana_imp_next(im, &r, NULL) == 1)
+			rc = ana_session_feed(s, &r);
+		if (rc == ATP_OK)
+			rc = ana_session_end(s);
+		assert_true(rc == ATP_OK || rc == ATP_ERR_NOMEM);
+		completed = rc == ATP_OK;
+next:
+		atp_alloc_fail_at(0);
+		ana_session_free(s);
+		ana_imp_close(im);
+		ana_report_free(&rep);
+	}
+	/* Some n lets everything through: the loop saw every allocation. */
+	assert_true(completed);
+}
+
 int
 main(void)
 {
@@ -339,6 +386,7 @@ main(void)
 		cmocka_unit_test(timing_rows_give_percentiles_of_the_final_byte),
 		cmocka_unit_test(the_verdict_is_the_worst_and_known_does_not_fail),
 		cmocka_unit_test(findings_are_kept_up_to_a_ceiling_per_rule_and_counted_beyond),
+		cmocka_unit_test(allocation_failures_are_errors_not_crashes),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
