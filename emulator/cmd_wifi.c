@@ -27,6 +27,8 @@ emu_wifi_reset(struct emu *e)
 {
 	emu_timer_cancel(e->loop, e->oneshot_timer);
 	e->oneshot_timer = 0;
+	emu_timer_cancel(e->loop, e->boot_timer);
+	e->boot_timer = 0;
 	e->oneshot_on = 0;
 	link_down(e, &e->sta);
 	link_down(e, &e->ap);
@@ -198,8 +200,10 @@ cmd_wjoin(struct emu *e, const struct atp_cmdline *cl)
 		if (i >= 0) {
 			const struct emu_ap *ap = &e->world->aps[i];
 			e->op.ap = (size_t)i;
-			e->op.ok = ap->security == 0 ||
-			    (src->encry != 0 && key_matches(&src->key, ap));
+			/* The station learns the AP's security from its beacon:
+			 * the key decides, ENCRY does not (the §3.3 flow sets
+			 * none and joins a WPA network). */
+			e->op.ok = ap->security == 0 || key_matches(&src->key, ap);
 		} else if (wprt == 1 && e->ram.watc && e->ram.ssid[0] != '\0') {
 			e->op.ap = SIZE_MAX;    /* create the adhoc network (§2.2.2.17) */
 			e->op.ok = 1;
@@ -210,6 +214,69 @@ cmd_wjoin(struct emu *e, const struct atp_cmdline *cl)
 	if (e->cmd_timer == 0)
 		return -6;
 	return EMU_PENDING;
+}
+
+static void boot_join(struct emu_loop *loop, void *ctx);
+
+/* Arms the next attempt of automatic mode's join: after the world's join
+ * time when it will succeed, after its failure time (then again) if not. */
+static void
+boot_arm(struct emu *e)
+{
+	long i = find_ap(e, e->ram.wprt);
+	int ok = e->ram.wprt == 2 ? e->ram.apssid[0] != '\0' :
+	    i >= 0 && (e->world->aps[i].security == 0 || key_matches(&e->ram.key, &e->world->aps[i]));
+
+	e->boot_timer = emu_timer_add(e->loop, ok ? e->world->join_us : e->world->join_fail_us,
+	    boot_join, e);
+}
+
+static void
+boot_join(struct emu_loop *loop, void *ctx)
+{
+	struct emu *e = ctx;
+	unsigned wprt = e->ram.wprt;
+	long i;
+
+	(void)loop;
+	e->boot_timer = 0;
+	if (e->ram.atm != 0 || (wprt == 2 ? e->ap.up : e->sta.up))
+		return;
+	if (wprt == 2) {
+		if (e->ram.apssid[0] == '\0')
+			return;
+		ap_up(e);
+		e->wprt_up = 2;
+		emu_log_note(e, "automatic mode: SoftAP \"%s\" up", e->ram.apssid);
+		return;
+	}
+	i = find_ap(e, wprt);
+	if (i >= 0 && (e->world->aps[i].security == 0 ||
+	    key_matches(&e->ram.key, &e->world->aps[i]))) {
+		sta_up(e, (size_t)i);
+		if (wprt == 3)
+			ap_up(e);
+		e->wprt_up = wprt;
+		emu_log_note(e, "automatic mode: joined \"%s\"", e->world->aps[i].ssid);
+		return;
+	}
+	emu_log_note(e, "automatic mode: cannot join \"%s\", trying again", e->ram.ssid);
+	boot_arm(e);
+}
+
+/*
+ * Automatic mode (ATM=0, §2.2.2.5, §3.10): after a reset the module joins
+ * the network stored in flash by itself, and keeps trying; the networking
+ * code opens the ATRM socket once the link is up (emu_net_link).
+ */
+void
+emu_wifi_boot(struct emu *e)
+{
+	emu_timer_cancel(e->loop, e->boot_timer);
+	e->boot_timer = 0;
+	if (e->ram.atm != 0)
+		return;
+	boot_arm(e);
 }
 
 /* The encryption field of a WSCAN entry: 0/1 (manual), or the auth-mode

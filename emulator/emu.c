@@ -979,6 +979,7 @@ emu_reset(struct emu *e, int banner)
 	if (banner)
 		emu_out_str(e, "ready\r\n\r\n");
 	emu_net_boot(e);
+	emu_wifi_boot(e);
 }
 
 int
@@ -1043,6 +1044,7 @@ emu_new(struct emu_loop *loop, const struct emu_config *cfg, struct emu **out,
 		goto fail;
 	}
 	emu_net_boot(e);
+	emu_wifi_boot(e);
 	*out = e;
 	return ATP_OK;
 fail:

@@ -355,6 +355,7 @@ struct emu {
 	unsigned wps_pin;
 	int oneshot_on;
 	uint64_t oneshot_timer;
+	uint64_t boot_timer;              /* automatic mode's join at boot */
 	int sleeping;                     /* ENTS standby/sleep: input ignored */
 	struct {
 		int ok;                   /* the operation will succeed */
@@ -561,5 +562,6 @@ extern const struct emu_handler emu_wifi_handlers[];
 
 /* cmd_wifi.c: state changes the engine triggers. */
 void emu_wifi_reset(struct emu *e);   /* links down, timers cancelled */
+void emu_wifi_boot(struct emu *e);    /* ATM=0: join the stored network */
 
 #endif

@@ -425,6 +425,37 @@ transparent_mode_passes_chunks_as_they_come(void **state)
 	tm_close(t);
 }
 
+/* Automatic mode (ATM=0, §3.10): after a reset the module joins the
+ * network stored in flash by itself; a wrong key keeps it trying. */
+static void
+automatic_mode_joins_the_stored_network_after_a_reset(void **state)
+{
+	static const char *const profs[] = { "manual", "luat", "g3" };
+	size_t p;
+
+	(void)state;
+	for (p = 0; p < 3; p++) {
+		struct tm *t = tm_open(profs[p]);
+		tm_expect(t, "AT+SSID=airm2m_wifi\r", OK);
+		tm_expect(t, "AT+KEY=1,0,wrongwrong\r", OK);
+		/* A UDP client needs no peer: the ATRM socket opens quietly. */
+		tm_expect(t, "AT+ATRM=1,0,127.0.0.1,9\r", OK);
+		tm_expect(t, "AT+ATM=0\r", OK);
+		tm_expect(t, "AT+PMTF\r", OK);
+		tm_expect(t, "AT+Z\r", OK);
+		assert_int_equal(t->e->sta.up, 0);
+		/* Fix the key in flash as a power cycle would find it. */
+		snprintf(t->e->flash.key.key, sizeof(t->e->flash.key.key), "12345678");
+		emu_reset(t->e, 0);
+		emu_loop_advance(t->loop, 200000);
+		assert_int_equal(t->e->sta.up, 0);
+		emu_loop_advance(t->loop, 200000);
+		assert_int_equal(t->e->sta.up, 1);
+		assert_string_equal(t->e->world->aps[t->e->sta.ap].ssid, "airm2m_wifi");
+		tm_close(t);
+	}
+}
+
 int
 main(void)
 {
@@ -434,6 +465,7 @@ main(void)
 		cmocka_unit_test(counted_mode_takes_exactly_its_bytes),
 		cmocka_unit_test(counted_mode_ends_at_its_timeout),
 		cmocka_unit_test(transparent_mode_passes_chunks_as_they_come),
+		cmocka_unit_test(automatic_mode_joins_the_stored_network_after_a_reset),
 	};
 
 	/* 0 or 1: failures are counted in the output (tests/run.sh); a small
