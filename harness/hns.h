@@ -122,6 +122,8 @@ enum hns_skind {
 	HNS_S_RESET,               /* AT+Z, +OK, settle */
 	HNS_S_MEASURE,
 	HNS_S_SET,                 /* set variables */
+	HNS_S_PEER_SEND,           /* a network peer sends */
+	HNS_S_PEER_EXPECT,         /* what a network peer received */
 };
 
 enum hns_dsrc {
@@ -186,6 +188,8 @@ struct hns_step {
 	/* SET */
 	struct hns_kv *sets;
 	size_t nsets;
+	/* PEER_SEND, PEER_EXPECT */
+	char *peer;
 	/* flow */
 	unsigned retry;            /* extra attempts (0: none) */
 	uint64_t retry_delay_us;
@@ -195,6 +199,16 @@ struct hns_step {
 	size_t nrules;
 	int optional;              /* a failure is a warning (teardown) */
 	int final_check;           /* the runner's quiet check after the last step */
+};
+
+/* A network peer the harness starts on a free loopback port. */
+enum hns_ptype { HNS_P_TCP_SERVER, HNS_P_UDP };
+
+struct hns_peerdef {
+	char *name;
+	enum hns_ptype type;
+	int echo;                  /* send back what arrives */
+	struct hns_pos pos;
 };
 
 struct hns_mvar {                 /* a matrix dimension */
@@ -219,6 +233,8 @@ struct hns_scenario {
 	unsigned long repeat;      /* >= 1 */
 	struct hns_mvar *matrix;
 	size_t nmatrix;
+	struct hns_peerdef *peers;
+	size_t npeers;
 	uint64_t settle_us;        /* quiet time checked at the end */
 	int echo;                  /* 1: the module echoes at the start */
 	char **files;              /* every file name used in positions */

@@ -93,6 +93,25 @@ struct hns_run_opts {
 int hns_run(struct hns_transport *t, struct hns_scenario *const *sc, size_t n,
     const struct hns_vars *globals, const struct hns_run_opts *o, struct rpt_run *rep);
 
+/*
+ * Network peers (peers.c)
+ */
+struct hns_peers;
+/* Binds every peer on 127.0.0.1 (a free port each). ATP_ERR_IO: one could
+ * not start (exit 3). */
+int hns_peers_start(const struct hns_peerdef *defs, size_t n, struct hns_peers **out,
+    struct atp_diag *d);
+void hns_peers_stop(struct hns_peers *ps);
+unsigned hns_peers_port(const struct hns_peers *ps, size_t i);
+/* Accepts, reads, echoes; never blocks. */
+void hns_peers_service(struct hns_peers *ps);
+int hns_peers_send(struct hns_peers *ps, const char *name, const void *b, size_t n,
+    struct atp_diag *d);
+const uint8_t *hns_peers_rx(struct hns_peers *ps, const char *name, size_t *len,
+    int *overflow);
+void hns_peers_consume(struct hns_peers *ps, const char *name, size_t n);
+const char *hns_peers_unread(struct hns_peers *ps, size_t *len);
+
 /* A decimal number from device text: [-]digits[.digits]. */
 int hns_parse_number(struct atp_span s, double *out);
 

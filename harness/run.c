@@ -34,6 +34,7 @@
 #define SHOW_MAX                  160u   /* bytes shown as text/hex in a report */
 #define QUEUE_MAX                4096u   /* frames waiting to be accounted */
 #define READ_CHUNK               4096u
+#define PEER_SLICE_US            2000u   /* peers are serviced this often */
 
 struct qframe {
 	enum atp_frame_kind kind;
@@ -83,6 +84,9 @@ struct runner {
 	int vanished;
 	char vanish_msg[256];
 	int quiet;                   /* identify: no findings */
+	struct hns_peers *peers;     /* the case's network peers, or NULL */
+	int peer_fail;               /* a peer could not start: exit 3 */
+	char peer_msg[256];
 	char capbuf[64];             /* capabilities found by identify */
 	const char *detected[4];
 	size_t ndetected;
@@ -347,7 +351,21 @@ pump(struct runner *R, uint64_t wait_us)
 	if (R->vanished)
 		return -1;
 	atp_diag_clear(&d);
-	n = R->t->ops->read(R->t, buf, sizeof(buf), wait_us, &d);
+	if (R->peers != NULL) {
+		/* Peers are serviced between short reads of the port, so that an
+		 * echo peer answers within a couple of milliseconds. */
+		uint64_t end = hns_now_us() + wait_us, now;
+		for (;;) {
+			hns_peers_service(R->peers);
+			now = hns_now_us();
+			n = R->t->ops->read(R->t, buf, sizeof(buf),
+			    end > now ? (end - now > PEER_SLICE_US ? PEER_SLICE_US : end - now) : 0, &d);
+			if (n != 0 || hns_now_us() >= end)
+				break;
+		}
+	} else {
+		n = R->t->ops->read(R->t, buf, sizeof(buf), wait_us, &d);
+	}
 	if (n < 0) {
 		R->vanished = 1;
 		snprintf(R->vanish_msg, sizeof(R->vanish_msg), "%s", d.msg);
@@ -1490,6 +1508,77 @@ exec_set(struct runner *R)
 }
 
 static void
+exec_peer_send(struct runner *R)
+{
+	struct atp_diag d;
+	uint8_t *p;
+	size_t n;
+
+	if (data_bytes(R, &R->st->data, &p, &n) < 0)
+		return;
+	atp_diag_clear(&d);
+	if (hns_peers_send(R->peers, R->st->peer, p, n, &d) < 0)
+		fail(R, RPT_FAIL, "%s", d.msg);
+	atp_free(p);
+	/* What the module does with the bytes (a report, data) is the next
+	 * step's to account. */
+}
+
+static void
+exec_peer_expect(struct runner *R)
+{
+	uint64_t end = hns_now_us() + step_deadline(R, DATA_DEADLINE_US), now;
+	uint8_t *want = NULL;
+	const uint8_t *rx;
+	size_t wn = 0, rxlen = 0, len;
+	uint64_t n;
+	int overflow = 0;
+	char *s = NULL;
+	struct atp_diag d;
+
+	if (data_bytes(R, &R->st->data, &want, &wn) < 0)
+		return;
+	len = wn;
+	atp_diag_clear(&d);
+	if (R->st->data.len != NULL) {
+		if (hns_expand(&R->vars, R->st->data.len, &s, NULL, &d) < 0 ||
+		    atp_span_dec(atp_span_str(s), &n, HNS_DATA_MAX) < 0) {
+			fail(R, RPT_INCONC, "peer_expect: len %s", d.msg[0] ? d.msg : "is not a number");
+			atp_free(s);
+			atp_free(want);
+			return;
+		}
+		atp_free(s);
+		len = (size_t)n;
+	}
+	for (;;) {
+		hns_peers_service(R->peers);
+		rx = hns_peers_rx(R->peers, R->st->peer, &rxlen, &overflow);
+		if (rxlen >= len || overflow)
+			break;
+		now = hns_now_us();
+		if (now >= end || R->vanished)
+			break;
+		(void)pump(R, end - now > IDLE_FLUSH_US ? IDLE_FLUSH_US : end - now);
+		account_all(R);
+	}
+	rx = hns_peers_rx(R->peers, R->st->peer, &rxlen, &overflow);
+	if (R->vanished) {
+		atp_free(want);
+		return;
+	}
+	if (overflow)
+		fail(R, RPT_FAIL, "peer %s received more than %u bytes", R->st->peer, HNS_DATA_MAX);
+	else if (rxlen < len)
+		fail(R, RPT_FAIL, "peer %s received %zu of %zu bytes within the deadline",
+		    R->st->peer, rxlen, len);
+	else if (R->st->data.src != HNS_D_NONE)
+		compare_data(R, want, wn, rx, len);
+	hns_peers_consume(R->peers, R->st->peer, len);
+	atp_free(want);
+}
+
+static void
 exec_step(struct runner *R)
 {
 	switch (R->st->kind) {
@@ -1503,12 +1592,21 @@ exec_step(struct runner *R)
 	case HNS_S_WAIT_REPORT: exec_wait_report(R); break;
 	case HNS_S_SLEEP:
 		settle(R, scaled(R, R->st->sleep_us));
-		if (R->st->final_check)
+		if (R->st->final_check) {
+			const char *pn;
+			size_t pl;
 			unread_data(R);
+			pn = hns_peers_unread(R->peers, &pl);
+			if (pn != NULL)
+				fail(R, RPT_FAIL, "peer %s received %zu bytes that no peer_expect took",
+				    pn, pl);
+		}
 		break;
 	case HNS_S_RESET: exec_reset(R); break;
 	case HNS_S_MEASURE: exec_measure(R); break;
 	case HNS_S_SET: exec_set(R); break;
+	case HNS_S_PEER_SEND: exec_peer_send(R); break;
+	case HNS_S_PEER_EXPECT: exec_peer_expect(R); break;
 	}
 	if (R->qnomem)
 		fail(R, RPT_ERROR, "out of memory (or more than %u frames queued)", QUEUE_MAX);
@@ -1707,6 +1805,14 @@ setup_vars(struct runner *R, const struct hns_scenario *sc, const size_t *combo,
 		    strlen(R->o->prof->name), 0);
 	snprintf(buf, sizeof(buf), "%lu", iter);
 	(void)hns_vars_set(&R->vars, "iteration", buf, strlen(buf), 0);
+	for (i = 0; R->peers != NULL && i < sc->npeers; i++) {
+		char nm[160], port[16];
+		snprintf(nm, sizeof(nm), "peers.%s.host", sc->peers[i].name);
+		(void)hns_vars_set(&R->vars, nm, "127.0.0.1", 9, 0);
+		snprintf(nm, sizeof(nm), "peers.%s.port", sc->peers[i].name);
+		snprintf(port, sizeof(port), "%u", hns_peers_port(R->peers, i));
+		(void)hns_vars_set(&R->vars, nm, port, strlen(port), 0);
+	}
 	for (i = 0; i < sc->nmatrix; i++)
 		if (hns_vars_set(&R->vars, sc->matrix[i].name, sc->matrix[i].values[combo[i]],
 		    strlen(sc->matrix[i].values[combo[i]]), 0) < 0)
@@ -1778,10 +1884,22 @@ run_case(struct runner *R, const struct hns_scenario *sc, const size_t *combo,
 			(void)rpt_set(&R->rc->reason, r);
 			return;
 		}
+	if (sc->npeers > 0) {
+		atp_diag_clear(&d);
+		if (hns_peers_start(sc->peers, sc->npeers, &R->peers, &d) < 0) {
+			R->rc->verdict = RPT_ERROR;
+			(void)rpt_set(&R->rc->reason, d.msg);
+			R->peer_fail = 1;
+			snprintf(R->peer_msg, sizeof(R->peer_msg), "%s", d.msg);
+			return;
+		}
+	}
 	if (setup_vars(R, sc, combo, iter) < 0) {
 		R->rc->verdict = RPT_INCONC;
 		if (R->rc->reason == NULL)
 			(void)rpt_set(&R->rc->reason, "cannot set the variables up");
+		hns_peers_stop(R->peers);
+		R->peers = NULL;
 		return;
 	}
 	R->echo = sc->echo;
@@ -1819,8 +1937,12 @@ run_case(struct runner *R, const struct hns_scenario *sc, const size_t *combo,
 			goto vanished;
 	}
 	R->rc->seconds = (double)(hns_now_us() - t0) / 1e6;
+	hns_peers_stop(R->peers);
+	R->peers = NULL;
 	return;
 vanished:
+	hns_peers_stop(R->peers);
+	R->peers = NULL;
 	R->rc->seconds = (double)(hns_now_us() - t0) / 1e6;
 	R->rc->verdict = RPT_ERROR;
 	(void)rpt_set(&R->rc->reason, R->vanish_msg);
@@ -1970,6 +2092,10 @@ hns_run(struct hns_transport *t, struct hns_scenario *const *sc, size_t n,
 	}
 	if (o->progress)
 		fprintf(stderr, "\r\033[K");
+	if (R.peer_fail && !R.vanished) {
+		rep->verdict = RPT_ERROR;
+		(void)rpt_set(&rep->reason, R.peer_msg);
+	}
 	if (R.vanished) {
 		rc = ATP_ERR_IO;
 		rep->verdict = RPT_ERROR;

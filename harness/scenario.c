@@ -710,7 +710,7 @@ load_data(struct loader *L, const struct hns_ynode *n, const char *what, struct 
     int reading)
 {
 	static const char *const wkeys[] = { "text", "hex", "file", "random", "var", "save",
-		"len", "seed", "check_len", NULL };
+		"len", "seed", "check_len", "peer", NULL };
 	const struct hns_ynode *v;
 	int nsrc = 0;
 
@@ -779,6 +779,8 @@ load_data(struct loader *L, const struct hns_ynode *n, const char *what, struct 
 			check_refs(L, v, dt->len);
 		}
 	}
+	if ((v = hns_ymap_get(n, "peer")) != NULL && strncmp(what, "peer_", 5) != 0)
+		lmsg(L, v, 1, "peer goes in peer_send and peer_expect");
 	if (nsrc > 1)
 		lmsg(L, n, 1, "%s has more than one of text, hex, file, random, var", what);
 	if (nsrc == 0 && !reading)
@@ -838,6 +840,8 @@ static const struct {
 	{ "reset", HNS_S_RESET, { "reset", NULL } },
 	{ "measure", HNS_S_MEASURE, { "measure", NULL } },
 	{ "set", HNS_S_SET, { "set", NULL } },
+	{ "peer_send", HNS_S_PEER_SEND, { "peer_send", NULL } },
+	{ "peer_expect", HNS_S_PEER_EXPECT, { "peer_expect", NULL } },
 	{ "expect", HNS_S_EXPECT, { "expect", NULL } },
 };
 #define NACTIONS (sizeof(actions) / sizeof(actions[0]))
@@ -959,6 +963,72 @@ load_send(struct loader *L, const struct hns_ynode *n, struct hns_step *st)
 static void load_steps(struct loader *L, const struct hns_ynode *n, struct hns_step **out,
     size_t *nout, size_t *cap);
 
+static const struct hns_peerdef *
+find_peer(struct loader *L, const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < L->s->npeers; i++)
+		if (strcmp(L->s->peers[i].name, name) == 0)
+			return &L->s->peers[i];
+	return NULL;
+}
+
+/*
+ * Network peers: `peers: {srv: {type: tcp-server, echo: true}}`. Each is
+ * started on a free loopback port; ${peers.srv.host} and ${peers.srv.port}
+ * say where (the emulator's world maps the scenario's addresses there).
+ */
+#define HNS_PEERS_MAX 8
+
+static void
+load_peers(struct loader *L, const struct hns_ynode *n)
+{
+	static const char *const keys[] = { "type", "echo", NULL };
+	struct hns_scenario *s = L->s;
+	size_t i;
+	char nm[160];
+
+	if (!need_map(L, n, "peers"))
+		return;
+	if (n->nkids / 2 > HNS_PEERS_MAX) {
+		lmsg(L, n, 1, "more than %d peers", HNS_PEERS_MAX);
+		return;
+	}
+	s->peers = atp_calloc(n->nkids / 2 + 1, sizeof(*s->peers));
+	if (s->peers == NULL) {
+		nomem(L, n);
+		return;
+	}
+	for (i = 0; i + 1 < n->nkids; i += 2) {
+		const struct hns_ynode *k = n->kids[i], *v = n->kids[i + 1], *t;
+		struct hns_peerdef *pd = &s->peers[s->npeers];
+		if (!is_scalar(L, k, "a peer name") || !need_map(L, v, "a peer"))
+			continue;
+		check_keys(L, v, "a peer", keys);
+		t = hns_ymap_get(v, "type");
+		if (t == NULL || !is_scalar(L, t, "type") ||
+		    (strcmp(t->str, "tcp-server") != 0 && strcmp(t->str, "udp") != 0)) {
+			lmsg(L, t != NULL ? t : v, 1, "a peer's type is tcp-server or udp");
+			continue;
+		}
+		pd->type = strcmp(t->str, "udp") == 0 ? HNS_P_UDP : HNS_P_TCP_SERVER;
+		if (hns_ymap_get(v, "echo") != NULL)
+			(void)get_bool(L, hns_ymap_get(v, "echo"), "echo", &pd->echo);
+		pd->name = xstrdup(L, k, k->str);
+		if (pd->name == NULL)
+			return;
+		pd->pos.file = L->file;
+		pd->pos.line = k->line;
+		pd->pos.col = k->col;
+		snprintf(nm, sizeof(nm), "peers.%s.host", pd->name);
+		define(L, nm, strlen(nm));
+		snprintf(nm, sizeof(nm), "peers.%s.port", pd->name);
+		define(L, nm, strlen(nm));
+		s->npeers++;
+	}
+}
+
 static const struct block *
 find_block(struct loader *L, const char *name)
 {
@@ -998,6 +1068,12 @@ step_name(struct hns_step *st)
 		snprintf(buf, sizeof(buf), "measure %s", st->mname ? st->mname : "");
 		break;
 	case HNS_S_SET: snprintf(buf, sizeof(buf), "set"); break;
+	case HNS_S_PEER_SEND:
+		snprintf(buf, sizeof(buf), "peer_send %s", st->peer ? st->peer : "");
+		break;
+	case HNS_S_PEER_EXPECT:
+		snprintf(buf, sizeof(buf), "peer_expect %s", st->peer ? st->peer : "");
+		break;
 	}
 	/* Escape CR and LF so one step stays on one line in every report. */
 	{
@@ -1036,7 +1112,7 @@ load_one_step(struct loader *L, const struct hns_ynode *n, struct hns_step *st)
 	if (a == NACTIONS) {
 		lmsg(L, n, 1, "a step needs an action: send, cmd, expect, send_data, read_data, "
 		    "enter_transparent, stream, leave_transparent, wait_report, sleep, reset, "
-		    "measure, set or use");
+		    "measure, set, peer_send, peer_expect or use");
 		return;
 	}
 	st->kind = actions[a].kind;
@@ -1182,6 +1258,23 @@ load_one_step(struct loader *L, const struct hns_ynode *n, struct hns_step *st)
 		if (hns_ymap_get(v, "max") != NULL &&
 		    get_double(L, hns_ymap_get(v, "max"), "max", &st->mmax) == 0)
 			st->has_mmax = 1;
+		break;
+	}
+	case HNS_S_PEER_SEND:
+	case HNS_S_PEER_EXPECT: {
+		const char *what = st->kind == HNS_S_PEER_SEND ? "peer_send" : "peer_expect";
+		const struct hns_ynode *p;
+		v = hns_ymap_get(n, what);
+		load_data(L, v, what, &st->data, st->kind == HNS_S_PEER_EXPECT);
+		p = v->type == HNS_Y_MAP ? hns_ymap_get(v, "peer") : NULL;
+		if (p == NULL) {
+			lmsg(L, v, 1, "%s needs peer: the name of one of the scenario's peers", what);
+			break;
+		}
+		st->peer = get_str(L, p, "peer");
+		if (st->peer != NULL && find_peer(L, st->peer) == NULL)
+			lmsg(L, p, 1, "no peer named '%s' (peers: at the top of the scenario)",
+			    st->peer);
 		break;
 	}
 	case HNS_S_SET:
@@ -1539,6 +1632,7 @@ hns_scenario_free(struct hns_scenario *s)
 			atp_free(st->want.bytes);
 			atp_free(st->want.len);
 			atp_free(st->save);
+			atp_free(st->peer);
 			atp_free(st->retry_codes);
 			atp_free(st->mname);
 			atp_free(st->mvalue);
@@ -1575,6 +1669,9 @@ hns_scenario_free(struct hns_scenario *s)
 		atp_free(s->matrix[i].name);
 	}
 	atp_free(s->matrix);
+	for (i = 0; i < s->npeers; i++)
+		atp_free(s->peers[i].name);
+	atp_free(s->peers);
 	for (i = 0; i < s->nfiles; i++)
 		atp_free(s->files[i]);
 	atp_free(s->files);
@@ -1587,7 +1684,7 @@ hns_scenario_free(struct hns_scenario *s)
 
 static const char *const top_keys[] = { "id", "title", "spec", "tags", "requires", "vars",
 	"include", "blocks", "reports", "setup", "steps", "teardown", "repeat", "matrix",
-	"settle", "echo", "description", NULL };
+	"settle", "echo", "description", "peers", NULL };
 
 static void
 load_top(struct loader *L, const struct hns_ynode *root)
@@ -1654,6 +1751,8 @@ load_top(struct loader *L, const struct hns_ynode *root)
 	define(L, "iteration", 9);
 	if ((v = hns_ymap_get(root, "matrix")) != NULL)
 		load_matrix(L, v);
+	if ((v = hns_ymap_get(root, "peers")) != NULL)
+		load_peers(L, v);
 	if ((v = hns_ymap_get(root, "vars")) != NULL)
 		load_vars(L, v);
 	if ((v = hns_ymap_get(root, "include")) != NULL)

@@ -3,32 +3,23 @@
 # 'atproof run --emulator' over a pty, every step type of the scenario
 # language (send, cmd, expect, expect_error, send_data, read_data,
 # wait_report, enter/stream/leave transparent, sleep, reset, measure, set,
-# use, matrix, repeat, retry, teardown), checked in the JSON report's
+# peer_send, peer_expect, use, matrix, repeat, retry, teardown, TCP and UDP
+# peers), checked in the JSON report's
 # verdicts, steps and measures, not only the exit code.
 set -eu
 B=${B:-build}
 out=$(mktemp -d)
-srv=""
-cleanup() {
-	[ -n "$srv" ] && kill "$srv" 2>/dev/null
-	rm -rf "$out"
-}
-trap cleanup EXIT
-
-python3 tests/e2e/echo_server.py >"$out/port" &
-srv=$!
-i=0
-while [ ! -s "$out/port" ] && [ $i -lt 50 ]; do sleep 0.1; i=$((i + 1)); done
-port=$(head -1 "$out/port")
+trap 'rm -rf "$out"' EXIT
 
 E=scenarios/examples
 for prof in manual luat g3; do
 	rc=0
-	"$B/atproof" run --emulator=$prof --firmware $prof --var echo_port="$port" \
+	"$B/atproof" run --emulator=$prof --firmware $prof \
 	    --report json:"$out/$prof.json" --report junit:"$out/$prof.xml" \
 	    --report tap:"$out/$prof.tap" --report html:"$out/$prof.html" \
 	    $E/basic.yaml $E/echo.yaml $E/flow.yaml $E/negative.yaml $E/reset.yaml \
-	    $E/socket.yaml $E/report.yaml $E/transparent.yaml >"$out/$prof.txt" 2>&1 || rc=$?
+	    $E/socket.yaml $E/report.yaml $E/transparent.yaml $E/peers.yaml \
+	    >"$out/$prof.txt" 2>&1 || rc=$?
 	[ $rc -eq 0 ] || { cat "$out/$prof.txt"; echo "exit $rc with profile $prof"; exit 1; }
 	python3 - "$out/$prof.json" "$out/$prof.xml" "$out/$prof.tap" <<'PY'
 import json, sys
@@ -38,7 +29,8 @@ assert d["verdict"] == "pass", d["verdict"]
 ids = [c["id"] for c in d["cases"]]
 want = ["example-basic", "example-echo", "example-flow[mode=0]#1", "example-flow[mode=0]#2",
         "example-flow[mode=2]#1", "example-flow[mode=2]#2", "example-negative",
-        "example-reset", "example-socket", "example-report", "example-transparent"]
+        "example-reset", "example-socket", "example-report", "example-transparent",
+        "example-peers"]
 assert ids == want, ids
 for c in d["cases"]:
     assert c["verdict"] == "pass", (c["id"], c.get("reason"))
@@ -48,7 +40,8 @@ for c in d["cases"]:
         assert s["verdict"] == "pass", (c["id"], s)
 kinds = {s["name"].split(" ")[0] for c in d["cases"] for s in c["steps"]}
 for k in ["send", "AT+QVER", "send_data", "read_data", "wait_report", "enter_transparent",
-          "stream", "leave_transparent", "sleep", "reset", "measure", "set", "expect"]:
+          "stream", "leave_transparent", "sleep", "reset", "measure", "set", "expect",
+          "peer_send", "peer_expect"]:
     assert k in kinds, (k, sorted(kinds))
 # Timing on the wire: every exchange has its first and final byte times.
 qver = [s for c in d["cases"] for s in c["steps"] if s["name"] == "AT+QVER"]

@@ -137,6 +137,14 @@ static const struct bad bads[] = {
 	  "holds a NUL byte" },
 	{ "nowait goes without expect", "id: a\nspec: x\nsteps:\n  - cmd: QVER\n    nowait: true\n"
 	  "    expect: \"+OK\"\n", "nowait: the response goes to a later expect step" },
+	{ "a peer's type is tcp-server or udp", "id: a\nspec: x\npeers: {p: {type: ftp}}\nsteps: []\n",
+	  "a peer's type is tcp-server or udp" },
+	{ "a step names a peer that exists", "id: a\nspec: x\npeers: {p: {type: udp}}\nsteps:\n"
+	  "  - peer_send: { peer: q, text: hi }\n", "no peer named 'q'" },
+	{ "a peer step needs its peer", "id: a\nspec: x\nsteps:\n  - peer_expect: { text: hi }\n",
+	  "peer_expect needs peer" },
+	{ "peer goes only in peer steps", "id: a\nspec: x\nsteps:\n"
+	  "  - send_data: { peer: p, text: hi }\n", "peer goes in peer_send and peer_expect" },
 	{ "eol is CR and LF only", "id: a\nspec: x\nsteps:\n  - cmd: QVER\n    eol: \";\"\n",
 	  "eol is made of CR and LF only" },
 };
@@ -166,6 +174,7 @@ test_a_full_scenario_builds_the_model(void **state)
 	    "title: Everything\n"
 	    "spec: [\"§2.2.1.10\", \"§2.2.3.11\"]\n"
 	    "tags: [factory, smoke]\n"
+	    "peers: { srv: { type: tcp-server, echo: true }, u: { type: udp } }\n"
 	    "requires: [profile:luat]\n"
 	    "vars:\n"
 	    "  ssid: lab\n"
@@ -213,6 +222,10 @@ test_a_full_scenario_builds_the_model(void **state)
 	assert_string_equal(s->id, "full");
 	assert_string_equal(s->spec, "§2.2.1.10; §2.2.3.11");
 	assert_int_equal(s->ntags, 2);
+	assert_int_equal(s->npeers, 2);
+	assert_int_equal(s->peers[0].type, HNS_P_TCP_SERVER);
+	assert_true(s->peers[0].echo);
+	assert_int_equal(s->peers[1].type, HNS_P_UDP);
 	assert_string_equal(s->tags[1], "smoke");
 	assert_int_equal(s->nrequires, 1);
 	assert_int_equal(s->nvars, 2);
@@ -253,7 +266,7 @@ test_a_full_scenario_builds_the_model(void **state)
 	assert_int_equal(s->teardown[0].sleep_us, 100000);
 	assert_true(s->teardown[0].optional);
 	/* Every step keeps its place for messages. */
-	assert_int_equal(s->steps[1].pos.line, 22);
+	assert_int_equal(s->steps[1].pos.line, 23);
 	assert_int_equal(s->steps[1].pos.col, 5);
 	assert_int_equal(m.nerr, 0);
 	hns_scenario_free(s);

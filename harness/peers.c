@@ -1,0 +1,314 @@
+/* SPDX-License-Identifier: MIT */
+/* \summary: network peers: TCP servers and UDP sockets on loopback */
+#include <errno.h>
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "harness/hns_run.h"
+
+/*
+ * A scenario's peers are the other end of the module's sockets: a TCP
+ * server the module connects to (SKCT), a UDP socket it talks to. The
+ * harness binds each on 127.0.0.1 with a port the kernel picks (DESIGN.md:
+ * loopback by default), and the emulator's world maps the scenario's
+ * addresses onto loopback, port unchanged. Peers are serviced without
+ * blocking from the runner's read loop; what they receive is kept (up to
+ * HNS_DATA_MAX) for peer_expect, and echoed back when asked to.
+ */
+#define PEER_CLIENTS_MAX 4
+
+struct peer {
+	const struct hns_peerdef *def;
+	int fd;                        /* listening (TCP) or bound (UDP) socket */
+	int clients[PEER_CLIENTS_MAX]; /* TCP: accepted connections, -1 free */
+	struct sockaddr_in from;       /* UDP: the last sender */
+	int have_from;
+	unsigned port;
+	uint8_t *rx;
+	size_t rxlen;
+	int overflow;
+};
+
+struct hns_peers {
+	struct peer *p;
+	size_t n;
+};
+
+static int
+nonblock(int fd)
+{
+	int fl = fcntl(fd, F_GETFL);
+
+	return fl < 0 ? -1 : fcntl(fd, F_SETFL, fl | O_NONBLOCK);
+}
+
+static int
+peer_open(struct peer *p, struct atp_diag *d)
+{
+	struct sockaddr_in a;
+	socklen_t alen = sizeof(a);
+	int one = 1;
+
+	p->fd = socket(AF_INET, (p->def->type == HNS_P_UDP ? SOCK_DGRAM : SOCK_STREAM) |
+	    SOCK_CLOEXEC, 0);
+	if (p->fd < 0)
+		goto fail;
+	(void)setsockopt(p->fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+	memset(&a, 0, sizeof(a));
+	a.sin_family = AF_INET;
+	a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	a.sin_port = 0;
+	if (bind(p->fd, (struct sockaddr *)&a, sizeof(a)) < 0)
+		goto fail;
+	if (p->def->type == HNS_P_TCP_SERVER && listen(p->fd, PEER_CLIENTS_MAX) < 0)
+		goto fail;
+	if (getsockname(p->fd, (struct sockaddr *)&a, &alen) < 0 || nonblock(p->fd) < 0)
+		goto fail;
+	p->port = ntohs(a.sin_port);
+	return ATP_OK;
+fail:
+	if (d != NULL)
+		d->sys_errno = errno;
+	return atp_diag_set(d, ATP_ERR_IO, "peer %s could not start: %s", p->def->name,
+	    strerror(errno));
+}
+
+void
+hns_peers_stop(struct hns_peers *ps)
+{
+	size_t i, k;
+
+	if (ps == NULL)
+		return;
+	for (i = 0; i < ps->n; i++) {
+		struct peer *p = &ps->p[i];
+		if (p->fd >= 0)
+			close(p->fd);
+		for (k = 0; k < PEER_CLIENTS_MAX; k++)
+			if (p->clients[k] >= 0)
+				close(p->clients[k]);
+		atp_free(p->rx);
+	}
+	atp_free(ps->p);
+	atp_free(ps);
+}
+
+int
+hns_peers_start(const struct hns_peerdef *defs, size_t n, struct hns_peers **out,
+    struct atp_diag *d)
+{
+	struct hns_peers *ps;
+	size_t i, k;
+	int rc;
+
+	*out = NULL;
+	ps = atp_calloc(1, sizeof(*ps));
+	if (ps == NULL)
+		return atp_diag_set(d, ATP_ERR_NOMEM, "out of memory");
+	ps->p = atp_calloc(n + 1, sizeof(*ps->p));
+	if (ps->p == NULL) {
+		atp_free(ps);
+		return atp_diag_set(d, ATP_ERR_NOMEM, "out of memory");
+	}
+	for (i = 0; i < n; i++) {
+		ps->p[i].def = &defs[i];
+		ps->p[i].fd = -1;
+		for (k = 0; k < PEER_CLIENTS_MAX; k++)
+			ps->p[i].clients[k] = -1;
+	}
+	ps->n = n;
+	for (i = 0; i < n; i++) {
+		rc = peer_open(&ps->p[i], d);
+		if (rc < 0) {
+			hns_peers_stop(ps);
+			return rc;
+		}
+	}
+	*out = ps;
+	return ATP_OK;
+}
+
+unsigned
+hns_peers_port(const struct hns_peers *ps, size_t i)
+{
+	return i < ps->n ? ps->p[i].port : 0;
+}
+
+static void
+keep(struct peer *p, const uint8_t *b, size_t n)
+{
+	uint8_t *nr;
+
+	if (p->rxlen + n > HNS_DATA_MAX) {
+		p->overflow = 1;
+		return;
+	}
+	nr = atp_realloc(p->rx, p->rxlen + n + 1);
+	if (nr == NULL) {
+		p->overflow = 1;
+		return;
+	}
+	p->rx = nr;
+	memcpy(p->rx + p->rxlen, b, n);
+	p->rxlen += n;
+}
+
+static void
+send_all(int fd, const uint8_t *b, size_t n)
+{
+	ssize_t w;
+
+	/* Loopback with small payloads: a bounded number of tries is enough;
+	 * what does not go is the module's to miss, and the test shows it. */
+	for (int tries = 0; n > 0 && tries < 100; tries++) {
+		w = send(fd, b, n, MSG_NOSIGNAL);
+		if (w > 0) {
+			b += w;
+			n -= (size_t)w;
+		} else if (w < 0 && errno != EAGAIN && errno != EINTR) {
+			return;
+		}
+	}
+}
+
+void
+hns_peers_service(struct hns_peers *ps)
+{
+	uint8_t buf[4096];
+	size_t i, k;
+	ssize_t r;
+
+	if (ps == NULL)
+		return;
+	for (i = 0; i < ps->n; i++) {
+		struct peer *p = &ps->p[i];
+		if (p->def->type == HNS_P_UDP) {
+			for (;;) {
+				socklen_t fl = sizeof(p->from);
+				r = recvfrom(p->fd, buf, sizeof(buf), 0, (struct sockaddr *)&p->from, &fl);
+				if (r < 0)
+					break;
+				p->have_from = 1;
+				keep(p, buf, (size_t)r);
+				if (p->def->echo)
+					(void)sendto(p->fd, buf, (size_t)r, 0, (struct sockaddr *)&p->from, fl);
+			}
+			continue;
+		}
+		for (;;) {
+			int c = accept(p->fd, NULL, NULL);
+			if (c < 0)
+				break;
+			for (k = 0; k < PEER_CLIENTS_MAX && p->clients[k] >= 0; k++)
+				;
+			if (k == PEER_CLIENTS_MAX || nonblock(c) < 0) {
+				close(c);
+				continue;
+			}
+			p->clients[k] = c;
+		}
+		for (k = 0; k < PEER_CLIENTS_MAX; k++) {
+			if (p->clients[k] < 0)
+				continue;
+			for (;;) {
+				r = recv(p->clients[k], buf, sizeof(buf), 0);
+				if (r == 0 || (r < 0 && errno != EAGAIN && errno != EINTR)) {
+					close(p->clients[k]);
+					p->clients[k] = -1;
+					break;
+				}
+				if (r < 0)
+					break;
+				keep(p, buf, (size_t)r);
+				if (p->def->echo)
+					send_all(p->clients[k], buf, (size_t)r);
+			}
+		}
+	}
+}
+
+static struct peer *
+find(struct hns_peers *ps, const char *name)
+{
+	size_t i;
+
+	for (i = 0; ps != NULL && i < ps->n; i++)
+		if (strcmp(ps->p[i].def->name, name) == 0)
+			return &ps->p[i];
+	return NULL;
+}
+
+int
+hns_peers_send(struct hns_peers *ps, const char *name, const void *b, size_t n,
+    struct atp_diag *d)
+{
+	struct peer *p = find(ps, name);
+	size_t k, sent = 0;
+
+	if (p == NULL)
+		return atp_diag_set(d, ATP_ERR_NOTFOUND, "no peer %s", name);
+	hns_peers_service(ps);
+	if (p->def->type == HNS_P_UDP) {
+		if (!p->have_from)
+			return atp_diag_set(d, ATP_ERR_PROTO, "peer %s: nothing came yet, so it "
+			    "has no address to send to", name);
+		if (sendto(p->fd, b, n, 0, (struct sockaddr *)&p->from, sizeof(p->from)) < 0)
+			return atp_diag_set(d, ATP_ERR_IO, "peer %s: %s", name, strerror(errno));
+		return ATP_OK;
+	}
+	for (k = 0; k < PEER_CLIENTS_MAX; k++)
+		if (p->clients[k] >= 0) {
+			send_all(p->clients[k], b, n);
+			sent++;
+		}
+	if (sent == 0)
+		return atp_diag_set(d, ATP_ERR_PROTO, "peer %s: no connection to send on", name);
+	return ATP_OK;
+}
+
+const uint8_t *
+hns_peers_rx(struct hns_peers *ps, const char *name, size_t *len, int *overflow)
+{
+	struct peer *p = find(ps, name);
+
+	*len = p != NULL ? p->rxlen : 0;
+	if (overflow != NULL)
+		*overflow = p != NULL && p->overflow;
+	return p != NULL ? p->rx : NULL;
+}
+
+void
+hns_peers_consume(struct hns_peers *ps, const char *name, size_t n)
+{
+	struct peer *p = find(ps, name);
+
+	if (p == NULL || n == 0)
+		return;
+	if (n >= p->rxlen) {
+		p->rxlen = 0;
+		return;
+	}
+	memmove(p->rx, p->rx + n, p->rxlen - n);
+	p->rxlen -= n;
+}
+
+/* Bytes a non-echo peer received that no peer_expect took, for the strict
+ * check at the end of a case. Returns the first such peer's name. */
+const char *
+hns_peers_unread(struct hns_peers *ps, size_t *len)
+{
+	size_t i;
+
+	for (i = 0; ps != NULL && i < ps->n; i++)
+		if (!ps->p[i].def->echo && ps->p[i].rxlen > 0) {
+			*len = ps->p[i].rxlen;
+			return ps->p[i].def->name;
+		}
+	*len = 0;
+	return NULL;
+}
