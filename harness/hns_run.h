@@ -112,6 +112,22 @@ const uint8_t *hns_peers_rx(struct hns_peers *ps, const char *name, size_t *len,
 void hns_peers_consume(struct hns_peers *ps, const char *name, size_t n);
 const char *hns_peers_unread(struct hns_peers *ps, size_t *len);
 
+/*
+ * Stations (station.c): the units of one run.
+ */
+#define HNS_UNITS_MAX 256
+
+struct hns_unit {
+	char name[64];
+	char *port, *tcp, *emulator;   /* exactly one is set */
+	unsigned long baud;
+};
+
+/* Parses a station file (@buf, named @path in messages). */
+int hns_station_load(const char *path, const void *buf, size_t len, struct hns_unit **out,
+    size_t *nout, hns_msg_fn *msg, void *ctx);
+void hns_units_free(struct hns_unit *u, size_t n);
+
 /* A decimal number from device text: [-]digits[.digits]. */
 int hns_parse_number(struct atp_span s, double *out);
 

@@ -7,6 +7,9 @@
 #include <string.h>
 #include <unistd.h>
 
+#include <jansson.h>
+#include <sys/wait.h>
+
 #include "cli/cli.h"
 #include "harness/hns_run.h"
 
@@ -25,6 +28,8 @@ run_usage(FILE *f)
 	    "  --port DEVICE        a serial device or pty (termios)\n"
 	    "  --tcp HOST:PORT      raw serial over TCP (ser2net style)\n"
 	    "  --emulator[=PROFILE] start `atproof emu` on a private pty (manual by default)\n"
+	    "  --station FILE       the units of a station (ports, tcp, emulators), all\n"
+	    "                       tested in parallel; reports and captures per unit\n"
 	    "  --world FILE         with --emulator: the emulator's world file\n"
 	    "  --fault NAME[=VALUE] with --emulator: an emulator fault (repeatable)\n"
 	    "  --baud N             line speed (default 115200)\n"
@@ -90,7 +95,7 @@ print_msg(void *ctx, const char *file, unsigned long line, unsigned long col, in
 
 struct opts {
 	const char *port, *tcp, *emu_profile, *world, *firmware, *tags, *capture, *root;
-	const char *backend;
+	const char *backend, *station;
 	int emulator, identify;
 	unsigned long baud;
 	double scale;
@@ -171,6 +176,8 @@ parse_opts(int argc, char **argv, struct opts *o, struct hns_vars *vars)
 		}
 		else if (want_arg(argc, argv, &a, "--world", &v))
 			o->world = v;
+		else if (want_arg(argc, argv, &a, "--station", &v))
+			o->station = v;
 		else if (want_arg(argc, argv, &a, "--fault", &v))
 			o->faults[o->nfaults++] = v;
 		else if (want_arg(argc, argv, &a, "--firmware", &v))
@@ -277,6 +284,259 @@ open_transport(const struct opts *o, struct hns_transport **t)
 	return rc;
 }
 
+/* "out/run.json" for unit "dut1": "out/run-dut1.json". */
+static void
+unit_path(const char *path, const char *unit, char *buf, size_t size)
+{
+	const char *slash = strrchr(path, '/');
+	const char *dot = strrchr(slash != NULL ? slash : path, '.');
+
+	if (unit == NULL)
+		snprintf(buf, size, "%s", path);
+	else if (dot == NULL || dot == path || (slash != NULL && dot == slash + 1))
+		snprintf(buf, size, "%s-%s", path, unit);
+	else
+		snprintf(buf, size, "%.*s-%s%s", (int)(dot - path), path, unit, dot);
+}
+
+/*
+ * One unit: open its transport, run every scenario, write the reports.
+ * @unit names it in a station (file names get "-<unit>"; reports to
+ * standard output are the station's, not the unit's); @json_out, if
+ * given, receives the JSON report too.
+ */
+static int
+run_one(const struct opts *o, struct hns_scenario *const *sc, size_t nsc,
+    const struct hns_vars *vars, const struct hns_run_opts *base, const char *unit,
+    const char *json_out)
+{
+	struct hns_transport *t = NULL;
+	struct hns_run_opts ro = *base;
+	struct rpt_run *rep;
+	char cap[4096];
+	size_t i;
+	int rc, ex;
+
+	if (open_transport(o, &t) < 0)
+		return ATP_EXIT_ENV;
+	rep = rpt_run_new("run");
+	if (rep == NULL) {
+		hns_transport_close(t);
+		return ATP_EXIT_ENV;
+	}
+	if (o->capture != NULL) {
+		unit_path(o->capture, unit, cap, sizeof(cap));
+		ro.capture = cap;
+	}
+	ro.progress = unit == NULL && isatty(2);
+	(void)rpt_set(&rep->transport, t->ops->name);
+	rc = hns_run(t, sc, nsc, vars, &ro, rep);
+	hns_transport_close(t);
+	if (rc < 0 && rc != ATP_ERR_IO) {
+		fprintf(stderr, "atproof run: %s\n", atp_strerror(rc));
+		rpt_run_free(rep);
+		return ATP_EXIT_ENV;
+	}
+	rpt_run_finish(rep);
+	ex = rpt_exit_code(rep);
+	if (o->nreports == 0 && unit == NULL) {
+		const char *nc = getenv("NO_COLOR");
+		(void)rpt_write(rep, RPT_TEXT, stdout, isatty(1) && (nc == NULL || nc[0] == '\0'));
+		fflush(stdout);
+	}
+	for (i = 0; i < o->nreports; i++) {
+		char fmt[16], path[4096];
+		size_t n = (size_t)(strchr(o->rfmt[i], ':') - o->rfmt[i]);
+		memcpy(fmt, o->rfmt[i], n);
+		fmt[n] = '\0';
+		if (unit != NULL && strcmp(o->rpath[i], "-") == 0)
+			continue;
+		unit_path(o->rpath[i], unit, path, sizeof(path));
+		if (rpt_write_path(rep, (enum rpt_format)rpt_format_parse(fmt), path) < 0) {
+			fprintf(stderr, "atproof run: cannot write %s: %s\n", path, strerror(errno));
+			if (ex == ATP_EXIT_PASS)
+				ex = ATP_EXIT_ENV;
+		}
+	}
+	if (json_out != NULL && rpt_write_path(rep, RPT_JSON, json_out) < 0 && ex == ATP_EXIT_PASS)
+		ex = ATP_EXIT_ENV;
+	rpt_run_free(rep);
+	return ex;
+}
+
+static int
+exit_rank(int ex)
+{
+	switch (ex) {
+	case ATP_EXIT_PASS: return 0;
+	case ATP_EXIT_INCONC: return 1;
+	case ATP_EXIT_FAIL: return 2;
+	case ATP_EXIT_ENV: return 3;
+	default: return 4;
+	}
+}
+
+/*
+ * A station: every unit runs the same scenarios in its own process, in
+ * parallel, with its own transport (an emulator each where asked), capture
+ * and reports ("-<unit>" in file names). The station's summary has one line
+ * (and one JSON entry) per unit with its MAC, firmware and verdict; the
+ * exit code is the worst unit's.
+ */
+static int
+run_station(const struct opts *o, struct hns_scenario *const *sc, size_t nsc,
+    const struct hns_vars *vars, const struct hns_run_opts *ro)
+{
+	struct hns_unit *u = NULL;
+	char dir[] = "/tmp/atproof-station-XXXXXX", jpath[128], *buf = NULL;
+	size_t nu = 0, len = 0, i;
+	pid_t *pids = NULL;
+	int *codes = NULL, nerr = 0, ex = ATP_EXIT_PASS, rc;
+	FILE *f;
+	json_t *sum = NULL, *units = NULL, *cases = NULL, *finds = NULL;
+
+	f = fopen(o->station, "r");
+	if (f == NULL) {
+		fprintf(stderr, "atproof run: %s: %s\n", o->station, strerror(errno));
+		return ATP_EXIT_USAGE;
+	}
+	buf = atp_malloc(HNS_FILE_MAX + 1);
+	if (buf != NULL)
+		len = fread(buf, 1, HNS_FILE_MAX + 1, f);
+	fclose(f);
+	if (buf == NULL || len > HNS_FILE_MAX) {
+		fprintf(stderr, "atproof run: %s: too large or out of memory\n", o->station);
+		atp_free(buf);
+		return ATP_EXIT_USAGE;
+	}
+	rc = hns_station_load(o->station, buf, len, &u, &nu, print_msg, &nerr);
+	atp_free(buf);
+	if (rc < 0)
+		return rc == ATP_ERR_NOMEM ? ATP_EXIT_ENV : ATP_EXIT_USAGE;
+	pids = atp_calloc(nu, sizeof(*pids));
+	codes = atp_calloc(nu, sizeof(*codes));
+	if (pids == NULL || codes == NULL || mkdtemp(dir) == NULL) {
+		fprintf(stderr, "atproof run: cannot set the station up: %s\n", strerror(errno));
+		ex = ATP_EXIT_ENV;
+		goto out;
+	}
+	fflush(NULL);
+	for (i = 0; i < nu; i++) {
+		pids[i] = fork();
+		if (pids[i] < 0) {
+			codes[i] = ATP_EXIT_ENV;
+			continue;
+		}
+		if (pids[i] == 0) {
+			struct opts uo = *o;
+			uo.station = NULL;
+			uo.port = u[i].port;
+			uo.tcp = u[i].tcp;
+			uo.emulator = u[i].emulator != NULL;
+			uo.emu_profile = u[i].emulator;
+			uo.baud = u[i].baud;
+			snprintf(jpath, sizeof(jpath), "%s/unit-%zu.json", dir, i);
+			rc = run_one(&uo, sc, nsc, vars, ro, u[i].name, jpath);
+			fflush(NULL);
+			_exit(rc);
+		}
+	}
+	for (i = 0; i < nu; i++) {
+		int st;
+		if (pids[i] <= 0)
+			continue;
+		if (waitpid(pids[i], &st, 0) < 0 || !WIFEXITED(st))
+			codes[i] = ATP_EXIT_ENV;
+		else
+			codes[i] = WEXITSTATUS(st);
+		if (exit_rank(codes[i]) > exit_rank(ex))
+			ex = codes[i];
+	}
+
+	/* The summary, per unit; the units' own reports have the details. */
+	sum = json_object();
+	units = json_array();
+	cases = json_array();
+	finds = json_array();
+	for (i = 0; i < nu; i++) {
+		json_t *j, *ju = json_object(), *unit, *c, *fd;
+		size_t k;
+		const char *verdict = "error", *mac = NULL, *fw = NULL;
+		snprintf(jpath, sizeof(jpath), "%s/unit-%zu.json", dir, i);
+		j = json_load_file(jpath, 0, NULL);
+		(void)unlink(jpath);
+		if (j != NULL) {
+			verdict = json_string_value(json_object_get(j, "verdict"));
+			unit = json_object_get(j, "unit");
+			mac = json_string_value(json_object_get(unit, "mac"));
+			fw = json_string_value(json_object_get(unit, "firmware"));
+			json_array_foreach(json_object_get(j, "cases"), k, c) {
+				json_t *cc = json_deep_copy(c);
+				json_object_set_new(cc, "unit", json_string(u[i].name));
+				json_array_append_new(cases, cc);
+			}
+			json_array_foreach(json_object_get(j, "findings"), k, fd) {
+				json_t *fc = json_deep_copy(fd);
+				json_object_set_new(fc, "unit", json_string(u[i].name));
+				json_array_append_new(finds, fc);
+			}
+		}
+		json_object_set_new(ju, "name", json_string(u[i].name));
+		json_object_set_new(ju, "port", json_string(u[i].port != NULL ? u[i].port :
+		    u[i].tcp != NULL ? u[i].tcp : u[i].emulator));
+		json_object_set_new(ju, "verdict", json_string(verdict != NULL ? verdict : "error"));
+		json_object_set_new(ju, "exit", json_integer(codes[i]));
+		json_object_set_new(ju, "mac", mac != NULL ? json_string(mac) : json_null());
+		json_object_set_new(ju, "firmware", fw != NULL ? json_string(fw) : json_null());
+		json_object_set_new(ju, "stats", j != NULL ? json_deep_copy(json_object_get(j, "stats")) :
+		    json_null());
+		json_array_append_new(units, ju);
+		if (o->nreports == 0)
+			printf("%-6s unit %-12s %-22s mac %-14s firmware %s (exit %d)\n",
+			    verdict != NULL ? verdict : "error", u[i].name,
+			    u[i].port != NULL ? u[i].port : u[i].tcp != NULL ? u[i].tcp : "emulator",
+			    mac != NULL ? mac : "?", fw != NULL ? fw : "?", codes[i]);
+		json_decref(j);
+	}
+	json_object_set_new(sum, "tool", json_string("run"));
+	json_object_set_new(sum, "verdict", json_string(ex == ATP_EXIT_PASS ? "pass" :
+	    ex == ATP_EXIT_FAIL ? "fail" : ex == ATP_EXIT_INCONC ? "inconc" : "error"));
+	json_object_set_new(sum, "station", json_string(o->station));
+	json_object_set_new(sum, "units", units);
+	json_object_set_new(sum, "cases", cases);
+	json_object_set_new(sum, "findings", finds);
+	{
+		json_t *st = json_object();
+		json_object_set_new(st, "units", json_integer((json_int_t)nu));
+		json_object_set_new(st, "cases", json_integer((json_int_t)json_array_size(cases)));
+		json_object_set_new(sum, "stats", st);
+	}
+	if (o->nreports == 0)
+		printf("%s: %zu units\n", ex == ATP_EXIT_PASS ? "PASS" : "NOT PASS", nu);
+	for (i = 0; i < o->nreports; i++) {
+		if (strncmp(o->rfmt[i], "json:", 5) != 0)
+			continue;
+		if (strcmp(o->rpath[i], "-") == 0)
+			rc = json_dumpf(sum, stdout, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
+		else
+			rc = json_dump_file(sum, o->rpath[i], JSON_INDENT(2) | JSON_PRESERVE_ORDER);
+		if (rc < 0) {
+			fprintf(stderr, "atproof run: cannot write %s\n", o->rpath[i]);
+			if (ex == ATP_EXIT_PASS)
+				ex = ATP_EXIT_ENV;
+		}
+	}
+	fflush(stdout);
+out:
+	json_decref(sum);
+	if (dir[sizeof(dir) - 7] != 'X')
+		(void)rmdir(dir);
+	atp_free(pids);
+	atp_free(codes);
+	hns_units_free(u, nu);
+	return ex;
+}
+
 int
 hns_run_cli(int argc, char **argv)
 {
@@ -284,14 +544,13 @@ hns_run_cli(int argc, char **argv)
 	struct hns_vars vars;
 	struct hns_files files;
 	struct hns_scenario **sc = NULL;
-	struct hns_transport *t = NULL;
 	struct hns_run_opts ro;
-	struct rpt_run *rep = NULL;
 	struct atp_diag d;
 	const char **names = NULL;
 	size_t i, nsc = 0, ntransports;
 	int rc, nerr = 0, ex = ATP_EXIT_USAGE;
 
+	memset(&ro, 0, sizeof(ro));
 	memset(&o, 0, sizeof(o));
 	memset(&vars, 0, sizeof(vars));
 	memset(&files, 0, sizeof(files));
@@ -312,18 +571,18 @@ hns_run_cli(int argc, char **argv)
 		ex = rc > 0 ? ATP_EXIT_PASS : ATP_EXIT_USAGE;
 		goto out;
 	}
-	ntransports = (size_t)((o.port != NULL) + (o.tcp != NULL) + (o.emulator != 0));
+	ntransports = (size_t)((o.port != NULL) + (o.tcp != NULL) + (o.emulator != 0) +
+	    (o.station != NULL));
 	if (ntransports != 1 || o.npaths == 0) {
 		fprintf(stderr, "atproof run: %s\n", o.npaths == 0 ? "no scenario given" :
-		    "give exactly one of --port, --tcp, --emulator");
+		    "give exactly one of --port, --tcp, --emulator, --station");
 		run_usage(stderr);
 		goto out;
 	}
-	if ((o.world != NULL || o.nfaults > 0) && !o.emulator) {
+	if ((o.world != NULL || o.nfaults > 0) && !o.emulator && o.station == NULL) {
 		fprintf(stderr, "atproof run: --world and --fault go with --emulator\n");
 		goto out;
 	}
-	memset(&ro, 0, sizeof(ro));
 	if (o.firmware != NULL) {
 		ro.prof = atp_profile_find(o.firmware);
 		if (ro.prof == NULL) {
@@ -391,58 +650,21 @@ hns_run_cli(int argc, char **argv)
 	}
 
 	(void)signal(SIGPIPE, SIG_IGN);
-	if (open_transport(&o, &t) < 0) {
-		ex = ATP_EXIT_ENV;
-		goto out;
-	}
-	rep = rpt_run_new("run");
-	if (rep == NULL) {
-		ex = ATP_EXIT_ENV;
-		goto out;
-	}
 	ro.tags = o.tags;
 	ro.caps = o.caps;
 	ro.ncaps = o.ncaps;
-	ro.capture = o.capture;
 	ro.identify = o.identify;
-	ro.progress = isatty(2);
 	ro.timeout_scale = o.scale;
-	(void)rpt_set(&rep->transport, t->ops->name);
-	rc = hns_run(t, sc, nsc, &vars, &ro, rep);
-	hns_transport_close(t);
-	t = NULL;
-	if (rc < 0 && rc != ATP_ERR_IO) {
-		fprintf(stderr, "atproof run: %s\n", atp_strerror(rc));
-		ex = ATP_EXIT_ENV;
-		goto out;
-	}
-	rpt_run_finish(rep);
-	ex = rpt_exit_code(rep);
-	if (o.nreports == 0) {
-		const char *nc = getenv("NO_COLOR");
-		(void)rpt_write(rep, RPT_TEXT, stdout, isatty(1) && (nc == NULL || nc[0] == '\0'));
-		fflush(stdout);
-	}
-	for (i = 0; i < o.nreports; i++) {
-		char fmt[16];
-		size_t n = (size_t)(strchr(o.rfmt[i], ':') - o.rfmt[i]);
-		memcpy(fmt, o.rfmt[i], n);
-		fmt[n] = '\0';
-		if (rpt_write_path(rep, (enum rpt_format)rpt_format_parse(fmt), o.rpath[i]) < 0) {
-			fprintf(stderr, "atproof run: cannot write %s: %s\n", o.rpath[i],
-			    strerror(errno));
-			if (ex == ATP_EXIT_PASS)
-				ex = ATP_EXIT_ENV;
-		}
-	}
+	if (o.station != NULL)
+		ex = run_station(&o, sc, nsc, &vars, &ro);
+	else
+		ex = run_one(&o, sc, nsc, &vars, &ro, NULL, NULL);
 out:
-	hns_transport_close(t);
 	for (i = 0; i < nsc; i++)
 		hns_scenario_free(sc[i]);
 	atp_free(sc);
 	atp_free(names);
 	hns_files_free(&files);
-	rpt_run_free(rep);
 	hns_vars_clear(&vars);
 	atp_free(o.faults);
 	atp_free(o.caps);
