@@ -1092,6 +1092,21 @@ p_sscom(struct ana_imp *im, struct atp_span line, struct atp_span eol, struct pi
 		s = line;
 		pc->cont = 1;
 	}
+	/* In hex mode SSCOM writes the bytes as "55 AA 01 " (upper case,
+	 * each pair followed by a space). */
+	if (pc->brk && s.len >= 3 && s.len % 3 == 0) {
+		size_t k;
+		for (k = 0; k < s.len; k += 3)
+			if (!(ATP_ISXDIGIT(s.p[k]) && ATP_ISXDIGIT(s.p[k + 1]) && s.p[k + 2] == ' ') ||
+			    ATP_ISLOWER(s.p[k]) || ATP_ISLOWER(s.p[k + 1]))
+				break;
+		if (k == s.len) {
+			pc->len = hex_pairs(s, im->pc, PIECE_CAP);
+			pc->tail = NULL;
+			pc->strip_eol = 0;
+			return 1;
+		}
+	}
 	/* "□" is how SSCOM shows a line end it sent (its "add CR LF"). */
 	for (i = 0; i < s.len && n < ANA_LINE_MAX;) {
 		struct atp_span t = skip(s, i);
@@ -1173,12 +1188,51 @@ p_icpt(struct ana_imp *im, struct atp_span line, struct piece *pc, int *bad)
 	return 1;
 }
 
+/*
+ * A time stamp a terminal program put before the line (Tera Term, minicom,
+ * grabserial, ts(1)): "[hh:mm:ss.mmm] ", "[2026-11-24 10:00:00.123] ",
+ * "2026-11-24 10:00:00.123 " or "[12.345678] ". Strips it and returns 1
+ * with its time.
+ */
+static int
+term_stamp(struct ana_imp *im, struct atp_span *line, uint64_t *us)
+{
+	struct atp_span c = *line;
+	uint64_t t;
+
+	if (starts(c, "[")) {
+		size_t at;
+		if (!find(atp_span_make(c.p, c.len < 48 ? c.len : 48), "]", &at))
+			return 0;
+		if (!parse_any_time(im, atp_span_make(c.p + 1, at - 1), us))
+			return 0;
+		c = skip(c, at + 1);
+	} else if (parse_datetime(&c, us)) {
+		/* done */
+	} else if (parse_tod(&c, &t)) {
+		*us = tod_fix(im, t);
+	} else {
+		return 0;
+	}
+	if (c.len > 0 && c.p[0] != ' ' && c.p[0] != '\t' && c.p[0] != ':')
+		return 0;
+	if (starts(c, ":"))
+		c = skip(c, 1);
+	if (starts(c, " ") || starts(c, "\t"))
+		c = skip(c, 1);
+	*line = c;
+	return 1;
+}
+
 static int
 p_term(struct ana_imp *im, struct atp_span line, struct atp_span eol, struct piece *pc, int *bad)
 {
-	enum atp_dir dir = ana_infer_dir(line.p, line.len);
+	enum atp_dir dir;
 
 	(void)bad;
+	if (term_stamp(im, &line, &pc->ts_us))
+		pc->has_ts = 1;
+	dir = ana_infer_dir(line.p, line.len);
 	/* A blank line belongs to whatever came before it: the second half of
 	 * a response's CR LF CR LF. */
 	if (dir == ATP_DIR_UNKNOWN) {
@@ -1188,6 +1242,7 @@ p_term(struct ana_imp *im, struct atp_span line, struct atp_span eol, struct pie
 		im->pc[1] = '\n';
 		pc->len = 2;
 		pc->cont = 1;
+		pc->has_ts = 0;
 		return 1;
 	}
 	memcpy(im->pc, line.p, line.len);
@@ -1197,9 +1252,15 @@ p_term(struct ana_imp *im, struct atp_span line, struct atp_span eol, struct pie
 	if (dir == ATP_DIR_TO_MODULE) {
 		im->pc[pc->len++] = '\r';
 		pc->brk = 1;
-	} else if (eol.len > 0) {
-		im->pc[pc->len++] = '\r';
-		im->pc[pc->len++] = '\n';
+	} else {
+		if (eol.len > 0) {
+			im->pc[pc->len++] = '\r';
+			im->pc[pc->len++] = '\n';
+		}
+		/* A module line stamped well after the last one is a burst of
+		 * its own, so that its time is kept. */
+		if (pc->has_ts && im->acc_open && pc->ts_us > im->acc_last_ts + BYTE_GAP_US)
+			pc->brk = 1;
 	}
 	return 1;
 }

@@ -110,6 +110,19 @@ static const struct icase icases[] = {
 	  ANA_FMT_AUTO, NULL,
 	  IN("AT+QVER\n+OK=1\n\nAT+E\n+OK\n\n"),
 	  { "Hi AT+QVER\\r", "Mi +OK=1\\r\\n\\r\\n", "Hi AT+E\\r", "Mi +OK\\r\\n\\r\\n" } },
+	{ "sscom's hex mode gives the bytes themselves",
+	  ANA_FMT_SSCOM, NULL,
+	  IN("[10:00:00.100]\xe5\x8f\x91\xe2\x86\x92\xe2\x97\x87" "41 54 2B 0D \r\n"
+	     "[10:00:00.112]\xe6\x94\xb6\xe2\x86\x90\xe2\x97\x86" "2B 4F 4B 0D 0A 0D 0A \r\n"),
+	  { "H AT+\\r", "M +OK\\r\\n\\r\\n" } },
+	{ "terminal time stamps give each line its time",
+	  ANA_FMT_TERM, NULL,
+	  IN("[10:00:00.100] AT+QVER\n[10:00:00.112] +OK=1\n[10:00:00.112] \n"
+	     "2026-11-24 10:00:01.000 AT+E\n2026-11-24 10:00:01.010 +OK\n\n"
+	     "2026-11-24 10:00:05.000 +SKCLS=1\n"),
+	  { "Hi t=36000100000 AT+QVER\\r", "Mi t=36000112000 +OK=1\\r\\n\\r\\n",
+	    "Hi t=1795514401000000 AT+E\\r", "Mi t=1795514401010000 +OK\\r\\n\\r\\n",
+	    "Mi t=1795514405000000 +SKCLS=1\\r\\n" } },
 	{ "raw bytes with bare CRs are the wire's and cut after line ends",
 	  ANA_FMT_AUTO, NULL,
 	  IN("AT+QVER\r+OK=1\r\n\r\nAT+E\r"),
