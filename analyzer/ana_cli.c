@@ -129,6 +129,7 @@ analyze_file(struct ana_report *rep, const char *path, enum ana_fmt fmt, const c
 	struct ana_session *s = NULL;
 	struct atp_rec rec;
 	const char *name;
+	unsigned long before;
 	int rc;
 
 	rc = ana_imp_open(path, fmt, regex, &im, d);
@@ -146,6 +147,7 @@ analyze_file(struct ana_report *rep, const char *path, enum ana_fmt fmt, const c
 		return atp_diag_set(d, ATP_ERR_NOMEM, "out of memory");
 	}
 	rep->st.files++;
+	before = rep->st.records;
 	for (;;) {
 		rc = ana_imp_next(im, &rec, d);
 		if (rc <= 0)
@@ -190,6 +192,21 @@ analyze_file(struct ana_report *rep, const char *path, enum ana_fmt fmt, const c
 		snprintf(f.message, sizeof(f.message), "%s: %lu records of link type %d are not UART "
 		    "bytes and were skipped (a network capture is for --net)", name,
 		    ana_imp_skipped(im), ana_imp_linktype(im));
+		if (ana_report_add(rep, &f) != ATP_OK)
+			rc = ATP_ERR_NOMEM;
+	}
+	if ((rc == 0 || rc == 1) && rep->st.records == before && ana_imp_linktype(im) == 0) {
+		/* Nothing read is no pass: most often the wrong --format. */
+		struct ana_finding f;
+
+		memset(&f, 0, sizeof(f));
+		f.rule = "input-empty";
+		f.severity = ATP_SEV_WARNING;
+		f.verdict = ATP_V_INCONC;
+		f.file = name;
+		snprintf(f.message, sizeof(f.message), "%s: no record read as %s (%lu lines or "
+		    "records skipped): an empty input, or another format", name,
+		    ana_fmt_name(ana_imp_format(im)), ana_imp_skipped(im));
 		if (ana_report_add(rep, &f) != ATP_OK)
 			rc = ATP_ERR_NOMEM;
 	}

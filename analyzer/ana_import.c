@@ -862,6 +862,7 @@ static int
 acc_add(struct ana_imp *im, const struct piece *pc, uint64_t off, struct atp_rec *out)
 {
 	int closed = 0;
+	size_t n;
 
 	if (im->acc_open && !pc->cont && (pc->brk || pc->dir != im->acc_dir)) {
 		acc_close(im, out);
@@ -882,8 +883,16 @@ acc_add(struct ana_imp *im, const struct piece *pc, uint64_t off, struct atp_rec
 	}
 	if (pc->has_ts)
 		im->acc_last_ts = pc->ts_us;
-	memcpy(im->acc + im->acc_len, im->pc, pc->len);
-	im->acc_len += pc->len;
+	/* Pieces are at most a line and a few bytes, and a record is handed
+	 * out past ANA_REC_SOFT, so this never cuts; it keeps the bound
+	 * local (and the tail's room) whatever a parser does. */
+	n = pc->len;
+	if (n > ACC_CAP - 8 - im->acc_len) {
+		n = ACC_CAP - 8 - im->acc_len;
+		im->acc_flags |= ATP_RECF_CUT;
+	}
+	memcpy(im->acc + im->acc_len, im->pc, n);
+	im->acc_len += n;
 	return closed;
 }
 

@@ -29,6 +29,11 @@ expect_exit 1 tests/golden/bad-arrows.txt
 grep -q '^verdict: fail' "$out/stdout"
 grep -q 'tests/golden/bad-arrows.txt:5: AT+WPRT=7' "$out/stdout"
 expect_exit 4 tests/golden/cut.pcapng
+# The wrong format reads nothing: that is no pass.
+expect_exit 4 --format sscom tests/golden/bad-arrows.txt
+grep -q 'input-empty' "$out/stdout"
+: >"$out/empty.txt"
+expect_exit 4 "$out/empty.txt"
 # A missing input is the user's mistake: 2, with the file named.
 expect_exit 2 tests/golden/no-such-file.txt
 grep -q 'no-such-file.txt' "$out/stderr"
