@@ -158,6 +158,7 @@ struct ana_report {
 	size_t nrules;
 	unsigned long dropped;       /* findings counted but not kept */
 	char **files;                /* input names, owned */
+	const char **file_fmts;      /* the format each was read as (static) */
 	size_t nfiles;
 	struct ana_lat *lat;
 	size_t nlat;
@@ -171,8 +172,9 @@ void ana_report_init(struct ana_report *r);
 void ana_report_free(struct ana_report *r);
 /* Adds a finding (copied); returns ATP_OK or ATP_ERR_NOMEM. */
 int ana_report_add(struct ana_report *r, const struct ana_finding *f);
-/* Interns an input name; returns the stored copy or NULL (no memory). */
-const char *ana_report_file(struct ana_report *r, const char *name);
+/* Interns an input name read as format @fmt (a static name, may be NULL);
+ * returns the stored copy or NULL (no memory). */
+const char *ana_report_file(struct ana_report *r, const char *name, const char *fmt);
 /* The timing row of command @name (created on first use), or NULL. */
 struct ana_lat *ana_report_lat(struct ana_report *r, const char *name);
 /* The overall verdict: fail > inconc > pass (known and pass findings do not

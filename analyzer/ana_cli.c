@@ -41,8 +41,8 @@ analyze_pair(struct ana_report *rep, const char *a, const char *b,
 		return rc;
 	}
 	rep->format = "raw";
-	na = ana_report_file(rep, a + 3);
-	nb = ana_report_file(rep, b + 5);
+	na = ana_report_file(rep, a + 3, "raw");
+	nb = ana_report_file(rep, b + 5, "raw");
 	rc = na == NULL || nb == NULL ? ATP_ERR_NOMEM : ana_session_new(so, rep, &s);
 	if (rc == ATP_OK) {
 		rep->st.files += 2;
@@ -141,7 +141,7 @@ analyze_file(struct ana_report *rep, const char *path, enum ana_fmt fmt, const c
 		path += 3;
 	else if (strncmp(path, "from:", 5) == 0)
 		path += 5;
-	name = ana_report_file(rep, path);
+	name = ana_report_file(rep, path, ana_fmt_name(ana_imp_format(im)));
 	if (name == NULL || ana_session_new(so, rep, &s) != ATP_OK) {
 		ana_imp_close(im);
 		return atp_diag_set(d, ATP_ERR_NOMEM, "out of memory");

@@ -145,8 +145,16 @@ report_json(const struct ana_report *r, int input_error)
 	bad |= set(o, "verdict", json_string(input_error ? "error" :
 	    verdict_str(ana_report_verdict(r))));
 	bad |= set(o, "profile", json_string(r->profile));
-	for (i = 0; i < r->nfiles; i++)
-		bad |= json_array_append_new(in, json_string(r->files[i]));
+	for (i = 0; i < r->nfiles; i++) {
+		json_t *e = json_object();
+		if (e == NULL || json_array_append_new(in, e) != 0) {
+			bad = 1;
+			break;
+		}
+		bad |= set(e, "file", json_string(r->files[i]));
+		bad |= set(e, "format", r->file_fmts[i] != NULL ? json_string(r->file_fmts[i]) :
+		    json_null());
+	}
 	bad |= set(o, "inputs", in);
 	for (i = 0; i < r->nf; i++)
 		bad |= json_array_append_new(fa, finding_json(&r->f[i]));

@@ -27,6 +27,7 @@ ana_report_free(struct ana_report *r)
 	for (i = 0; i < r->nfiles; i++)
 		atp_free(r->files[i]);
 	atp_free(r->files);
+	atp_free(r->file_fmts);
 	for (i = 0; i < r->nlat; i++)
 		atp_free(r->lat[i].final_us);
 	atp_free(r->lat);
@@ -35,10 +36,11 @@ ana_report_free(struct ana_report *r)
 }
 
 const char *
-ana_report_file(struct ana_report *r, const char *name)
+ana_report_file(struct ana_report *r, const char *name, const char *fmt)
 {
 	size_t i;
 	char **nf;
+	const char **ff;
 
 	for (i = 0; i < r->nfiles; i++)
 		if (strcmp(r->files[i], name) == 0)
@@ -47,9 +49,14 @@ ana_report_file(struct ana_report *r, const char *name)
 	if (nf == NULL)
 		return NULL;
 	r->files = nf;
+	ff = atp_realloc(r->file_fmts, (r->nfiles + 1) * sizeof(*ff));
+	if (ff == NULL)
+		return NULL;
+	r->file_fmts = ff;
 	nf[r->nfiles] = atp_strdup(name);
 	if (nf[r->nfiles] == NULL)
 		return NULL;
+	ff[r->nfiles] = fmt;
 	return nf[r->nfiles++];
 }
 

@@ -26,6 +26,10 @@ ana_write_text(const struct ana_report *r, FILE *out, int input_error)
 	    "%llu bytes to the module, %llu from it\n", st->files, st->records,
 	    st->records_inferred, (unsigned long long)st->bytes_to,
 	    (unsigned long long)st->bytes_from);
+	for (i = 0; i < r->nfiles && i < 10; i++)
+		fprintf(out, "  %s (%s)\n", r->files[i], r->file_fmts[i] != NULL ? r->file_fmts[i] : "?");
+	if (r->nfiles > 10)
+		fprintf(out, "  ... and %zu more\n", r->nfiles - 10);
 	fprintf(out, "exchanges: %lu commands, %lu responses, %lu reports, %lu unanswered, "
 	    "%lu unsolicited\n", st->commands, st->responses, st->reports, st->unanswered,
 	    st->unsolicited);
