@@ -131,7 +131,8 @@ cur_num(struct atp_cur *c, uint64_t *out, uint64_t max, unsigned base, size_t ma
 			break;
 		if (i >= maxdigits)
 			return ATP_ERR_LIMIT;
-		if (v > (max - (uint64_t)d) / base)
+		/* d > max first: max - d would wrap for a one-digit number */
+		if ((uint64_t)d > max || v > (max - (uint64_t)d) / base)
 			return ATP_ERR_LIMIT;
 		v = v * base + (uint64_t)d;
 	}
