@@ -202,12 +202,21 @@ struct hns_step {
 };
 
 /* A network peer the harness starts on a free loopback port. */
-enum hns_ptype { HNS_P_TCP_SERVER, HNS_P_UDP };
+enum hns_ptype { HNS_P_TCP_SERVER, HNS_P_UDP, HNS_P_HTTP };
+
+struct hns_http_answer {          /* an HTTP peer's answer to one path */
+	char *path;                /* "/status"; "*" for any other */
+	unsigned status;
+	char *body;
+	char *type;                /* Content-Type, NULL: none */
+};
 
 struct hns_peerdef {
 	char *name;
 	enum hns_ptype type;
 	int echo;                  /* send back what arrives */
+	struct hns_http_answer *answers;
+	size_t nanswers;
 	struct hns_pos pos;
 };
 

@@ -21,11 +21,14 @@
  * HNS_DATA_MAX) for peer_expect, and echoed back when asked to.
  */
 #define PEER_CLIENTS_MAX 4
+#define HTTP_REQ_MAX 65536   /* one request, headers and body */
 
 struct peer {
 	const struct hns_peerdef *def;
 	int fd;                        /* listening (TCP) or bound (UDP) socket */
 	int clients[PEER_CLIENTS_MAX]; /* TCP: accepted connections, -1 free */
+	uint8_t *req[PEER_CLIENTS_MAX];  /* HTTP: the request so far */
+	size_t reqlen[PEER_CLIENTS_MAX];
 	struct sockaddr_in from;       /* UDP: the last sender */
 	int have_from;
 	unsigned port;
@@ -65,7 +68,7 @@ peer_open(struct peer *p, struct atp_diag *d)
 	a.sin_port = 0;
 	if (bind(p->fd, (struct sockaddr *)&a, sizeof(a)) < 0)
 		goto fail;
-	if (p->def->type == HNS_P_TCP_SERVER && listen(p->fd, PEER_CLIENTS_MAX) < 0)
+	if (p->def->type != HNS_P_UDP && listen(p->fd, PEER_CLIENTS_MAX) < 0)
 		goto fail;
 	if (getsockname(p->fd, (struct sockaddr *)&a, &alen) < 0 || nonblock(p->fd) < 0)
 		goto fail;
@@ -89,9 +92,11 @@ hns_peers_stop(struct hns_peers *ps)
 		struct peer *p = &ps->p[i];
 		if (p->fd >= 0)
 			close(p->fd);
-		for (k = 0; k < PEER_CLIENTS_MAX; k++)
+		for (k = 0; k < PEER_CLIENTS_MAX; k++) {
 			if (p->clients[k] >= 0)
 				close(p->clients[k]);
+			atp_free(p->req[k]);
+		}
 		atp_free(p->rx);
 	}
 	atp_free(ps->p);
@@ -176,6 +181,127 @@ send_all(int fd, const uint8_t *b, size_t n)
 	}
 }
 
+static void
+drop_client(struct peer *p, size_t k)
+{
+	close(p->clients[k]);
+	p->clients[k] = -1;
+	atp_free(p->req[k]);
+	p->req[k] = NULL;
+	p->reqlen[k] = 0;
+}
+
+/* Where the headers end ("\r\n\r\n"), or 0. */
+static size_t
+headers_end(const uint8_t *b, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i + 3 < n; i++)
+		if (b[i] == '\r' && b[i + 1] == '\n' && b[i + 2] == '\r' && b[i + 3] == '\n')
+			return i + 4;
+	return 0;
+}
+
+/* The Content-Length of the headers in @b (0 if none), by the cursor. */
+static uint64_t
+content_length(const uint8_t *b, size_t n)
+{
+	struct atp_cur c = atp_cur_make(b, n);
+	struct atp_span line;
+	uint64_t v = 0;
+	uint8_t ch;
+
+	while (c.left > 0) {
+		atp_cur_until(&c, "\n", &line);
+		(void)atp_cur_u8(&c, &ch);
+		if (line.len > 15 && atp_span_eq_ci(atp_span_make(line.p, 15), "Content-Length:")) {
+			struct atp_cur lc = atp_cur_make(line.p + 15, line.len - 15);
+			while (atp_cur_lit(&lc, " ") == ATP_OK)
+				;
+			if (atp_cur_dec(&lc, &v, HTTP_REQ_MAX) < 0)
+				return HTTP_REQ_MAX + 1;
+		}
+	}
+	return v;
+}
+
+/*
+ * An HTTP server with configured answers: one request per connection
+ * (Connection: close), answered by path. What the module asked is kept as
+ * "<METHOD> <path>\n<body>" for peer_expect.
+ */
+static void
+http_request(struct peer *p, size_t k)
+{
+	const struct hns_http_answer *a = NULL;
+	uint8_t *b = p->req[k];
+	size_t n = p->reqlen[k], he = headers_end(b, n), i, ml, pl;
+	uint64_t cl;
+	char head[512];
+	int hl;
+	struct atp_cur c;
+	struct atp_span method, path;
+	uint8_t sp;
+
+	if (he == 0)
+		return;
+	cl = content_length(b, he);
+	if (cl > HTTP_REQ_MAX || n < he + cl)
+		return;
+	c = atp_cur_make(b, he);
+	atp_cur_until(&c, " ", &method);
+	(void)atp_cur_u8(&c, &sp);
+	atp_cur_until(&c, " ?\r", &path);
+	ml = method.len;
+	pl = path.len;
+	for (i = 0; i < p->def->nanswers; i++) {
+		const struct hns_http_answer *x = &p->def->answers[i];
+		if (atp_span_eq(path, x->path))
+			a = x;
+		else if (a == NULL && strcmp(x->path, "*") == 0)
+			a = x;
+	}
+	keep(p, method.p, ml);
+	keep(p, (const uint8_t *)" ", 1);
+	keep(p, path.p, pl);
+	keep(p, (const uint8_t *)"\n", 1);
+	keep(p, b + he, (size_t)cl);
+	hl = snprintf(head, sizeof(head), "HTTP/1.1 %u %s\r\nContent-Length: %zu\r\n"
+	    "%s%s%sConnection: close\r\n\r\n", a != NULL ? a->status : 404u,
+	    a == NULL ? "Not Found" : a->status < 300 ? "OK" : "Status",
+	    a != NULL ? strlen(a->body) : (size_t)0,
+	    a != NULL && a->type != NULL ? "Content-Type: " : "",
+	    a != NULL && a->type != NULL ? a->type : "",
+	    a != NULL && a->type != NULL ? "\r\n" : "");
+	if (hl > 0 && (size_t)hl < sizeof(head)) {
+		send_all(p->clients[k], (const uint8_t *)head, (size_t)hl);
+		if (a != NULL)
+			send_all(p->clients[k], (const uint8_t *)a->body, strlen(a->body));
+	}
+	drop_client(p, k);
+}
+
+static void
+http_bytes(struct peer *p, size_t k, const uint8_t *b, size_t n)
+{
+	uint8_t *nr;
+
+	if (p->reqlen[k] + n > HTTP_REQ_MAX) {
+		drop_client(p, k);
+		return;
+	}
+	nr = atp_realloc(p->req[k], p->reqlen[k] + n + 1);
+	if (nr == NULL) {
+		drop_client(p, k);
+		return;
+	}
+	p->req[k] = nr;
+	memcpy(nr + p->reqlen[k], b, n);
+	p->reqlen[k] += n;
+	http_request(p, k);
+}
+
 void
 hns_peers_service(struct hns_peers *ps)
 {
@@ -215,15 +341,18 @@ hns_peers_service(struct hns_peers *ps)
 		for (k = 0; k < PEER_CLIENTS_MAX; k++) {
 			if (p->clients[k] < 0)
 				continue;
-			for (;;) {
+			while (p->clients[k] >= 0) {
 				r = recv(p->clients[k], buf, sizeof(buf), 0);
 				if (r == 0 || (r < 0 && errno != EAGAIN && errno != EINTR)) {
-					close(p->clients[k]);
-					p->clients[k] = -1;
+					drop_client(p, k);
 					break;
 				}
 				if (r < 0)
 					break;
+				if (p->def->type == HNS_P_HTTP) {
+					http_bytes(p, k, buf, (size_t)r);
+					continue;
+				}
 				keep(p, buf, (size_t)r);
 				if (p->def->echo)
 					send_all(p->clients[k], buf, (size_t)r);

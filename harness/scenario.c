@@ -981,10 +981,55 @@ find_peer(struct loader *L, const char *name)
  */
 #define HNS_PEERS_MAX 8
 
+/* answers: {"/status": {status: 200, body: "ok", type: text/plain}} */
+static void
+load_answers(struct loader *L, const struct hns_ynode *n, struct hns_peerdef *pd)
+{
+	static const char *const keys[] = { "status", "body", "type", NULL };
+	size_t i;
+	uint64_t st;
+
+	if (!need_map(L, n, "answers"))
+		return;
+	pd->answers = atp_calloc(n->nkids / 2 + 1, sizeof(*pd->answers));
+	if (pd->answers == NULL) {
+		nomem(L, n);
+		return;
+	}
+	for (i = 0; i + 1 < n->nkids; i += 2) {
+		const struct hns_ynode *k = n->kids[i], *v = n->kids[i + 1], *x;
+		struct hns_http_answer *a = &pd->answers[pd->nanswers];
+		if (!is_scalar(L, k, "a path") || !need_map(L, v, "an answer"))
+			continue;
+		if (k->str[0] != '/' && strcmp(k->str, "*") != 0) {
+			lmsg(L, k, 1, "a path starts with / (or is * for any other)");
+			continue;
+		}
+		check_keys(L, v, "an answer", keys);
+		a->status = 200;
+		if ((x = hns_ymap_get(v, "status")) != NULL && get_uint(L, x, "status", 599, &st) == 0)
+			a->status = (unsigned)st;
+		if (a->status < 100)
+			lmsg(L, x, 1, "status is 100..599");
+		a->path = xstrdup(L, k, k->str);
+		a->body = (x = hns_ymap_get(v, "body")) != NULL ? get_str(L, x, "body") :
+		    xstrdup(L, v, "");
+		if ((x = hns_ymap_get(v, "type")) != NULL)
+			a->type = get_str(L, x, "type");
+		if (a->path == NULL || a->body == NULL) {
+			atp_free(a->path);
+			atp_free(a->body);
+			atp_free(a->type);
+			continue;
+		}
+		pd->nanswers++;
+	}
+}
+
 static void
 load_peers(struct loader *L, const struct hns_ynode *n)
 {
-	static const char *const keys[] = { "type", "echo", NULL };
+	static const char *const keys[] = { "type", "echo", "answers", NULL };
 	struct hns_scenario *s = L->s;
 	size_t i;
 	char nm[160];
@@ -1008,16 +1053,24 @@ load_peers(struct loader *L, const struct hns_ynode *n)
 		check_keys(L, v, "a peer", keys);
 		t = hns_ymap_get(v, "type");
 		if (t == NULL || !is_scalar(L, t, "type") ||
-		    (strcmp(t->str, "tcp-server") != 0 && strcmp(t->str, "udp") != 0)) {
-			lmsg(L, t != NULL ? t : v, 1, "a peer's type is tcp-server or udp");
+		    (strcmp(t->str, "tcp-server") != 0 && strcmp(t->str, "udp") != 0 &&
+		    strcmp(t->str, "http-server") != 0)) {
+			lmsg(L, t != NULL ? t : v, 1, "a peer's type is tcp-server, udp or http-server");
 			continue;
 		}
-		pd->type = strcmp(t->str, "udp") == 0 ? HNS_P_UDP : HNS_P_TCP_SERVER;
+		pd->type = strcmp(t->str, "udp") == 0 ? HNS_P_UDP :
+		    strcmp(t->str, "http-server") == 0 ? HNS_P_HTTP : HNS_P_TCP_SERVER;
 		if (hns_ymap_get(v, "echo") != NULL)
 			(void)get_bool(L, hns_ymap_get(v, "echo"), "echo", &pd->echo);
 		pd->name = xstrdup(L, k, k->str);
 		if (pd->name == NULL)
 			return;
+		if (hns_ymap_get(v, "answers") != NULL) {
+			if (pd->type != HNS_P_HTTP)
+				lmsg(L, hns_ymap_get(v, "answers"), 1, "answers go with http-server");
+			else
+				load_answers(L, hns_ymap_get(v, "answers"), pd);
+		}
 		pd->pos.file = L->file;
 		pd->pos.line = k->line;
 		pd->pos.col = k->col;
@@ -1669,8 +1722,15 @@ hns_scenario_free(struct hns_scenario *s)
 		atp_free(s->matrix[i].name);
 	}
 	atp_free(s->matrix);
-	for (i = 0; i < s->npeers; i++)
+	for (i = 0; i < s->npeers; i++) {
+		for (j = 0; j < s->peers[i].nanswers; j++) {
+			atp_free(s->peers[i].answers[j].path);
+			atp_free(s->peers[i].answers[j].body);
+			atp_free(s->peers[i].answers[j].type);
+		}
+		atp_free(s->peers[i].answers);
 		atp_free(s->peers[i].name);
+	}
 	atp_free(s->peers);
 	for (i = 0; i < s->nfiles; i++)
 		atp_free(s->files[i]);

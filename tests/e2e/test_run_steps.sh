@@ -3,8 +3,8 @@
 # 'atproof run --emulator' over a pty, every step type of the scenario
 # language (send, cmd, expect, expect_error, send_data, read_data,
 # wait_report, enter/stream/leave transparent, sleep, reset, measure, set,
-# peer_send, peer_expect, use, matrix, repeat, retry, teardown, TCP and UDP
-# peers), checked in the JSON report's
+# peer_send, peer_expect, use, matrix, repeat, retry, teardown, TCP, UDP
+# and HTTP peers), checked in the JSON report's
 # verdicts, steps and measures, not only the exit code.
 set -eu
 B=${B:-build}
@@ -18,7 +18,7 @@ for prof in manual luat g3; do
 	    --report json:"$out/$prof.json" --report junit:"$out/$prof.xml" \
 	    --report tap:"$out/$prof.tap" --report html:"$out/$prof.html" \
 	    $E/basic.yaml $E/echo.yaml $E/flow.yaml $E/negative.yaml $E/reset.yaml \
-	    $E/socket.yaml $E/report.yaml $E/transparent.yaml $E/peers.yaml \
+	    $E/socket.yaml $E/report.yaml $E/transparent.yaml $E/peers.yaml $E/http.yaml \
 	    >"$out/$prof.txt" 2>&1 || rc=$?
 	[ $rc -eq 0 ] || { cat "$out/$prof.txt"; echo "exit $rc with profile $prof"; exit 1; }
 	python3 - "$out/$prof.json" "$out/$prof.xml" "$out/$prof.tap" <<'PY'
@@ -30,7 +30,7 @@ ids = [c["id"] for c in d["cases"]]
 want = ["example-basic", "example-echo", "example-flow[mode=0]#1", "example-flow[mode=0]#2",
         "example-flow[mode=2]#1", "example-flow[mode=2]#2", "example-negative",
         "example-reset", "example-socket", "example-report", "example-transparent",
-        "example-peers"]
+        "example-peers", "example-http"]
 assert ids == want, ids
 for c in d["cases"]:
     assert c["verdict"] == "pass", (c["id"], c.get("reason"))

@@ -137,8 +137,13 @@ static const struct bad bads[] = {
 	  "holds a NUL byte" },
 	{ "nowait goes without expect", "id: a\nspec: x\nsteps:\n  - cmd: QVER\n    nowait: true\n"
 	  "    expect: \"+OK\"\n", "nowait: the response goes to a later expect step" },
-	{ "a peer's type is tcp-server or udp", "id: a\nspec: x\npeers: {p: {type: ftp}}\nsteps: []\n",
-	  "a peer's type is tcp-server or udp" },
+	{ "a peer's type is tcp-server, udp or http-server",
+	  "id: a\nspec: x\npeers: {p: {type: ftp}}\nsteps: []\n",
+	  "a peer's type is tcp-server, udp or http-server" },
+	{ "answers go with an HTTP peer", "id: a\nspec: x\npeers: {p: {type: udp, answers: {}}}\n"
+	  "steps: []\n", "answers go with http-server" },
+	{ "an answer's path starts with a slash", "id: a\nspec: x\npeers: {p: {type: http-server, "
+	  "answers: {status: {status: 200}}}}\nsteps: []\n", "a path starts with /" },
 	{ "a step names a peer that exists", "id: a\nspec: x\npeers: {p: {type: udp}}\nsteps:\n"
 	  "  - peer_send: { peer: q, text: hi }\n", "no peer named 'q'" },
 	{ "a peer step needs its peer", "id: a\nspec: x\nsteps:\n  - peer_expect: { text: hi }\n",
