@@ -25,13 +25,6 @@
 #define SKSND_TIMEOUT_US 1000000u /* §2.2.3.11: "after waiting for the timeout (1s)" */
 #define SERVER_IDLE_DEFAULT 120u  /* §2.2.3.10: "the default is 120 seconds" */
 
-/* The firmware profiles (luat, g3) as opposed to the manual itself. */
-static int
-firmware(const struct emu *e)
-{
-	return e->prof->bit != ATP_PROFILE_MANUAL;
-}
-
 static const struct atp_capture *
 field(const struct atp_match *m, const char *name)
 {
@@ -168,7 +161,7 @@ sksnd_data(struct emu *e, const uint8_t *p, size_t len, int timed_out, void *ctx
 		emu_log_note(e, "SKSND: 1 s timeout, %zu bytes go", len);
 	/* §2.2.3.11: "The excess data will be discarded". The firmware
 	 * parses what follows the payload as commands (firmware §8.1). */
-	if (!firmware(e) && e->inlen > 0) {
+	if (!emu_dev(e, "sksnd-excess-parsed") && e->inlen > 0) {
 		emu_log_note(e, "SKSND: %zu bytes after the payload discarded", e->inlen);
 		emu_input_discard(e);
 	}
@@ -185,9 +178,8 @@ sksnd_data(struct emu *e, const uint8_t *p, size_t len, int timed_out, void *ctx
  * included). The manual allows the whole size and ends the phase after
  * 1 s, and discards what follows the payload; the firmware clamps the
  * size to 512, waits for every byte (sksnd-no-timeout) and reads what
- * follows as commands (firmware §8.1). The clamp and the excess are firmware
- * facts with no catalogued deviation yet: they follow the profile (not
- * manual). The socket becomes the default socket as with SKSDF (§8.1).
+ * follows as commands (firmware §8.1): deviations sksnd-clamp-512 and
+ * sksnd-excess-parsed. The socket becomes the default socket as with SKSDF (§8.1).
  */
 int
 emu_net_cmd_sksnd(struct emu *e, const struct atp_cmdline *cl)
@@ -202,7 +194,7 @@ emu_net_cmd_sksnd(struct emu *e, const struct atp_cmdline *cl)
 	if (emu_args(e, cl, &m) < 0 || !num_ok(&m, "socket", &num) || !num_any(&m, "size", &size) ||
 	    size == 0)
 		return -4;
-	if (firmware(e)) {
+	if (emu_dev(e, "sksnd-clamp-512")) {
 		if (size > SKSND_FW_MAX)
 			size = SKSND_FW_MAX;
 	} else if (size > EMU_COUNTED_MAX || !field(&m, "size")->in_range) {
@@ -244,9 +236,9 @@ emu_net_cmd_skrcv(struct emu *e, const struct atp_cmdline *cl)
 	if (emu_args(e, cl, &m) < 0 || !num_ok(&m, "socket", &num) ||
 	    !num_any(&m, "maxsize", &max) || max == 0)
 		return -4;
-	if (!firmware(e) && !field(&m, "maxsize")->in_range)
+	if (!emu_dev(e, "skrcv-clamp-1024") && !field(&m, "maxsize")->in_range)
 		return -4;
-	if (firmware(e) && max > SKRCV_FW_MAX)
+	if (emu_dev(e, "skrcv-clamp-1024") && max > SKRCV_FW_MAX)
 		max = SKRCV_FW_MAX;
 	s = emu_net_sock_get(e->net, (long)num);
 	if (s == NULL || !(s->state == EMU_NET_CONNECTED ||
