@@ -794,8 +794,10 @@ static void
 feed_cmd(struct emu *e, const uint8_t *p, size_t n)
 {
 	/* "+++" alone, in command mode: the firmware answers +OK as when it
-	 * leaves transparent mode (§9). */
-	if (n == 3 && memcmp(p, "+++", 3) == 0 && e->inlen == 0 && !e->busy) {
+	 * leaves transparent mode (§9); the manual knows no such thing, so
+	 * there it is bytes without "AT+", ignored. */
+	if (n == 3 && memcmp(p, "+++", 3) == 0 && e->inlen == 0 && !e->busy &&
+	    emu_dev(e, "plus-escape-in-command-mode")) {
 		emu_reply_ok(e);
 		return;
 	}
