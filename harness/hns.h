@@ -190,6 +190,7 @@ struct hns_step {
 	size_t nsets;
 	/* PEER_SEND, PEER_EXPECT */
 	char *peer;
+	char *topic;               /* PEER_SEND to an MQTT peer */
 	/* flow */
 	unsigned retry;            /* extra attempts (0: none) */
 	uint64_t retry_delay_us;
@@ -202,7 +203,7 @@ struct hns_step {
 };
 
 /* A network peer the harness starts on a free loopback port. */
-enum hns_ptype { HNS_P_TCP_SERVER, HNS_P_UDP, HNS_P_HTTP };
+enum hns_ptype { HNS_P_TCP_SERVER, HNS_P_UDP, HNS_P_HTTP, HNS_P_MQTT };
 
 struct hns_http_answer {          /* an HTTP peer's answer to one path */
 	char *path;                /* "/status"; "*" for any other */
@@ -217,6 +218,8 @@ struct hns_peerdef {
 	int echo;                  /* send back what arrives */
 	struct hns_http_answer *answers;
 	size_t nanswers;
+	char **topics;             /* MQTT: what the harness's client subscribes */
+	size_t ntopics;
 	struct hns_pos pos;
 };
 

@@ -105,8 +105,8 @@ void hns_peers_stop(struct hns_peers *ps);
 unsigned hns_peers_port(const struct hns_peers *ps, size_t i);
 /* Accepts, reads, echoes; never blocks. */
 void hns_peers_service(struct hns_peers *ps);
-int hns_peers_send(struct hns_peers *ps, const char *name, const void *b, size_t n,
-    struct atp_diag *d);
+int hns_peers_send(struct hns_peers *ps, const char *name, const char *topic,
+    const void *b, size_t n, struct atp_diag *d);
 const uint8_t *hns_peers_rx(struct hns_peers *ps, const char *name, size_t *len,
     int *overflow);
 void hns_peers_consume(struct hns_peers *ps, const char *name, size_t n);

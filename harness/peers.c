@@ -2,11 +2,17 @@
 /* \summary: network peers: TCP servers and UDP sockets on loopback */
 #include <errno.h>
 #include <fcntl.h>
+#include <mosquitto.h>
 #include <netinet/in.h>
 #include <poll.h>
+#include <signal.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "harness/hns_run.h"
@@ -22,6 +28,7 @@
  */
 #define PEER_CLIENTS_MAX 4
 #define HTTP_REQ_MAX 65536   /* one request, headers and body */
+#define BROKER_START_US 5000000u   /* mosquitto must listen within 5 s */
 
 struct peer {
 	const struct hns_peerdef *def;
@@ -35,6 +42,12 @@ struct peer {
 	uint8_t *rx;
 	size_t rxlen;
 	int overflow;
+	/* MQTT: a mosquitto broker we started, and our client of it */
+	pid_t broker;
+	struct mosquitto *mq;
+	int mq_connected;
+	char dir[64];
+	char *own[8];                  /* what we published: not the module's */
 };
 
 struct hns_peers {
@@ -50,6 +63,202 @@ nonblock(int fd)
 	return fl < 0 ? -1 : fcntl(fd, F_SETFL, fl | O_NONBLOCK);
 }
 
+static void keep(struct peer *p, const uint8_t *b, size_t n);
+
+static void
+nap(long us)
+{
+	struct timespec ts;
+
+	ts.tv_sec = us / 1000000;
+	ts.tv_nsec = (us % 1000000) * 1000;
+	while (nanosleep(&ts, &ts) < 0 && errno == EINTR)
+		;
+}
+
+/* What the broker delivers to our client: "<topic> <payload>\n". */
+static void
+on_message(struct mosquitto *m, void *ctx, const struct mosquitto_message *msg)
+{
+	struct peer *p = ctx;
+	size_t i, tl = strlen(msg->topic);
+
+	(void)m;
+	/* The client subscribes to "#" and so hears its own peer_send: those
+	 * are not what the module published. */
+	for (i = 0; i < 8; i++) {
+		const char *o = p->own[i];
+		if (o != NULL && strncmp(o, msg->topic, tl) == 0 && o[tl] == ' ' &&
+		    msg->payloadlen >= 0 && strlen(o + tl + 1) == (size_t)msg->payloadlen &&
+		    memcmp(o + tl + 1, msg->payload, (size_t)msg->payloadlen) == 0) {
+			atp_free(p->own[i]);
+			p->own[i] = NULL;
+			return;
+		}
+	}
+	keep(p, (const uint8_t *)msg->topic, tl);
+	keep(p, (const uint8_t *)" ", 1);
+	if (msg->payloadlen > 0)
+		keep(p, msg->payload, (size_t)msg->payloadlen);
+	keep(p, (const uint8_t *)"\n", 1);
+}
+
+static void
+on_connect(struct mosquitto *m, void *ctx, int rc)
+{
+	struct peer *p = ctx;
+
+	(void)m;
+	p->mq_connected = rc == 0 ? 1 : -1;
+}
+
+static void
+broker_stop(struct peer *p)
+{
+	char path[128];
+	size_t i;
+	int st;
+
+	if (p->mq != NULL) {
+		(void)mosquitto_disconnect(p->mq);
+		mosquitto_destroy(p->mq);
+		p->mq = NULL;
+	}
+	for (i = 0; i < 8; i++) {
+		atp_free(p->own[i]);
+		p->own[i] = NULL;
+	}
+	if (p->broker > 0) {
+		(void)kill(p->broker, SIGTERM);
+		(void)waitpid(p->broker, &st, 0);
+		p->broker = 0;
+	}
+	if (p->dir[0] != '\0') {
+		snprintf(path, sizeof(path), "%s/mosquitto.conf", p->dir);
+		(void)unlink(path);
+		snprintf(path, sizeof(path), "%s/mosquitto.log", p->dir);
+		(void)unlink(path);
+		(void)rmdir(p->dir);
+		p->dir[0] = '\0';
+	}
+}
+
+/*
+ * An MQTT peer is a real broker (mosquitto, DESIGN.md "real parts") on a
+ * free loopback port, and a libmosquitto client of it that subscribes to
+ * the peer's topics (all, "#", by default): peer_expect sees what the
+ * module published, peer_send publishes to it.
+ */
+static int
+broker_start(struct peer *p, struct atp_diag *d)
+{
+	char conf[128], logp[128], buf[256];
+	struct sockaddr_in a;
+	socklen_t alen = sizeof(a);
+	uint64_t t0;
+	size_t i;
+	int fd, n;
+	FILE *f;
+
+	/* A free port: bind 0, read it, let go; mosquitto binds it next. */
+	fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	memset(&a, 0, sizeof(a));
+	a.sin_family = AF_INET;
+	a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	if (fd < 0 || bind(fd, (struct sockaddr *)&a, sizeof(a)) < 0 ||
+	    getsockname(fd, (struct sockaddr *)&a, &alen) < 0) {
+		if (fd >= 0)
+			close(fd);
+		return atp_diag_set(d, ATP_ERR_IO, "peer %s could not start: %s", p->def->name,
+		    strerror(errno));
+	}
+	p->port = ntohs(a.sin_port);
+	close(fd);
+	snprintf(p->dir, sizeof(p->dir), "/tmp/atproof-mqtt-XXXXXX");
+	if (mkdtemp(p->dir) == NULL) {
+		p->dir[0] = '\0';
+		return atp_diag_set(d, ATP_ERR_IO, "peer %s could not start: %s", p->def->name,
+		    strerror(errno));
+	}
+	snprintf(conf, sizeof(conf), "%s/mosquitto.conf", p->dir);
+	snprintf(logp, sizeof(logp), "%s/mosquitto.log", p->dir);
+	f = fopen(conf, "w");
+	if (f == NULL)
+		return atp_diag_set(d, ATP_ERR_IO, "peer %s could not start: %s", p->def->name,
+		    strerror(errno));
+	fprintf(f, "listener %u 127.0.0.1\nallow_anonymous true\npersistence false\n", p->port);
+	fclose(f);
+	fflush(NULL);
+	p->broker = fork();
+	if (p->broker < 0) {
+		p->broker = 0;
+		return atp_diag_set(d, ATP_ERR_IO, "peer %s: fork: %s", p->def->name,
+		    strerror(errno));
+	}
+	if (p->broker == 0) {
+		int lf = open(logp, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+		if (lf >= 0) {
+			(void)dup2(lf, 1);
+			(void)dup2(lf, 2);
+			close(lf);
+		}
+		execl("/usr/sbin/mosquitto", "mosquitto", "-c", conf, (char *)NULL);
+		execlp("mosquitto", "mosquitto", "-c", conf, (char *)NULL);
+		_exit(127);
+	}
+	/* Wait until the broker accepts connections, or is gone. */
+	t0 = hns_now_us();
+	for (;;) {
+		int st, c = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+		if (c >= 0 && connect(c, (struct sockaddr *)&a, sizeof(a)) == 0) {
+			close(c);
+			break;
+		}
+		if (c >= 0)
+			close(c);
+		if (waitpid(p->broker, &st, WNOHANG) == p->broker) {
+			p->broker = 0;
+			buf[0] = '\0';
+			f = fopen(logp, "r");
+			if (f != NULL) {
+				n = (int)fread(buf, 1, sizeof(buf) - 1, f);
+				buf[n > 0 ? n : 0] = '\0';
+				fclose(f);
+			}
+			return atp_diag_set(d, ATP_ERR_IO, "peer %s could not start: mosquitto "
+			    "exited%s%.180s", p->def->name, buf[0] ? ": " : "", buf);
+		}
+		if (hns_now_us() - t0 > BROKER_START_US)
+			return atp_diag_set(d, ATP_ERR_TIMEOUT, "peer %s could not start: mosquitto "
+			    "did not listen within 5 s", p->def->name);
+		nap(10000);
+	}
+	mosquitto_lib_init();
+	p->mq = mosquitto_new(NULL, true, p);
+	if (p->mq == NULL)
+		return atp_diag_set(d, ATP_ERR_NOMEM, "peer %s: out of memory", p->def->name);
+	mosquitto_message_callback_set(p->mq, on_message);
+	mosquitto_connect_callback_set(p->mq, on_connect);
+	if (mosquitto_connect(p->mq, "127.0.0.1", (int)p->port, 60) != MOSQ_ERR_SUCCESS)
+		return atp_diag_set(d, ATP_ERR_IO, "peer %s: cannot connect to its broker",
+		    p->def->name);
+	t0 = hns_now_us();
+	while (p->mq_connected == 0 && hns_now_us() - t0 < BROKER_START_US)
+		(void)mosquitto_loop(p->mq, 10, 1);
+	if (p->mq_connected != 1)
+		return atp_diag_set(d, ATP_ERR_IO, "peer %s: its broker refused the connection",
+		    p->def->name);
+	for (i = 0; i < (p->def->ntopics > 0 ? p->def->ntopics : 1); i++)
+		if (mosquitto_subscribe(p->mq, NULL, p->def->ntopics > 0 ? p->def->topics[i] : "#",
+		    0) != MOSQ_ERR_SUCCESS)
+			return atp_diag_set(d, ATP_ERR_IO, "peer %s: cannot subscribe", p->def->name);
+	/* Let the SUBACKs come before the module publishes. */
+	t0 = hns_now_us();
+	while (hns_now_us() - t0 < 50000)
+		(void)mosquitto_loop(p->mq, 10, 1);
+	return ATP_OK;
+}
+
 static int
 peer_open(struct peer *p, struct atp_diag *d)
 {
@@ -57,6 +266,8 @@ peer_open(struct peer *p, struct atp_diag *d)
 	socklen_t alen = sizeof(a);
 	int one = 1;
 
+	if (p->def->type == HNS_P_MQTT)
+		return broker_start(p, d);
 	p->fd = socket(AF_INET, (p->def->type == HNS_P_UDP ? SOCK_DGRAM : SOCK_STREAM) |
 	    SOCK_CLOEXEC, 0);
 	if (p->fd < 0)
@@ -97,6 +308,7 @@ hns_peers_stop(struct hns_peers *ps)
 				close(p->clients[k]);
 			atp_free(p->req[k]);
 		}
+		broker_stop(p);
 		atp_free(p->rx);
 	}
 	atp_free(ps->p);
@@ -313,6 +525,11 @@ hns_peers_service(struct hns_peers *ps)
 		return;
 	for (i = 0; i < ps->n; i++) {
 		struct peer *p = &ps->p[i];
+		if (p->def->type == HNS_P_MQTT) {
+			if (p->mq != NULL)
+				(void)mosquitto_loop(p->mq, 0, 1);
+			continue;
+		}
 		if (p->def->type == HNS_P_UDP) {
 			for (;;) {
 				socklen_t fl = sizeof(p->from);
@@ -373,8 +590,8 @@ find(struct hns_peers *ps, const char *name)
 }
 
 int
-hns_peers_send(struct hns_peers *ps, const char *name, const void *b, size_t n,
-    struct atp_diag *d)
+hns_peers_send(struct hns_peers *ps, const char *name, const char *topic, const void *b,
+    size_t n, struct atp_diag *d)
 {
 	struct peer *p = find(ps, name);
 	size_t k, sent = 0;
@@ -382,6 +599,29 @@ hns_peers_send(struct hns_peers *ps, const char *name, const void *b, size_t n,
 	if (p == NULL)
 		return atp_diag_set(d, ATP_ERR_NOTFOUND, "no peer %s", name);
 	hns_peers_service(ps);
+	if (p->def->type == HNS_P_MQTT) {
+		uint64_t t0;
+		if (topic == NULL || n > 0x7fffffff)
+			return atp_diag_set(d, ATP_ERR_ARG, "peer %s: a topic is needed", name);
+		for (k = 0; k < 8 && p->own[k] != NULL; k++)
+			;
+		if (k < 8 && memchr(b, '\0', n) == NULL) {
+			size_t tl = strlen(topic);
+			p->own[k] = atp_malloc(tl + n + 2);
+			if (p->own[k] != NULL) {
+				memcpy(p->own[k], topic, tl);
+				p->own[k][tl] = ' ';
+				memcpy(p->own[k] + tl + 1, b, n);
+				p->own[k][tl + 1 + n] = '\0';
+			}
+		}
+		if (mosquitto_publish(p->mq, NULL, topic, (int)n, b, 0, false) != MOSQ_ERR_SUCCESS)
+			return atp_diag_set(d, ATP_ERR_IO, "peer %s: cannot publish", name);
+		t0 = hns_now_us();
+		while (hns_now_us() - t0 < 20000 && mosquitto_want_write(p->mq))
+			(void)mosquitto_loop(p->mq, 5, 1);
+		return ATP_OK;
+	}
 	if (p->def->type == HNS_P_UDP) {
 		if (!p->have_from)
 			return atp_diag_set(d, ATP_ERR_PROTO, "peer %s: nothing came yet, so it "

@@ -1514,11 +1514,19 @@ exec_peer_send(struct runner *R)
 	uint8_t *p;
 	size_t n;
 
+	char *topic = NULL;
+
 	if (data_bytes(R, &R->st->data, &p, &n) < 0)
 		return;
 	atp_diag_clear(&d);
-	if (hns_peers_send(R->peers, R->st->peer, p, n, &d) < 0)
+	if (R->st->topic != NULL && hns_expand(&R->vars, R->st->topic, &topic, NULL, &d) < 0) {
+		undefined(R, &d);
+		atp_free(p);
+		return;
+	}
+	if (hns_peers_send(R->peers, R->st->peer, topic, p, n, &d) < 0)
 		fail(R, RPT_FAIL, "%s", d.msg);
+	atp_free(topic);
 	atp_free(p);
 	/* What the module does with the bytes (a report, data) is the next
 	 * step's to account. */

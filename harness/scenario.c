@@ -710,7 +710,7 @@ load_data(struct loader *L, const struct hns_ynode *n, const char *what, struct 
     int reading)
 {
 	static const char *const wkeys[] = { "text", "hex", "file", "random", "var", "save",
-		"len", "seed", "check_len", "peer", NULL };
+		"len", "seed", "check_len", "peer", "topic", NULL };
 	const struct hns_ynode *v;
 	int nsrc = 0;
 
@@ -781,6 +781,8 @@ load_data(struct loader *L, const struct hns_ynode *n, const char *what, struct 
 	}
 	if ((v = hns_ymap_get(n, "peer")) != NULL && strncmp(what, "peer_", 5) != 0)
 		lmsg(L, v, 1, "peer goes in peer_send and peer_expect");
+	if ((v = hns_ymap_get(n, "topic")) != NULL && strncmp(what, "peer_", 5) != 0)
+		lmsg(L, v, 1, "topic goes in a peer_send to an mqtt peer");
 	if (nsrc > 1)
 		lmsg(L, n, 1, "%s has more than one of text, hex, file, random, var", what);
 	if (nsrc == 0 && !reading)
@@ -1029,7 +1031,7 @@ load_answers(struct loader *L, const struct hns_ynode *n, struct hns_peerdef *pd
 static void
 load_peers(struct loader *L, const struct hns_ynode *n)
 {
-	static const char *const keys[] = { "type", "echo", "answers", NULL };
+	static const char *const keys[] = { "type", "echo", "answers", "subscribe", NULL };
 	struct hns_scenario *s = L->s;
 	size_t i;
 	char nm[160];
@@ -1054,17 +1056,26 @@ load_peers(struct loader *L, const struct hns_ynode *n)
 		t = hns_ymap_get(v, "type");
 		if (t == NULL || !is_scalar(L, t, "type") ||
 		    (strcmp(t->str, "tcp-server") != 0 && strcmp(t->str, "udp") != 0 &&
-		    strcmp(t->str, "http-server") != 0)) {
-			lmsg(L, t != NULL ? t : v, 1, "a peer's type is tcp-server, udp or http-server");
+		    strcmp(t->str, "http-server") != 0 && strcmp(t->str, "mqtt") != 0)) {
+			lmsg(L, t != NULL ? t : v, 1, "a peer's type is tcp-server, udp, http-server "
+			    "or mqtt");
 			continue;
 		}
 		pd->type = strcmp(t->str, "udp") == 0 ? HNS_P_UDP :
-		    strcmp(t->str, "http-server") == 0 ? HNS_P_HTTP : HNS_P_TCP_SERVER;
+		    strcmp(t->str, "http-server") == 0 ? HNS_P_HTTP :
+		    strcmp(t->str, "mqtt") == 0 ? HNS_P_MQTT : HNS_P_TCP_SERVER;
 		if (hns_ymap_get(v, "echo") != NULL)
 			(void)get_bool(L, hns_ymap_get(v, "echo"), "echo", &pd->echo);
 		pd->name = xstrdup(L, k, k->str);
 		if (pd->name == NULL)
 			return;
+		if (hns_ymap_get(v, "subscribe") != NULL) {
+			if (pd->type != HNS_P_MQTT)
+				lmsg(L, hns_ymap_get(v, "subscribe"), 1, "subscribe goes with mqtt");
+			else
+				get_strlist(L, hns_ymap_get(v, "subscribe"), "subscribe", &pd->topics,
+				    &pd->ntopics);
+		}
 		if (hns_ymap_get(v, "answers") != NULL) {
 			if (pd->type != HNS_P_HTTP)
 				lmsg(L, hns_ymap_get(v, "answers"), 1, "answers go with http-server");
@@ -1328,6 +1339,16 @@ load_one_step(struct loader *L, const struct hns_ynode *n, struct hns_step *st)
 		if (st->peer != NULL && find_peer(L, st->peer) == NULL)
 			lmsg(L, p, 1, "no peer named '%s' (peers: at the top of the scenario)",
 			    st->peer);
+		if ((p = hns_ymap_get(v, "topic")) != NULL) {
+			st->topic = get_str(L, p, "topic");
+			check_refs(L, p, st->topic);
+			if (st->kind != HNS_S_PEER_SEND || (st->peer != NULL &&
+			    find_peer(L, st->peer) != NULL && find_peer(L, st->peer)->type != HNS_P_MQTT))
+				lmsg(L, p, 1, "topic goes in a peer_send to an mqtt peer");
+		} else if (st->kind == HNS_S_PEER_SEND && st->peer != NULL &&
+		    find_peer(L, st->peer) != NULL && find_peer(L, st->peer)->type == HNS_P_MQTT) {
+			lmsg(L, v, 1, "a peer_send to an mqtt peer needs topic");
+		}
 		break;
 	}
 	case HNS_S_SET:
@@ -1686,6 +1707,7 @@ hns_scenario_free(struct hns_scenario *s)
 			atp_free(st->want.len);
 			atp_free(st->save);
 			atp_free(st->peer);
+			atp_free(st->topic);
 			atp_free(st->retry_codes);
 			atp_free(st->mname);
 			atp_free(st->mvalue);
@@ -1729,6 +1751,9 @@ hns_scenario_free(struct hns_scenario *s)
 			atp_free(s->peers[i].answers[j].type);
 		}
 		atp_free(s->peers[i].answers);
+		for (j = 0; j < s->peers[i].ntopics; j++)
+			atp_free(s->peers[i].topics[j]);
+		atp_free(s->peers[i].topics);
 		atp_free(s->peers[i].name);
 	}
 	atp_free(s->peers);
