@@ -1,9 +1,11 @@
 /* SPDX-License-Identifier: MIT */
 /* \summary: the analyzer's readable text summary */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "analyzer/ana.h"
+#include "atproof/alloc.h"
 #include "atproof/validate.h"
 
 /*
@@ -13,6 +15,68 @@
  */
 
 #define SHOW_PER_RULE 20
+#define TIMELINE_MAX 60
+
+/* Findings in the order of the session: by input, then by position (the
+ * array's order breaks ties, so equal places keep their order). */
+static int
+by_place(const void *a, const void *b)
+{
+	const struct ana_finding *x = *(const struct ana_finding *const *)a;
+	const struct ana_finding *y = *(const struct ana_finding *const *)b;
+	int c = strcmp(x->file != NULL ? x->file : "", y->file != NULL ? y->file : "");
+
+	if (c != 0)
+		return c;
+	if (x->line != y->line)
+		return x->line < y->line ? -1 : 1;
+	if (x->offset != y->offset)
+		return x->offset < y->offset ? -1 : 1;
+	return x < y ? -1 : x > y;
+}
+
+/*
+ * The session's failures and undecided points in the order they happened,
+ * with the time of day where the input has times: what an engineer reads
+ * next to the log.
+ */
+static void
+timeline(const struct ana_report *r, FILE *out)
+{
+	const struct ana_finding **idx;
+	size_t i, n = 0;
+
+	idx = atp_calloc(r->nf > 0 ? r->nf : 1, sizeof(*idx));
+	if (idx == NULL)
+		return;
+	for (i = 0; i < r->nf; i++)
+		if (r->f[i].verdict == ATP_V_FAIL || r->f[i].verdict == ATP_V_INCONC ||
+		    r->f[i].verdict == ATP_V_KNOWN)
+			idx[n++] = &r->f[i];
+	if (n > 0) {
+		qsort(idx, n, sizeof(*idx), by_place);
+		fprintf(out, "\ntimeline:\n");
+	}
+	for (i = 0; i < n && i < TIMELINE_MAX; i++) {
+		const struct ana_finding *f = idx[i];
+		char when[32] = "";
+		if (f->ts_us != 0) {
+			uint64_t s = f->ts_us / 1000000u;
+			snprintf(when, sizeof(when), "%02u:%02u:%02u.%03u ", (unsigned)(s / 3600 % 24),
+			    (unsigned)(s / 60 % 60), (unsigned)(s % 60),
+			    (unsigned)(f->ts_us % 1000000u / 1000u));
+		}
+		if (f->line != 0)
+			fprintf(out, "  %s%s:%lu", when, f->file != NULL ? f->file : "?", f->line);
+		else
+			fprintf(out, "  %s%s@%llu", when, f->file != NULL ? f->file : "?",
+			    (unsigned long long)f->offset);
+		fprintf(out, "  %-6s %s: %s\n", atp_verdict_name(f->verdict), f->rule, f->message);
+	}
+	if (n > TIMELINE_MAX)
+		fprintf(out, "  ... and %zu more\n", n - TIMELINE_MAX);
+	atp_free((void *)idx);
+}
 
 int
 ana_write_text(const struct ana_report *r, FILE *out, int input_error)
@@ -64,6 +128,7 @@ ana_write_text(const struct ana_report *r, FILE *out, int input_error)
 		if (rc->n > shown)
 			fprintf(out, "  ... and %lu more\n", rc->n - shown);
 	}
+	timeline(r, out);
 	if (r->nlat > 0) {
 		fprintf(out, "\nlatency (ms, last byte sent to last byte of the response):\n");
 		fprintf(out, "  %-10s %7s %9s %9s %9s %9s %5s\n", "command", "n", "p50", "p90",

@@ -80,6 +80,9 @@ tap = open(d + "/r.tap").read().splitlines()
 assert tap[0] == "TAP version 13" and tap[1].startswith("1.."), tap[:2]
 assert any(l.startswith("not ok") and "flash-lost" in l for l in tap)
 assert "<html" in open(d + "/r.html").read()
-assert "flash-lost" in open(d + "/r.txt").read()
+txt = open(d + "/r.txt").read()
+assert "flash-lost" in txt
+tl = txt[txt.index("timeline:"):].splitlines()
+assert "10:00:01.310" in tl[1] and "flash-lost" in tl[1], tl[:2]
 PY
 echo "analyze cli: ok"
