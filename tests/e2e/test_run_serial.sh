@@ -22,6 +22,9 @@ cleanup() {
 trap cleanup EXIT
 
 cc -shared -fPIC -O2 -o "$out/sp_shim.so" tests/e2e/sp_shim.c -ldl
+# A sanitizer build wants its runtime first in LD_PRELOAD.
+asan=$(ldd "$B/atproof" 2>/dev/null | awk '/libasan/ { print $3 }')
+preload="${asan:+$asan }$out/sp_shim.so"
 "$B/atproof" emu --pty "$out/pty" --firmware g3 >"$out/emu.txt" 2>&1 &
 emu=$!
 i=0
@@ -36,7 +39,7 @@ unshare -m sh -c "
 	mount --bind /dev/pts '$out/dev/pts'
 	mount --bind '$out/sys' /sys/class/tty
 	mount --rbind '$out/dev' /dev
-	LD_PRELOAD='$out/sp_shim.so' '$B/atproof' run --port /dev/ttyAT0 --serial libserialport \
+	LD_PRELOAD='$preload' '$B/atproof' run --port /dev/ttyAT0 --serial libserialport \
 	    --firmware g3 --report json:'$out/run.json' scenarios/examples/basic.yaml \
 	    scenarios/examples/negative.yaml scenarios/examples/echo.yaml
 " >"$out/run.txt" 2>&1 || { cat "$out/run.txt"; echo "the libserialport run failed"; exit 1; }
