@@ -1062,6 +1062,19 @@ ana_session_feed(struct ana_session *s, const struct atp_rec *rec)
 	switch (rec->dir) {
 	case ATP_DIR_TO_MODULE:
 		st->bytes_to += rec->bytes.len;
+		/* SKSND's response never came (2 s, or at once in a log with no
+		 * times): stop holding the host's bytes for it and read on. */
+		if (s->await_sksnd && (!s->cur.timed || !s->data_at.timed ||
+		    s->cur.ts < s->data_at.ts || s->cur.ts - s->data_at.ts > STALE_US)) {
+			s->await_sksnd = 0;
+			if (s->held) {
+				size_t n = s->hlen;
+				memcpy(s->hb2, s->hb, n);
+				s->hlen = 0;
+				s->held = 0;
+				host_bytes(s, s->hb2, n);
+			}
+		}
 		/* The host speaks after the module ended with CR LF CR LF: the
 		 * module's frame is over (a list response ends at CR LF CR LF
 		 * followed by anything, framer.h), so it need not wait for the
