@@ -1493,6 +1493,15 @@ p_sigrok(struct ana_imp *im, struct atp_span line, struct piece *pc, int *bad)
 		byte_piece(im, pc, ATP_DIR_UNKNOWN, 0, 0, (uint8_t)n);
 		return 1;
 	}
+	/* The decoder's other annotations (with no class filter given):
+	 * start, stop and parity bits, idle, breaks, framing errors, in
+	 * their long and short forms. */
+	if (val.len <= 1 || starts_ci(val, "Start bit") || starts_ci(val, "Stop bit") ||
+	    starts_ci(val, "Parity") || atp_span_eq_ci(val, "Idle") || atp_span_eq_ci(val, "Break") ||
+	    starts_ci(val, "Frame error") || starts_ci(val, "Framing error") ||
+	    atp_span_eq_ci(val, "PE") || atp_span_eq_ci(val, "SE") || atp_span_eq_ci(val, "FE") ||
+	    atp_span_eq_ci(val, "BRK") || starts_ci(val, "Warning"))
+		return 0;
 	pc->len = sigrok_unbracket(val, im->pc, PIECE_CAP);
 	pc->brk = 1;
 	pc->dir = ATP_DIR_UNKNOWN;

@@ -86,7 +86,8 @@ static const struct icase icases[] = {
 	  { "Hi t=100000 AT+\\r", "Mi t=200000 +OK" } },
 	{ "sigrok text bytes are cut at line ends and inferred",
 	  ANA_FMT_AUTO, NULL,
-	  IN("uart-1: 41\nuart-1: 54\nuart-1: 2B\nuart-1: 0D\nuart-1: 2B\nuart-1: 4F\n"),
+	  IN("uart-1: Start bit\nuart-1: 41\nuart-1: Stop bit\nuart-1: S\nuart-1: 54\nuart-1: T\n"
+	     "uart-1: 2B\nuart-1: 0D\nuart-1: 2B\nuart-1: 4F\n"),
 	  { "Hi AT+\\r", "Mi +O" } },
 	{ "sigrok json packets keep [0D] escapes and the TX/RX rows",
 	  ANA_FMT_AUTO, NULL,
