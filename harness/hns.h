@@ -124,6 +124,7 @@ enum hns_skind {
 	HNS_S_SET,                 /* set variables */
 	HNS_S_PEER_SEND,           /* a network peer sends */
 	HNS_S_PEER_EXPECT,         /* what a network peer received */
+	HNS_S_LINE,                /* DTR, RTS, break */
 };
 
 enum hns_dsrc {
@@ -191,6 +192,9 @@ struct hns_step {
 	/* PEER_SEND, PEER_EXPECT */
 	char *peer;
 	char *topic;               /* PEER_SEND to an MQTT peer */
+	/* LINE */
+	int dtr, rts;              /* 0, 1, -1: leave */
+	uint64_t break_us;
 	/* flow */
 	unsigned retry;            /* extra attempts (0: none) */
 	uint64_t retry_delay_us;

@@ -33,6 +33,11 @@ struct hns_transport_ops {
 	long (*read)(struct hns_transport *t, void *buf, size_t len, uint64_t timeout_us,
 	    struct atp_diag *d);
 	void (*close)(struct hns_transport *t);
+	/* Modem lines and break (NULL where the transport has none): @dtr and
+	 * @rts are 0, 1 or -1 (leave), @break_us 0 for none. ATP_ERR_UNSUPP
+	 * when the device cannot (a pty). */
+	int (*line)(struct hns_transport *t, int dtr, int rts, uint64_t break_us,
+	    struct atp_diag *d);
 };
 
 struct hns_transport {

@@ -1586,6 +1586,23 @@ exec_peer_expect(struct runner *R)
 	atp_free(want);
 }
 
+/* DTR, RTS, break: what a transport without modem lines (TCP, a pty)
+ * cannot do leaves the step undecided, not failed. */
+static void
+exec_line(struct runner *R)
+{
+	struct atp_diag d;
+
+	predrain(R);
+	if (R->t->ops->line == NULL) {
+		fail(R, RPT_INCONC, "the %s transport has no modem lines", R->t->ops->name);
+		return;
+	}
+	atp_diag_clear(&d);
+	if (R->t->ops->line(R->t, R->st->dtr, R->st->rts, scaled(R, R->st->break_us), &d) < 0)
+		fail(R, d.code == ATP_ERR_UNSUPP ? RPT_INCONC : RPT_ERROR, "%s", d.msg);
+}
+
 static void
 exec_step(struct runner *R)
 {
@@ -1615,6 +1632,7 @@ exec_step(struct runner *R)
 	case HNS_S_SET: exec_set(R); break;
 	case HNS_S_PEER_SEND: exec_peer_send(R); break;
 	case HNS_S_PEER_EXPECT: exec_peer_expect(R); break;
+	case HNS_S_LINE: exec_line(R); break;
 	}
 	if (R->qnomem)
 		fail(R, RPT_ERROR, "out of memory (or more than %u frames queued)", QUEUE_MAX);

@@ -844,6 +844,7 @@ static const struct {
 	{ "set", HNS_S_SET, { "set", NULL } },
 	{ "peer_send", HNS_S_PEER_SEND, { "peer_send", NULL } },
 	{ "peer_expect", HNS_S_PEER_EXPECT, { "peer_expect", NULL } },
+	{ "line", HNS_S_LINE, { "line", NULL } },
 	{ "expect", HNS_S_EXPECT, { "expect", NULL } },
 };
 #define NACTIONS (sizeof(actions) / sizeof(actions[0]))
@@ -1138,6 +1139,7 @@ step_name(struct hns_step *st)
 	case HNS_S_PEER_EXPECT:
 		snprintf(buf, sizeof(buf), "peer_expect %s", st->peer ? st->peer : "");
 		break;
+	case HNS_S_LINE: snprintf(buf, sizeof(buf), "line"); break;
 	}
 	/* Escape CR and LF so one step stays on one line in every report. */
 	{
@@ -1176,7 +1178,7 @@ load_one_step(struct loader *L, const struct hns_ynode *n, struct hns_step *st)
 	if (a == NACTIONS) {
 		lmsg(L, n, 1, "a step needs an action: send, cmd, expect, send_data, read_data, "
 		    "enter_transparent, stream, leave_transparent, wait_report, sleep, reset, "
-		    "measure, set, peer_send, peer_expect or use");
+		    "measure, set, peer_send, peer_expect, line or use");
 		return;
 	}
 	st->kind = actions[a].kind;
@@ -1349,6 +1351,24 @@ load_one_step(struct loader *L, const struct hns_ynode *n, struct hns_step *st)
 		    find_peer(L, st->peer) != NULL && find_peer(L, st->peer)->type == HNS_P_MQTT) {
 			lmsg(L, v, 1, "a peer_send to an mqtt peer needs topic");
 		}
+		break;
+	}
+	case HNS_S_LINE: {
+		static const char *const lkeys[] = { "dtr", "rts", "break", NULL };
+		const struct hns_ynode *x;
+		st->dtr = st->rts = -1;
+		v = hns_ymap_get(n, "line");
+		if (!need_map(L, v, "line"))
+			break;
+		check_keys(L, v, "line", lkeys);
+		if ((x = hns_ymap_get(v, "dtr")) != NULL)
+			(void)get_bool(L, x, "dtr", &st->dtr);
+		if ((x = hns_ymap_get(v, "rts")) != NULL)
+			(void)get_bool(L, x, "rts", &st->rts);
+		if ((x = hns_ymap_get(v, "break")) != NULL)
+			(void)get_dur(L, x, "break", &st->break_us);
+		if (v->nkids == 0)
+			lmsg(L, v, 1, "line sets dtr, rts or break");
 		break;
 	}
 	case HNS_S_SET:

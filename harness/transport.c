@@ -15,6 +15,7 @@
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/ioctl.h>
 #include <sys/wait.h>
 #include <termios.h>
 #include <time.h>
@@ -135,8 +136,42 @@ fd_close(struct hns_transport *t)
 	t->fd = -1;
 }
 
-static const struct hns_transport_ops tty_ops = { "tty", fd_write, fd_read, fd_close };
-static const struct hns_transport_ops tcp_ops = { "tcp", fd_write, fd_read, fd_close };
+/* DTR, RTS and break on a tty (the modem-control ioctls; a pty has no
+ * modem lines and answers ENOTTY). */
+static int
+tty_line(struct hns_transport *t, int dtr, int rts, uint64_t break_us, struct atp_diag *d)
+{
+	int bits;
+
+	if (dtr >= 0) {
+		bits = TIOCM_DTR;
+		if (ioctl(t->fd, dtr ? TIOCMBIS : TIOCMBIC, &bits) < 0)
+			goto fail;
+	}
+	if (rts >= 0) {
+		bits = TIOCM_RTS;
+		if (ioctl(t->fd, rts ? TIOCMBIS : TIOCMBIC, &bits) < 0)
+			goto fail;
+	}
+	if (break_us > 0) {
+		/* tcsendbreak() has no useful duration; hold the break by hand. */
+		if (ioctl(t->fd, TIOCSBRK, 0) < 0)
+			goto fail;
+		nap_us((long)break_us);
+		if (ioctl(t->fd, TIOCCBRK, 0) < 0)
+			goto fail;
+	}
+	return ATP_OK;
+fail:
+	if (d != NULL)
+		d->sys_errno = errno;
+	return atp_diag_set(d, errno == ENOTTY || errno == EINVAL ? ATP_ERR_UNSUPP : ATP_ERR_IO,
+	    "port %s: modem lines: %s", t->name, strerror(errno));
+}
+
+static const struct hns_transport_ops tty_ops = { "tty", fd_write, fd_read, fd_close,
+	tty_line };
+static const struct hns_transport_ops tcp_ops = { "tcp", fd_write, fd_read, fd_close, NULL };
 
 static speed_t
 baud_const(unsigned long baud)
@@ -164,7 +199,7 @@ baud_const(unsigned long baud)
 	}
 }
 
-static const struct hns_transport_ops fd_ops = { "fd", fd_write, fd_read, fd_close };
+static const struct hns_transport_ops fd_ops = { "fd", fd_write, fd_read, fd_close, NULL };
 
 static struct hns_transport *
 transport_new(const struct hns_transport_ops *ops, const char *name, const char *desc)
@@ -348,7 +383,8 @@ emu_close(struct hns_transport *t)
 		(void)rmdir(t->tmpdir);
 }
 
-static const struct hns_transport_ops emu_ops = { "emu", fd_write, fd_read, emu_close };
+static const struct hns_transport_ops emu_ops = { "emu", fd_write, fd_read, emu_close,
+	tty_line };
 
 static void
 log_tail(const char *path, char *buf, size_t size)

@@ -4,6 +4,7 @@
 #include <libserialport.h>
 #include <stdio.h>
 #include <string.h>
+#include <time.h>
 
 #include "harness/hns_run.h"
 
@@ -90,8 +91,30 @@ sp_close_port(struct hns_transport *t)
 	t->fd = -1;
 }
 
+static int
+sp_line(struct hns_transport *t, int dtr, int rts, uint64_t break_us, struct atp_diag *d)
+{
+	struct timespec ts;
+
+	if (dtr >= 0 && sp_set_dtr(sp_slot.port, dtr ? SP_DTR_ON : SP_DTR_OFF) != SP_OK)
+		return sp_fail(d, t->name, "DTR");
+	if (rts >= 0 && sp_set_rts(sp_slot.port, rts ? SP_RTS_ON : SP_RTS_OFF) != SP_OK)
+		return sp_fail(d, t->name, "RTS");
+	if (break_us > 0) {
+		if (sp_start_break(sp_slot.port) != SP_OK)
+			return sp_fail(d, t->name, "break");
+		ts.tv_sec = (time_t)(break_us / 1000000u);
+		ts.tv_nsec = (long)(break_us % 1000000u) * 1000L;
+		while (nanosleep(&ts, &ts) < 0 && errno == EINTR)
+			;
+		if (sp_end_break(sp_slot.port) != SP_OK)
+			return sp_fail(d, t->name, "break");
+	}
+	return ATP_OK;
+}
+
 static const struct hns_transport_ops sp_ops = { "libserialport", sp_write_all, sp_read_some,
-	sp_close_port };
+	sp_close_port, sp_line };
 
 int
 hns_sp_open(const char *path, unsigned long baud, struct hns_transport **out,

@@ -4,8 +4,8 @@
 # private mount namespace, /sys/class/tty shows one port ttyAT0 (a symlink
 # to a virtual tty's sysfs node) and /dev/ttyAT0 is the emulator's pty; a
 # preloaded shim answers the modem-line ioctls a pty lacks. libserialport
-# then finds, opens, configures, writes and reads the port itself; the
-# report says which transport ran. Without root or unshare the test says
+# then finds, opens, configures, writes and reads the port itself, sets
+# DTR/RTS and sends a break (line.yaml); the report says which transport ran. Without root or unshare the test says
 # so and passes: the README names what is then untested.
 set -eu
 B=${B:-build}
@@ -41,7 +41,8 @@ unshare -m sh -c "
 	mount --rbind '$out/dev' /dev
 	LD_PRELOAD='$preload' '$B/atproof' run --port /dev/ttyAT0 --serial libserialport \
 	    --firmware g3 --report json:'$out/run.json' scenarios/examples/basic.yaml \
-	    scenarios/examples/negative.yaml scenarios/examples/echo.yaml
+	    scenarios/examples/negative.yaml scenarios/examples/echo.yaml \
+	    scenarios/examples/line.yaml
 " >"$out/run.txt" 2>&1 || { cat "$out/run.txt"; echo "the libserialport run failed"; exit 1; }
 python3 - "$out/run.json" <<'PY'
 import json, sys
@@ -49,7 +50,7 @@ d = json.load(open(sys.argv[1]))
 assert d["transport"] == "libserialport", d["transport"]
 assert d["port"] == "/dev/ttyAT0", d["port"]
 assert d["verdict"] == "pass", d
-assert [c["verdict"] for c in d["cases"]] == ["pass"] * 3, d["cases"]
+assert [c["verdict"] for c in d["cases"]] == ["pass"] * 4, d["cases"]
 assert "G3.04" in d["unit"]["firmware"], d["unit"]
 PY
 # Without the namespace, libserialport cannot open a pty and auto mode
@@ -57,6 +58,11 @@ PY
 "$B/atproof" run --port "$out/pty" --report json:"$out/auto.json" scenarios/examples/basic.yaml \
     >/dev/null 2>&1 || true
 python3 -c "import json,sys; d=json.load(open('$out/auto.json')); assert d['transport'] == 'tty', d['transport']"
+# termios on a pty has no modem lines: the line steps are inconclusive (4).
+rc=0
+"$B/atproof" run --port "$out/pty" --serial termios scenarios/examples/line.yaml \
+    >"$out/l.txt" 2>&1 || rc=$?
+[ $rc -eq 4 ] || { cat "$out/l.txt"; echo "line steps on a pty: exit $rc, not 4"; exit 1; }
 rc=0
 "$B/atproof" run --port "$out/pty" --serial libserialport scenarios/examples/basic.yaml \
     >"$out/e.txt" 2>&1 || rc=$?

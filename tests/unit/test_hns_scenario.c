@@ -150,6 +150,10 @@ static const struct bad bads[] = {
 	  "peer_expect needs peer" },
 	{ "peer goes only in peer steps", "id: a\nspec: x\nsteps:\n"
 	  "  - send_data: { peer: p, text: hi }\n", "peer goes in peer_send and peer_expect" },
+	{ "line sets something", "id: a\nspec: x\nsteps:\n  - line: {}\n",
+	  "line sets dtr, rts or break" },
+	{ "line knows its keys", "id: a\nspec: x\nsteps:\n  - line: { cts: 1 }\n",
+	  "unknown key 'cts' in line" },
 	{ "eol is CR and LF only", "id: a\nspec: x\nsteps:\n  - cmd: QVER\n    eol: \";\"\n",
 	  "eol is made of CR and LF only" },
 };
