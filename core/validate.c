@@ -437,6 +437,20 @@ better(const struct vctx *v, const struct atp_deviation *a, const struct atp_dev
 	return a;
 }
 
+/* The deviation (kind ACCEPTS) that explains an out-of-range value of
+ * field @c: its alt names the field. NULL when none applies. */
+static const struct atp_deviation *
+accepting_dev(const struct vctx *v, const struct expect *e, const struct atp_capture *c)
+{
+	const struct atp_deviation *dv, *found = NULL;
+	size_t i = 0;
+
+	while ((dv = next_dev(e, ATP_DEV_ACCEPTS, &i)) != NULL)
+		if (dv->alt != NULL && strcmp(dv->alt, c->field->name) == 0)
+			found = better(v, found, dv);
+	return found;
+}
+
 /*
  * ERRCODE deviations by the situation they explain. A code alone is not
  * enough: -2 for a missing argument is missing-arg-err2, -2 for a form is
@@ -604,15 +618,12 @@ check_line(struct vctx *v, const struct expect *e, const struct atp_shape *sh,
 	}
 	for (k = 0; k < m.ncap && k < ATP_MATCH_CAP_MAX; k++) {
 		const struct atp_capture *c = &m.cap[k];
-		const struct atp_deviation *found = NULL;
-		size_t i = 0;
+		const struct atp_deviation *found;
 		if (c->in_range || !first_time(v, ATP_RULE_RESP_RANGE, c->field->name))
 			continue;
 		/* A firmware that accepts a value the manual refuses
 		 * (encry-range-0-8...) also reads it back: the same deviation. */
-		while ((dv = next_dev(e, ATP_DEV_ACCEPTS, &i)) != NULL)
-			if (dv->alt != NULL && strcmp(dv->alt, c->field->name) == 0)
-				found = better(v, found, dv);
+		found = accepting_dev(v, e, c);
 		if (found != NULL) {
 			report_dev(v, found, "%s: %s=%s reads back outside the manual's range (%s)",
 			    e->label, c->field->name, show(e->cmd, c->raw, txt, sizeof(txt)),
@@ -751,27 +762,16 @@ check_ok_expected_error(struct vctx *v, const struct expect *e)
 		const struct atp_capture *bad = NULL;
 		for (k = 0; k < e->am.ncap && k < ATP_MATCH_CAP_MAX && bad == NULL; k++) {
 			const struct atp_capture *c = &e->am.cap[k];
-			const struct atp_deviation *found = NULL;
-			if (c->in_range)
-				continue;
-			i = 0;
-			while ((dv = next_dev(e, ATP_DEV_ACCEPTS, &i)) != NULL)
-				if (dv->alt != NULL && strcmp(dv->alt, c->field->name) == 0)
-					found = better(v, found, dv);
-			if (found == NULL)
+			if (!c->in_range && accepting_dev(v, e, c) == NULL)
 				bad = c;
 		}
 		if (bad == NULL) {
 			for (k = 0; k < e->am.ncap && k < ATP_MATCH_CAP_MAX; k++) {
 				const struct atp_capture *c = &e->am.cap[k];
-				const struct atp_deviation *found = NULL;
 				if (c->in_range)
 					continue;
-				i = 0;
-				while ((dv = next_dev(e, ATP_DEV_ACCEPTS, &i)) != NULL)
-					if (dv->alt != NULL && strcmp(dv->alt, c->field->name) == 0)
-						found = better(v, found, dv);
-				report_dev(v, found, "%s: +OK to %s=%s, outside the manual's range (%s)",
+				report_dev(v, accepting_dev(v, e, c),
+				    "%s: +OK to %s=%s, outside the manual's range (%s)",
 				    e->label, c->field->name, show(e->cmd, c->raw, txt, sizeof(txt)),
 				    range_text(c->field, rng, sizeof(rng)));
 			}
