@@ -139,7 +139,7 @@ static const struct bad bads[] = {
 	  "    expect: \"+OK\"\n", "nowait: the response goes to a later expect step" },
 	{ "a peer's type is tcp-server, udp or http-server",
 	  "id: a\nspec: x\npeers: {p: {type: ftp}}\nsteps: []\n",
-	  "a peer's type is tcp-server, udp or http-server" },
+	  "a peer's type is tcp-server, udp, http-server or mqtt" },
 	{ "answers go with an HTTP peer", "id: a\nspec: x\npeers: {p: {type: udp, answers: {}}}\n"
 	  "steps: []\n", "answers go with http-server" },
 	{ "an answer's path starts with a slash", "id: a\nspec: x\npeers: {p: {type: http-server, "
