@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
@@ -196,7 +197,9 @@ broker_start(struct peer *p, struct atp_diag *d)
 		    strerror(errno));
 	}
 	if (p->broker == 0) {
-		int lf = open(logp, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+		int lf;
+		(void)prctl(PR_SET_PDEATHSIG, SIGTERM);
+		lf = open(logp, O_WRONLY | O_CREAT | O_TRUNC, 0600);
 		if (lf >= 0) {
 			(void)dup2(lf, 1);
 			(void)dup2(lf, 2);

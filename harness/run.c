@@ -36,6 +36,8 @@
 #define READ_CHUNK               4096u
 #define PEER_SLICE_US            2000u   /* peers are serviced this often */
 
+volatile sig_atomic_t hns_stop;
+
 struct qframe {
 	enum atp_frame_kind kind;
 	unsigned flags;
@@ -350,6 +352,11 @@ pump(struct runner *R, uint64_t wait_us)
 
 	if (R->vanished)
 		return -1;
+	if (hns_stop) {
+		R->vanished = 1;
+		snprintf(R->vanish_msg, sizeof(R->vanish_msg), "interrupted by a signal");
+		return -1;
+	}
 	atp_diag_clear(&d);
 	if (R->peers != NULL) {
 		/* Peers are serviced between short reads of the port, so that an

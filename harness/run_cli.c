@@ -364,6 +364,13 @@ run_one(const struct opts *o, struct hns_scenario *const *sc, size_t nsc,
 	return ex;
 }
 
+static void
+on_stop(int sig)
+{
+	(void)sig;
+	hns_stop = 1;
+}
+
 static int
 exit_rank(int ex)
 {
@@ -650,6 +657,16 @@ hns_run_cli(int argc, char **argv)
 	}
 
 	(void)signal(SIGPIPE, SIG_IGN);
+	{
+		/* No SA_RESTART: a wait in poll() returns at once and the runner
+		 * sees hns_stop; the emulator and peers are stopped on the way out. */
+		struct sigaction sa;
+		memset(&sa, 0, sizeof(sa));
+		sa.sa_handler = on_stop;
+		sigemptyset(&sa.sa_mask);
+		(void)sigaction(SIGINT, &sa, NULL);
+		(void)sigaction(SIGTERM, &sa, NULL);
+	}
 	ro.tags = o.tags;
 	ro.caps = o.caps;
 	ro.ncaps = o.ncaps;

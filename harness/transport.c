@@ -16,6 +16,7 @@
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/ioctl.h>
+#include <sys/prctl.h>
 #include <sys/wait.h>
 #include <termios.h>
 #include <time.h>
@@ -470,7 +471,10 @@ hns_emu_open(const struct hns_emu_opts *o, struct hns_transport **out, struct at
 		return atp_diag_set(d, ATP_ERR_IO, "fork: %s", strerror(e));
 	}
 	if (t->child == 0) {
-		int fd = open(logp, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+		int fd;
+		/* The emulator goes when we go, even if we are killed (Linux). */
+		(void)prctl(PR_SET_PDEATHSIG, SIGTERM);
+		fd = open(logp, O_WRONLY | O_CREAT | O_TRUNC, 0600);
 		if (fd >= 0) {
 			(void)dup2(fd, 1);
 			(void)dup2(fd, 2);

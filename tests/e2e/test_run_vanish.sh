@@ -58,3 +58,26 @@ if command -v tshark >/dev/null 2>&1; then
 	grep -q 'AT+QVER' "$out/tshark.txt" || { cat "$out/tshark.txt"; exit 1; }
 fi
 echo "exit 3 after $ms ms, report and capture complete"
+
+# SIGTERM to the harness (a CI timeout): it stops the emulator, writes its
+# report ("interrupted") and exits 3; nothing is left running.
+"$B/atproof" run --emulator=manual --report json:"$out/int.json" scenarios/examples/slow.yaml \
+    >"$out/int.txt" 2>&1 &
+run=$!
+emu=""
+i=0
+while [ -z "$emu" ] && [ $i -lt 100 ]; do
+	emu=$(pgrep -P "$run" || true)
+	sleep 0.05
+	i=$((i + 1))
+done
+sleep 0.5
+kill -TERM "$run"
+rc=0
+wait "$run" || rc=$?
+run=""
+[ $rc -eq 3 ] || { cat "$out/int.txt"; echo "SIGTERM: exit $rc, not 3"; exit 1; }
+python3 -c "import json; d=json.load(open('$out/int.json')); assert d['verdict'] == 'error' and 'interrupted' in d['reason'], d"
+sleep 0.2
+if [ -n "$emu" ] && kill -0 "$emu" 2>/dev/null; then echo "the emulator $emu outlived the harness"; exit 1; fi
+echo "SIGTERM: exit 3, report written, emulator stopped"
