@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include <jansson.h>
+#include <sys/prctl.h>
 #include <sys/wait.h>
 
 #include "cli/cli.h"
@@ -436,6 +437,7 @@ run_station(const struct opts *o, struct hns_scenario *const *sc, size_t nsc,
 		}
 		if (pids[i] == 0) {
 			struct opts uo = *o;
+			(void)prctl(PR_SET_PDEATHSIG, SIGTERM);
 			uo.station = NULL;
 			uo.port = u[i].port;
 			uo.tcp = u[i].tcp;
@@ -449,10 +451,20 @@ run_station(const struct opts *o, struct hns_scenario *const *sc, size_t nsc,
 		}
 	}
 	for (i = 0; i < nu; i++) {
-		int st;
+		int st = 0;
+		pid_t w;
 		if (pids[i] <= 0)
 			continue;
-		if (waitpid(pids[i], &st, 0) < 0 || !WIFEXITED(st))
+		/* A signal to the station is passed on to every unit, which then
+		 * ends its run and writes its reports. */
+		while ((w = waitpid(pids[i], &st, 0)) < 0 && errno == EINTR) {
+			size_t k;
+			if (hns_stop)
+				for (k = 0; k < nu; k++)
+					if (pids[k] > 0)
+						(void)kill(pids[k], SIGTERM);
+		}
+		if (w < 0 || !WIFEXITED(st))
 			codes[i] = ATP_EXIT_ENV;
 		else
 			codes[i] = WEXITSTATUS(st);
