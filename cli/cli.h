@@ -12,5 +12,6 @@ int hns_run_cli(int argc, char **argv);    /* harness/ */
 int hns_lint_cli(int argc, char **argv);   /* harness/ */
 int ana_cli(int argc, char **argv);        /* analyzer/ */
 int cli_commands(int argc, char **argv);   /* cli/commands.c */
+int cli_diff(int argc, char **argv);       /* cli/diff.c */
 
 #endif

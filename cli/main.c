@@ -26,6 +26,9 @@ static const struct {
 	  "lint     SCENARIO|DIR...                         check scenario files" },
 	{ "commands", cli_commands,
 	  "commands [--json]                               the protocol model's command table" },
+	{ "diff", cli_diff,
+	  "diff     [--latency-threshold PCT] [--latency-floor US] [--report FORMAT:PATH]...\n"
+	  "         OLD.json NEW.json                       compare two runs (release check)" },
 };
 
 #define NSUB (sizeof(subcommands) / sizeof(subcommands[0]))
@@ -67,7 +70,7 @@ main(int argc, char **argv)
 		if (strcmp(argv[1], subcommands[i].name) == 0)
 			return subcommands[i].fn(argc - 1, argv + 1);
 	fprintf(stderr, "atproof: '%s' is not a subcommand (expected one of emu, run, "
-	    "analyze, lint, commands)\n", argv[1]);
+	    "analyze, lint, commands, diff)\n", argv[1]);
 	usage(stderr);
 	return ATP_EXIT_USAGE;
 }
