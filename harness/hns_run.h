@@ -52,13 +52,20 @@ struct hns_transport {
 	char *logpath;
 };
 
-int hns_tty_open(const char *path, unsigned long baud, struct hns_transport **out,
-    struct atp_diag *d);
+/* Line settings of a serial port: 8 data bits, 1 stop bit, and these. */
+struct hns_serial_cfg {
+	unsigned long baud;
+	char parity;               /* 'N', 'E', 'O' */
+	int flow;                  /* 0 none, 1 RTS/CTS, 2 XON/XOFF */
+};
+
+int hns_tty_open(const char *path, const struct hns_serial_cfg *cfg,
+    struct hns_transport **out, struct atp_diag *d);
 int hns_tcp_open(const char *hostport, struct hns_transport **out, struct atp_diag *d);
 /* libserialport (transport_sp.c); ATP_ERR_IO when it cannot open @path
  * (a pty, an unknown device): the caller falls back to hns_tty_open(). */
-int hns_sp_open(const char *path, unsigned long baud, struct hns_transport **out,
-    struct atp_diag *d);
+int hns_sp_open(const char *path, const struct hns_serial_cfg *cfg,
+    struct hns_transport **out, struct atp_diag *d);
 /* Wraps @fd, which the transport then owns (closes). */
 int hns_fd_open(int fd, const char *name, struct hns_transport **out, struct atp_diag *d);
 

@@ -34,6 +34,8 @@ run_usage(FILE *f)
 	    "  --world FILE         with --emulator: the emulator's world file\n"
 	    "  --fault NAME[=VALUE] with --emulator: an emulator fault (repeatable)\n"
 	    "  --baud N             line speed (default 115200)\n"
+	    "  --parity P           for --port: none (default), even, odd\n"
+	    "  --flow F             for --port: none (default), rtscts, xonxoff\n"
 	    "  --serial BACKEND     for --port: auto (libserialport, else termios for\n"
 	    "                       ptys), libserialport or termios\n"
 	    "\n"
@@ -97,6 +99,8 @@ print_msg(void *ctx, const char *file, unsigned long line, unsigned long col, in
 struct opts {
 	const char *port, *tcp, *emu_profile, *world, *firmware, *tags, *capture, *root;
 	const char *backend, *station;
+	char parity;
+	int flow;
 	int emulator, identify;
 	unsigned long baud;
 	double scale;
@@ -179,6 +183,21 @@ parse_opts(int argc, char **argv, struct opts *o, struct hns_vars *vars)
 			o->world = v;
 		else if (want_arg(argc, argv, &a, "--station", &v))
 			o->station = v;
+		else if (want_arg(argc, argv, &a, "--parity", &v)) {
+			if (v == NULL || (strcmp(v, "none") != 0 && strcmp(v, "even") != 0 &&
+			    strcmp(v, "odd") != 0)) {
+				fprintf(stderr, "atproof run: --parity is none, even or odd\n");
+				return -1;
+			}
+			o->parity = (char)(v[0] == 'n' ? 'N' : v[0] == 'e' ? 'E' : 'O');
+		} else if (want_arg(argc, argv, &a, "--flow", &v)) {
+			if (v == NULL || (strcmp(v, "none") != 0 && strcmp(v, "rtscts") != 0 &&
+			    strcmp(v, "xonxoff") != 0)) {
+				fprintf(stderr, "atproof run: --flow is none, rtscts or xonxoff\n");
+				return -1;
+			}
+			o->flow = v[0] == 'n' ? 0 : v[0] == 'r' ? 1 : 2;
+		}
 		else if (want_arg(argc, argv, &a, "--fault", &v))
 			o->faults[o->nfaults++] = v;
 		else if (want_arg(argc, argv, &a, "--firmware", &v))
@@ -252,9 +271,13 @@ parse_opts(int argc, char **argv, struct opts *o, struct hns_vars *vars)
 static int
 open_transport(const struct opts *o, struct hns_transport **t)
 {
+	struct hns_serial_cfg sc;
 	struct atp_diag d;
 	int rc;
 
+	sc.baud = o->baud;
+	sc.parity = o->parity;
+	sc.flow = o->flow;
 	atp_diag_clear(&d);
 	if (o->emulator) {
 		struct hns_emu_opts eo;
@@ -270,7 +293,7 @@ open_transport(const struct opts *o, struct hns_transport **t)
 		/* libserialport for real UARTs; termios for what it cannot open
 		 * (ptys: it looks devices up in /sys/class/tty, DESIGN.md). */
 		if (strcmp(o->backend, "termios") != 0) {
-			rc = hns_sp_open(o->port, o->baud, t, &d);
+			rc = hns_sp_open(o->port, &sc, t, &d);
 			if (rc == ATP_OK || strcmp(o->backend, "libserialport") == 0) {
 				if (rc < 0)
 					fprintf(stderr, "atproof run: %s\n", d.msg);
@@ -278,7 +301,7 @@ open_transport(const struct opts *o, struct hns_transport **t)
 			}
 			atp_diag_clear(&d);
 		}
-		rc = hns_tty_open(o->port, o->baud, t, &d);
+		rc = hns_tty_open(o->port, &sc, t, &d);
 	}
 	if (rc < 0)
 		fprintf(stderr, "atproof run: %s\n", d.msg);
@@ -576,6 +599,7 @@ hns_run_cli(int argc, char **argv)
 	o.identify = 1;
 	o.baud = 115200;
 	o.backend = "auto";
+	o.parity = 'N';
 	o.scale = 1.0;
 	o.faults = atp_calloc((size_t)argc + 1, sizeof(*o.faults));
 	o.caps = atp_calloc((size_t)argc + 8, sizeof(*o.caps));

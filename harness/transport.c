@@ -1,7 +1,9 @@
 /* SPDX-License-Identifier: MIT */
 /* \summary: transports: termios ttys and ptys, raw TCP, the emulator child */
-/* mkdtemp(), kill() with SIGKILL and friends are POSIX 2008 / XSI. */
+/* mkdtemp(), kill() with SIGKILL and friends are POSIX 2008 / XSI;
+ * CRTSCTS (hardware flow control) is not in POSIX termios at all. */
 #define _XOPEN_SOURCE 700
+#define _DEFAULT_SOURCE
 
 #include <errno.h>
 #include <fcntl.h>
@@ -228,18 +230,19 @@ transport_new(const struct hns_transport_ops *ops, const char *name, const char 
  * turn CR into LF and echo our bytes back.
  */
 int
-hns_tty_open(const char *path, unsigned long baud, struct hns_transport **out,
+hns_tty_open(const char *path, const struct hns_serial_cfg *cfg, struct hns_transport **out,
     struct atp_diag *d)
 {
 	struct hns_transport *t;
 	struct termios tio;
-	char desc[32];
-	speed_t sp = baud_const(baud);
+	char desc[48];
+	speed_t sp = baud_const(cfg->baud);
 
 	*out = NULL;
 	if (sp == 0)
-		return atp_diag_set(d, ATP_ERR_ARG, "baud rate %lu is not supported", baud);
-	snprintf(desc, sizeof(desc), "%lu 8N1", baud);
+		return atp_diag_set(d, ATP_ERR_ARG, "baud rate %lu is not supported", cfg->baud);
+	snprintf(desc, sizeof(desc), "%lu 8%c1%s", cfg->baud, cfg->parity,
+	    cfg->flow == 1 ? " rtscts" : cfg->flow == 2 ? " xonxoff" : "");
 	t = transport_new(&tty_ops, path, desc);
 	if (t == NULL)
 		return atp_diag_set(d, ATP_ERR_NOMEM, "out of memory");
@@ -260,8 +263,14 @@ hns_tty_open(const char *path, unsigned long baud, struct hns_transport **out,
 	    IXON | IXOFF);
 	tio.c_oflag &= ~(tcflag_t)OPOST;
 	tio.c_lflag &= ~(tcflag_t)(ECHO | ECHONL | ICANON | ISIG | IEXTEN);
-	tio.c_cflag &= ~(tcflag_t)(CSIZE | PARENB | CSTOPB);
+	tio.c_cflag &= ~(tcflag_t)(CSIZE | PARENB | PARODD | CSTOPB | CRTSCTS);
 	tio.c_cflag |= CS8 | CLOCAL | CREAD;
+	if (cfg->parity == 'E' || cfg->parity == 'O')
+		tio.c_cflag |= PARENB | (cfg->parity == 'O' ? PARODD : 0);
+	if (cfg->flow == 1)
+		tio.c_cflag |= CRTSCTS;
+	else if (cfg->flow == 2)
+		tio.c_iflag |= IXON | IXOFF;
 	tio.c_cc[VMIN] = 0;
 	tio.c_cc[VTIME] = 0;
 	cfsetispeed(&tio, sp);
@@ -507,7 +516,10 @@ hns_emu_open(const struct hns_emu_opts *o, struct hns_transport **out, struct at
 		}
 		nap_us(2000);
 	}
-	rc = hns_tty_open(path, 115200, &tty, d);
+	{
+		struct hns_serial_cfg sc = { 115200, 'N', 0 };
+		rc = hns_tty_open(path, &sc, &tty, d);
+	}
 	if (rc < 0) {
 		hns_transport_close(t);
 		return rc;

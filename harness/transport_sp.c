@@ -117,9 +117,10 @@ static const struct hns_transport_ops sp_ops = { "libserialport", sp_write_all, 
 	sp_close_port, sp_line };
 
 int
-hns_sp_open(const char *path, unsigned long baud, struct hns_transport **out,
+hns_sp_open(const char *path, const struct hns_serial_cfg *sc, struct hns_transport **out,
     struct atp_diag *d)
 {
+	unsigned long baud = sc->baud;
 	struct hns_transport *t;
 	struct sp_port_config *cfg = NULL;
 	char desc[48];
@@ -137,14 +138,17 @@ hns_sp_open(const char *path, unsigned long baud, struct hns_transport **out,
 	}
 	if (sp_open(sp_slot.port, SP_MODE_READ_WRITE) != SP_OK)
 		goto fail;
-	/* 8N1, no flow control: the module's default (AT+UART, §2.2.2.3). */
+	/* 8 bits, 1 stop bit; parity and flow control as asked (the module's
+	 * default is 8N1 without flow control, AT+UART §2.2.2.3). */
 	if (sp_new_config(&cfg) != SP_OK ||
 	    sp_get_config(sp_slot.port, cfg) != SP_OK ||
 	    sp_set_config_baudrate(cfg, (int)baud) != SP_OK ||
 	    sp_set_config_bits(cfg, 8) != SP_OK ||
-	    sp_set_config_parity(cfg, SP_PARITY_NONE) != SP_OK ||
+	    sp_set_config_parity(cfg, sc->parity == 'E' ? SP_PARITY_EVEN :
+	    sc->parity == 'O' ? SP_PARITY_ODD : SP_PARITY_NONE) != SP_OK ||
 	    sp_set_config_stopbits(cfg, 1) != SP_OK ||
-	    sp_set_config_flowcontrol(cfg, SP_FLOWCONTROL_NONE) != SP_OK ||
+	    sp_set_config_flowcontrol(cfg, sc->flow == 1 ? SP_FLOWCONTROL_RTSCTS :
+	    sc->flow == 2 ? SP_FLOWCONTROL_XONXOFF : SP_FLOWCONTROL_NONE) != SP_OK ||
 	    sp_set_config(sp_slot.port, cfg) != SP_OK)
 		goto fail;
 	sp_free_config(cfg);
@@ -153,7 +157,8 @@ hns_sp_open(const char *path, unsigned long baud, struct hns_transport **out,
 	    sp_add_port_events(sp_slot.events, sp_slot.port,
 	    (enum sp_event)(SP_EVENT_RX_READY | SP_EVENT_ERROR)) != SP_OK)
 		goto fail;
-	snprintf(desc, sizeof(desc), "%lu 8N1", baud);
+	snprintf(desc, sizeof(desc), "%lu 8%c1%s", baud, sc->parity,
+	    sc->flow == 1 ? " rtscts" : sc->flow == 2 ? " xonxoff" : "");
 	t = atp_calloc(1, sizeof(*t));
 	if (t == NULL) {
 		sp_close_port(&(struct hns_transport){ .fd = -1 });
