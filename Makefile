@@ -6,6 +6,7 @@
 #   make check      build and run every test; ends with "N passed, N failed"
 #   make SANITIZE=address,undefined check
 #   make fuzz       libFuzzer targets into build/fuzz/ (clang)
+#   make bench      the benchmark sheet: build/bench/BENCHMARKS.md (BENCH_QUICK=1: ~2 min)
 #   make install PREFIX=/usr/local DESTDIR=
 #
 # Missing Debian packages are installed by tools/deps.sh (apt-get as root,
@@ -72,7 +73,7 @@ APP_OBJ  = $(APP_SRC:%.c=$(B)/obj/%.o)
 TEST_BIN = $(TEST_SRC:tests/unit/%.c=$(B)/tests/%)
 DEPS_STAMP = $(B)/.deps-build
 
-.PHONY: all run check test unit fuzz fuzz-smoke install clean deps deps-check lint oom valgrind
+.PHONY: all run check test unit fuzz fuzz-smoke install clean deps deps-check lint oom valgrind bench
 all: $(B)/atproof $(B)/libatproof.a
 
 deps: $(DEPS_STAMP)
@@ -169,6 +170,17 @@ oom: all $(TEST_BIN)
 # The unit tests and fuzz replays under valgrind (memcheck, leaks included).
 valgrind: all $(TEST_BIN) $(REPLAY_BIN)
 	$(Q)B=$(B) VALGRIND=1 sh tests/run.sh
+
+# The benchmark sheet. bench/<x>.c are small programs on the core archive
+# (pty echo, capture generator, core throughput); bench/run.sh times them and
+# the atproof binary and writes $(B)/bench/BENCHMARKS.md. Never part of check.
+BENCH_BIN = $(patsubst bench/%.c,$(B)/bench/bin/%,$(wildcard bench/*.c))
+$(B)/bench/bin/%: $(B)/obj/bench/%.o $(B)/libatproof.a
+	$(Q)mkdir -p $(dir $@)
+	$(call quiet,LD,$@)$(CC) $(ALL_LDFLAGS) -o $@ $< $(B)/libatproof.a $(PC_LIBS) -lm
+BENCH_QUICK ?= 0
+bench: all $(BENCH_BIN)
+	$(Q)B=$(B) BENCH_QUICK=$(BENCH_QUICK) sh bench/run.sh
 
 install: all
 	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/lib $(DESTDIR)$(PREFIX)/include/atproof

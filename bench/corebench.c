@@ -20,6 +20,7 @@
  *   framer_mb_per_s     module output (the answers of a LUAT module) fed
  *                       in 4 KiB chunks, as a capture reader would
  *   framer_frames_per_s the same, in frames
+ *   memchr_mb_per_s     the reference: memchr() for line feeds, same bytes
  *   validator_xchg_per_s atp_validate_cmdline + atp_validate_response of
  *                       one exchange, with the luat profile
  *   cmdline_lines_per_s atp_cmdline_parse of one command line
@@ -81,7 +82,7 @@ bench_framer(unsigned long mib)
 {
 	struct atp_framer *fr;
 	size_t size = (size_t)mib << 20, len = 0, off;
-	unsigned long frames = 0;
+	unsigned long frames = 0, lines = 0;
 	char *buf;
 	double t0, t1;
 	size_t i = 0;
@@ -99,6 +100,22 @@ bench_framer(unsigned long mib)
 		len += n;
 		i = (i + 1) % NCYCLE;
 	}
+	/* The reference: a bare memchr() scan for line feeds over the same
+	 * bytes in the same chunks, the least any framer must do. */
+	t0 = now_s();
+	for (off = 0; off < len; off += 4096) {
+		size_t n = len - off < 4096 ? len - off : 4096;
+		const char *p = buf + off, *end = p + n;
+
+		while ((p = memchr(p, '\n', (size_t)(end - p))) != NULL) {
+			lines++;
+			if (++p == end)
+				break;
+		}
+	}
+	t1 = now_s();
+	sink += lines;
+	printf("memchr_mb_per_s %.1f\n", (double)len / (1 << 20) / (t1 - t0));
 	if (atp_framer_new(NULL, &fr) != ATP_OK) {
 		atp_free(buf);
 		return -1;

@@ -1,0 +1,439 @@
+#!/bin/sh
+# SPDX-License-Identifier: MIT
+# The benchmark sheet (make bench): every figure of issues 4, 5, 7 and 8 next
+# to the reference it is compared against, both measured in this run, on this
+# machine. Prints the table and writes it as Markdown to $B/bench/BENCHMARKS.md.
+#
+#   BENCH_QUICK=1          smaller inputs and a 20 s soak: about 2 minutes
+#   BENCH_SOAK_SECONDS=N   the soak's length (default 60, quick 20)
+#
+# A benchmark is not a test: nothing here fails on a figure. A row whose tool
+# (tshark) or subcommand is missing says so and the sheet goes on.
+set -u
+B=${B:-build}
+QUICK=${BENCH_QUICK:-0}
+[ "$QUICK" = 0 ] || QUICK=1
+A=$B/atproof
+BIN=$B/bench/bin
+OUT=$B/bench
+W=$OUT/work
+ROWS=$W/rows.tsv
+MD=$OUT/BENCHMARKS.md
+FW=luat
+
+if [ "$QUICK" = 1 ]; then
+	SOAK=${BENCH_SOAK_SECONDS:-20}
+	BIG_MB=100
+	AT_RECORDS=1000000
+	CORE_SCALE=0
+else
+	SOAK=${BENCH_SOAK_SECONDS:-60}
+	BIG_MB=1024
+	AT_RECORDS=1000000
+	CORE_SCALE=1
+fi
+XCHG_N=2000
+UNITS=32
+
+for f in "$A" "$BIN/ptyecho" "$BIN/capgen" "$BIN/corebench"; do
+	if [ ! -x "$f" ]; then
+		echo "bench: $f is missing (run it through 'make bench')" >&2
+		exit 2
+	fi
+done
+rm -rf "$W"
+mkdir -p "$W"
+: >"$ROWS"
+HAVE_JQ=0
+command -v jq >/dev/null 2>&1 && HAVE_JQ=1
+
+# Helpers ---------------------------------------------------------------------
+
+now() { date +%s.%N; }
+# calc EXPR: awk arithmetic, e.g. calc "$a / $b" (fixed point: awk's %s
+# would print large values as 1.23457e+06); gt A B: 1 if A > B.
+calc() { awk "BEGIN { printf \"%.6f\", $1 }"; }
+gt() { awk -v a="$1" -v b="$2" 'BEGIN { print (a + 0 > b + 0) ? 1 : 0 }'; }
+# fmt N [DECIMALS]: a number for people (thousands separated).
+fmt() {
+	awk -v n="$1" -v d="${2:-0}" 'BEGIN {
+		s = sprintf("%." d "f", n); split(s, p, "."); i = p[1]; neg = ""
+		if (substr(i, 1, 1) == "-") { neg = "-"; i = substr(i, 2) }
+		o = ""; while (length(i) > 3) { o = "," substr(i, length(i) - 2) o; i = substr(i, 1, length(i) - 3) }
+		o = neg i o; if (d > 0) o = o "." p[2]; print o }'
+}
+# ratio A B: A / B with two decimals and an x, or "-" when B is 0.
+ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b + 0 == 0) print "-"; else printf "%.2fx", a / b }'; }
+# row SECTION FIGURE VALUE UNIT REFERENCE RATIO NOTE
+row() {
+	printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$1" "$2" "$3" "$4" "$5" "$6" "$7" >>"$ROWS"
+	printf '  %-44s %14s %-10s %s\n' "$2" "$3" "$4" "${6:+($6) }$7" >&2
+}
+skip() { row "$1" "$2" "-" "" "-" "" "$3"; }
+# kv FILE KEY: the value of "KEY value" in FILE.
+kv() { awk -v k="$2" '$1 == k { print $2; exit }' "$1"; }
+# rss_kb PID, fds PID: from /proc (empty when the process is gone).
+rss_kb() { awk '/^VmRSS:/ { print $2 }' "/proc/$1/status" 2>/dev/null; }
+hwm_kb() { awk '/^VmHWM:/ { print $2 }' "/proc/$1/status" 2>/dev/null; }
+fds() { [ -d "/proc/$1/fd" ] && ls "/proc/$1/fd" 2>/dev/null | wc -l; }
+# json_num FILE FILTER: a number from a JSON report (needs jq).
+json_num() { jq -r "$2 // empty" "$1" 2>/dev/null; }
+
+# The suite: conformance/ and flows/ once they exist (what `make run` runs);
+# until then the examples, so that every row already has a figure.
+# has_scenarios DIR: true when DIR holds a scenario file (the folders appear
+# before their scenarios do).
+has_scenarios() { [ -n "$(find "$1" -name '*.y*ml' 2>/dev/null | head -1)" ]; }
+SUITE=""
+for d in scenarios/conformance scenarios/flows; do
+	has_scenarios "$d" && SUITE="$SUITE $d"
+done
+if [ -n "$SUITE" ]; then
+	SUITE_NAME=$(echo $SUITE | sed 's|scenarios/||g; s| | + |g')
+else
+	SUITE=$(ls scenarios/examples/*.yaml)
+	SUITE_NAME="examples (no conformance/ yet)"
+fi
+
+echo "bench: atproof $("$A" --version 2>/dev/null | head -1), mode $([ "$QUICK" = 1 ] && echo quick || echo full), work in $W" >&2
+
+# 1. Harness exchange rate (issue 4) --------------------------------------------
+# A scenario of N cheap exchanges (AT+ -> +OK) against the emulator; the
+# figure is the case's own time / N (process start and the unit's
+# identification excluded), the best of three, next to the raw pty round trip.
+echo "harness" >&2
+mkdir -p "$W/xchg"
+{
+	echo "id: bench-exchanges"
+	echo "spec: \"§2.2.1.1 AT+\""
+	echo "settle: 0ms"
+	echo "steps:"
+	i=0
+	while [ $i -lt $XCHG_N ]; do
+		printf '  - send: "AT+\\r"\n    expect: "+OK"\n'
+		i=$((i + 1))
+	done
+} >"$W/xchg/xchg.yaml"
+best_h=""
+for k in 1 2 3; do
+	t0=$(now)
+	"$A" run --emulator=$FW --firmware $FW --report json:"$W/xchg/run$k.json" \
+	    "$W/xchg/xchg.yaml" >"$W/xchg/run$k.txt" 2>&1
+	rc=$?
+	t1=$(now)
+	[ $rc -eq 0 ] || { best_h=""; break; }
+	s=""
+	[ $HAVE_JQ = 1 ] && s=$(json_num "$W/xchg/run$k.json" '.cases[0].seconds')
+	[ -n "$s" ] || s=$(calc "$t1 - $t0")
+	r=$(calc "$XCHG_N / $s")
+	if [ -z "$best_h" ] || [ "$(gt "$r" "$best_h")" = 1 ]; then best_h=$r; fi
+done
+best_p=""
+for k in 1 2 3; do
+	"$BIN/ptyecho" 20000 >"$W/xchg/pty$k.txt" 2>&1 || continue
+	r=$(kv "$W/xchg/pty$k.txt" pty_exchanges_per_s)
+	if [ -z "$best_p" ] || [ "$(gt "$r" "$best_p")" = 1 ]; then best_p=$r; fi
+done
+PTY_RATE=${best_p:-0}
+if [ -z "$best_h" ]; then
+	skip harness "atproof run: exchanges against the emulator" "the run failed (exit $rc): see $W/xchg/run$k.txt"
+elif [ -z "$best_p" ]; then
+	row harness "atproof run: exchanges against the emulator" "$(fmt "$best_h")" "exch/s" "-" "" "no pty for the reference"
+else
+	row harness "atproof run: exchanges against the emulator" "$(fmt "$best_h")" "exch/s" \
+	    "raw pty echo (4 B -> 7 B): $(fmt "$best_p") exch/s, $(fmt "$(calc "1e6 / $best_p")" 1) us a trip" \
+	    "$(ratio "$best_h" "$best_p")" "goal >= 0.5x; $XCHG_N x AT+, best of 3"
+fi
+
+# 2. Suite wall time on 1 and on 32 modules (issues 4, 5) ----------------------
+echo "suite: $SUITE_NAME" >&2
+mkdir -p "$W/suite"
+verdicts() {
+	# the summary line of a text report: "PASS: 14 passed, 0 failed..."
+	grep -E '^[A-Z ]+: [0-9]+ passed' "$1" | tail -1 | sed 's/ (unit .*)//; s/ in [0-9.]*s$//'
+}
+t0=$(now)
+"$A" run --emulator=$FW --firmware $FW --capture "$W/suite/one.pcapng" $SUITE \
+    >"$W/suite/one.txt" 2>&1
+rc1=$?
+t1=$(now)
+T1=$(calc "$t1 - $t0")
+if [ $rc1 -ge 2 ] && [ $rc1 -ne 4 ]; then
+	skip suite "suite wall time, 1 module" "the run failed (exit $rc1): see $W/suite/one.txt"
+	T1=0
+else
+	row suite "suite wall time, 1 module" "$(fmt "$T1" 2)" s "-" "" \
+	    "$SUITE_NAME; exit $rc1: $(verdicts "$W/suite/one.txt")"
+	if "$BIN/capgen" bytes "$W/suite/one.pcapng" >"$W/suite/one.bytes" 2>&1; then
+		by=$(calc "$(kv "$W/suite/one.bytes" bytes_to) + $(kv "$W/suite/one.bytes" bytes_from)")
+		wire=$(calc "$by * 10 / 115200")
+		row suite "suite: wire time of its bytes at 115200 baud" "$(fmt "$wire" 2)" s \
+		    "suite wall time $(fmt "$T1" 2) s" "$(ratio "$wire" "$T1")" \
+		    "$(fmt "$by") bytes both ways from the capture, 10 bits a byte"
+	fi
+fi
+printf 'station: bench\nunits:\n  - { name: emu, emulator: %s, count: %d }\n' $FW $UNITS \
+    >"$W/suite/station.yaml"
+t0=$(now)
+"$A" run --station "$W/suite/station.yaml" --firmware $FW $SUITE >"$W/suite/station.txt" 2>&1
+rc32=$?
+t1=$(now)
+T32=$(calc "$t1 - $t0")
+if [ $rc32 -ge 2 ] && [ $rc32 -ne 4 ]; then
+	skip suite "suite wall time, $UNITS modules in parallel" "the station run failed (exit $rc32): see $W/suite/station.txt"
+else
+	npass=$(grep -c '^pass' "$W/suite/station.txt")
+	row suite "suite wall time, $UNITS modules in parallel" "$(fmt "$T32" 2)" s \
+	    "$UNITS x the 1-module time: $(fmt "$(calc "$T1 * $UNITS")" 2) s" \
+	    "$(ratio "$(calc "$T1 * $UNITS")" "$T32")" \
+	    "speed-up; --station, one process per unit, $(nproc) CPUs; exit $rc32, $npass of $UNITS units pass"
+fi
+
+# The factory suite against its wire time (issue 5).
+if has_scenarios scenarios/factory; then
+	t0=$(now)
+	"$A" run --emulator=$FW --firmware $FW --capture "$W/suite/factory.pcapng" \
+	    scenarios/factory >"$W/suite/factory.txt" 2>&1
+	rcf=$?
+	t1=$(now)
+	TF=$(calc "$t1 - $t0")
+	if [ $rcf -ge 2 ] && [ $rcf -ne 4 ]; then
+		skip suite "factory suite wall time" "the run failed (exit $rcf): see $W/suite/factory.txt"
+	elif "$BIN/capgen" bytes "$W/suite/factory.pcapng" >"$W/suite/factory.bytes" 2>&1; then
+		by=$(calc "$(kv "$W/suite/factory.bytes" bytes_to) + $(kv "$W/suite/factory.bytes" bytes_from)")
+		wire=$(calc "$by * 10 / 115200")
+		row suite "factory suite wall time, emulator" "$(fmt "$TF" 2)" s \
+		    "wire time at 115200 baud: $(fmt "$wire" 2) s" "$(ratio "$TF" "$wire")" \
+		    "$(fmt "$by") bytes both ways from the capture; exit $rcf: $(verdicts "$W/suite/factory.txt")"
+	else
+		skip suite "factory suite wall time" "its capture could not be read"
+	fi
+else
+	skip suite "factory suite wall time" "not yet written (no scenarios/factory/)"
+fi
+
+# 3. Analyzer (issue 8) ---------------------------------------------------------
+echo "analyzer" >&2
+mkdir -p "$W/ana"
+AT=$W/ana/at.pcapng
+if ! "$BIN/capgen" records "$AT" $AT_RECORDS >"$W/ana/gen.txt" 2>&1; then
+	skip analyzer "analyze: AT capture" "capgen failed: see $W/ana/gen.txt"
+else
+	t0=$(now)
+	"$A" analyze --firmware $FW "$AT" >"$W/ana/at.txt" 2>&1
+	rca=$?
+	t1=$(now)
+	TA=$(calc "$t1 - $t0")
+	FA=$(calc "$AT_RECORDS / $TA")
+	if [ $rca -ge 2 ]; then
+		skip analyzer "analyze: AT capture" "atproof analyze failed (exit $rca): see $W/ana/at.txt"
+	elif ! command -v tshark >/dev/null 2>&1; then
+		row analyzer "analyze: AT capture (pcapng)" "$(fmt "$FA")" frames/s "-" "" \
+		    "tshark not installed: no reference"
+	else
+		t0=$(now)
+		tshark -r "$AT" >/dev/null 2>"$W/ana/tshark.err"
+		rct=$?
+		t1=$(now)
+		TT=$(calc "$t1 - $t0")
+		FT=$(calc "$AT_RECORDS / $TT")
+		if [ $rct -ne 0 ]; then
+			row analyzer "analyze: AT capture (pcapng)" "$(fmt "$FA")" frames/s "-" "" \
+			    "tshark -r failed (exit $rct)"
+		else
+			row analyzer "analyze: AT capture (pcapng)" "$(fmt "$FA")" frames/s \
+			    "tshark -r, same file: $(fmt "$FT") frames/s" "$(ratio "$FA" "$FT")" \
+			    "goal >= 20x; $(fmt $AT_RECORDS) records, $(fmt "$(calc "$(wc -c <"$AT") / 1048576")" 1) MiB"
+		fi
+	fi
+fi
+
+# Network pcaps with correlation: only once `atproof analyze --net` exists.
+if "$A" analyze --help 2>&1 | grep -q -- '--net'; then
+	skip analyzer "analyze --net: network pcap" "no network pcap generator in bench/ yet"
+else
+	skip analyzer "analyze --net: network pcap" "not yet implemented (atproof analyze has no --net)"
+fi
+
+# Peak memory on a large input: GNU time's maximum resident set size of the
+# analyzer (a 1 GiB capture; quick mode a 100 MiB one, scaled).
+BIG=$W/ana/big.pcapng
+if [ ! -x /usr/bin/time ]; then
+	skip analyzer "analyze: peak memory" "/usr/bin/time not installed"
+elif ! "$BIN/capgen" mbytes "$BIG" $BIG_MB >"$W/ana/big-gen.txt" 2>&1; then
+	skip analyzer "analyze: peak memory" "capgen failed: see $W/ana/big-gen.txt"
+else
+	size=$(wc -c <"$BIG")
+	t0=$(now)
+	/usr/bin/time -f '%M' -o "$W/ana/big.rss" "$A" analyze --firmware $FW "$BIG" \
+	    >"$W/ana/big.txt" 2>"$W/ana/big.err"
+	rcb=$?
+	t1=$(now)
+	kb=$(tail -1 "$W/ana/big.rss")
+	if [ $rcb -ge 2 ]; then
+		skip analyzer "analyze: peak memory" "atproof analyze failed (exit $rcb): see $W/ana/big.err"
+	else
+		row analyzer "analyze: peak memory, $(fmt "$(calc "$size / 1048576")") MiB input" \
+		    "$(fmt "$(calc "$kb / 1024")" 1)" MiB "input size $(fmt "$(calc "$size / 1048576")") MiB" \
+		    "$(ratio "$(calc "$kb * 1024")" "$size")" \
+		    "goal < 100 MiB$([ "$QUICK" = 1 ] && echo "; quick mode: 100 MiB, not 1 GiB"); maximum RSS (GNU time)"
+		row analyzer "analyze: throughput on it" "$(fmt "$(calc "$size / 1048576 / ($t1 - $t0)")" 1)" MiB/s \
+		    "-" "" "$(fmt "$(calc "$t1 - $t0")" 1) s"
+	fi
+	rm -f "$BIG"
+fi
+
+# 4. Core --------------------------------------------------------------------------
+echo "core" >&2
+if "$BIN/corebench" $CORE_SCALE >"$W/core.txt" 2>&1; then
+	v=$(kv "$W/core.txt" framer_mb_per_s)
+	m=$(kv "$W/core.txt" memchr_mb_per_s)
+	row core "framer: module output" "$(fmt "$v" 1)" MiB/s "memchr() line scan, same bytes: $(fmt "$m" 1) MiB/s" \
+	    "$(ratio "$v" "$m")" "$(fmt "$(kv "$W/core.txt" framer_frames_per_s)") frames/s, 4 KiB chunks"
+	v=$(kv "$W/core.txt" validator_xchg_per_s)
+	row core "validator: command + response" "$(fmt "$v")" exch/s "raw pty exchanges: $(fmt "$PTY_RATE") exch/s" \
+	    "$(ratio "$v" "$PTY_RATE")" "headroom over the pty ceiling; luat profile"
+	v=$(kv "$W/core.txt" cmdline_lines_per_s)
+	row core "command-line parser" "$(fmt "$v")" lines/s "raw pty exchanges: $(fmt "$PTY_RATE") exch/s" \
+	    "$(ratio "$v" "$PTY_RATE")" "headroom over the pty ceiling"
+else
+	skip core "framer, validator, parser" "corebench failed: see $W/core.txt"
+fi
+
+# 5. Soak (issue 7) ----------------------------------------------------------------
+# 32 long-lived emulators, each driven by a loop of suite runs (a new harness
+# process a run, as a factory station does) for SOAK seconds. The emulators'
+# RSS and descriptors are sampled after the first run (warm) and after the
+# last; each harness run's peak RSS and descriptors are sampled while it runs.
+echo "soak: $UNITS modules, ${SOAK}s" >&2
+S=$W/soak
+mkdir -p "$S"
+EMU_PIDS=""
+LOOP_PIDS=""
+cleanup() {
+	for p in $LOOP_PIDS $EMU_PIDS; do kill "$p" 2>/dev/null; done
+	EMU_PIDS=""
+	LOOP_PIDS=""
+}
+trap 'cleanup; exit 130' INT TERM
+i=0
+while [ $i -lt $UNITS ]; do
+	"$A" emu --pty "$S/emu$i" --firmware $FW >/dev/null 2>&1 &
+	EMU_PIDS="$EMU_PIDS $!"
+	echo $! >"$S/emu$i.pid"
+	i=$((i + 1))
+done
+# Wait for every pty link (at most 5 s).
+k=0
+while [ $k -lt 50 ]; do
+	n=$(ls "$S"/emu*[0-9] 2>/dev/null | wc -l)
+	[ "$n" -ge $UNITS ] && break
+	sleep 0.1
+	k=$((k + 1))
+done
+soak_unit() {
+	u=$1
+	end=$2
+	ep=$(cat "$S/emu$u.pid")
+	it=0
+	while [ "$(date +%s)" -lt "$end" ]; do
+		"$A" run --port "$S/emu$u" --firmware $FW $SUITE >"$S/run$u.txt" 2>&1 &
+		hp=$!
+		peak=0
+		pfd=0
+		cut=0
+		while kill -0 $hp 2>/dev/null; do
+			h=$(hwm_kb $hp)
+			f=$(fds $hp)
+			[ -n "$h" ] && [ "$h" -gt "$peak" ] && peak=$h
+			[ -n "$f" ] && [ "$f" -gt "$pfd" ] && pfd=$f
+			# The soak is bounded: a run still going at the end is
+			# interrupted (the harness ends cleanly on SIGINT).
+			if [ $cut = 0 ] && [ "$(date +%s)" -ge "$end" ]; then
+				kill -INT $hp 2>/dev/null
+				cut=1
+			fi
+			sleep 0.5
+		done
+		wait $hp
+		rc=$?
+		echo "$it $rc $peak $pfd $(rss_kb "$ep") $(fds "$ep") $cut" >>"$S/unit$u.log"
+		it=$((it + 1))
+	done
+}
+end=$(($(date +%s) + SOAK))
+i=0
+while [ $i -lt $UNITS ]; do
+	soak_unit $i $end &
+	LOOP_PIDS="$LOOP_PIDS $!"
+	i=$((i + 1))
+done
+wait_start=$(now)
+# The loops only: the emulators run until cleanup.
+for p in $LOOP_PIDS; do wait "$p"; done
+LOOP_PIDS=""
+soak_s=$(calc "$(now) - $wait_start")
+alive=0
+for p in $EMU_PIDS; do kill -0 "$p" 2>/dev/null && alive=$((alive + 1)); done
+cleanup
+cat "$S"/unit*.log >"$S/all.log" 2>/dev/null
+# Per unit: the first and the last completed run (an interrupted one only
+# when no run completed). Columns: it rc peak_kb fds emu_rss emu_fds cut.
+awk -v units=$UNITS -v alive=$alive -v secs="$soak_s" '
+	FNR == 1 { f = FILENAME; first[f] = $0; last[f] = $0 }
+	$7 == 1 { cut++; next }
+	{ if (!(f in done)) first[f] = $0; done[f] = 1; last[f] = $0
+	  runs++; if ($2 == 0) pass++; else if ($2 == 4) inconc++; else other++ }
+	END {
+		for (f in first) {
+			split(first[f], a, " "); split(last[f], b, " ")
+			if (a[5] + 0 > e_rss0) e_rss0 = a[5]; if (b[5] + 0 > e_rss1) e_rss1 = b[5]
+			if (b[5] - a[5] > e_grow) e_grow = b[5] - a[5]
+			if (a[6] + 0 > e_fd0) e_fd0 = a[6]; if (b[6] + 0 > e_fd1) e_fd1 = b[6]
+			if (b[6] - a[6] > e_fdg) e_fdg = b[6] - a[6]
+			if (a[3] + 0 > h_rss0) h_rss0 = a[3]; if (b[3] + 0 > h_rss1) h_rss1 = b[3]
+			if (a[4] + 0 > h_fd0) h_fd0 = a[4]; if (b[4] + 0 > h_fd1) h_fd1 = b[4]
+		}
+		printf "runs %d\npass %d\ninconc %d\nother %d\ncut %d\nalive %d\nsecs %.1f\n", runs, pass, inconc, other, cut, alive, secs
+		printf "emu_rss0 %d\nemu_rss1 %d\nemu_grow %d\nemu_fd0 %d\nemu_fd1 %d\nemu_fdg %d\n", e_rss0, e_rss1, e_grow, e_fd0, e_fd1, e_fdg
+		printf "h_rss0 %d\nh_rss1 %d\nh_fd0 %d\nh_fd1 %d\n", h_rss0, h_rss1, h_fd0, h_fd1
+	}' "$S"/unit*.log >"$S/summary.txt" 2>/dev/null
+sv() { kv "$S/summary.txt" "$1"; }
+if [ "$(sv runs)" = "" ] || [ "$(sv runs)" = 0 ]; then
+	skip soak "soak" "no suite run completed: see $S/"
+else
+	row soak "soak: suite runs, $UNITS modules" "$(sv runs)" runs "-" "" \
+	    "$(sv secs) s; exit codes: $(sv pass) pass, $(sv inconc) inconclusive, $(sv other) other; $(sv cut) cut at the end; $(sv alive) of $UNITS emulators alive at the end"
+	row soak "soak: emulator RSS, first run -> last" "$(sv emu_rss0) -> $(sv emu_rss1)" KiB \
+	    "-" "" "largest growth of one emulator: $(sv emu_grow) KiB (max over units)"
+	row soak "soak: emulator descriptors, first -> last" "$(sv emu_fd0) -> $(sv emu_fd1)" fds \
+	    "-" "" "largest growth of one emulator: $(sv emu_fdg)"
+	row soak "soak: harness peak RSS, first run -> last" "$(sv h_rss0) -> $(sv h_rss1)" KiB \
+	    "-" "" "one harness process a run; sampled every 0.5 s (max over units)"
+	row soak "soak: harness descriptors, first run -> last" "$(sv h_fd0) -> $(sv h_fd1)" fds \
+	    "-" "" "peak while running (max over units)"
+fi
+
+# The sheet -----------------------------------------------------------------------
+cpu=$(awk -F': ' '/^model name/ { print $2; exit }' /proc/cpuinfo)
+mem=$(awk '/^MemTotal:/ { printf "%.1f GiB", $2 / 1048576 }' /proc/meminfo)
+host="$(nproc) CPUs, ${cpu:-unknown CPU}, $mem RAM, Linux $(uname -r)"
+when=$(date -u '+%Y-%m-%d %H:%M UTC')
+rev=$(git rev-parse --short HEAD 2>/dev/null || echo unknown)
+{
+	echo "# atproof benchmarks"
+	echo
+	echo "Taken $when by \`make bench$([ "$QUICK" = 1 ] && echo " BENCH_QUICK=1")\` at $rev on: $host."
+	echo "Every reference was measured in the same run on the same machine;"
+	echo "the ratio is figure / reference unless the note says otherwise."
+	echo
+	echo "| section | figure | value | unit | reference (same run) | ratio | note |"
+	echo "|---|---|---:|---|---|---:|---|"
+	awk -F'\t' '{ printf "| %s | %s | %s | %s | %s | %s | %s |\n", $1, $2, $3, $4, $5, $6, $7 }' "$ROWS"
+} >"$MD"
+echo
+echo "atproof benchmarks, $when, $host"
+awk -F'\t' '{ printf "%-9s %-46s %14s %-9s %-8s %s\n", $1, $2, $3, $4, $6, $5 }' "$ROWS"
+echo
+echo "written to $MD"
+exit 0
