@@ -117,6 +117,9 @@ volatile_tag(const struct atp_field *f, int in_report)
 	 * firmware hands out socket numbers and local ports (§2.2.3.10). */
 	if (strcmp(f->name, "rssi") == 0)
 		return "<rssi>";
+	/* Two releases differ in their version string by definition. */
+	if (strcmp(f->name, "firm") == 0)
+		return "<version>";
 	if (strcmp(f->name, "socket") == 0)
 		return "<socket>";
 	if (strcmp(f->name, "local_port") == 0 || (in_report && strcmp(f->name, "port") == 0))
@@ -223,6 +226,12 @@ norm_generic(struct atp_span s, unsigned flags, struct nbuf *out)
 			start = 0;
 		if (start && (k = scan_ip(p, n)) > 0) {
 			nb_str(out, "<ip>");
+			/* A port after an address is the peer's, often ephemeral. */
+			if (k + 1 < n && p[k] == ':' && ATP_ISDIGIT(p[k + 1])) {
+				for (k++; k < n && ATP_ISDIGIT(p[k]); k++)
+					;
+				nb_str(out, ":<port>");
+			}
 		} else if (start && (k = scan_mac(p, n)) > 0) {
 			nb_str(out, "<mac>");
 		} else if (start && (flags & NORM_DURATIONS) != 0 && (k = scan_duration(p, n)) > 0) {
@@ -249,6 +258,10 @@ emit_masked(struct atp_span line, const struct atp_match *m, int in_report, stru
 	for (i = 0; i < m->ncap; i++) {
 		const struct atp_capture *c = &m->cap[i];
 		const char *tag = volatile_tag(c->field, in_report);
+		/* A host given as an address is an address. */
+		if (tag == NULL && c->field->type == ATP_T_HOST && c->value.len > 0 &&
+		    scan_ip(c->value.p, c->value.len) == c->value.len)
+			tag = "<ip>";
 		if (tag == NULL || c->value.p < pos || c->value.p + c->value.len > end)
 			continue;
 		nb_put(out, pos, (size_t)(c->value.p - pos));
