@@ -224,6 +224,11 @@ static const struct rcase cases[] = {
 	  "id: a\nspec: x\nvars: {k: {value: hunter22, secret: true}}\nsteps:\n"
 	  "  - cmd: KEY\n    args: [1, 0, \"${k}\"]\n    expect: \"+OK=nope\"\n",
 	  { { "AT+KEY", "+OK=hunter22\r\n\r\n", 0, 0 } }, "fail", "unexpected response +OK=***", NULL },
+	{ "a key given to a secret command is masked without a secret variable",
+	  "id: a\nspec: x\nsteps:\n  - cmd: KEY\n    args: [1, 0, swordfish9]\n"
+	  "    expect: \"+OK=nope\"\n",
+	  { { "AT+KEY", "+OK=1,0,swordfish9\r\n\r\n", 0, 0 } }, "fail",
+	  "unexpected response +OK=1,0,***", NULL },
 	{ "a known deviation of the profile is not a failure",
 	  "id: a\nspec: x\nsteps:\n  - cmd: QVER\n    form: flash\n    expect_error: any\n",
 	  { { "AT+QVER", "+ERR=-2\r\n\r\n", 0, 0 } }, "pass", "", "luat" },
