@@ -1839,7 +1839,7 @@ load_top(struct loader *L, const struct hns_ynode *root)
 		else
 			s->repeat = (unsigned long)u;
 	}
-	s->settle_us = 50000;
+	s->settle_us = 20000;
 	if ((v = hns_ymap_get(root, "settle")) != NULL)
 		(void)get_dur(L, v, "settle", &s->settle_us);
 	if ((v = hns_ymap_get(root, "echo")) != NULL)
