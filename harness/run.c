@@ -927,8 +927,10 @@ send_line(struct runner *R, const char *line, size_t len)
 		s = atp_span_make(R->clbuf, len);
 		if (atp_cmdline_parse(s, &R->cl, NULL) == ATP_OK) {
 			R->have_cl = 1;
+			/* The host side is the scenario's: a negative test sends
+			 * lines the manual forbids on purpose, so they are not
+			 * judged here (lint checks the commands and forms). */
 			atp_framer_expect(R->fr, R->cl.cmd, R->cl.form);
-			(void)atp_validate_cmdline(&R->cl, 0, R->o->prof, NULL, NULL);
 		}
 	}
 	R->sent_len = tl < sizeof(R->sent) ? tl : sizeof(R->sent) - 1;
