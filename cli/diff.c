@@ -768,6 +768,22 @@ step_response(const json_t *s, char *out, size_t size, char *reports, size_t rsi
 	}
 }
 
+/* The reports a step's message quotes ("report +SKTRPT that no policy
+ * allows: +SKTRPT=1,0,..."): the harness names there what arrived
+ * between steps. */
+static void
+message_reports(const char *msg, char *reports, size_t rsize)
+{
+	const char *p = msg;
+
+	while (p != NULL && (p = strchr(p, '+')) != NULL) {
+		const struct atp_report *rep = atp_report_match(atp_span_str(p));
+		if (rep != NULL)
+			set_add(reports, rsize, rep->name);
+		p++;
+	}
+}
+
 static void
 diff_steps(struct dres *r, const char *cid, const json_t *os, const json_t *ns)
 {
@@ -783,6 +799,7 @@ diff_steps(struct dres *r, const char *cid, const json_t *os, const json_t *ns)
 	for (i = 0; i < json_array_size(ns); i++) {
 		const json_t *n = json_array_get(ns, i), *o;
 		const char *p, *q;
+		struct ditem *it;
 		step_key(ns, i, key, sizeof(key));
 		o = find_step(os, key);
 		/* A step one run did not reach has nothing to compare: its
@@ -794,14 +811,20 @@ diff_steps(struct dres *r, const char *cid, const json_t *os, const json_t *ns)
 		orep[0] = nrep[0] = '\0';
 		step_response(o, on, NORM_MAX, orep, sizeof(orep));
 		step_response(n, nn, NORM_MAX, nrep, sizeof(nrep));
+		message_reports(jstr(o, "message"), orep, sizeof(orep));
+		message_reports(jstr(n, "message"), nrep, sizeof(nrep));
 		outcome_of(on, oo, sizeof(oo));
 		outcome_of(nn, no, sizeof(no));
+		it = NULL;
 		if (strcmp(oo, no) != 0 && (oo[0] == '+' || no[0] == '+') &&
 		    (strncmp(oo, "+ERR", 4) == 0 || strncmp(no, "+ERR", 4) == 0))
-			dres_add(r, DK_ERROR_CODE, where, oo[0] != '\0' ? oo : "(none)",
+			it = dres_add(r, DK_ERROR_CODE, where, oo[0] != '\0' ? oo : "(none)",
 			    no[0] != '\0' ? no : "(none)", NULL);
 		else if (strcmp(on, nn) != 0 && (on[0] != '\0' || nn[0] != '\0'))
-			dres_add(r, DK_RESPONSE, where, on, nn, NULL);
+			it = dres_add(r, DK_RESPONSE, where, on, nn, NULL);
+		/* A change that fixed the step is part of the fix. */
+		if (it != NULL && vrank(jstr(n, "verdict")) < vrank(jstr(o, "verdict")))
+			it->cls = DC_BETTER;
 		/* Each report the new run saw and the old did not. */
 		for (p = nrep; *p != '\0'; p = q) {
 			char one[64];
@@ -811,7 +834,8 @@ diff_steps(struct dres *r, const char *cid, const json_t *os, const json_t *ns)
 			q = q != NULL ? q + 1 : p + len;
 			snprintf(one, sizeof(one), "%.*s", (int)len, p);
 			if (!set_has(orep, one))
-				dres_add(r, DK_NEW_REPORT, where, NULL, one, nn);
+				dres_add(r, DK_NEW_REPORT, where, NULL, one,
+				    jstr(n, "message") != NULL ? jstr(n, "message") : nn);
 		}
 	}
 out:
@@ -1205,7 +1229,7 @@ write_text(const struct dres *r, FILE *f, const char *op, const char *np, size_t
 		if (it->old_v != NULL || it->new_v != NULL)
 			fprintf(f, ": %s -> %s", it->old_v != NULL ? it->old_v : "(absent)",
 			    it->new_v != NULL ? it->new_v : "(absent)");
-		if (it->detail != NULL && it->kind != DK_NEW_REPORT)
+		if (it->detail != NULL)
 			fprintf(f, "\n       %s", it->detail);
 		fputc('\n', f);
 	}

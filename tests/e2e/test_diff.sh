@@ -1,0 +1,159 @@
+#!/bin/sh
+# SPDX-License-Identifier: MIT
+# atproof diff, the firmware release check (issue 6): the same emulator run
+# twice gives no difference; an injected fault shows exactly that
+# regression; the emulator's delay fault shows as a latency shift with the
+# percentiles of both runs; the analyzer's reports compare too; bad input
+# exits 2 with file:line:col.
+set -eu
+B=${B:-build}
+A="$B/atproof"
+out=$(mktemp -d)
+trap 'rm -rf "$out"' EXIT
+E=scenarios/examples
+SUITE="$E/basic.yaml $E/negative.yaml $E/socket.yaml $E/report.yaml $E/echo.yaml $E/flow.yaml"
+
+run() { # name, then extra options of atproof run
+	name=$1
+	shift
+	rc=0
+	# shellcheck disable=SC2086
+	"$A" run --emulator=manual "$@" --report json:"$out/$name.json" $SUITE \
+	    >"$out/$name.run" 2>&1 || rc=$?
+	echo $rc
+}
+
+diff_rc() { # old new [options]: runs atproof diff, prints its exit code
+	o=$1 n=$2
+	shift 2
+	rc=0
+	"$A" diff "$@" --report text:"$out/diff.txt" --report json:"$out/diff.json" \
+	    "$out/$o.json" "$out/$n.json" 2>"$out/diff.err" || rc=$?
+	echo $rc
+}
+
+# 1. The same clean run twice: no difference at all.
+[ "$(run a)" = 0 ] || { cat "$out/a.run"; echo "clean run failed"; exit 1; }
+[ "$(run b)" = 0 ] || { cat "$out/b.run"; echo "second clean run failed"; exit 1; }
+rc=$(diff_rc a b)
+[ "$rc" = 0 ] || { cat "$out/diff.txt" "$out/diff.err"; echo "same run twice: exit $rc, not 0"; exit 1; }
+grep -q '^0 worse, 0 better, 0 other changes' "$out/diff.txt" ||
+	{ cat "$out/diff.txt"; echo "same run twice: differences reported"; exit 1; }
+echo "ok   the same emulator run twice: no difference"
+
+# Default output is text on stdout; the exit code does not depend on it.
+"$A" diff "$out/a.json" "$out/b.json" | grep -q 'NEW is not worse than OLD' ||
+	{ echo "no text on stdout by default"; exit 1; }
+
+# 2. --fault wrong-error: AT+NOSUCH answers -4 for -2; that and nothing else.
+[ "$(run f --fault wrong-error)" = 1 ] || { cat "$out/f.run"; echo "fault run did not fail"; exit 1; }
+rc=$(diff_rc a f)
+[ "$rc" = 1 ] || { cat "$out/diff.txt" "$out/diff.err"; echo "fault: exit $rc, not 1"; exit 1; }
+python3 - "$out/diff.json" <<'PY'
+import json, sys
+d = json.load(open(sys.argv[1]))
+assert d["worse"] is True, d
+ch = d["changes"]
+kinds = sorted((c["kind"], c["where"]) for c in ch)
+want = sorted([("new-failure", "example-negative"),
+               ("error-code", "example-negative: AT+NOSUCH"),
+               ("new-finding", "resp-errcode AT+NOSUCH")])
+assert kinds == want, kinds
+ec = [c for c in ch if c["kind"] == "error-code"][0]
+assert (ec["old"], ec["new"]) == ("+ERR=-2", "+ERR=-4"), ec
+nf = [c for c in ch if c["kind"] == "new-failure"][0]
+assert (nf["old"], nf["new"]) == ("pass", "fail"), nf
+assert d["counts"] == {"worse": 3, "better": 0, "info": 0}, d["counts"]
+PY
+grep -q 'error-code .*AT+NOSUCH: +ERR=-2 -> +ERR=-4' "$out/diff.txt" ||
+	{ cat "$out/diff.txt"; echo "text report lacks the error code change"; exit 1; }
+echo "ok   --fault wrong-error: exactly the changed error code"
+
+# The other way round the failure is fixed, and that is not worse.
+rc=$(diff_rc f a)
+[ "$rc" = 0 ] || { cat "$out/diff.txt"; echo "fixed run: exit $rc, not 0"; exit 1; }
+grep -q '^BETTER fixed  *example-negative: fail -> pass' "$out/diff.txt" ||
+	{ cat "$out/diff.txt"; echo "the fix is not reported"; exit 1; }
+echo "ok   the reverse diff reports the fix and exits 0"
+
+# 3. A spurious asynchronous report: the new report is named.
+[ "$(run s --fault spurious-report=1)" = 1 ] || { cat "$out/s.run"; echo "spurious run did not fail"; exit 1; }
+rc=$(diff_rc a s)
+[ "$rc" = 1 ] || { cat "$out/diff.txt"; echo "spurious report: exit $rc"; exit 1; }
+python3 - "$out/diff.json" <<'PY'
+import json, sys
+d = json.load(open(sys.argv[1]))
+reps = [c for c in d["changes"] if c["kind"] == "new-report"]
+assert reps and all(c["new"] == "+SKTRPT" for c in reps), d["changes"]
+PY
+echo "ok   --fault spurious-report: the new +SKTRPT is reported"
+
+# 4. --fault delay=QVER:150: a latency shift of QVER only, with both runs'
+# p50, p90 and p99; the scenarios still pass.
+[ "$(run d --fault delay=QVER:150)" = 0 ] || { cat "$out/d.run"; echo "delay run failed"; exit 1; }
+rc=$(diff_rc a d)
+[ "$rc" = 1 ] || { cat "$out/diff.txt"; echo "delay: exit $rc, not 1"; exit 1; }
+python3 - "$out/diff.json" <<'PY'
+import json, sys
+d = json.load(open(sys.argv[1]))
+ch = d["changes"]
+assert [(c["kind"], c["where"]) for c in ch] == [("latency", "QVER")], ch
+o, n = ch[0]["old"], ch[0]["new"]
+for p in ("p50_us", "p90_us", "p99_us"):
+    assert o[p] < 100000, (p, o)
+    assert 150000 <= n[p] < 1000000, (p, n)
+assert o["samples"] == n["samples"] > 0, (o, n)
+assert d["latency_threshold"] == {"percent": 20, "floor_us": 10000}, d
+PY
+grep -Eq '^WORSE  latency +QVER: p50 [0-9]+ -> 1[5-9][0-9]{4} us, p90 [0-9]+ -> [0-9]+ us, p99 [0-9]+ -> [0-9]+ us' \
+    "$out/diff.txt" || { cat "$out/diff.txt"; echo "text lacks the percentiles"; exit 1; }
+# A floor above the shift hides it.
+rc=$(diff_rc a d --latency-floor 1000000)
+[ "$rc" = 0 ] || { cat "$out/diff.txt"; echo "--latency-floor ignored"; exit 1; }
+echo "ok   --fault delay=QVER:150: QVER's p50/p90/p99 of both runs"
+
+# 5. The analyzer's reports: the same capture twice is no difference; the
+# manual's examples against a clean capture are new findings.
+"$A" run --emulator=manual --capture "$out/c.pcapng" --report json:/dev/null "$E/basic.yaml" \
+    >/dev/null 2>&1
+for n in x y; do
+	"$A" analyze --report json:"$out/$n.json" "$out/c.pcapng" >/dev/null 2>&1 || true
+done
+"$A" analyze --report json:"$out/m.json" tests/data/manual-examples.txt >/dev/null 2>&1 || true
+rc=$(diff_rc x y)
+[ "$rc" = 0 ] || { cat "$out/diff.txt"; echo "analyze twice: exit $rc"; exit 1; }
+rc=$(diff_rc x m)
+[ "$rc" = 1 ] || { cat "$out/diff.txt"; echo "analyze, new findings: exit $rc"; exit 1; }
+grep -q '^WORSE  new-finding    resp-expected-error UART' "$out/diff.txt" ||
+	{ cat "$out/diff.txt"; echo "no new finding listed"; exit 1; }
+rc=$(diff_rc m x)
+[ "$rc" = 0 ] || { cat "$out/diff.txt"; echo "analyze, fixed findings: exit $rc"; exit 1; }
+grep -q '^BETTER fixed-finding' "$out/diff.txt" || { cat "$out/diff.txt"; echo "no fixed finding"; exit 1; }
+echo "ok   analyzer reports: new and fixed findings"
+
+# 6. Bad input exits 2 and says where.
+printf '{"tool": "run",\n "cases": [1,\n' >"$out/bad.json"
+rc=$(diff_rc a bad)
+[ "$rc" = 2 ] || { echo "truncated JSON: exit $rc, not 2"; exit 1; }
+grep -Eq "bad.json:3:[0-9]+: " "$out/diff.err" || { cat "$out/diff.err"; echo "no file:line:col"; exit 1; }
+rc=$(diff_rc a x)
+[ "$rc" = 2 ] || { echo "run against analyze: exit $rc, not 2"; exit 1; }
+grep -q 'do not compare' "$out/diff.err" || { cat "$out/diff.err"; exit 1; }
+echo '{"tool": "lint", "findings": []}' >"$out/lint.json"
+rc=$(diff_rc a lint)
+[ "$rc" = 2 ] || { echo "a lint report: exit $rc, not 2"; exit 1; }
+# Sparse: the size is refused before a byte is read.
+truncate -s 513M "$out/huge.json"
+rc=$(diff_rc a huge)
+[ "$rc" = 2 ] || { echo "oversized: exit $rc, not 2"; exit 1; }
+grep -q 'more than the 512 MiB' "$out/diff.err" || { cat "$out/diff.err"; exit 1; }
+rc=0
+"$A" diff "$out/a.json" >/dev/null 2>&1 || rc=$?
+[ "$rc" = 2 ] || { echo "one file: exit $rc, not 2"; exit 1; }
+rc=0
+"$A" diff --latency-threshold x "$out/a.json" "$out/b.json" >/dev/null 2>&1 || rc=$?
+[ "$rc" = 2 ] || { echo "bad threshold: exit $rc, not 2"; exit 1; }
+rc=0
+"$A" diff --report html:/dev/null "$out/a.json" "$out/b.json" >/dev/null 2>&1 || rc=$?
+[ "$rc" = 2 ] || { echo "html report: exit $rc, not 2"; exit 1; }
+echo "ok   bad input exits 2 with file:line:col"
