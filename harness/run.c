@@ -275,7 +275,7 @@ on_finding(void *ctx, const struct atp_finding *f)
 	if (f->verdict == ATP_V_KNOWN) {
 		if (R->rs != NULL)
 			R->rs->warnings++;
-	} else if (f->verdict == ATP_V_FAIL && f->severity == ATP_SEV_ERROR) {
+	} else if (f->verdict == ATP_V_FAIL) {
 		char *m = hns_mask(&R->vars, f->message, strlen(f->message), NULL);
 		fail(R, RPT_FAIL, "protocol: %s (§%s): %s", f->rule,
 		    f->section != NULL ? f->section : "?", m != NULL ? m : "***");
