@@ -20,12 +20,13 @@ static const struct {
 	  "         [--capture FILE.pcapng] [--report FORMAT:PATH]... SCENARIO|DIR...\n"
 	  "                                                 run conformance scenarios" },
 	{ "analyze", ana_cli,
-	  "analyze  [--format FORMAT] [--net FILE.pcap] [--firmware PROFILE]\n"
+	  "analyze  [--format FORMAT] [--firmware PROFILE] [--limit CMD=MS]...\n"
 	  "         [--report FORMAT:PATH]... FILE...       check a log or capture" },
 	{ "lint", hns_lint_cli,
-	  "lint     SCENARIO|DIR...                         check scenario files" },
+	  "lint     [--var NAME[=VALUE]]... [--root DIR] SCENARIO|DIR...\n"
+	  "                                                 check scenario files" },
 	{ "commands", cli_commands,
-	  "commands [--json]                               the protocol model's command table" },
+	  "commands [--json]                                the protocol model's command table" },
 	{ "diff", cli_diff,
 	  "diff     [--latency-threshold PCT] [--latency-floor US] [--report FORMAT:PATH]...\n"
 	  "         OLD.json NEW.json                       compare two runs (release check)" },
@@ -40,8 +41,16 @@ usage(FILE *f)
 
 	fprintf(f, "usage: atproof SUBCOMMAND [OPTIONS]\n\n"
 	    "A conformance harness, emulator and analyzer for the Air602 (W600) AT protocol.\n\n");
-	for (i = 0; i < NSUB; i++)
-		fprintf(f, "  atproof %s\n", subcommands[i].usage);
+	/* Continuation lines of a row line up under its options. */
+	for (i = 0; i < NSUB; i++) {
+		const char *u = subcommands[i].usage, *nl;
+		fputs("  atproof ", f);
+		while ((nl = strchr(u, '\n')) != NULL) {
+			fprintf(f, "%.*s\n          ", (int)(nl - u), u);
+			u = nl + 1;
+		}
+		fprintf(f, "%s\n", u);
+	}
 	fprintf(f, "\n  atproof SUBCOMMAND --help    options of one subcommand\n"
 	    "  atproof --version\n\n"
 	    "Exit codes: 0 conforms, 1 does not conform, 2 usage or invalid input file,\n"
