@@ -263,6 +263,8 @@ struct hns_load_opts {
 	size_t nvars;
 	const char *root;          /* includes and data files must stay under
 	                              it; NULL: the scenario's folder */
+	int lax;                   /* a block library on its own: names and
+	                              peers come from the scenarios using it */
 };
 
 /*

@@ -450,6 +450,8 @@ ref_cb(void *ctx, const char *name, size_t len)
 	struct refctx *r = ctx;
 	size_t i;
 
+	if (r->L->opts != NULL && r->L->opts->lax)
+		return;
 	for (i = 0; i < r->L->nnames; i++)
 		if (strlen(r->L->names[i]) == len && memcmp(r->L->names[i], name, len) == 0)
 			return;
@@ -1338,7 +1340,8 @@ load_one_step(struct loader *L, const struct hns_ynode *n, struct hns_step *st)
 			break;
 		}
 		st->peer = get_str(L, p, "peer");
-		if (st->peer != NULL && find_peer(L, st->peer) == NULL)
+		if (st->peer != NULL && find_peer(L, st->peer) == NULL &&
+		    !(L->opts != NULL && L->opts->lax))
 			lmsg(L, p, 1, "no peer named '%s' (peers: at the top of the scenario)",
 			    st->peer);
 		if ((p = hns_ymap_get(v, "topic")) != NULL) {

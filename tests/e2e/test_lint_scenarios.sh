@@ -46,6 +46,10 @@ expect_lint $E/bad/escape.yaml \
 	"escape.yaml:4:11: error: absolute path '/etc/passwd'" \
 	"is outside the scenario root" \
 	"escape.yaml:7:10: error: no block named 'nowhere'"
+expect_lint $E/bad/lib-bad.yaml \
+	"lib-bad.yaml:4:12: error: unknown command 'QVRE'" \
+	"lib-bad.yaml:5:14: error: sleep must be a duration"
+"$B/atproof" lint $E/lib/common.yaml
 expect_lint $E/bad/two-docs.yaml "two-docs.yaml:4:1: error: one scenario per file"
 expect_lint $E/bad/alias-bomb.yaml "alias-bomb.yaml:4:4: error: anchors are not supported"
 
