@@ -92,8 +92,12 @@ hns_station_load(const char *path, const void *buf, size_t len, struct hns_unit 
 			msg(ctx, path, d.line, d.col, 1, d.msg);
 		return d.code;
 	}
-	if (root->type != HNS_Y_MAP || !keys_ok(msg, ctx, path, root, top_keys)) {
+	if (root->type != HNS_Y_MAP) {
 		rc = bad(msg, ctx, path, root, "a station file is a map with units:");
+		goto out;
+	}
+	if (!keys_ok(msg, ctx, path, root, top_keys)) {
+		rc = ATP_ERR_SYNTAX;
 		goto out;
 	}
 	units = hns_ymap_get(root, "units");
@@ -107,8 +111,12 @@ hns_station_load(const char *path, const void *buf, size_t len, struct hns_unit 
 		uint64_t count = 1, baud = 115200, k;
 		int ways;
 
-		if (m->type != HNS_Y_MAP || !keys_ok(msg, ctx, path, m, unit_keys)) {
+		if (m->type != HNS_Y_MAP) {
 			rc = bad(msg, ctx, path, m, "a unit is a map: {name: ..., port: ...}");
+			continue;
+		}
+		if (!keys_ok(msg, ctx, path, m, unit_keys)) {
+			rc = ATP_ERR_SYNTAX;
 			continue;
 		}
 		name = scalar(m, "name");
