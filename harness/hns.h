@@ -251,6 +251,8 @@ struct hns_scenario {
 	size_t nmatrix;
 	struct hns_peerdef *peers;
 	size_t npeers;
+	struct hns_matcher *aborts; /* a frame matching one fails at once */
+	size_t naborts;
 	uint64_t settle_us;        /* quiet time checked at the end */
 	int echo;                  /* 1: the module echoes at the start */
 	char **files;              /* every file name used in positions */

@@ -93,6 +93,7 @@ struct runner {
 	const char *detected[4];
 	size_t ndetected;
 	int undef;                   /* the step met an undefined variable */
+	char abort_msg[200];         /* an abort pattern matched this */
 	int banner_seen;             /* reset: the "ready" line came */
 	/* the command awaiting its response, for the validator */
 	char clbuf[ATP_LINE_MAX + 8];
@@ -285,6 +286,34 @@ on_finding(void *ctx, const struct atp_finding *f)
 	}
 }
 
+/* The abort tier: any line matching an abort pattern fails the step. */
+static void
+check_abort(struct runner *R, const struct atp_frame *f)
+{
+	struct hns_vars scratch;
+	struct atp_span text = atp_span_make(f->bytes.p, f->bytes.len -
+	    (f->term.len <= f->bytes.len ? f->term.len : 0));
+	char why[64];
+	size_t i;
+	int matched;
+
+	memset(&scratch, 0, sizeof(scratch));
+	for (i = 0; i < R->sc->naborts; i++) {
+		const struct hns_matcher *m = &R->sc->aborts[i];
+		matched = 0;
+		(void)hns_matcher_match(m, m->text, text, f->is_error, f->errcode, &scratch, &matched,
+		    why, sizeof(why));
+		if (matched) {
+			char esc[120];
+			atp_span_escape(text, esc, sizeof(esc));
+			snprintf(R->abort_msg, sizeof(R->abort_msg), "abort pattern %s matched: %s",
+			    m->text != NULL ? m->text : "?", esc);
+			break;
+		}
+	}
+	hns_vars_clear(&scratch);
+}
+
 /* Called by the framer: validate now (the frame is valid only now), and
  * queue a copy for the step to account. */
 static void
@@ -300,6 +329,9 @@ on_frame(void *ctx, const struct atp_frame *f)
 	} else if (f->kind == ATP_FRAME_REPORT) {
 		(void)atp_validate_report(f, R->o->prof, on_finding, R);
 	}
+	if (R->sc != NULL && R->sc->naborts > 0 && f->kind != ATP_FRAME_DATA &&
+	    R->abort_msg[0] == '\0')
+		check_abort(R, f);
 	if (R->qn >= QUEUE_MAX) {
 		R->qnomem = 1;
 		return;
@@ -1645,6 +1677,10 @@ exec_step(struct runner *R)
 	}
 	if (R->qnomem)
 		fail(R, RPT_ERROR, "out of memory (or more than %u frames queued)", QUEUE_MAX);
+	if (R->abort_msg[0] != '\0') {
+		fail(R, RPT_FAIL, "%s", R->abort_msg);
+		R->abort_msg[0] = '\0';
+	}
 }
 
 static void
@@ -1894,6 +1930,7 @@ run_case(struct runner *R, const struct hns_scenario *sc, const size_t *combo,
 	if (sc->repeat > 1 && len < sizeof(id))
 		snprintf(id + len, sizeof(id) - len, "#%lu", iter + 1);
 	R->sc = sc;
+	R->abort_msg[0] = '\0';
 	R->rc = rpt_case_add(R->rep, id, sc->file);
 	if (R->rc == NULL)
 		return;

@@ -1767,6 +1767,9 @@ hns_scenario_free(struct hns_scenario *s)
 		atp_free(s->matrix[i].name);
 	}
 	atp_free(s->matrix);
+	for (i = 0; i < s->naborts; i++)
+		hns_matcher_free(&s->aborts[i]);
+	atp_free(s->aborts);
 	for (i = 0; i < s->npeers; i++) {
 		for (j = 0; j < s->peers[i].nanswers; j++) {
 			atp_free(s->peers[i].answers[j].path);
@@ -1790,9 +1793,42 @@ hns_scenario_free(struct hns_scenario *s)
 	atp_free(s);
 }
 
+/*
+ * abort: the second tier of matching (harness-anchors §0.3, chat's ABORT):
+ * any line from the module that matches one of these fails the step at
+ * once, whatever the step expected ("HardFault", a crash banner...).
+ */
+static void
+load_aborts(struct loader *L, const struct hns_ynode *n)
+{
+	struct hns_scenario *s = L->s;
+	size_t i, cnt = n->type == HNS_Y_SEQ ? n->nkids : 1;
+
+	if (n->type == HNS_Y_MAP && hns_ymap_get(n, "exact") == NULL &&
+	    hns_ymap_get(n, "glob") == NULL && hns_ymap_get(n, "regex") == NULL &&
+	    hns_ymap_get(n, "shape") == NULL) {
+		lmsg(L, n, 1, "abort is a list of patterns such as {glob: \"*HardFault*\"}");
+		return;
+	}
+	s->aborts = atp_calloc(cnt + 1, sizeof(*s->aborts));
+	if (s->aborts == NULL) {
+		nomem(L, n);
+		return;
+	}
+	for (i = 0; i < cnt; i++) {
+		const struct hns_ynode *it = n->type == HNS_Y_SEQ ? n->kids[i] : n;
+		struct hns_matcher *m = &s->aborts[s->naborts++];
+		load_matcher(L, it, m);
+		if (m->kind == HNS_M_OK)
+			lmsg(L, it, 1, "abort takes a pattern, not ok");
+		if (m->text != NULL && strstr(m->text, "${") != NULL)
+			lmsg(L, it, 1, "abort patterns take no variables");
+	}
+}
+
 static const char *const top_keys[] = { "id", "title", "spec", "tags", "requires", "vars",
 	"include", "blocks", "reports", "setup", "steps", "teardown", "repeat", "matrix",
-	"settle", "echo", "description", "peers", NULL };
+	"settle", "echo", "description", "peers", "abort", NULL };
 
 static void
 load_top(struct loader *L, const struct hns_ynode *root)
@@ -1849,6 +1885,8 @@ load_top(struct loader *L, const struct hns_ynode *root)
 		(void)get_bool(L, v, "echo", &s->echo);
 	if ((v = hns_ymap_get(root, "reports")) != NULL)
 		load_rules(L, v, &s->rules, &s->nrules);
+	if ((v = hns_ymap_get(root, "abort")) != NULL)
+		load_aborts(L, v);
 
 	/* Names defined from outside and by the harness itself. */
 	for (i = 0; L->opts != NULL && i < L->opts->nvars; i++)

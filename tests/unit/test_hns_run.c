@@ -229,6 +229,11 @@ static const struct rcase cases[] = {
 	  "    expect: \"+OK=nope\"\n",
 	  { { "AT+KEY", "+OK=1,0,swordfish9\r\n\r\n", 0, 0 } }, "fail",
 	  "unexpected response +OK=1,0,***", NULL },
+	{ "an abort pattern fails the step whatever it expected",
+	  "id: a\nspec: x\nabort: [{regex: \"(?i)hardfault\"}]\nreports: {\"*\": allow}\nsteps:\n"
+	  "  - send: \"AT+\\r\"\n  - send: \"AT+\\r\"\n",
+	  { { "AT+", "+OK\r\n\r\n*** HardFault ***\r\n", 0, 0 } }, "fail",
+	  "abort pattern (?i)hardfault matched: *** HardFault ***", NULL },
 	{ "a known deviation of the profile is not a failure",
 	  "id: a\nspec: x\nsteps:\n  - cmd: QVER\n    form: flash\n    expect_error: any\n",
 	  { { "AT+QVER", "+ERR=-2\r\n\r\n", 0, 0 } }, "pass", "", "luat" },
