@@ -2,6 +2,7 @@
 /* \summary: report writers: text, JSON (jansson), JUnit XML, TAP */
 #include <errno.h>
 #include <jansson.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "atproof/alloc.h"
@@ -127,6 +128,84 @@ jstr(const char *s)
 	return s != NULL ? json_string(s) : json_null();
 }
 
+static int
+cmp_i64(const void *a, const void *b)
+{
+	int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+/*
+ * Timing over repeats (harness-anchors §4.5): the final-byte times of each
+ * step (by file and line) across every case that ran it, as n, min, p50,
+ * p90, max in microseconds. Only steps run more than once are listed.
+ */
+static json_t *
+build_timing(const struct rpt_run *r)
+{
+	json_t *arr = json_array();
+	size_t i, j, k, l, total = 0;
+	int64_t *v;
+
+	if (arr == NULL)
+		return NULL;
+	for (i = 0; i < r->ncases; i++)
+		total += r->cases[i]->nsteps;
+	/* The grouping is quadratic: past this many steps the table is left
+	 * out rather than slowing the report down. */
+	if (total > 20000)
+		return arr;
+	v = atp_malloc((total + 1) * sizeof(*v));
+	if (v == NULL)
+		return arr;
+	for (i = 0; i < r->ncases; i++) {
+		for (j = 0; j < r->cases[i]->nsteps; j++) {
+			const struct rpt_step *s = r->cases[i]->steps[j];
+			size_t n = 0, seen = 0;
+			json_t *o;
+			if (s->final_us < 0 || s->file == NULL)
+				continue;
+			/* Only the first occurrence of a (file, line) lists it. */
+			for (k = 0; k <= i && !seen; k++)
+				for (l = 0; l < r->cases[k]->nsteps; l++) {
+					const struct rpt_step *t = r->cases[k]->steps[l];
+					if (k == i && l == j)
+						break;
+					if (t->final_us >= 0 && t->file != NULL && t->line == s->line &&
+					    strcmp(t->file, s->file) == 0) {
+						seen = 1;
+						break;
+					}
+				}
+			if (seen)
+				continue;
+			for (k = i; k < r->ncases; k++)
+				for (l = 0; l < r->cases[k]->nsteps; l++) {
+					const struct rpt_step *t = r->cases[k]->steps[l];
+					if (t->final_us >= 0 && t->file != NULL && t->line == s->line &&
+					    strcmp(t->file, s->file) == 0)
+						v[n++] = t->final_us;
+				}
+			if (n < 2)
+				continue;
+			qsort(v, n, sizeof(*v), cmp_i64);
+			o = json_object();
+			json_object_set_new(o, "file", json_string(s->file));
+			json_object_set_new(o, "line", json_integer((json_int_t)s->line));
+			json_object_set_new(o, "step", json_string(s->name));
+			json_object_set_new(o, "n", json_integer((json_int_t)n));
+			json_object_set_new(o, "min_us", json_integer(v[0]));
+			json_object_set_new(o, "p50_us", json_integer(v[(n - 1) / 2]));
+			json_object_set_new(o, "p90_us", json_integer(v[(n - 1) * 9 / 10]));
+			json_object_set_new(o, "max_us", json_integer(v[n - 1]));
+			json_array_append_new(arr, o);
+		}
+	}
+	atp_free(v);
+	return arr;
+}
+
 static json_t *
 build_json(const struct rpt_run *r)
 {
@@ -237,6 +316,7 @@ build_json(const struct rpt_run *r)
 	json_object_set_new(stats, "exchanges", json_integer((json_int_t)r->exchanges));
 	json_object_set_new(stats, "seconds", json_real(r->seconds));
 	json_object_set_new(root, "stats", stats);
+	json_object_set_new(root, "timing", build_timing(r));
 	return root;
 }
 

@@ -267,6 +267,46 @@ test_html_is_one_escaped_page(void **state)
 }
 
 static void
+test_json_gives_timing_percentiles_over_repeats(void **state)
+{
+	struct rpt_run *r = rpt_run_new("run");
+	static const int64_t us[] = { 30, 10, 20 };
+	json_t *j, *t;
+	json_error_t err;
+	char *text;
+	size_t i;
+
+	(void)state;
+	assert_non_null(r);
+	for (i = 0; i < 3; i++) {
+		struct rpt_case *c = rpt_case_add(r, "rep", "r.yaml");
+		struct rpt_step *s;
+		assert_non_null(c);
+		s = rpt_step_add(c, "AT+QVER", "steps");
+		assert_non_null(s);
+		assert_int_equal(rpt_set(&s->file, "r.yaml"), 0);
+		s->line = 7;
+		s->final_us = us[i];
+		c->verdict = RPT_PASS;
+	}
+	rpt_run_finish(r);
+	text = render(r, RPT_JSON);
+	j = json_loads(text, 0, &err);
+	assert_non_null(j);
+	t = json_object_get(j, "timing");
+	assert_int_equal(json_array_size(t), 1);
+	t = json_array_get(t, 0);
+	assert_int_equal(json_integer_value(json_object_get(t, "n")), 3);
+	assert_int_equal(json_integer_value(json_object_get(t, "min_us")), 10);
+	assert_int_equal(json_integer_value(json_object_get(t, "p50_us")), 20);
+	assert_int_equal(json_integer_value(json_object_get(t, "max_us")), 30);
+	assert_int_equal(json_integer_value(json_object_get(t, "line")), 7);
+	json_decref(j);
+	free(text);
+	rpt_run_free(r);
+}
+
+static void
 test_formats_are_named(void **state)
 {
 	(void)state;
@@ -291,6 +331,7 @@ main(void)
 		cmocka_unit_test(test_tap_numbers_cases_and_skips),
 		cmocka_unit_test(test_text_shows_place_expected_actual_and_hex),
 		cmocka_unit_test(test_html_is_one_escaped_page),
+		cmocka_unit_test(test_json_gives_timing_percentiles_over_repeats),
 		cmocka_unit_test(test_formats_are_named),
 	};
 
