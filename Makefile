@@ -187,6 +187,8 @@ install: all
 	install -m 755 $(B)/atproof $(DESTDIR)$(PREFIX)/bin/atproof
 	install -m 644 $(B)/libatproof.a $(DESTDIR)$(PREFIX)/lib/libatproof.a
 	install -m 644 include/atproof/*.h $(DESTDIR)$(PREFIX)/include/atproof/
+	install -d $(DESTDIR)$(PREFIX)/share/man/man1
+	install -m 644 docs/*.1 $(DESTDIR)$(PREFIX)/share/man/man1/
 
 clean:
 	rm -rf $(B)

@@ -24,6 +24,7 @@ if [ "${1:-build}" = check ]; then
 	prog mosquitto_sub mosquitto-clients
 	prog chat ppp
 	prog xmllint libxml2-utils
+	prog groff groff-base
 	prog tshark tshark
 fi
 
