@@ -207,6 +207,9 @@ struct ana_session;
 struct ana_session_opts {
 	const struct atp_profile *prof;   /* NULL: the manual */
 	int skip_line_garbage;            /* LUAT's splitter (cmdline.h) */
+	int notation;                     /* the input is a notation that does
+	                                     not show echoes (arrows, regex,
+	                                     term): no echo-state rule */
 };
 
 int ana_session_new(const struct ana_session_opts *o, struct ana_report *rep,

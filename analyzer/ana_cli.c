@@ -130,6 +130,7 @@ analyze_file(struct ana_report *rep, const char *path, enum ana_fmt fmt, const c
 	struct atp_rec rec;
 	const char *name;
 	unsigned long before;
+	struct ana_session_opts fo;
 	int rc;
 
 	rc = ana_imp_open(path, fmt, regex, &im, d);
@@ -142,7 +143,12 @@ analyze_file(struct ana_report *rep, const char *path, enum ana_fmt fmt, const c
 	else if (strncmp(path, "from:", 5) == 0)
 		path += 5;
 	name = ana_report_file(rep, path, ana_fmt_name(ana_imp_format(im)));
-	if (name == NULL || ana_session_new(so, rep, &s) != ATP_OK) {
+	fo = *so;
+	/* The manual's notation, host debug logs and terminal logs show the
+	 * lines, not the echoes: the echo state cannot be judged from them. */
+	fo.notation = ana_imp_format(im) == ANA_FMT_ARROWS || ana_imp_format(im) == ANA_FMT_REGEX ||
+	    ana_imp_format(im) == ANA_FMT_TERM;
+	if (name == NULL || ana_session_new(&fo, rep, &s) != ATP_OK) {
 		ana_imp_close(im);
 		return atp_diag_set(d, ATP_ERR_NOMEM, "out of memory");
 	}

@@ -52,6 +52,7 @@
 #define R_DIR_INFERRED    "dir-inferred"
 #define R_TRANSP_EXIT     "transparent-exit"
 #define R_READBACK        "param-readback"
+#define R_ECHO_STATE      "echo-state"
 
 struct loc {
 	const char *file;
@@ -68,6 +69,7 @@ struct pend {
 	int parsed;
 	struct loc at;               /* the command line's record */
 	const char *busy_with;       /* a blocking command was running */
+	int echoed;                  /* its echo came back */
 	uint64_t sksnd_size;
 };
 
@@ -94,6 +96,8 @@ struct ana_session {
 	int held;                    /* host bytes held for that response */
 	int transparent;
 	int seen_cmd;
+	int echo_known, echo_on;     /* the echo state (§2.2.1.3), once known */
+	struct loc echo_at;          /* what made it known */
 	/* pending exchanges */
 	struct pend pend[PEND_MAX];
 	size_t phead, pcount;
@@ -600,6 +604,35 @@ reexpect(struct ana_session *s)
 
 static void on_frame(void *ctx, const struct atp_frame *f);
 
+/*
+ * Echo state (§2.2.1.3; w600-firmware.md §1: off at boot, toggled by AT+E,
+ * not kept in flash; the line is echoed on receipt, so AT+E is echoed when
+ * it turns echo off, not when it turns it on). Known after a reset, or from
+ * the first exchange seen; each exchange must then follow it.
+ */
+static void
+echo_rule(struct ana_session *s, const struct pend *p, const struct atp_frame *f)
+{
+	char buf[96];
+
+	if (!p->parsed || s->transparent || s->o.notation)
+		return;
+	if (s->echo_known && p->echoed != s->echo_on) {
+		show_cmd(p, buf, sizeof(buf));
+		add(s, R_ECHO_STATE, ATP_SEV_ERROR, ATP_V_FAIL, "2.2.1.3", cmd_name(p), &p->at,
+		    p->echoed ? "%s: echoed although echo is off (since %s:%lu)" :
+		    "%s: not echoed although echo is on (since %s:%lu)", buf,
+		    s->echo_at.file != NULL ? s->echo_at.file : "?", s->echo_at.line);
+	}
+	s->echo_known = 1;
+	s->echo_on = p->echoed;
+	s->echo_at = p->at;
+	if (is_cmd(p, "E") && !f->is_error)
+		s->echo_on = !p->echoed;
+	if (is_cmd(p, "Z") && !f->is_error)
+		s->echo_on = 0;   /* the module boots with echo off */
+}
+
 /* Whether response @f has the shape of a reply to @p (an error fits any
  * command; an unknown command fits anything). */
 static int
@@ -682,6 +715,7 @@ on_response(struct ana_session *s, const struct atp_frame *f)
 		    "%s: answered (%s) though sent while AT+%s was running: the manual discards it",
 		    buf, f->is_error ? "an error" : "+OK", p->busy_with);
 	}
+	echo_rule(s, p, f);
 	state_rules(s, p, f, &first);
 	param_rule(s, p, f, &first);
 	if (is_cmd(p, "SKSND") && s->await_sksnd) {
@@ -738,6 +772,17 @@ on_frame(void *ctx, const struct atp_frame *f)
 			add(s, R_ECHO, ATP_SEV_ERROR, ATP_V_FAIL, "2.2.1.3", NULL, &s->vloc,
 			    "the echo \"%s\" is not the line the host sent",
 			    (atp_span_escape(f->body, buf, sizeof(buf)), buf));
+		else {
+			/* The first pending command with this line was echoed. */
+			size_t i;
+			for (i = 0; i < s->pcount; i++) {
+				struct pend *q = pend_at(s, i);
+				if (!q->echoed && atp_span_eq_span(f->body, atp_span_make(q->text, q->len))) {
+					q->echoed = 1;
+					break;
+				}
+			}
+		}
 		atp_validate_other(f, s->o.prof, on_finding, s);
 		return;
 	case ATP_FRAME_DATA:
