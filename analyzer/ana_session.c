@@ -1129,10 +1129,15 @@ ana_session_feed(struct ana_session *s, const struct atp_rec *rec)
 		 * dialogue (see host_line); with times, 50 ms of silence is
 		 * hundreds of byte times at any baud rate the module offers. */
 		int ended = (s->mtail & 0xffu) == 0x0du || (s->mtail & 0xffu) == 0x0au;
-		int quiet = !s->cur.timed || !s->mlast.timed ||
-		    (s->cur.ts >= s->mlast.ts && s->cur.ts - s->mlast.ts >= QUIET_US);
+		int timed_quiet = s->cur.timed && s->mlast.timed && s->cur.ts >= s->mlast.ts &&
+		    s->cur.ts - s->mlast.ts >= QUIET_US;
+		int quiet = !s->cur.timed || !s->mlast.timed || timed_quiet;
+		/* With times, a module silent that long has stopped whatever
+		 * it was sending, mid-line or mid-data (SKRCV short of its
+		 * count): the frame is cut there, not filled from the next
+		 * response. */
 		if (!s->transparent && s->mtail != 0 &&
-		    (s->mtail == 0x0d0a0d0au || (ended && quiet))) {
+		    (s->mtail == 0x0d0a0d0au || (ended && quiet) || timed_quiet)) {
 			if (atp_framer_flush(s->fr, on_frame, s) != ATP_OK)
 				return ATP_ERR_NOMEM;
 			s->mtail = 0;
