@@ -709,40 +709,41 @@ load_report(const char *path, const char **kind)
 
 /* ---- cases and steps (atproof run) ------------------------------------ */
 
-/* A step's pairing key: phase, normalised name and occurrence. */
-static void
-step_key(const json_t *steps, size_t idx, char *key, size_t size)
+/*
+ * The pairing keys of @steps (phase, normalised name, occurrence: the
+ * second "AT+QVER" of the steps is "steps/AT+QVER#2"), as an object key ->
+ * index, so that pairing stays linear in the steps. NULL on NOMEM.
+ */
+static json_t *
+step_index(const json_t *steps)
 {
-	char nm[512], other[512];
-	const json_t *s = json_array_get(steps, idx);
-	const char *phase = jstr(s, "phase");
-	size_t i, occ = 0;
-
-	norm_step_name(jstr(s, "name") != NULL ? jstr(s, "name") : "", nm, sizeof(nm));
-	for (i = 0; i < idx; i++) {
-		const json_t *t = json_array_get(steps, i);
-		const char *ph = jstr(t, "phase");
-		norm_step_name(jstr(t, "name") != NULL ? jstr(t, "name") : "", other, sizeof(other));
-		if (strcmp(other, nm) == 0 && strcmp(ph != NULL ? ph : "", phase != NULL ? phase : "") == 0)
-			occ++;
-	}
-	if (occ > 0)
-		snprintf(key, size, "%s/%s#%zu", phase != NULL ? phase : "", nm, occ + 1);
-	else
-		snprintf(key, size, "%s/%s", phase != NULL ? phase : "", nm);
-}
-
-static const json_t *
-find_step(const json_t *steps, const char *key)
-{
-	char k[600];
+	json_t *idx = json_object(), *occ = json_object();
+	char nm[512], key[600];
 	size_t i;
 
+	if (idx == NULL || occ == NULL)
+		goto fail;
 	for (i = 0; i < json_array_size(steps); i++) {
-		step_key(steps, i, k, sizeof(k));
-		if (strcmp(k, key) == 0)
-			return json_array_get(steps, i);
+		const json_t *st = json_array_get(steps, i);
+		const char *phase = jstr(st, "phase"), *name = jstr(st, "name");
+		json_int_t n;
+		norm_step_name(name != NULL ? name : "", nm, sizeof(nm));
+		snprintf(key, sizeof(key), "%s/%s", phase != NULL ? phase : "", nm);
+		n = json_integer_value(json_object_get(occ, key)) + 1;
+		if (json_object_set_new_nocheck(occ, key, json_integer(n)) != 0)
+			goto fail;
+		if (n > 1) {
+			size_t kl = strlen(key);
+			snprintf(key + kl, sizeof(key) - kl, "#%lld", (long long)n);
+		}
+		if (json_object_set_new_nocheck(idx, key, json_integer((json_int_t)i)) != 0)
+			goto fail;
 	}
+	json_decref(occ);
+	return idx;
+fail:
+	json_decref(idx);
+	json_decref(occ);
 	return NULL;
 }
 
@@ -788,20 +789,21 @@ static void
 diff_steps(struct dres *r, const char *cid, const json_t *os, const json_t *ns)
 {
 	char *on = atp_malloc(NORM_MAX), *nn = atp_malloc(NORM_MAX);
-	char key[600], where[800], oo[32], no[32];
+	char where[800], oo[32], no[32];
 	char orep[REPORTS_MAX], nrep[REPORTS_MAX];
-	size_t i;
+	json_t *oi = step_index(os), *ni = step_index(ns), *v;
+	const char *key;
 
-	if (on == NULL || nn == NULL) {
+	if (on == NULL || nn == NULL || oi == NULL || ni == NULL) {
 		r->nomem = 1;
 		goto out;
 	}
-	for (i = 0; i < json_array_size(ns); i++) {
-		const json_t *n = json_array_get(ns, i), *o;
+	json_object_foreach(ni, key, v) {
+		const json_t *n = json_array_get(ns, (size_t)json_integer_value(v)), *o;
+		const json_t *ov = json_object_get(oi, key);
 		const char *p, *q;
 		struct ditem *it;
-		step_key(ns, i, key, sizeof(key));
-		o = find_step(os, key);
+		o = ov != NULL ? json_array_get(os, (size_t)json_integer_value(ov)) : NULL;
 		/* A step one run did not reach has nothing to compare: its
 		 * case's verdict already tells. */
 		if (o == NULL || vrank_skip(jstr(o, "verdict")) || vrank_skip(jstr(n, "verdict")))
@@ -839,6 +841,8 @@ diff_steps(struct dres *r, const char *cid, const json_t *os, const json_t *ns)
 		}
 	}
 out:
+	json_decref(oi);
+	json_decref(ni);
 	atp_free(on);
 	atp_free(nn);
 }
@@ -869,31 +873,43 @@ diff_measures(struct dres *r, const char *cid, const json_t *om, const json_t *n
 	}
 }
 
-static const json_t *
-find_case(const json_t *cases, const char *id)
+/* The cases by id: an object id -> index (the first case of an id). */
+static json_t *
+case_index(const json_t *cases)
 {
+	json_t *idx = json_object();
 	size_t i;
 
-	for (i = 0; i < json_array_size(cases); i++) {
-		const char *cid = jstr(json_array_get(cases, i), "id");
-		if (cid != NULL && strcmp(cid, id) == 0)
-			return json_array_get(cases, i);
+	for (i = 0; idx != NULL && i < json_array_size(cases); i++) {
+		const char *id = jstr(json_array_get(cases, i), "id");
+		if (id == NULL || json_object_get(idx, id) != NULL)
+			continue;
+		if (json_object_set_new_nocheck(idx, id, json_integer((json_int_t)i)) != 0) {
+			json_decref(idx);
+			return NULL;
+		}
 	}
-	return NULL;
+	return idx;
 }
 
 static void
 diff_cases(struct dres *r, const json_t *oc, const json_t *nc)
 {
+	json_t *oi = case_index(oc), *ni = case_index(nc);
 	size_t i;
 
+	if (oi == NULL || ni == NULL) {
+		r->nomem = 1;
+		goto out;
+	}
 	for (i = 0; i < json_array_size(nc); i++) {
-		const json_t *n = json_array_get(nc, i), *o;
+		const json_t *n = json_array_get(nc, i), *o, *ix;
 		const char *id = jstr(n, "id"), *ov, *nv;
 		int orank, nrank;
 		if (id == NULL)
 			continue;
-		o = find_case(oc, id);
+		ix = json_object_get(oi, id);
+		o = ix != NULL ? json_array_get(oc, (size_t)json_integer_value(ix)) : NULL;
 		nv = jstr(n, "verdict");
 		if (o == NULL) {
 			dres_add(r, vrank(nv) > 0 ? DK_NEW_FAILURE : DK_CASE_ADDED, id, NULL, nv,
@@ -915,9 +931,12 @@ diff_cases(struct dres *r, const json_t *oc, const json_t *nc)
 	}
 	for (i = 0; i < json_array_size(oc); i++) {
 		const char *id = jstr(json_array_get(oc, i), "id");
-		if (id != NULL && find_case(nc, id) == NULL)
+		if (id != NULL && json_object_get(ni, id) == NULL)
 			dres_add(r, DK_CASE_MISSING, id, jstr(json_array_get(oc, i), "verdict"), NULL, NULL);
 	}
+out:
+	json_decref(oi);
+	json_decref(ni);
 }
 
 /* ---- findings (both tools) -------------------------------------------- */
@@ -939,59 +958,60 @@ finding_key(const json_t *f, char *key, size_t size)
 	    jstr(f, "verdict") != NULL ? jstr(f, "verdict") : "", msg);
 }
 
-static size_t
-count_key(const json_t *fs, const char *key)
+/* The findings by key: an object key -> [count, index of the first]. */
+static json_t *
+finding_index(const json_t *fs)
 {
-	char k[1200];
-	size_t i, n = 0;
+	json_t *idx = json_object();
+	char key[1200];
+	size_t i;
 
-	for (i = 0; i < json_array_size(fs); i++) {
-		finding_key(json_array_get(fs, i), k, sizeof(k));
-		n += strcmp(k, key) == 0;
+	for (i = 0; idx != NULL && i < json_array_size(fs); i++) {
+		json_t *e;
+		finding_key(json_array_get(fs, i), key, sizeof(key));
+		e = json_object_get(idx, key);
+		if (e != NULL) {
+			json_array_set_new(e, 0, json_integer(json_integer_value(json_array_get(e, 0)) + 1));
+			continue;
+		}
+		e = json_pack("[I,I]", (json_int_t)1, (json_int_t)i);
+		if (e == NULL || json_object_set_new_nocheck(idx, key, e) != 0) {
+			json_decref(idx);
+			return NULL;
+		}
 	}
-	return n;
+	return idx;
 }
 
 /* Reports each key whose count rose in @b over @a (once per key). */
 static void
 diff_findings_dir(struct dres *r, const json_t *a, const json_t *b, int added)
 {
-	char key[1200], prev[1200], where[600], cnt[64];
-	size_t i, j, ca, cb;
+	json_t *ai = finding_index(a), *bi = finding_index(b), *e;
+	char where[600], ocnt[32], ncnt[32];
+	const char *key;
 
-	for (i = 0; i < json_array_size(b); i++) {
-		const json_t *f = json_array_get(b, i);
-		int seen = 0;
-		finding_key(f, key, sizeof(key));
-		for (j = 0; j < i && !seen; j++) {
-			finding_key(json_array_get(b, j), prev, sizeof(prev));
-			seen = strcmp(prev, key) == 0;
-		}
-		if (seen)
-			continue;
-		ca = count_key(a, key);
-		cb = count_key(b, key);
+	if (ai == NULL || bi == NULL) {
+		r->nomem = 1;
+		goto out;
+	}
+	json_object_foreach(bi, key, e) {
+		json_int_t cb = json_integer_value(json_array_get(e, 0));
+		json_int_t ca = json_integer_value(json_array_get(json_object_get(ai, key), 0));
+		const json_t *f = json_array_get(b, (size_t)json_integer_value(json_array_get(e, 1)));
+		int failing = finding_failing(jstr(f, "verdict"));
 		if (cb <= ca)
 			continue;
 		snprintf(where, sizeof(where), "%s %s", jstr(f, "rule") != NULL ? jstr(f, "rule") : "?",
 		    jstr(f, "command") != NULL ? jstr(f, "command") : "");
-		snprintf(cnt, sizeof(cnt), "%zu", added ? ca : cb);
-		if (added)
-			dres_add(r, finding_failing(jstr(f, "verdict")) ? DK_NEW_FINDING : DK_FINDING,
-			    where, cnt, NULL, jstr(f, "message"));
-		else
-			dres_add(r, finding_failing(jstr(f, "verdict")) ? DK_FIXED_FINDING : DK_FINDING,
-			    where, cnt, NULL, jstr(f, "message"));
-		if (r->n > 0) {
-			struct ditem *it = &r->v[r->n - 1];
-			char nv[64];
-			snprintf(nv, sizeof(nv), "%zu", added ? cb : ca);
-			atp_free(it->new_v);
-			it->new_v = atp_strdup(nv);
-			if (it->new_v == NULL)
-				r->nomem = 1;
-		}
+		snprintf(ocnt, sizeof(ocnt), "%lld", (long long)(added ? ca : cb));
+		snprintf(ncnt, sizeof(ncnt), "%lld", (long long)(added ? cb : ca));
+		dres_add(r, !failing ? DK_FINDING : added ? DK_NEW_FINDING : DK_FIXED_FINDING,
+		    where, ocnt, ncnt, jstr(f, "message"));
 	}
+out:
+	json_decref(ai);
+	json_decref(bi);
 }
 
 /* ---- latency ---------------------------------------------------------- */
