@@ -645,6 +645,12 @@ ana_fmt_detect(const uint8_t *head, size_t len)
 
 	if (atp_capture_sniff(head, len) != ATP_CAPFMT_UNKNOWN)
 		return ANA_FMT_PCAPNG;
+	/* Windows tools start UTF-8 text with a byte-order mark. */
+	if (len >= 3 && memcmp(head, "\xef\xbb\xbf", 3) == 0) {
+		head += 3;
+		len -= 3;
+		all = atp_span_make(head, len);
+	}
 	for (i = 0; i < len; i++)
 		if (head[i] == 0 || (head[i] < 0x20 && head[i] != '\r' && head[i] != '\n' &&
 		    head[i] != '\t'))
@@ -793,6 +799,8 @@ next_line(struct ana_imp *im, struct atp_span *line, struct atp_span *eol, uint6
 				i--;
 			*line = atp_span_make(p, i);
 			*eol = atp_span_make(p + i, (nl != NULL && !cut ? take : tlen) - i);
+			if (im->lineno == 0 && line->len >= 3 && memcmp(line->p, "\xef\xbb\xbf", 3) == 0)
+				*line = atp_span_make(line->p + 3, line->len - 3);
 			*off = im->file_off;
 			im->rd_off += take;
 			im->file_off += take;
