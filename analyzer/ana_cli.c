@@ -201,6 +201,22 @@ analyze_file(struct ana_report *rep, const char *path, enum ana_fmt fmt, const c
 		if (ana_report_add(rep, &f) != ATP_OK)
 			rc = ATP_ERR_NOMEM;
 	}
+	if ((rc == 0 || rc == 1) && ana_imp_line_errors(im) > 0) {
+		/* The UART itself was bad (wrong baud rate, noise): what the
+		 * protocol rules say of those bytes is not sure. */
+		struct ana_finding f;
+
+		memset(&f, 0, sizeof(f));
+		f.rule = "uart-errors";
+		f.severity = ATP_SEV_WARNING;
+		f.verdict = ATP_V_INCONC;
+		f.file = name;
+		snprintf(f.message, sizeof(f.message), "%s: %lu bytes decoded with a parity or "
+		    "framing error (baud rate or format wrong, or a noisy line)", name,
+		    ana_imp_line_errors(im));
+		if (ana_report_add(rep, &f) != ATP_OK)
+			rc = ATP_ERR_NOMEM;
+	}
 	if ((rc == 0 || rc == 1) && rep->st.records == before && ana_imp_linktype(im) == 0) {
 		/* Nothing read is no pass: most often the wrong --format. */
 		struct ana_finding f;

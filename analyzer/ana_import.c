@@ -89,6 +89,8 @@ struct ana_imp {
 	int sig_kind;            /* sigrok JSON: 0 unknown, 1 data, 2 packets */
 	int csv_time, csv_data, csv_name, csv_type, csv_cols;
 	int csv_header;
+	int csv_err[4], csv_nerr;    /* error columns */
+	unsigned long line_errors;   /* bytes with a parity/framing error */
 	uint8_t last_byte;
 	enum atp_dir last_dir;
 	pcre2_code *re;
@@ -1362,6 +1364,7 @@ p_saleae(struct ana_imp *im, struct atp_span line, struct piece *pc, int *bad)
 	uint8_t b;
 	enum atp_dir dir = ATP_DIR_UNKNOWN;
 	int i;
+	size_t at;
 
 	line = rtrim(line);
 	if (line.len == 0)
@@ -1380,6 +1383,8 @@ p_saleae(struct ana_imp *im, struct atp_span line, struct piece *pc, int *bad)
 				im->csv_name = i;
 			else if (atp_span_eq_ci(f, "type"))
 				im->csv_type = i;
+			else if (find(f, "rror", &at) && im->csv_nerr < 4)
+				im->csv_err[im->csv_nerr++] = i;   /* "Parity Error", "error" */
 		}
 		im->csv_header = 1;
 		if (im->csv_data < 0)
@@ -1396,6 +1401,13 @@ p_saleae(struct ana_imp *im, struct atp_span line, struct piece *pc, int *bad)
 		*bad = 1;
 		return 0;
 	}
+	/* A parity or framing error on the line: the byte is what the
+	 * analyzer decoded, not surely what was sent. */
+	for (i = 0; i < im->csv_nerr; i++)
+		if (csv_field(line, im->csv_err[i], &name) && name.len > 0) {
+			im->line_errors++;
+			break;
+		}
 	if (im->csv_name >= 0 && csv_field(line, im->csv_name, &name))
 		dir = ana_dir_word(name.p, name.len);
 	if (im->csv_time >= 0 && csv_field(line, im->csv_time, &f)) {
@@ -1504,6 +1516,11 @@ p_sigrok(struct ana_imp *im, struct atp_span line, struct piece *pc, int *bad)
 	/* The decoder's other annotations (with no class filter given):
 	 * start, stop and parity bits, idle, breaks, framing errors, in
 	 * their long and short forms. */
+	if (starts_ci(val, "Frame error") || starts_ci(val, "Framing error") ||
+	    starts_ci(val, "Parity error") || atp_span_eq_ci(val, "FE") || atp_span_eq_ci(val, "PE")) {
+		im->line_errors++;
+		return 0;
+	}
 	if (val.len <= 1 || starts_ci(val, "Start bit") || starts_ci(val, "Stop bit") ||
 	    starts_ci(val, "Parity") || atp_span_eq_ci(val, "Idle") || atp_span_eq_ci(val, "Break") ||
 	    starts_ci(val, "Frame error") || starts_ci(val, "Framing error") ||
@@ -1803,6 +1820,12 @@ uart_record(struct ana_imp *im, struct atp_rec *r, int lt)
 		im->other_lt = lt;
 	im->skipped++;
 	return 0;
+}
+
+unsigned long
+ana_imp_line_errors(const struct ana_imp *im)
+{
+	return im->line_errors;
 }
 
 int

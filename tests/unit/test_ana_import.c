@@ -397,6 +397,28 @@ captures_written_by_the_core_read_back_exactly(void **state)
 }
 
 static void
+line_errors_of_logic_analyzer_exports_are_counted(void **state)
+{
+	static const char csv[] = "Time [s],Value,Parity Error,Framing Error\n0.1,0x41,,\n"
+	    "0.1001,0x54,,Error\n0.1002,0x2B,Error,\n";
+	static const char sig[] = "uart-1: 41\nuart-1: Frame error\nuart-1: 54\n";
+	struct ana_imp *im = NULL;
+	struct atp_rec r;
+
+	(void)state;
+	assert_int_equal(ana_imp_open_mem(csv, sizeof(csv) - 1, "c", ANA_FMT_AUTO, NULL, &im, NULL), ATP_OK);
+	while (ana_imp_next(im, &r, NULL) == 1)
+		;
+	assert_int_equal(ana_imp_line_errors(im), 2);
+	ana_imp_close(im);
+	assert_int_equal(ana_imp_open_mem(sig, sizeof(sig) - 1, "s", ANA_FMT_AUTO, NULL, &im, NULL), ATP_OK);
+	assert_int_equal(ana_imp_next(im, &r, NULL), 1);
+	assert_true(atp_span_eq(r.bytes, "AT"));
+	assert_int_equal(ana_imp_line_errors(im), 1);
+	ana_imp_close(im);
+}
+
+static void
 missing_files_are_io_errors(void **state)
 {
 	struct ana_imp *im = NULL;
@@ -430,6 +452,7 @@ main(void)
 		cmocka_unit_test(long_inputs_stream_with_line_numbers_and_cut_long_lines),
 		cmocka_unit_test(a_cut_capture_gives_its_records_then_an_error),
 		cmocka_unit_test(captures_written_by_the_core_read_back_exactly),
+		cmocka_unit_test(line_errors_of_logic_analyzer_exports_are_counted),
 		cmocka_unit_test(missing_files_are_io_errors),
 		cmocka_unit_test(civil_days_count_from_the_epoch),
 	};
