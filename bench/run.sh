@@ -4,8 +4,8 @@
 # to the reference it is compared against, both measured in this run, on this
 # machine. Prints the table and writes it as Markdown to $B/bench/BENCHMARKS.md.
 #
-#   BENCH_QUICK=1          smaller inputs and a 20 s soak: about 2 minutes
-#   BENCH_SOAK_SECONDS=N   the soak's length (default 60, quick 20)
+#   BENCH_QUICK=1          smaller inputs and a 30 s soak: about 2 minutes
+#   BENCH_SOAK_SECONDS=N   the soak's length (default 60, quick 30)
 #
 # A benchmark is not a test: nothing here fails on a figure. A row whose tool
 # (tshark) or subcommand is missing says so and the sheet goes on.
@@ -22,20 +22,22 @@ MD=$OUT/BENCHMARKS.md
 FW=luat
 
 if [ "$QUICK" = 1 ]; then
-	SOAK=${BENCH_SOAK_SECONDS:-20}
+	SOAK=${BENCH_SOAK_SECONDS:-30}
 	BIG_MB=100
+	NET_MB=64
 	AT_RECORDS=1000000
 	CORE_SCALE=0
 else
 	SOAK=${BENCH_SOAK_SECONDS:-60}
 	BIG_MB=1024
+	NET_MB=256
 	AT_RECORDS=1000000
 	CORE_SCALE=1
 fi
 XCHG_N=2000
 UNITS=32
 
-for f in "$A" "$BIN/ptyecho" "$BIN/capgen" "$BIN/corebench"; do
+for f in "$A" "$BIN/ptyecho" "$BIN/capgen" "$BIN/corebench" "$BIN/netgen"; do
 	if [ ! -x "$f" ]; then
 		echo "bench: $f is missing (run it through 'make bench')" >&2
 		exit 2
@@ -95,6 +97,7 @@ else
 	SUITE_NAME="examples (no conformance/ yet)"
 fi
 
+LOAD0=$(cut -d' ' -f1-3 /proc/loadavg)
 echo "bench: atproof $("$A" --version 2>/dev/null | head -1), mode $([ "$QUICK" = 1 ] && echo quick || echo full), work in $W" >&2
 
 # 1. Harness exchange rate (issue 4) --------------------------------------------
@@ -249,8 +252,35 @@ else
 fi
 
 # Network pcaps with correlation: only once `atproof analyze --net` exists.
+# bench/netgen.c writes the network pcap and the UART capture of the same
+# SKSND traffic, so that every segment has its command to be matched to.
+NET=$W/ana/net.pcap
 if "$A" analyze --help 2>&1 | grep -q -- '--net'; then
-	skip analyzer "analyze --net: network pcap" "no network pcap generator in bench/ yet"
+	if ! "$BIN/netgen" "$NET" "$W/ana/net-uart.pcapng" $NET_MB >"$W/ana/net-gen.txt" 2>&1; then
+		skip analyzer "analyze --net: network pcap" "netgen failed: see $W/ana/net-gen.txt"
+	else
+		size=$(wc -c <"$NET")
+		t0=$(now)
+		"$A" analyze --firmware $FW --net "$NET" "$W/ana/net-uart.pcapng" >"$W/ana/net.txt" 2>&1
+		rcn=$?
+		t1=$(now)
+		MN=$(calc "$size / 1048576 / ($t1 - $t0)")
+		if [ $rcn -ge 2 ]; then
+			skip analyzer "analyze --net: network pcap" "atproof analyze --net failed (exit $rcn): see $W/ana/net.txt"
+		elif ! command -v tshark >/dev/null 2>&1; then
+			row analyzer "analyze --net: network pcap + correlation" "$(fmt "$MN" 1)" MiB/s "-" "" \
+			    "tshark not installed: no reference"
+		else
+			t0=$(now)
+			tshark -q -z conv,tcp -r "$NET" >"$W/ana/net-tshark.txt" 2>&1
+			t1=$(now)
+			MT=$(calc "$size / 1048576 / ($t1 - $t0)")
+			row analyzer "analyze --net: network pcap + correlation" "$(fmt "$MN" 1)" MiB/s \
+			    "tshark -q -z conv,tcp, same pcap: $(fmt "$MT" 1) MiB/s" "$(ratio "$MN" "$MT")" \
+			    "goal >= 10x; $(fmt "$(calc "$size / 1048576")") MiB pcap, $(kv "$W/ana/net-gen.txt" sends) SKSND of 512 B; exit $rcn"
+		fi
+	fi
+	rm -f "$NET" "$W/ana/net-uart.pcapng"
 else
 	skip analyzer "analyze --net: network pcap" "not yet implemented (atproof analyze has no --net)"
 fi
@@ -302,9 +332,11 @@ fi
 
 # 5. Soak (issue 7) ----------------------------------------------------------------
 # 32 long-lived emulators, each driven by a loop of suite runs (a new harness
-# process a run, as a factory station does) for SOAK seconds. The emulators'
-# RSS and descriptors are sampled after the first run (warm) and after the
-# last; each harness run's peak RSS and descriptors are sampled while it runs.
+# process a run, as a factory station does) for SOAK seconds; a run still
+# going at the end is interrupted (SIGINT: the harness ends cleanly). RSS and
+# descriptors of every emulator and of the harness processes running at the
+# time are sampled warm (a quarter into the soak) and at the end; each run's
+# own peak RSS (VmHWM) is also sampled while it runs.
 echo "soak: $UNITS modules, ${SOAK}s" >&2
 S=$W/soak
 mkdir -p "$S"
@@ -320,7 +352,6 @@ i=0
 while [ $i -lt $UNITS ]; do
 	"$A" emu --pty "$S/emu$i" --firmware $FW >/dev/null 2>&1 &
 	EMU_PIDS="$EMU_PIDS $!"
-	echo $! >"$S/emu$i.pid"
 	i=$((i + 1))
 done
 # Wait for every pty link (at most 5 s).
@@ -331,24 +362,33 @@ while [ $k -lt 50 ]; do
 	sleep 0.1
 	k=$((k + 1))
 done
+# sample LABEL: one line per process, "LABEL emu|harness PID RSS_KB FDS".
+sample() {
+	for p in $EMU_PIDS; do
+		echo "$1 emu $p $(rss_kb "$p") $(fds "$p")"
+	done
+	for f in "$S"/h*.pid; do
+		[ -f "$f" ] || continue
+		p=$(cat "$f")
+		r=$(rss_kb "$p")
+		[ -n "$r" ] && echo "$1 harness $p $r $(fds "$p")"
+	done
+	return 0
+}
 soak_unit() {
 	u=$1
 	end=$2
-	ep=$(cat "$S/emu$u.pid")
 	it=0
 	while [ "$(date +%s)" -lt "$end" ]; do
+		t0=$(date +%s)
 		"$A" run --port "$S/emu$u" --firmware $FW $SUITE >"$S/run$u.txt" 2>&1 &
 		hp=$!
+		echo $hp >"$S/h$u.pid"
 		peak=0
-		pfd=0
 		cut=0
 		while kill -0 $hp 2>/dev/null; do
 			h=$(hwm_kb $hp)
-			f=$(fds $hp)
 			[ -n "$h" ] && [ "$h" -gt "$peak" ] && peak=$h
-			[ -n "$f" ] && [ "$f" -gt "$pfd" ] && pfd=$f
-			# The soak is bounded: a run still going at the end is
-			# interrupted (the harness ends cleanly on SIGINT).
 			if [ $cut = 0 ] && [ "$(date +%s)" -ge "$end" ]; then
 				kill -INT $hp 2>/dev/null
 				cut=1
@@ -356,62 +396,65 @@ soak_unit() {
 			sleep 0.5
 		done
 		wait $hp
-		rc=$?
-		echo "$it $rc $peak $pfd $(rss_kb "$ep") $(fds "$ep") $cut" >>"$S/unit$u.log"
+		echo "$it $? $peak $cut $(($(date +%s) - t0))" >>"$S/unit$u.log"
 		it=$((it + 1))
 	done
 }
-end=$(($(date +%s) + SOAK))
+sample cold >"$S/samples.txt"
+start=$(date +%s)
+end=$((start + SOAK))
 i=0
 while [ $i -lt $UNITS ]; do
 	soak_unit $i $end &
 	LOOP_PIDS="$LOOP_PIDS $!"
 	i=$((i + 1))
 done
-wait_start=$(now)
-# The loops only: the emulators run until cleanup.
+sleep $((SOAK / 4))
+sample warm >>"$S/samples.txt"
+k=$((end - 1 - $(date +%s)))
+[ $k -gt 0 ] && sleep $k
+sample end >>"$S/samples.txt"
 for p in $LOOP_PIDS; do wait "$p"; done
 LOOP_PIDS=""
-soak_s=$(calc "$(now) - $wait_start")
+soak_s=$(($(date +%s) - start))
 alive=0
 for p in $EMU_PIDS; do kill -0 "$p" 2>/dev/null && alive=$((alive + 1)); done
 cleanup
-cat "$S"/unit*.log >"$S/all.log" 2>/dev/null
-# Per unit: the first and the last completed run (an interrupted one only
-# when no run completed). Columns: it rc peak_kb fds emu_rss emu_fds cut.
-awk -v units=$UNITS -v alive=$alive -v secs="$soak_s" '
-	FNR == 1 { f = FILENAME; first[f] = $0; last[f] = $0 }
-	$7 == 1 { cut++; next }
-	{ if (!(f in done)) first[f] = $0; done[f] = 1; last[f] = $0
-	  runs++; if ($2 == 0) pass++; else if ($2 == 4) inconc++; else other++ }
+trap - INT TERM
+# Runs: "it rc peak_kb cut seconds" per unit; samples: the maxima over processes
+# and the largest growth of one emulator from warm to end.
+cat "$S"/unit*.log 2>/dev/null | awk -v alive=$alive -v secs=$soak_s '
+	$4 == 1 { cut++; next }
+	{ runs++; secs_run += $5; if ($2 == 0) pass++; else if ($2 == 1) fail++; else if ($2 == 4) inconc++; else other++ }
+	END { printf "runs %d\npass %d\nfail %d\ninconc %d\nother %d\ncut %d\nalive %d\nsecs %d\n",
+	    runs, pass, fail, inconc, other, cut, alive, secs
+	    printf "run_secs %s\n", runs ? sprintf("%.0f", secs_run / runs) : "-" }' >"$S/summary.txt"
+for u in $(seq 0 $((UNITS - 1))); do
+	[ -f "$S/unit$u.log" ] && head -1 "$S/unit$u.log" | awk '{ print "hwm_first", $3 }'
+	[ -f "$S/unit$u.log" ] && tail -1 "$S/unit$u.log" | awk '{ print "hwm_last", $3 }'
+done | awk '{ if ($2 > m[$1]) m[$1] = $2 } END { for (k in m) print k, m[k] }' >>"$S/summary.txt"
+awk '
+	{ k = $1 "_" $2; if ($4 > rss[k]) rss[k] = $4; if ($5 > fd[k]) fd[k] = $5 }
+	$2 == "emu" && $1 == "warm" { w[$3] = $4; wf[$3] = $5 }
+	$2 == "emu" && $1 == "end" && ($3 in w) { if ($4 - w[$3] > g) g = $4 - w[$3]; if ($5 - wf[$3] > gf) gf = $5 - wf[$3] }
 	END {
-		for (f in first) {
-			split(first[f], a, " "); split(last[f], b, " ")
-			if (a[5] + 0 > e_rss0) e_rss0 = a[5]; if (b[5] + 0 > e_rss1) e_rss1 = b[5]
-			if (b[5] - a[5] > e_grow) e_grow = b[5] - a[5]
-			if (a[6] + 0 > e_fd0) e_fd0 = a[6]; if (b[6] + 0 > e_fd1) e_fd1 = b[6]
-			if (b[6] - a[6] > e_fdg) e_fdg = b[6] - a[6]
-			if (a[3] + 0 > h_rss0) h_rss0 = a[3]; if (b[3] + 0 > h_rss1) h_rss1 = b[3]
-			if (a[4] + 0 > h_fd0) h_fd0 = a[4]; if (b[4] + 0 > h_fd1) h_fd1 = b[4]
-		}
-		printf "runs %d\npass %d\ninconc %d\nother %d\ncut %d\nalive %d\nsecs %.1f\n", runs, pass, inconc, other, cut, alive, secs
-		printf "emu_rss0 %d\nemu_rss1 %d\nemu_grow %d\nemu_fd0 %d\nemu_fd1 %d\nemu_fdg %d\n", e_rss0, e_rss1, e_grow, e_fd0, e_fd1, e_fdg
-		printf "h_rss0 %d\nh_rss1 %d\nh_fd0 %d\nh_fd1 %d\n", h_rss0, h_rss1, h_fd0, h_fd1
-	}' "$S"/unit*.log >"$S/summary.txt" 2>/dev/null
-sv() { kv "$S/summary.txt" "$1"; }
-if [ "$(sv runs)" = "" ] || [ "$(sv runs)" = 0 ]; then
-	skip soak "soak" "no suite run completed: see $S/"
+		for (k in rss) printf "rss_%s %d\nfd_%s %d\n", k, rss[k], k, fd[k]
+		printf "emu_grow %d\nemu_fdgrow %d\n", g, gf
+	}' "$S/samples.txt" >>"$S/summary.txt"
+sv() { v=$(kv "$S/summary.txt" "$1"); echo "${v:-?}"; }
+if [ "$(sv runs)" = 0 ] && [ "$(sv cut)" = 0 ]; then
+	skip soak "soak" "no suite run was made: see $S/"
 else
-	row soak "soak: suite runs, $UNITS modules" "$(sv runs)" runs "-" "" \
-	    "$(sv secs) s; exit codes: $(sv pass) pass, $(sv inconc) inconclusive, $(sv other) other; $(sv cut) cut at the end; $(sv alive) of $UNITS emulators alive at the end"
-	row soak "soak: emulator RSS, first run -> last" "$(sv emu_rss0) -> $(sv emu_rss1)" KiB \
-	    "-" "" "largest growth of one emulator: $(sv emu_grow) KiB (max over units)"
-	row soak "soak: emulator descriptors, first -> last" "$(sv emu_fd0) -> $(sv emu_fd1)" fds \
-	    "-" "" "largest growth of one emulator: $(sv emu_fdg)"
-	row soak "soak: harness peak RSS, first run -> last" "$(sv h_rss0) -> $(sv h_rss1)" KiB \
-	    "-" "" "one harness process a run; sampled every 0.5 s (max over units)"
-	row soak "soak: harness descriptors, first run -> last" "$(sv h_fd0) -> $(sv h_fd1)" fds \
-	    "-" "" "peak while running (max over units)"
+	row soak "soak: suite runs, $UNITS modules, ${soak_s} s" "$(sv runs)" runs "-" "" \
+	    "exit codes: $(sv pass) pass, $(sv fail) fail, $(sv inconc) inconclusive, $(sv other) other; a run takes $(sv run_secs) s under this load; $(sv cut) cut at the end; $(sv alive) of $UNITS emulators alive at the end"
+	row soak "soak: emulator RSS, cold -> warm -> end" "$(sv rss_cold_emu) -> $(sv rss_warm_emu) -> $(sv rss_end_emu)" KiB \
+	    "-" "" "max over the $UNITS emulators; largest growth of one, warm ($((SOAK / 4)) s in) -> end: $(sv emu_grow) KiB"
+	row soak "soak: emulator descriptors, warm -> end" "$(sv fd_warm_emu) -> $(sv fd_end_emu)" fds \
+	    "-" "" "max over the $UNITS emulators; largest growth of one: $(sv emu_fdgrow)"
+	row soak "soak: harness RSS, warm -> end" "$(sv rss_warm_harness) -> $(sv rss_end_harness)" KiB \
+	    "-" "" "max over the harness processes running then; a run's peak, first run -> last: $(sv hwm_first) -> $(sv hwm_last) KiB"
+	row soak "soak: harness descriptors, warm -> end" "$(sv fd_warm_harness) -> $(sv fd_end_harness)" fds \
+	    "-" "" "max over the harness processes running then"
 fi
 
 # The sheet -----------------------------------------------------------------------
@@ -424,6 +467,8 @@ rev=$(git rev-parse --short HEAD 2>/dev/null || echo unknown)
 	echo "# atproof benchmarks"
 	echo
 	echo "Taken $when by \`make bench$([ "$QUICK" = 1 ] && echo " BENCH_QUICK=1")\` at $rev on: $host."
+	echo "Load average at the start $LOAD0, at the end $(cut -d' ' -f1-3 /proc/loadavg)"
+	echo "(other work on the machine moves the figures; the references move with them)."
 	echo "Every reference was measured in the same run on the same machine;"
 	echo "the ratio is figure / reference unless the note says otherwise."
 	echo
