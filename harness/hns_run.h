@@ -100,6 +100,8 @@ struct hns_run_opts {
 	int identify;                     /* ask QVER/QMAC before the first case */
 	int progress;                     /* a live line on stderr */
 	double timeout_scale;             /* multiplies every deadline */
+	int lenient;                      /* unaccounted bytes and reports with no
+	                                     policy are warnings (smoke, factory) */
 };
 
 /*

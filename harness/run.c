@@ -467,6 +467,37 @@ find_rule(const struct hns_rrule *rules, size_t n, const char *name, size_t *idx
 	return NULL;
 }
 
+static void warn(struct runner *R, const char *rule, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+/* --lenient: what strictness would fail is a warning in the report. */
+static void
+warn(struct runner *R, const char *rule, const char *fmt, ...)
+{
+	struct rpt_finding *rf = rpt_finding_add(R->rep);
+	char msg[400];
+	va_list ap;
+
+	if (R->rs != NULL)
+		R->rs->warnings++;
+	if (rf == NULL)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	(void)rpt_set(&rf->rule, rule);
+	(void)rpt_set(&rf->severity, "warning");
+	(void)rpt_set(&rf->verdict, "pass");
+	if (R->st != NULL) {
+		(void)rpt_set(&rf->file, R->st->pos.file);
+		rf->line = R->st->pos.line;
+		rset(R, &rf->command, R->st->name);
+	}
+	rset(R, &rf->message, msg);
+	if (R->rc != NULL)
+		(void)rpt_set(&rf->case_id, R->rc->id);
+}
+
 static void
 note_unconsumed(struct runner *R, const struct qframe *q, const char *what)
 {
@@ -483,8 +514,12 @@ note_unconsumed(struct runner *R, const struct qframe *q, const char *what)
 		char *m = hns_mask(&R->vars, q->bytes, q->len, NULL);
 		atp_span_escape(atp_span_make(m != NULL ? m : "***", m != NULL ? strlen(m) : 3),
 		    esc, sizeof(esc));
-		fail(R, RPT_FAIL, "%s no step accounted for (%s, %zu bytes): %s", what,
-		    atp_frame_kind_name(q->kind), q->len, esc);
+		if (R->o->lenient)
+			warn(R, "unconsumed", "%s no step accounted for (%s, %zu bytes): %s", what,
+			    atp_frame_kind_name(q->kind), q->len, esc);
+		else
+			fail(R, RPT_FAIL, "%s no step accounted for (%s, %zu bytes): %s", what,
+			    atp_frame_kind_name(q->kind), q->len, esc);
 		atp_free(m);
 	}
 }
@@ -536,7 +571,18 @@ account(struct runner *R, const struct qframe *q)
 			R->rcount[idx]++;
 		if ((r == NULL || r->policy == HNS_RP_INHERIT) && R->sc != NULL)
 			r = find_rule(R->sc->rules, R->sc->nrules, q->report->name, &idx);
-		/* Strict: a report that no policy admits is a failure. */
+		/* Strict: a report that no policy admits is a failure (lenient:
+		 * it is recorded with a warning). */
+		if (r == NULL && R->o->lenient) {
+			char esc[200];
+			atp_span_escape(atp_span_make(q->bytes, q->len - q->term_len), esc, sizeof(esc));
+			warn(R, "report-unexpected", "report %s with no policy: %s", q->report->name, esc);
+			if ((q->report->flags & ATP_RPT_DATA_COUNTED) != 0) {
+				R->sink = SINK_DISCARD;
+				R->dlen = 0;
+			}
+			return;
+		}
 		if (r == NULL || r->policy == HNS_RP_FORBID) {
 			char esc[200];
 			atp_span_escape(atp_span_make(q->bytes, q->len - q->term_len), esc, sizeof(esc));
@@ -613,7 +659,8 @@ account(struct runner *R, const struct qframe *q)
 		f.body = atp_span_make(q->bytes, q->len - q->term_len);
 		f.term = atp_span_make(q->bytes + q->len - q->term_len, q->term_len);
 		f.nlines = 1;
-		(void)atp_validate_other(&f, R->o->prof, on_finding, R);
+		if (!R->o->lenient)
+			(void)atp_validate_other(&f, R->o->prof, on_finding, R);
 		note_unconsumed(R, q, q->kind == ATP_FRAME_TEXT ? "a line" : "line-end bytes");
 		return;
 	}

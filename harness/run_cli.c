@@ -46,6 +46,9 @@ run_usage(FILE *f)
 	    "  --cap NAME           the unit has capability NAME (for requires:)\n"
 	    "  --timeout-scale X    multiply every deadline by X (slow adapters)\n"
 	    "  --no-identify        do not ask QVER/QMAC before the first scenario\n"
+	    "  --lenient            bytes no step accounts for and reports with no\n"
+	    "                       policy are warnings, not failures (smoke tests);\n"
+	    "                       the protocol model still judges every response\n"
 	    "\n"
 	    "Variables:\n"
 	    "  --var NAME=VALUE     set ${NAME} (repeatable)\n"
@@ -101,7 +104,7 @@ struct opts {
 	const char *backend, *station;
 	char parity;
 	int flow;
-	int emulator, identify;
+	int emulator, identify, lenient;
 	unsigned long baud;
 	double scale;
 	const char **faults;
@@ -159,6 +162,10 @@ parse_opts(int argc, char **argv, struct opts *o, struct hns_vars *vars)
 		}
 		if (strcmp(arg, "--no-identify") == 0) {
 			o->identify = 0;
+			continue;
+		}
+		if (strcmp(arg, "--lenient") == 0) {
+			o->lenient = 1;
 			continue;
 		}
 		if (arg[0] != '-' || arg[1] == '\0') {
@@ -708,6 +715,7 @@ hns_run_cli(int argc, char **argv)
 	ro.ncaps = o.ncaps;
 	ro.identify = o.identify;
 	ro.timeout_scale = o.scale;
+	ro.lenient = o.lenient;
 	if (o.station != NULL)
 		ex = run_station(&o, sc, nsc, &vars, &ro);
 	else

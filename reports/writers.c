@@ -99,11 +99,11 @@ write_text(const struct rpt_run *r, FILE *f, int color)
 	}
 	for (i = 0; i < r->nfindings; i++) {
 		const struct rpt_finding *fd = r->findings[i];
-		fprintf(f, "%s:%lu: %s %s [%s%s%s]: %s\n", fd->file != NULL ? fd->file : "?",
+		fprintf(f, "%s:%lu: %s %s%s%s%s: %s\n", fd->file != NULL ? fd->file : "?",
 		    fd->line, fd->verdict != NULL ? fd->verdict : "",
 		    fd->rule != NULL ? fd->rule : "",
-		    fd->section != NULL ? "§" : "", fd->section != NULL ? fd->section : "",
-		    fd->command != NULL ? "" : "",
+		    fd->section != NULL ? " [§" : "", fd->section != NULL ? fd->section : "",
+		    fd->section != NULL ? "]" : "",
 		    fd->message != NULL ? fd->message : "");
 	}
 	if (r->reason != NULL)

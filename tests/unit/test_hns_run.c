@@ -39,6 +39,7 @@ struct rcase {
 	const char *verdict;      /* the case's */
 	const char *msg;          /* in the case's reason ("" for none) */
 	const char *firmware;     /* --firmware, or NULL */
+	int lenient;              /* --lenient */
 };
 
 static void
@@ -123,6 +124,7 @@ run_case(const struct rcase *rc)
 	o.timeout_scale = 1.0;
 	if (rc->firmware != NULL)
 		o.prof = atp_profile_find(rc->firmware);
+	o.lenient = rc->lenient;
 	out.rep = rpt_run_new("run");
 	assert_non_null(out.rep);
 	out.rc = hns_run(t, &s, 1, &globals, &o, out.rep);
@@ -139,114 +141,123 @@ run_case(const struct rcase *rc)
 static const struct rcase cases[] = {
 	{ "a clean exchange passes",
 	  "id: a\nspec: x\nsteps:\n  - cmd: QVER\n    expect: { shape: \"+OK=<fw:Text 1..>\" }\n",
-	  { { "AT+QVER", "+OK=G3.04\r\n\r\n", 0, 0 } }, "pass", "", NULL },
+	  { { "AT+QVER", "+OK=G3.04\r\n\r\n", 0, 0 } }, "pass", "", NULL, 0 },
 	{ "bytes after the response fail the next window",
 	  "id: a\nspec: x\nsettle: 30ms\nsteps:\n  - send: \"AT+\\r\"\n",
-	  { { "AT+", OK "junk\r\n", 0, 0 } }, "fail", "a line no step accounted for", NULL },
+	  { { "AT+", OK "junk\r\n", 0, 0 } }, "fail", "a line no step accounted for", NULL, 0 },
 	{ "a report no policy admits fails the step",
 	  "id: a\nspec: x\nsteps:\n  - send: \"AT+\\r\"\n",
 	  { { "AT+", "+SKTRPT=1,0,1.2.3.4,5\r\n\r\n" OK, 0, 0 } }, "fail",
-	  "report +SKTRPT that no policy allows", NULL },
+	  "report +SKTRPT that no policy allows", NULL, 0 },
 	{ "a recorded report passes",
 	  "id: a\nspec: x\nreports: {\"+SKTRPT\": record}\nsteps:\n  - send: \"AT+\\r\"\n",
-	  { { "AT+", "+SKTRPT=1,0,1.2.3.4,5\r\n\r\n" OK, 0, 0 } }, "pass", "", NULL },
+	  { { "AT+", "+SKTRPT=1,0,1.2.3.4,5\r\n\r\n" OK, 0, 0 } }, "pass", "", NULL, 0 },
 	{ "a forbidden report fails even when '*' allows",
 	  "id: a\nspec: x\nreports: {\"*\": allow}\nsteps:\n  - send: \"AT+\\r\"\n"
 	  "    reports: {\"+SKTRPT\": forbid}\n",
-	  { { "AT+", "+SKTRPT=1,0,1.2.3.4,5\r\n\r\n" OK, 0, 0 } }, "fail", "is forbidden here", NULL },
+	  { { "AT+", "+SKTRPT=1,0,1.2.3.4,5\r\n\r\n" OK, 0, 0 } }, "fail", "is forbidden here", NULL, 0 },
 	{ "an expected report that comes too few times fails",
 	  "id: a\nspec: x\nsteps:\n  - send: \"AT+\\r\"\n    deadline: 200ms\n"
 	  "    reports: {\"+SKTRPT\": {policy: expect, count: 2}}\n",
 	  { { "AT+", "+SKTRPT=1,0,1.2.3.4,5\r\n\r\n" OK, 0, 0 } }, "fail",
-	  "expected 2 times, came 1 times", NULL },
+	  "expected 2 times, came 1 times", NULL, 0 },
 	{ "an expected report may come after the response",
 	  "id: a\nspec: x\nsteps:\n  - send: \"AT+\\r\"\n"
 	  "    reports: {\"+SKTRPT\": {policy: expect, count: 1}}\n",
-	  { { "AT+", OK "+SKTRPT=1,0,1.2.3.4,5\r\n\r\n", 0, 0 } }, "pass", "", NULL },
+	  { { "AT+", OK "+SKTRPT=1,0,1.2.3.4,5\r\n\r\n", 0, 0 } }, "pass", "", NULL, 0 },
 	{ "an echo is accounted when echo is on",
 	  "id: a\nspec: x\necho: true\nsteps:\n  - cmd: QVER\n",
-	  { { "AT+QVER", "AT+QVER\r\n+OK=x\r\n\r\n", 0, 0 } }, "pass", "", NULL },
+	  { { "AT+QVER", "AT+QVER\r\n+OK=x\r\n\r\n", 0, 0 } }, "pass", "", NULL, 0 },
 	{ "an echo fails when echo is off",
 	  "id: a\nspec: x\nsteps:\n  - cmd: QVER\n",
-	  { { "AT+QVER", "AT+QVER\r\n+OK=x\r\n\r\n", 0, 0 } }, "fail", "an echo with echo off", NULL },
+	  { { "AT+QVER", "AT+QVER\r\n+OK=x\r\n\r\n", 0, 0 } }, "fail", "an echo with echo off", NULL, 0 },
 	{ "the wrong terminator fails through the validator",
 	  "id: a\nspec: x\nsteps:\n  - send: \"AT+\\r\"\n    expect: \"+OK\"\n",
-	  { { "AT+", "+OK\r\n", 0, 0 } }, "fail", "resp-terminator", NULL },
+	  { { "AT+", "+OK\r\n", 0, 0 } }, "fail", "resp-terminator", NULL, 0 },
 	{ "an unexpected error code fails with both codes named",
 	  "id: a\nspec: x\nsteps:\n  - cmd: NOPE\n    expect_error: -2\n",
-	  { { "AT+NOPE", "+ERR=-4\r\n\r\n", 0, 0 } }, "fail", "expected +ERR=-2", NULL },
+	  { { "AT+NOPE", "+ERR=-4\r\n\r\n", 0, 0 } }, "fail", "expected +ERR=-2", NULL, 0 },
 	{ "no response fails at the deadline",
 	  "id: a\nspec: x\nsteps:\n  - send: \"AT+\\r\"\n    deadline: 100ms\n",
-	  { { "AT+X", OK, 0, 0 } }, "fail", "no response within 100 ms", NULL },
+	  { { "AT+X", OK, 0, 0 } }, "fail", "no response within 100 ms", NULL, 0 },
 	{ "a slow response breaks the final-byte bound",
 	  "id: a\nspec: x\nsteps:\n  - send: \"AT+\\r\"\n    final_byte: { max: 10ms }\n",
-	  { { "AT+", OK, 0, 60 } }, "fail", "later than the maximum 10000 us", NULL },
+	  { { "AT+", OK, 0, 60 } }, "fail", "later than the maximum 10000 us", NULL, 0 },
 	{ "a retry passes on the second attempt",
 	  "id: a\nspec: x\nsteps:\n  - cmd: QVER\n    retry: { max: 2, delay: 1ms }\n",
 	  { { "AT+QVER", "+ERR=-8\r\n\r\n", 0, 0 }, { "AT+QVER", "+OK=x\r\n\r\n", 0, 0 } },
-	  "pass", "", NULL },
+	  "pass", "", NULL, 0 },
 	{ "a conditional retry does not retry another error",
 	  "id: a\nspec: x\nsteps:\n  - cmd: QVER\n    retry: { max: 2, delay: 1ms, if_error: [-8] }\n",
 	  { { "AT+QVER", "+ERR=-4\r\n\r\n", 0, 0 }, { "AT+QVER", "+OK=x\r\n\r\n", 0, 0 } },
-	  "fail", "an error where +OK was expected", NULL },
+	  "fail", "an error where +OK was expected", NULL, 0 },
 	{ "a conditional retry retries its error",
 	  "id: a\nspec: x\nsteps:\n  - cmd: QVER\n    retry: { max: 2, delay: 1ms, if_error: [-8] }\n",
 	  { { "AT+QVER", "+ERR=-8\r\n\r\n", 0, 0 }, { "AT+QVER", "+OK=x\r\n\r\n", 0, 0 } },
-	  "pass", "", NULL },
+	  "pass", "", NULL, 0 },
 	{ "a capability the unit lacks skips the case",
 	  "id: a\nspec: x\nrequires: [mqtt]\nsteps:\n  - cmd: QVER\n",
-	  { { "AT+QVER", "+OK=x\r\n\r\n", 0, 0 } }, "skip", "requires mqtt", NULL },
+	  { { "AT+QVER", "+OK=x\r\n\r\n", 0, 0 } }, "skip", "requires mqtt", NULL, 0 },
 	{ "counted data is compared byte for byte",
 	  "id: a\nspec: x\nsteps:\n  - cmd: SKRCV\n    args: [1, 5]\n    expect: \"+OK=5\"\n"
 	  "  - read_data: { text: hello }\n",
-	  { { "AT+SKRCV", "+OK=5\r\n\r\nhellx", 0, 0 } }, "fail", "data differs at byte 4", NULL },
+	  { { "AT+SKRCV", "+OK=5\r\n\r\nhellx", 0, 0 } }, "fail", "data differs at byte 4", NULL, 0 },
 	{ "counted data that matches passes",
 	  "id: a\nspec: x\nsteps:\n  - cmd: SKRCV\n    args: [1, 5]\n    expect: \"+OK=5\"\n"
 	  "  - read_data: { hex: \"68 00 6c 0d 0a\" }\n",
-	  { { "AT+SKRCV", "+OK=5\r\n\r\nh\0l\r\n", 14, 0 } }, "pass", "", NULL },
+	  { { "AT+SKRCV", "+OK=5\r\n\r\nh\0l\r\n", 14, 0 } }, "pass", "", NULL, 0 },
 	{ "counted data nobody reads fails",
 	  "id: a\nspec: x\nsettle: 30ms\nsteps:\n  - cmd: SKRCV\n    args: [1, 2]\n",
-	  { { "AT+SKRCV", "+OK=2\r\n\r\nhi", 0, 0 } }, "fail", "data no step accounted for", NULL },
+	  { { "AT+SKRCV", "+OK=2\r\n\r\nhi", 0, 0 } }, "fail", "data no step accounted for", NULL, 0 },
 	{ "a report's data goes to read_data",
 	  "id: a\nspec: x\nsteps:\n  - send: \"AT+\\r\"\n  - wait_report: +SKTRPT\n    deadline: 1s\n"
 	  "  - read_data: { text: abc, len: \"${len}\" }\n"
 	  "  - measure: { name: port, value: \"${port}\", min: 1000, max: 1000 }\n",
-	  { { "AT+", OK "+SKTRPT=1,3,1.2.3.4,1000\r\n\r\nabc", 0, 0 } }, "pass", "", NULL },
+	  { { "AT+", OK "+SKTRPT=1,3,1.2.3.4,1000\r\n\r\nabc", 0, 0 } }, "pass", "", NULL, 0 },
 	{ "a send_data of the wrong size fails before sending",
 	  "id: a\nspec: x\nsteps:\n  - cmd: SKSND\n    args: [1, 4]\n"
 	  "  - send_data: abc\n",
-	  { { "AT+SKSND", "+OK=4\r\n\r\n", 0, 0 } }, "fail", "the payload has 3", NULL },
+	  { { "AT+SKSND", "+OK=4\r\n\r\n", 0, 0 } }, "fail", "the payload has 3", NULL, 0 },
 	{ "a measure outside its limits fails",
 	  "id: a\nspec: x\nsteps:\n  - cmd: QVER\n    expect: { regex: \"^\\\\+OK=(?<v>\\\\d+)$\" }\n"
 	  "  - measure: { name: v, value: \"${v}\", max: 10 }\n",
-	  { { "AT+QVER", "+OK=42\r\n\r\n", 0, 0 } }, "fail", "measure v = 42", NULL },
+	  { { "AT+QVER", "+OK=42\r\n\r\n", 0, 0 } }, "fail", "measure v = 42", NULL, 0 },
 	{ "a secret never reaches a message",
 	  "id: a\nspec: x\nvars: {k: {value: hunter22, secret: true}}\nsteps:\n"
 	  "  - cmd: KEY\n    args: [1, 0, \"${k}\"]\n    expect: \"+OK=nope\"\n",
-	  { { "AT+KEY", "+OK=hunter22\r\n\r\n", 0, 0 } }, "fail", "unexpected response +OK=***", NULL },
+	  { { "AT+KEY", "+OK=hunter22\r\n\r\n", 0, 0 } }, "fail", "unexpected response +OK=***", NULL, 0 },
 	{ "a key given to a secret command is masked without a secret variable",
 	  "id: a\nspec: x\nsteps:\n  - cmd: KEY\n    args: [1, 0, swordfish9]\n"
 	  "    expect: \"+OK=nope\"\n",
 	  { { "AT+KEY", "+OK=1,0,swordfish9\r\n\r\n", 0, 0 } }, "fail",
-	  "unexpected response +OK=1,0,***", NULL },
+	  "unexpected response +OK=1,0,***", NULL, 0 },
 	{ "an abort pattern fails the step whatever it expected",
 	  "id: a\nspec: x\nabort: [{regex: \"(?i)hardfault\"}]\nreports: {\"*\": allow}\nsteps:\n"
 	  "  - send: \"AT+\\r\"\n  - send: \"AT+\\r\"\n",
 	  { { "AT+", "+OK\r\n\r\n*** HardFault ***\r\n", 0, 0 } }, "fail",
-	  "abort pattern (?i)hardfault matched: *** HardFault ***", NULL },
+	  "abort pattern (?i)hardfault matched: *** HardFault ***", NULL, 0 },
+	{ "lenient: an echo nobody expected is a warning",
+	  "id: a\nspec: x\nsteps:\n  - cmd: QVER\n",
+	  { { "AT+QVER", "AT+QVER\r\n+OK=x\r\n\r\n", 0, 0 } }, "pass", "", NULL, 1 },
+	{ "lenient: a report with no policy is a warning",
+	  "id: a\nspec: x\nsteps:\n  - send: \"AT+\\r\"\n",
+	  { { "AT+", "+SKTRPT=1,0,1.2.3.4,5\r\n\r\n" OK, 0, 0 } }, "pass", "", NULL, 1 },
+	{ "lenient: the protocol model still judges",
+	  "id: a\nspec: x\nsteps:\n  - send: \"AT+\\r\"\n",
+	  { { "AT+", "+OK\r\n", 0, 0 } }, "fail", "resp-terminator", NULL, 1 },
 	{ "a known deviation of the profile is not a failure",
 	  "id: a\nspec: x\nsteps:\n  - cmd: QVER\n    form: flash\n    expect_error: any\n",
-	  { { "AT+QVER", "+ERR=-2\r\n\r\n", 0, 0 } }, "pass", "", "luat" },
+	  { { "AT+QVER", "+ERR=-2\r\n\r\n", 0, 0 } }, "pass", "", "luat", 0 },
 	{ "the same deviation without the profile fails",
 	  "id: a\nspec: x\nsteps:\n  - cmd: QVER\n    form: flash\n    expect_error: any\n",
-	  { { "AT+QVER", "+ERR=-2\r\n\r\n", 0, 0 } }, "fail", "protocol:", NULL },
+	  { { "AT+QVER", "+ERR=-2\r\n\r\n", 0, 0 } }, "fail", "protocol:", NULL, 0 },
 	{ "a vanished port is an error",
 	  "id: a\nspec: x\nsteps:\n  - send: \"AT+\\r\"\n  - send: \"AT+\\r\"\n",
-	  { { "AT+", NULL, 0, 0 } }, "error", "vanished", NULL },
+	  { { "AT+", NULL, 0, 0 } }, "error", "vanished", NULL, 0 },
 	{ "a failed setup skips the steps but runs the teardown",
 	  "id: a\nspec: x\nsetup:\n  - cmd: QVER\nsteps:\n  - cmd: QMAC\nteardown:\n  - send: \"AT+\\r\"\n",
 	  { { "AT+QVER", "+ERR=-2\r\n\r\n", 0, 0 }, { "AT+\r", OK, 0, 0 }, { "AT+", OK, 0, 0 } },
-	  "fail", "an error where +OK was expected", NULL },
+	  "fail", "an error where +OK was expected", NULL, 0 },
 };
 
 static void
@@ -316,7 +327,7 @@ test_timing_is_measured_from_the_last_byte_sent(void **state)
 {
 	static const struct rcase slow = {
 		"slow", "id: a\nspec: x\nsteps:\n  - send: \"AT+\\r\"\n",
-		{ { "AT+", OK, 0, 40 } }, "pass", "", NULL,
+		{ { "AT+", OK, 0, 40 } }, "pass", "", NULL, 0,
 	};
 	struct outcome o = run_case(&slow);
 	const struct rpt_step *s = o.rep->cases[0]->steps[0];
