@@ -1166,15 +1166,24 @@ lat_load(struct latset *s, const json_t *j)
 		lat_from_cases(s, json_object_get(j, "cases"));
 }
 
-/* +1: a percentile of @b is slower than @a beyond the threshold; -1:
- * faster beyond it (and none slower); 0: within it. */
+/*
+ * +1: a percentile of @b is slower than @a beyond the threshold; -1:
+ * faster beyond it (and none slower); 0: within it. A percentile is judged
+ * only where both runs have the samples to support it (p90 from 10, p99
+ * from 100): below that it is the maximum, and one late answer of a busy
+ * host would decide.
+ */
 static int
 lat_shift(const struct pct3 *a, const struct pct3 *b, const struct cli_diff_opts *o)
 {
+	static const uint64_t min_n[3] = { 1, 10, 100 };
 	int k, faster = 0;
 
 	for (k = 0; k < 3; k++) {
-		double lim = (double)a->p[k] * (1.0 + o->latency_pct / 100.0);
+		double lim;
+		if (a->n < min_n[k] || b->n < min_n[k])
+			continue;
+		lim = (double)a->p[k] * (1.0 + o->latency_pct / 100.0);
 		if ((double)b->p[k] > lim && b->p[k] - a->p[k] >= o->latency_floor_us)
 			return 1;
 		lim = (double)b->p[k] * (1.0 + o->latency_pct / 100.0);

@@ -201,19 +201,29 @@ percentiles_are_nearest_rank(void **state)
 }
 
 static void
-a_latency_shift_needs_both_the_percentage_and_the_floor(void **state)
+a_latency_shift_needs_the_percentage_the_floor_and_the_samples(void **state)
 {
-	/* old p50 p90 p99 | new p50 p90 p99 | pct | floor | want */
-	static const struct { int64_t a[3], b[3]; unsigned pct; int64_t floor; int want; } rows[] = {
-		{ { 100000, 100000, 100000 }, { 119000, 119000, 119000 }, 20, 1000, 0 },
-		{ { 100000, 100000, 100000 }, { 121000, 100000, 100000 }, 20, 1000, 1 },
-		{ { 100000, 100000, 100000 }, { 100000, 100000, 130000 }, 20, 1000, 1 },
+	/* old p50 p90 p99 | new p50 p90 p99 | samples | pct | floor | want */
+	static const struct {
+		int64_t a[3], b[3];
+		uint64_t n;
+		unsigned pct;
+		int64_t floor;
+		int want;
+	} rows[] = {
+		{ { 100000, 100000, 100000 }, { 119000, 119000, 119000 }, 100, 20, 1000, 0 },
+		{ { 100000, 100000, 100000 }, { 121000, 100000, 100000 }, 1, 20, 1000, 1 },
+		{ { 100000, 100000, 100000 }, { 100000, 100000, 130000 }, 100, 20, 1000, 1 },
+		/* With fewer samples, p99 and p90 are the maximum: not judged. */
+		{ { 100000, 100000, 100000 }, { 100000, 100000, 130000 }, 99, 20, 1000, 0 },
+		{ { 100000, 100000, 100000 }, { 100000, 130000, 130000 }, 10, 20, 1000, 1 },
+		{ { 100000, 100000, 100000 }, { 100000, 130000, 130000 }, 9, 20, 1000, 0 },
 		/* 9 us to 50 us is +455 % but only 41 us: timer noise. */
-		{ { 9, 9, 9 }, { 50, 50, 50 }, 20, 10000, 0 },
-		{ { 9, 9, 9 }, { 150009, 150009, 150009 }, 20, 10000, 1 },
-		{ { 200000, 200000, 200000 }, { 9, 9, 9 }, 20, 10000, -1 },
-		{ { 100000, 100000, 100000 }, { 150000, 150000, 150000 }, 60, 1000, 0 },
-		{ { 0, 0, 0 }, { 20000, 0, 0 }, 20, 10000, 1 },
+		{ { 9, 9, 9 }, { 50, 50, 50 }, 100, 20, 10000, 0 },
+		{ { 9, 9, 9 }, { 150009, 150009, 150009 }, 1, 20, 10000, 1 },
+		{ { 200000, 200000, 200000 }, { 9, 9, 9 }, 1, 20, 10000, -1 },
+		{ { 100000, 100000, 100000 }, { 150000, 150000, 150000 }, 100, 60, 1000, 0 },
+		{ { 0, 0, 0 }, { 20000, 0, 0 }, 1, 20, 10000, 1 },
 	};
 	size_t i;
 
@@ -226,7 +236,7 @@ a_latency_shift_needs_both_the_percentage_and_the_floor(void **state)
 		o.latency_floor_us = rows[i].floor;
 		memcpy(a.p, rows[i].a, sizeof(a.p));
 		memcpy(b.p, rows[i].b, sizeof(b.p));
-		a.n = b.n = 1;
+		a.n = b.n = rows[i].n;
 		if (lat_shift(&a, &b, &o) != rows[i].want)
 			fail_msg("row %zu: shift %d, want %d", i, lat_shift(&a, &b, &o), rows[i].want);
 	}
@@ -295,7 +305,7 @@ main(void)
 		cmocka_unit_test(a_step_names_its_command_and_form),
 		cmocka_unit_test(the_outcome_is_the_first_ok_or_error_line),
 		cmocka_unit_test(percentiles_are_nearest_rank),
-		cmocka_unit_test(a_latency_shift_needs_both_the_percentage_and_the_floor),
+		cmocka_unit_test(a_latency_shift_needs_the_percentage_the_floor_and_the_samples),
 		cmocka_unit_test(the_unescaper_inverts_the_escaper),
 		cmocka_unit_test(the_output_buffer_is_bounded_and_terminated),
 		cmocka_unit_test(the_report_set_holds_each_name_once),
