@@ -361,6 +361,7 @@ run_one(const struct opts *o, struct hns_scenario *const *sc, size_t nsc,
 	}
 	ro.progress = unit == NULL && isatty(2);
 	(void)rpt_set(&rep->transport, t->ops->name);
+	(void)rpt_set(&rep->unit_name, unit);
 	rc = hns_run(t, sc, nsc, vars, &ro, rep);
 	hns_transport_close(t);
 	if (rc < 0 && rc != ATP_ERR_IO) {
@@ -400,6 +401,52 @@ on_stop(int sig)
 {
 	(void)sig;
 	hns_stop = 1;
+}
+
+/*
+ * The station's JUnit file: one <testsuite> per unit (each unit's own
+ * file, "-<unit>", holds it), so that CI shows every unit in one report.
+ */
+static int
+merge_junit(const char *path, const struct hns_unit *u, size_t nu)
+{
+	FILE *out = fopen(path, "w");
+	size_t i, len;
+	char up[4096], *buf;
+	int rc = 0;
+
+	if (out == NULL)
+		return -1;
+	buf = atp_malloc(HNS_FILE_MAX * 4 + 1);
+	fprintf(out, "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<testsuites name=\"atproof "
+	    "station\">\n");
+	for (i = 0; buf != NULL && i < nu; i++) {
+		FILE *f;
+		char *a, *b;
+		unit_path(path, u[i].name, up, sizeof(up));
+		f = fopen(up, "r");
+		if (f == NULL) {
+			/* A unit that could not run still shows, as an error. */
+			fprintf(out, "  <testsuite name=\"atproof run %s\" tests=\"1\" failures=\"0\" "
+			    "errors=\"1\"><testcase name=\"unit %s\"><error message=\"the unit did "
+			    "not run\"/></testcase></testsuite>\n", u[i].name, u[i].name);
+			continue;
+		}
+		len = fread(buf, 1, HNS_FILE_MAX * 4, f);
+		fclose(f);
+		buf[len] = '\0';
+		a = strstr(buf, "  <testsuite ");
+		b = a != NULL ? strstr(a, "</testsuite>\n") : NULL;
+		if (a != NULL && b != NULL)
+			fwrite(a, 1, (size_t)(b - a) + 13, out);
+	}
+	fprintf(out, "</testsuites>\n");
+	if (buf == NULL || ferror(out))
+		rc = -1;
+	if (fclose(out) != 0)
+		rc = -1;
+	atp_free(buf);
+	return rc;
 }
 
 static int
@@ -563,6 +610,12 @@ run_station(const struct opts *o, struct hns_scenario *const *sc, size_t nsc,
 	if (o->nreports == 0)
 		printf("%s: %zu units\n", ex == ATP_EXIT_PASS ? "PASS" : "NOT PASS", nu);
 	for (i = 0; i < o->nreports; i++) {
+		if (strncmp(o->rfmt[i], "junit:", 6) == 0 && strcmp(o->rpath[i], "-") != 0 &&
+		    merge_junit(o->rpath[i], u, nu) < 0) {
+			fprintf(stderr, "atproof run: cannot write %s\n", o->rpath[i]);
+			if (ex == ATP_EXIT_PASS)
+				ex = ATP_EXIT_ENV;
+		}
 		if (strncmp(o->rfmt[i], "json:", 5) != 0)
 			continue;
 		if (strcmp(o->rpath[i], "-") == 0)

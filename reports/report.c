@@ -197,6 +197,7 @@ rpt_run_free(struct rpt_run *r)
 	atp_free(r->profile);
 	atp_free(r->unit_mac);
 	atp_free(r->unit_fw);
+	atp_free(r->unit_name);
 	atp_free(r->started);
 	atp_free(r);
 }

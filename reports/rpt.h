@@ -81,6 +81,7 @@ struct rpt_run {
 	char *transport;           /* "libserialport", "tty", "tcp", "emu" */
 	char *profile;             /* --firmware */
 	char *unit_mac, *unit_fw;  /* identity of the unit, when known */
+	char *unit_name;           /* the station's name for the unit, or NULL */
 	struct rpt_case **cases;
 	size_t ncases;
 	struct rpt_finding **findings;

@@ -229,6 +229,8 @@ build_json(const struct rpt_run *r)
 	json_object_set_new(root, "port", jstr(r->port));
 	json_object_set_new(root, "transport", jstr(r->transport));
 	json_object_set_new(root, "profile", jstr(r->profile));
+	if (r->unit_name != NULL)
+		json_object_set_new(unit, "name", json_string(r->unit_name));
 	json_object_set_new(unit, "mac", jstr(r->unit_mac));
 	json_object_set_new(unit, "firmware", jstr(r->unit_fw));
 	json_object_set_new(root, "unit", unit);
@@ -355,8 +357,13 @@ write_junit(const struct rpt_run *r, FILE *f)
 	fprintf(f, "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n");
 	fprintf(f, "<testsuites name=\"atproof\" tests=\"%zu\" failures=\"%zu\" errors=\"%zu\" "
 	    "skipped=\"%zu\" time=\"%.3f\">\n", r->ncases, fails, errs, skips, r->seconds);
-	fprintf(f, "  <testsuite name=\"atproof %s\" tests=\"%zu\" failures=\"%zu\" errors=\"%zu\" "
-	    "skipped=\"%zu\" time=\"%.3f\"", r->tool, r->ncases, fails, errs, skips, r->seconds);
+	fprintf(f, "  <testsuite name=\"atproof %s", r->tool);
+	if (r->unit_name != NULL) {
+		fprintf(f, " ");
+		xml_esc(f, r->unit_name);
+	}
+	fprintf(f, "\" tests=\"%zu\" failures=\"%zu\" errors=\"%zu\" "
+	    "skipped=\"%zu\" time=\"%.3f\"", r->ncases, fails, errs, skips, r->seconds);
 	if (r->started != NULL) {
 		fprintf(f, " timestamp=\"");
 		xml_esc(f, r->started);

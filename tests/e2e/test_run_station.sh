@@ -17,7 +17,8 @@ units:
 YAML
 t0=$(date +%s%N)
 "$B/atproof" run --station "$out/station.yaml" --firmware luat --capture "$out/cap.pcapng" \
-    --report json:"$out/run.json" $E/basic.yaml $E/flow.yaml $E/peers.yaml
+    --report json:"$out/run.json" --report junit:"$out/junit.xml" \
+    $E/basic.yaml $E/flow.yaml $E/peers.yaml
 t1=$(date +%s%N)
 echo "32 emulated units: $(( (t1 - t0) / 1000000 )) ms"
 python3 - "$out" <<'PY'
@@ -34,6 +35,11 @@ for u in d["units"]:
     per = json.load(open(os.path.join(out, "run-%s.json" % u["name"])))
     assert per["verdict"] == "pass" and len(per["cases"]) == 6, per["verdict"]
 assert len(d["cases"]) == 32 * 6 and all(c["unit"] for c in d["cases"])
+import xml.etree.ElementTree as ET
+x = ET.parse(os.path.join(out, "junit.xml")).getroot()
+suites = x.findall("testsuite")
+assert [s.get("name") for s in suites] == ["atproof run emu-%d" % i for i in range(32)], suites
+assert all(len(s.findall("testcase")) == 6 for s in suites)
 PY
 
 # One unit that is not there: the others pass, the station is exit 3.
