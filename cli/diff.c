@@ -873,15 +873,29 @@ diff_measures(struct dres *r, const char *cid, const json_t *om, const json_t *n
 	}
 }
 
-/* The cases by id: an object id -> index (the first case of an id). */
+/* A case's pairing key: its id, after its unit's name in a station's
+ * summary (every unit runs the same cases). NULL: no id. */
+static const char *
+case_key(const json_t *c, char *buf, size_t size)
+{
+	const char *id = jstr(c, "id"), *unit = jstr(c, "unit");
+
+	if (id == NULL || unit == NULL)
+		return id;
+	snprintf(buf, size, "%s/%s", unit, id);
+	return buf;
+}
+
+/* The cases by key: an object key -> index (the first case of a key). */
 static json_t *
 case_index(const json_t *cases)
 {
 	json_t *idx = json_object();
+	char buf[256];
 	size_t i;
 
 	for (i = 0; idx != NULL && i < json_array_size(cases); i++) {
-		const char *id = jstr(json_array_get(cases, i), "id");
+		const char *id = case_key(json_array_get(cases, i), buf, sizeof(buf));
 		if (id == NULL || json_object_get(idx, id) != NULL)
 			continue;
 		if (json_object_set_new_nocheck(idx, id, json_integer((json_int_t)i)) != 0) {
@@ -896,6 +910,7 @@ static void
 diff_cases(struct dres *r, const json_t *oc, const json_t *nc)
 {
 	json_t *oi = case_index(oc), *ni = case_index(nc);
+	char buf[256];
 	size_t i;
 
 	if (oi == NULL || ni == NULL) {
@@ -904,7 +919,7 @@ diff_cases(struct dres *r, const json_t *oc, const json_t *nc)
 	}
 	for (i = 0; i < json_array_size(nc); i++) {
 		const json_t *n = json_array_get(nc, i), *o, *ix;
-		const char *id = jstr(n, "id"), *ov, *nv;
+		const char *id = case_key(n, buf, sizeof(buf)), *ov, *nv;
 		int orank, nrank;
 		if (id == NULL)
 			continue;
@@ -930,7 +945,7 @@ diff_cases(struct dres *r, const json_t *oc, const json_t *nc)
 		diff_measures(r, id, json_object_get(o, "measures"), json_object_get(n, "measures"));
 	}
 	for (i = 0; i < json_array_size(oc); i++) {
-		const char *id = jstr(json_array_get(oc, i), "id");
+		const char *id = case_key(json_array_get(oc, i), buf, sizeof(buf));
 		if (id != NULL && json_object_get(ni, id) == NULL)
 			dres_add(r, DK_CASE_MISSING, id, jstr(json_array_get(oc, i), "verdict"), NULL, NULL);
 	}

@@ -157,3 +157,22 @@ rc=0
 "$A" diff --report html:/dev/null "$out/a.json" "$out/b.json" >/dev/null 2>&1 || rc=$?
 [ "$rc" = 2 ] || { echo "html report: exit $rc, not 2"; exit 1; }
 echo "ok   bad input exits 2 with file:line:col"
+
+# 7. A station's summary: cases pair per unit (every unit runs the same ids).
+printf 'station: diff\nunits:\n  - { name: emu, emulator: manual, count: 2 }\n' >"$out/st.yaml"
+for n in sa sb; do
+	f=
+	[ "$n" = sb ] && f="--fault wrong-error"
+	# shellcheck disable=SC2086
+	"$A" run --station "$out/st.yaml" $f --report json:"$out/$n.json" \
+	    "$E/basic.yaml" "$E/negative.yaml" >/dev/null 2>&1 || true
+done
+rc=$(diff_rc sa sb)
+[ "$rc" = 1 ] || { cat "$out/diff.txt"; echo "station: exit $rc, not 1"; exit 1; }
+python3 - "$out/diff.json" <<'PY'
+import json, sys
+d = json.load(open(sys.argv[1]))
+nf = sorted(c["where"] for c in d["changes"] if c["kind"] == "new-failure")
+assert nf == ["emu-0/example-negative", "emu-1/example-negative"], d["changes"]
+PY
+echo "ok   a station's summary pairs cases per unit"
