@@ -2182,8 +2182,12 @@ hns_run(struct hns_transport *t, struct hns_scenario *const *sc, size_t n,
 			return ATP_ERR_IO;
 		}
 	}
-	for (i = 0; i < n; i++)
-		nc += sc[i]->repeat;
+	for (i = 0; i < n; i++) {
+		size_t k, combos = 1;
+		for (k = 0; k < sc[i]->nmatrix; k++)
+			combos *= sc[i]->matrix[k].nvalues;
+		nc += sc[i]->repeat * combos;
+	}
 	if (o->identify) {
 		identify(&R, "AT+QVER\r", &rep->unit_fw);
 		identify(&R, "AT+QMAC\r", &rep->unit_mac);
@@ -2196,7 +2200,7 @@ hns_run(struct hns_transport *t, struct hns_scenario *const *sc, size_t n,
 		memset(combo, 0, sizeof(combo));
 		while (more && !R.vanished) {
 			for (it = 0; it < sc[i]->repeat && !R.vanished; it++)
-				run_case(&R, sc[i], combo, it, ci, nc);
+				run_case(&R, sc[i], combo, it, ci++, nc);
 			/* Next combination of the matrix, odometer-style. */
 			more = 0;
 			for (k = 0; k < sc[i]->nmatrix && k < 64; k++) {
@@ -2207,7 +2211,6 @@ hns_run(struct hns_transport *t, struct hns_scenario *const *sc, size_t n,
 				combo[k] = 0;
 			}
 		}
-		ci += sc[i]->repeat;
 	}
 	if (o->progress)
 		fprintf(stderr, "\r\033[K");

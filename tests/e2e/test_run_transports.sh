@@ -64,6 +64,14 @@ kill "$emu"
 wait "$emu" 2>/dev/null || true
 emu=""
 
+# --world passes the emulator its world (here the default one, explicitly).
+"$B/atproof" run --emulator=luat --firmware luat --world scenarios/worlds/default.yaml \
+    --report json:"$out/world.json" $E/socket.yaml >/dev/null
+python3 -c "import json; d=json.load(open('$out/world.json')); assert d['verdict'] == 'pass', d['verdict']"
+rc=0
+"$B/atproof" run --emulator=luat --world "$out/no-world.yaml" $E/basic.yaml >"$out/e.txt" 2>&1 || rc=$?
+[ $rc -eq 3 ] || { cat "$out/e.txt"; echo "a missing world: exit $rc, not 3"; exit 1; }
+
 # Environment failures are exit 3; usage errors are 2.
 rc=0
 "$B/atproof" run --port "$out/nope" $E/basic.yaml >"$out/e.txt" 2>&1 || rc=$?
