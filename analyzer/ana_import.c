@@ -91,6 +91,7 @@ struct ana_imp {
 	int csv_header;
 	int csv_err[4], csv_nerr;    /* error columns */
 	unsigned long line_errors;   /* bytes with a parity/framing error */
+	int socat_swap;              /* '>' is the module's side */
 	uint8_t last_byte;
 	enum atp_dir last_dir;
 	pcre2_code *re;
@@ -1153,6 +1154,8 @@ p_socat(struct ana_imp *im, struct atp_span line, struct piece *pc, int *bad)
 	uint64_t us;
 
 	if (socat_header(line, &dir, &us)) {
+		if (im->socat_swap)
+			dir = dir == ATP_DIR_TO_MODULE ? ATP_DIR_FROM_MODULE : ATP_DIR_TO_MODULE;
 		pc->brk = 1;
 		pc->dir = dir;
 		pc->ts_us = us;
@@ -1623,6 +1626,44 @@ compile_regex(struct ana_imp *im, const char *pat, struct atp_diag *d)
 	return ATP_OK;
 }
 
+/*
+ * socat prints '>' for what went from its first address to its second: the
+ * host's side when the host's end was given first, which is a convention,
+ * not a fact. The first records of the file decide: if what '>' carries
+ * reads as the module's (+OK, +ERR, reports) and '<' as commands, the sides
+ * are swapped.
+ */
+static void
+socat_sides(struct ana_imp *im)
+{
+	struct atp_span all = atp_span_make(im->rd, im->rd_len), line;
+	int votes = 0, want = 0;
+	enum atp_dir dir = ATP_DIR_UNKNOWN;
+	uint64_t us;
+
+	while (all.len > 0) {
+		struct atp_cur c = atp_cur_make(all.p, all.len);
+		uint8_t b[4];
+
+		atp_cur_until(&c, "\n", &line);
+		all = skip(all, line.len + 1);
+		if (socat_header(line, &dir, &us)) {
+			want = 1;
+			continue;
+		}
+		if (!want || line.len < 2 || line.p[0] != ' ')
+			continue;
+		want = 0;
+		if (hex_pairs(line, b, sizeof(b)) < 3)
+			continue;
+		if (ana_infer_dir(b, 3) == dir)
+			votes++;
+		else
+			votes--;
+	}
+	im->socat_swap = votes < 0;
+}
+
 static int
 imp_setup(struct ana_imp *im, enum ana_fmt fmt, const char *regex, struct atp_diag *d)
 {
@@ -1643,6 +1684,11 @@ imp_setup(struct ana_imp *im, enum ana_fmt fmt, const char *regex, struct atp_di
 	im->fmt = fmt;
 	if (fmt == ANA_FMT_REGEX)
 		return compile_regex(im, regex, d);
+	if (fmt == ANA_FMT_SOCAT) {
+		if (im->rd_len == 0 && fill(im, d, &err) == 0 && err != ATP_OK)
+			return err;
+		socat_sides(im);
+	}
 	if (fmt == ANA_FMT_PCAPNG) {
 		/* The core's reader works on its own: hand it the file. */
 		if (im->fp != NULL) {

@@ -63,6 +63,13 @@ static const struct icase icases[] = {
 	     "< 2026/11/24 19:19:13.000064602  length=7 from=0 to=6\n"
 	     " 2b 4f 4b 0d 0a 0d 0a                             +OK....\n--\n"),
 	  { "H t=1795547953014350 l=1 AT+QVER\\r", "M t=1795547953064602 l=4 +OK\\r\\n\\r\\n" } },
+	{ "socat with the module's end first is read the right way round",
+	  ANA_FMT_AUTO, NULL,
+	  IN("< 2026/11/24 19:19:13.000014350  length=8 from=0 to=7\n"
+	     " 41 54 2b 51 56 45 52 0d                          AT+QVER.\n--\n"
+	     "> 2026/11/24 19:19:13.000064602  length=7 from=0 to=6\n"
+	     " 2b 4f 4b 0d 0a 0d 0a                             +OK....\n--\n"),
+	  { "H AT+QVER\\r", "M +OK\\r\\n\\r\\n" } },
 	{ "jpnevulator aliases name the direction and hex rows join",
 	  ANA_FMT_AUTO, NULL,
 	  IN("2026-11-24 19:19:23.800285: DTE2DCE\n41 54 2B 51 56 45 52 0D    \tAT+QVER.\n"
