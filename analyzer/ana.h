@@ -76,6 +76,9 @@ unsigned long ana_imp_skipped(const struct ana_imp *im);
 /* The first link type of a capture that is not UART bytes (its records
  * are skipped), or 0. */
 int ana_imp_linktype(const struct ana_imp *im);
+/* The interface (in its section) of the last record of a pcapng: each
+ * interface is a UART of its own; 0 for every other format. */
+unsigned ana_imp_ifidx(const struct ana_imp *im);
 /* Bytes a logic-analyzer export marks with a parity or framing error. */
 unsigned long ana_imp_line_errors(const struct ana_imp *im);
 void ana_imp_close(struct ana_imp *im);

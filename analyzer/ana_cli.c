@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /* \summary: 'atproof analyze': options, inputs, reports, exit code */
 #include <errno.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -120,35 +121,66 @@ parse_limit(struct ana_report *rep, const char *v)
 	return ATP_OK;
 }
 
+/* A finding about an input as a whole (not about the session in it). */
+static int input_finding(struct ana_report *rep, const char *rule, enum atp_severity sev,
+    const char *file, uint64_t offset, const char *fmt, ...)
+	__attribute__((format(printf, 6, 7)));
+
+static int
+input_finding(struct ana_report *rep, const char *rule, enum atp_severity sev, const char *file,
+    uint64_t offset, const char *fmt, ...)
+{
+	struct ana_finding f;
+	va_list ap;
+
+	memset(&f, 0, sizeof(f));
+	f.rule = rule;
+	f.severity = sev;
+	f.verdict = ATP_V_INCONC;
+	f.file = file;
+	f.offset = offset;
+	va_start(ap, fmt);
+	vsnprintf(f.message, sizeof(f.message), fmt, ap);
+	va_end(ap);
+	return ana_report_add(rep, &f);
+}
+
+/* Interfaces of a pcapng decoded as sessions of their own (more share the
+ * last one). */
+#define IF_SESSIONS 8
+
 /* Decodes one input; returns ATP_OK, or an error with @d set. */
 static int
 analyze_file(struct ana_report *rep, const char *path, enum ana_fmt fmt, const char *regex,
     const struct ana_session_opts *so, struct atp_diag *d)
 {
 	struct ana_imp *im = NULL;
-	struct ana_session *s = NULL;
+	struct ana_session *ss[IF_SESSIONS] = { NULL };
+	const char *names[IF_SESSIONS] = { NULL };
 	struct atp_rec rec;
 	const char *name;
 	unsigned long before;
 	struct ana_session_opts fo;
+	enum ana_fmt got;
+	size_t k;
 	int rc;
 
 	rc = ana_imp_open(path, fmt, regex, &im, d);
 	if (rc != ATP_OK)
 		return rc;
-	rep->format = ana_fmt_name(ana_imp_format(im));
+	got = ana_imp_format(im);
+	rep->format = ana_fmt_name(got);
 	/* Findings name the file, not the direction prefix of raw inputs. */
 	if (strncmp(path, "to:", 3) == 0)
 		path += 3;
 	else if (strncmp(path, "from:", 5) == 0)
 		path += 5;
-	name = ana_report_file(rep, path, ana_fmt_name(ana_imp_format(im)));
+	name = names[0] = ana_report_file(rep, path, ana_fmt_name(got));
 	fo = *so;
 	/* The manual's notation, host debug logs and terminal logs show the
 	 * lines, not the echoes: the echo state cannot be judged from them. */
-	fo.notation = ana_imp_format(im) == ANA_FMT_ARROWS || ana_imp_format(im) == ANA_FMT_REGEX ||
-	    ana_imp_format(im) == ANA_FMT_TERM;
-	if (name == NULL || ana_session_new(&fo, rep, &s) != ATP_OK) {
+	fo.notation = got == ANA_FMT_ARROWS || got == ANA_FMT_REGEX || got == ANA_FMT_TERM;
+	if (name == NULL) {
 		ana_imp_close(im);
 		return atp_diag_set(d, ATP_ERR_NOMEM, "out of memory");
 	}
@@ -158,9 +190,25 @@ analyze_file(struct ana_report *rep, const char *path, enum ana_fmt fmt, const c
 		rc = ana_imp_next(im, &rec, d);
 		if (rc <= 0)
 			break;
+		k = ana_imp_ifidx(im);
+		if (k >= IF_SESSIONS)
+			k = IF_SESSIONS - 1;
+		if (ss[k] == NULL) {
+			/* Another UART of the capture: "FILE#ifN" in findings. */
+			if (k > 0) {
+				char nm[4096];
+				snprintf(nm, sizeof(nm), "%s#if%zu", path, k);
+				names[k] = ana_report_file(rep, nm, ana_fmt_name(got));
+			}
+			if (names[k] == NULL || ana_session_new(&fo, rep, &ss[k]) != ATP_OK) {
+				rc = ATP_ERR_NOMEM;
+				atp_diag_set(d, rc, "out of memory");
+				break;
+			}
+		}
 		/* Findings name the interned copy, which outlives the reader. */
-		rec.src_file = name;
-		rc = ana_session_feed(s, &rec);
+		rec.src_file = names[k];
+		rc = ana_session_feed(ss[k], &rec);
 		if (rc != ATP_OK) {
 			atp_diag_set(d, rc, "out of memory");
 			break;
@@ -169,73 +217,39 @@ analyze_file(struct ana_report *rep, const char *path, enum ana_fmt fmt, const c
 	if (rc == ATP_ERR_SYNTAX || rc == ATP_ERR_UNSUPP || rc == ATP_ERR_LIMIT) {
 		/* A corrupt or cut capture: what came before it is analyzed,
 		 * and the report says the input is incomplete. */
-		struct ana_finding f;
-
-		memset(&f, 0, sizeof(f));
-		f.rule = "input-corrupt";
-		f.severity = ATP_SEV_ERROR;
-		f.verdict = ATP_V_INCONC;
-		f.file = name;
-		f.offset = d != NULL ? d->offset : 0;
-		snprintf(f.message, sizeof(f.message), "%s", d != NULL ? d->msg : "corrupt input");
-		if (ana_report_add(rep, &f) != ATP_OK)
-			rc = ATP_ERR_NOMEM;
-		else
-			rc = 0;
+		rc = input_finding(rep, "input-corrupt", ATP_SEV_ERROR, name,
+		    d != NULL ? d->offset : 0, "%s", d != NULL ? d->msg : "corrupt input");
 		if (d != NULL)
 			atp_diag_clear(d);
 	}
-	if ((rc == 0 || rc == 1) && ana_imp_linktype(im) != 0) {
-		/* A network capture given as a UART one: say so rather than
-		 * pass on no data. */
-		struct ana_finding f;
-
-		memset(&f, 0, sizeof(f));
-		f.rule = "input-linktype";
-		f.severity = ATP_SEV_WARNING;
-		f.verdict = ATP_V_INCONC;
-		f.file = name;
-		snprintf(f.message, sizeof(f.message), "%s: %lu records of link type %d are not UART "
-		    "bytes and were skipped (a network capture is for --net)", name,
-		    ana_imp_skipped(im), ana_imp_linktype(im));
-		if (ana_report_add(rep, &f) != ATP_OK)
-			rc = ATP_ERR_NOMEM;
+	/* A network capture given as a UART one: say so rather than pass on
+	 * no data. */
+	if ((rc == 0 || rc == 1) && ana_imp_linktype(im) != 0)
+		rc = input_finding(rep, "input-linktype", ATP_SEV_WARNING, name, 0,
+		    "%s: %lu records of link type %d are not UART bytes and were skipped (a "
+		    "network capture is for --net)", name, ana_imp_skipped(im), ana_imp_linktype(im));
+	/* The UART itself was bad (wrong baud rate, noise): what the protocol
+	 * rules say of those bytes is not sure. */
+	if ((rc == 0 || rc == 1) && ana_imp_line_errors(im) > 0)
+		rc = input_finding(rep, "uart-errors", ATP_SEV_WARNING, name, 0,
+		    "%s: %lu bytes decoded with a parity or framing error (baud rate or format "
+		    "wrong, or a noisy line)", name, ana_imp_line_errors(im));
+	/* Nothing read is no pass: most often the wrong --format. */
+	if ((rc == 0 || rc == 1) && rep->st.records == before && ana_imp_linktype(im) == 0)
+		rc = input_finding(rep, "input-empty", ATP_SEV_WARNING, name, 0,
+		    "%s: no record read as %s (%lu lines or records skipped): an empty input, or "
+		    "another format", name, ana_fmt_name(got), ana_imp_skipped(im));
+	/* A session that never got a record still ends (nothing pending). */
+	if ((rc == 0 || rc == 1) && ss[0] == NULL && ana_session_new(&fo, rep, &ss[0]) != ATP_OK)
+		rc = ATP_ERR_NOMEM;
+	for (k = 0; k < IF_SESSIONS; k++) {
+		if (ss[k] != NULL && (rc == 0 || rc == 1))
+			rc = ana_session_end(ss[k]);
+		ana_session_free(ss[k]);
 	}
-	if ((rc == 0 || rc == 1) && ana_imp_line_errors(im) > 0) {
-		/* The UART itself was bad (wrong baud rate, noise): what the
-		 * protocol rules say of those bytes is not sure. */
-		struct ana_finding f;
-
-		memset(&f, 0, sizeof(f));
-		f.rule = "uart-errors";
-		f.severity = ATP_SEV_WARNING;
-		f.verdict = ATP_V_INCONC;
-		f.file = name;
-		snprintf(f.message, sizeof(f.message), "%s: %lu bytes decoded with a parity or "
-		    "framing error (baud rate or format wrong, or a noisy line)", name,
-		    ana_imp_line_errors(im));
-		if (ana_report_add(rep, &f) != ATP_OK)
-			rc = ATP_ERR_NOMEM;
-	}
-	if ((rc == 0 || rc == 1) && rep->st.records == before && ana_imp_linktype(im) == 0) {
-		/* Nothing read is no pass: most often the wrong --format. */
-		struct ana_finding f;
-
-		memset(&f, 0, sizeof(f));
-		f.rule = "input-empty";
-		f.severity = ATP_SEV_WARNING;
-		f.verdict = ATP_V_INCONC;
-		f.file = name;
-		snprintf(f.message, sizeof(f.message), "%s: no record read as %s (%lu lines or "
-		    "records skipped): an empty input, or another format", name,
-		    ana_fmt_name(ana_imp_format(im)), ana_imp_skipped(im));
-		if (ana_report_add(rep, &f) != ATP_OK)
-			rc = ATP_ERR_NOMEM;
-	}
-	if (rc == 0 || rc == 1)
-		rc = ana_session_end(s);
+	if (rc == 1)
+		rc = ATP_OK;
 	rep->st.skipped_lines += ana_imp_skipped(im);
-	ana_session_free(s);
 	ana_imp_close(im);
 	return rc;
 }

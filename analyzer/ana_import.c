@@ -65,6 +65,7 @@ struct ana_imp {
 	int skip_rest;           /* the rest of a cut line is to be skipped */
 	struct atp_pcapng_reader *pr;
 	int other_lt;            /* a link type that is no UART's, seen */
+	unsigned ifidx;          /* interface of the last pcapng record */
 	enum atp_dir raw_dir;    /* raw "to:"/"from:" */
 	/* merger */
 	uint8_t *acc;            /* the record being gathered */
@@ -1868,6 +1869,12 @@ uart_record(struct ana_imp *im, struct atp_rec *r, int lt)
 	return 0;
 }
 
+unsigned
+ana_imp_ifidx(const struct ana_imp *im)
+{
+	return im->fmt == ANA_FMT_PCAPNG ? im->ifidx : 0;
+}
+
 unsigned long
 ana_imp_line_errors(const struct ana_imp *im)
 {
@@ -1939,7 +1946,7 @@ ana_imp_next(struct ana_imp *im, struct atp_rec *out, struct atp_diag *d)
 	if (im->fmt == ANA_FMT_PCAPNG) {
 		for (;;) {
 			int lt = 0;
-			rc = atp_pcapng_next(im->pr, out, NULL, &lt, d);
+			rc = atp_pcapng_next(im->pr, out, &im->ifidx, &lt, d);
 			/* A capture cut inside a block: its records so far are
 			 * read; the rest is reported as an error of the input. */
 			if (rc == ATP_ERR_AGAIN)

@@ -236,6 +236,31 @@ def ether(t, d, b):
     return b"\xff" * 6 + b"\x02" * 6 + b"\x08\x00" + b"\x45" + b"\x00" * 19 + b
 
 
+def pcapng_two(ev_a, ev_b):
+    # Two UARTs in one capture (two stations): an interface each, their
+    # records interleaved in time.
+    def block(btype, body):
+        pad = (-len(body)) % 4
+        total = 12 + len(body) + pad
+        return struct.pack("<II", btype, total) + body + b"\0" * pad + struct.pack("<I", total)
+
+    def opt(code, val):
+        pad = (-len(val)) % 4
+        return struct.pack("<HH", code, len(val)) + val + b"\0" * pad
+
+    out = [block(0x0A0D0D0A, struct.pack("<IHHq", 0x1A2B3C4D, 1, 0, -1) + opt(0, b""))]
+    for name in (b"/dev/ttyUSB0", b"/dev/ttyUSB1"):
+        out.append(block(1, struct.pack("<HHI", 147, 0, 0) + opt(2, name) + opt(9, b"\x06") + opt(0, b"")))
+    evs = sorted([(t, 0, d, b) for t, d, b in ev_a] + [(t + 0.0005, 1, d, b) for t, d, b in ev_b])
+    for t, ifx, d, b in evs:
+        us = int(round((T0 + t) * 1e6))
+        body = struct.pack("<IIIII", ifx, us >> 32, us & 0xFFFFFFFF, len(b), len(b))
+        body += b + b"\0" * ((-len(b)) % 4)
+        body += opt(2, struct.pack("<I", 2 if d == H else 1)) + opt(0, b"")
+        out.append(block(6, body))
+    return b"".join(out)
+
+
 def raw(ev):
     return b"".join(b for t, d, b in ev)
 
@@ -263,6 +288,7 @@ w("bad-arrows.txt", arrows(BAD))
 w("bad.raw", raw(BAD))
 w("cut.pcapng", pcapng(BASIC)[:-10])
 w("bad-rtac.pcap", pcap(BAD, 250, rtac))
+w("two-uarts.pcapng", pcapng_two(BASIC, BAD))
 w("basic-ether.pcap", pcap(BASIC, 1, ether))
 # Two one-way files (slsnif -i/-o): the interleaving is the analyzer's job.
 PAIR = BAD + [
