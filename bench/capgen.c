@@ -2,6 +2,7 @@
 /* \summary: bench: writes large AT captures with the core writer; counts a capture's bytes */
 #include <stdio.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "atproof/capture.h"
 #include "atproof/cursor.h"
@@ -63,7 +64,9 @@ generate(const char *path, uint64_t nrec, uint64_t nbytes)
 	struct atp_pcapng_opts o;
 	struct atp_pcapng_writer *w;
 	struct atp_diag d;
-	uint64_t ts = 1700000000000000ull, recs = 0, size = 0;
+	uint64_t ts = 1700000000000000ull, recs = 0;
+	struct stat st;
+	int full = 0;
 	size_t i = 0;
 
 	memset(&o, 0, sizeof(o));
@@ -76,7 +79,7 @@ generate(const char *path, uint64_t nrec, uint64_t nbytes)
 		fprintf(stderr, "capgen: %s\n", d.msg);
 		return 1;
 	}
-	while ((nrec == 0 || recs < nrec) && (nbytes == 0 || size < nbytes)) {
+	while ((nrec == 0 || recs < nrec) && !full) {
 		const struct xchg *x = &cycle[i];
 
 		if (put(w, ts, ATP_DIR_TO_MODULE, x->cmd) != ATP_OK ||
@@ -85,11 +88,10 @@ generate(const char *path, uint64_t nrec, uint64_t nbytes)
 			return 1;
 		}
 		recs += 2;
-		/* An Enhanced Packet Block: 32 bytes, the exported-PDU tags (at
-		 * most 16 here) and the payload padded to 4 bytes. An estimate is
-		 * enough: the caller wants a file of about M MiB. */
-		size += 2 * (32 + 16) + ((strlen(x->cmd) + 3) & ~(size_t)3) +
-		    ((strlen(x->rsp) + 3) & ~(size_t)3);
+		/* Each block is on disk when the call returns (capture.h), so
+		 * the file's size says how far we are. */
+		if (nbytes != 0 && recs % 4096 == 0)
+			full = stat(path, &st) == 0 && (uint64_t)st.st_size >= nbytes;
 		ts += 1000;
 		i = (i + 1) % NCYCLE;
 	}
