@@ -603,6 +603,15 @@ emu_net_cmd_msub(struct emu *e, const struct atp_cmdline *cl)
 		return -4;
 	if (atp_match_get(&m, "qos") != NULL)
 		qos = (int)emu_arg_num(&m, "qos");
+	/* The pattern's bare topic may swallow ",<qos>" (both readings match
+	 * the pattern); a module splits its arguments at commas, so two
+	 * arguments are the topic and the QoS. */
+	if (cl->nargs == 2 && cl->args[1].value.len == 1 && cl->args[1].value.p[0] >= '0' &&
+	    cl->args[1].value.p[0] <= '2' && cl->args[0].value.len < sizeof(topic)) {
+		memcpy(topic, cl->args[0].value.p, cl->args[0].value.len);
+		topic[cl->args[0].value.len] = '\0';
+		qos = cl->args[1].value.p[0] - '0';
+	}
 	emu_reply_ok(e);
 	rc = can_request(e, q, "MSUB");
 	if (rc != 0) {

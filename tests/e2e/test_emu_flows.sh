@@ -264,6 +264,11 @@ def flows(profile):
         subprocess.run(["mosquitto_pub", "-h", "127.0.0.1", "-p", str(mqtt_port),
                         "-t", "HELLO_WORLD", "-m", "12345_test"], check=True, timeout=10)
         m.expect(rb"\+MTOPIC:11,HELLO_WORLD\r\n\r\n\+MQD:10,12345_test\r\n\r\n")
+        # With a QoS (the format of §2.2.4.5): the topic is "qos/t", not "qos/t,1".
+        m.tx(b"AT+MSUB=qos/t,1\r", OK + rb"\+MSUB:OK\r\n\r\n")
+        subprocess.run(["mosquitto_pub", "-h", "127.0.0.1", "-p", str(mqtt_port),
+                        "-t", "qos/t", "-m", "q1"], check=True, timeout=10)
+        m.expect(rb"\+MTOPIC:5,qos/t\r\n\r\n\+MQD:2,q1\r\n\r\n")
         m.tx(b"AT+MCLOSE\r", OK)
     # 3.10 Transparent transmission in automatic working mode
     m.tx(b"AT+WLEAV\r", OK)
