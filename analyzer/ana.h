@@ -42,7 +42,8 @@ const char *ana_fmt_name(enum ana_fmt f);
 /* Parses a --format value; for "regex:P" *regex points at P. Returns
  * ATP_OK or ATP_ERR_NOTFOUND. */
 int ana_fmt_parse(const char *s, enum ana_fmt *out, const char **regex);
-/* Guesses the format of a file from its first bytes (ANA_FMT_TERM when
+/* Guesses the format of a file from its first bytes (the analyzer gives it
+ * up to 64 KiB) (ANA_FMT_TERM when
  * nothing more specific fits, ANA_FMT_RAW when the bytes are not text). */
 enum ana_fmt ana_fmt_detect(const uint8_t *head, size_t len);
 

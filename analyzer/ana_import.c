@@ -468,7 +468,10 @@ ana_infer_dir(const uint8_t *p, size_t len)
 	return ATP_DIR_FROM_MODULE;
 }
 
-/* Detection */
+/* Detection: the first lines of a file decide; a document with prose
+ * before its arrows (the manual itself) needs a longer look. */
+#define DETECT_BYTES (64u << 10)
+#define DETECT_LINES 2000
 
 static int
 is_sscom_marker(struct atp_span s)
@@ -661,7 +664,7 @@ ana_fmt_detect(const uint8_t *head, size_t len)
 			nonprint++;
 	if (len > 0 && nonprint * 8 > len)
 		return ANA_FMT_RAW;
-	while (all.len > 0 && lines < 64) {
+	while (all.len > 0 && lines < DETECT_LINES) {
 		struct atp_cur c = atp_cur_make(all.p, all.len);
 		enum atp_dir dir;
 		uint64_t t;
@@ -1680,7 +1683,7 @@ imp_setup(struct ana_imp *im, enum ana_fmt fmt, const char *regex, struct atp_di
 		size_t n = fill(im, d, &err);
 		if (err != ATP_OK)
 			return err;
-		fmt = ana_fmt_detect(im->rd, n < 4096 ? n : 4096);
+		fmt = ana_fmt_detect(im->rd, n < DETECT_BYTES ? n : DETECT_BYTES);
 	}
 	im->fmt = fmt;
 	if (fmt == ANA_FMT_REGEX)
