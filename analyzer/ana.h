@@ -35,6 +35,7 @@ enum ana_fmt {
 	ANA_FMT_SALEAE,       /* Saleae Logic 1 or Logic 2 CSV export */
 	ANA_FMT_SIGROK,       /* sigrok-cli uart decoder output (text or JSON trace) */
 	ANA_FMT_REGEX,        /* regex:PATTERN, named groups ts, dir, data */
+	ANA_FMT_HEXDUMP,      /* text2pcap's input: "I|O <time>", "000000 41 54" */
 };
 
 /* The name used by --format ("pcapng", "arrows"...). */

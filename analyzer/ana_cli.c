@@ -66,7 +66,7 @@ usage(FILE *f)
 	    "usage: atproof analyze [--format FMT] [--firmware PROFILE] [--limit CMD=MS]...\n"
 	    "                       [--report FORMAT:PATH]... FILE...\n"
 	    "  FMT: auto pcapng raw arrows sscom socat jpnevulator interceptty term saleae\n"
-	    "       sigrok regex:PATTERN (named groups ts, dir, data or hex)\n"
+	    "       sigrok hexdump regex:PATTERN (named groups ts, dir, data or hex)\n"
 	    "  raw: FILE is one stream with no direction; to:FILE / from:FILE give it,\n"
 	    "       and 'to:HOST.bin from:MODULE.bin' together make one session\n"
 	    "  --limit CMD=MS: a finding when CMD takes longer (CMD '*': every command)\n"

@@ -118,6 +118,7 @@ static const struct {
 	{ ANA_FMT_SALEAE, "saleae" },
 	{ ANA_FMT_SIGROK, "sigrok" },
 	{ ANA_FMT_REGEX, "regex" },
+	{ ANA_FMT_HEXDUMP, "hexdump" },
 };
 
 const char *
@@ -585,6 +586,35 @@ icpt_line(struct atp_span s, enum atp_dir *dir, uint8_t *byte, uint64_t *us, int
 	return 1;
 }
 
+/* text2pcap's classic input (analyzer-anchors.md §1.9): a line "I <time>"
+ * or "O <time>" (inbound = from the module, outbound = the host's) before
+ * offset rows "000000 41 54 2b". */
+static int
+hexdump_header(struct ana_imp *im, struct atp_span s, enum atp_dir *dir, uint64_t *us, int *has_ts)
+{
+	struct atp_span t;
+
+	if (s.len < 1 || (s.p[0] != 'I' && s.p[0] != 'O') || (s.len > 1 && s.p[1] != ' '))
+		return 0;
+	*dir = s.p[0] == 'O' ? ATP_DIR_TO_MODULE : ATP_DIR_FROM_MODULE;
+	t = rtrim(ltrim(skip(s, 1)));
+	*has_ts = t.len > 0 && parse_any_time(im, t, us);
+	return 1;
+}
+
+static int
+hexdump_row(struct atp_span s, struct atp_span *hex)
+{
+	size_t i = 0;
+
+	while (i < s.len && ATP_ISXDIGIT(s.p[i]))
+		i++;
+	if (i < 2 || i >= s.len || s.p[i] != ' ')
+		return 0;
+	*hex = skip(s, i);
+	return 1;
+}
+
 static int
 sigrok_text(struct atp_span s, struct atp_span *val)
 {
@@ -648,7 +678,7 @@ ana_fmt_detect(const uint8_t *head, size_t len)
 {
 	struct atp_span all = atp_span_make(head, len), line;
 	size_t i, nonprint = 0, lines = 0;
-	int arrows = 0, maybe_arrow;
+	int arrows = 0, maybe_arrow, prev_io = 0;
 
 	if (atp_capture_sniff(head, len) != ATP_CAPFMT_UNKNOWN)
 		return ANA_FMT_PCAPNG;
@@ -693,6 +723,10 @@ ana_fmt_detect(const uint8_t *head, size_t len)
 			return ANA_FMT_JPNEVULATOR;
 		if (icpt_line(line, &dir, &b, &t, &has_ts))
 			return ANA_FMT_INTERCEPTTY;
+		if (prev_io && line.len >= 8 && ATP_ISDIGIT(line.p[0]) && hexdump_row(line, &rest) &&
+		    ltrim(rest).len > 0 && ATP_ISXDIGIT(ltrim(rest).p[0]))
+			return ANA_FMT_HEXDUMP;
+		prev_io = line.len >= 2 && (line.p[0] == 'I' || line.p[0] == 'O') && line.p[1] == ' ';
 		/* Arrows need the protocol after the marker: a bare '>' or '<'
 		 * is too common in other text to decide on. */
 		maybe_arrow = arrow_marker(ltrim(line), &dir, &raw, &ml);
@@ -1212,6 +1246,33 @@ p_icpt(struct ana_imp *im, struct atp_span line, struct piece *pc, int *bad)
 	}
 	byte_piece(im, pc, dir, us, has_ts, b);
 	return 1;
+}
+
+static int
+p_hexdump(struct ana_imp *im, struct atp_span line, struct piece *pc, int *bad)
+{
+	struct atp_span hex;
+	enum atp_dir dir;
+	uint64_t us = 0;
+	int has_ts = 0;
+
+	line = rtrim(line);
+	if (line.len == 0 || line.p[0] == '#')
+		return 0;
+	if (hexdump_header(im, line, &dir, &us, &has_ts)) {
+		pc->brk = 1;
+		pc->dir = dir;
+		pc->ts_us = us;
+		pc->has_ts = has_ts;
+		return 1;
+	}
+	if (hexdump_row(line, &hex)) {
+		pc->len = hex_pairs(hex, im->pc, PIECE_CAP);
+		pc->cont = 1;
+		return pc->len > 0;
+	}
+	*bad = 1;
+	return 0;
 }
 
 /*
@@ -2007,6 +2068,9 @@ ana_imp_next(struct ana_imp *im, struct atp_rec *out, struct atp_diag *d)
 			break;
 		case ANA_FMT_TERM:
 			got = p_term(im, line, eol, &pc, &bad);
+			break;
+		case ANA_FMT_HEXDUMP:
+			got = p_hexdump(im, line, &pc, &bad);
 			break;
 		case ANA_FMT_AUTO:
 		case ANA_FMT_PCAPNG:

@@ -24,7 +24,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 static const enum ana_fmt fmts[] = {
 	ANA_FMT_AUTO, ANA_FMT_PCAPNG, ANA_FMT_RAW, ANA_FMT_ARROWS, ANA_FMT_SSCOM,
 	ANA_FMT_SOCAT, ANA_FMT_JPNEVULATOR, ANA_FMT_INTERCEPTTY, ANA_FMT_TERM,
-	ANA_FMT_SALEAE, ANA_FMT_SIGROK, ANA_FMT_REGEX,
+	ANA_FMT_SALEAE, ANA_FMT_SIGROK, ANA_FMT_REGEX, ANA_FMT_HEXDUMP,
 };
 
 #define NFMT (sizeof(fmts) / sizeof(fmts[0]))
