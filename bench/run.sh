@@ -78,6 +78,11 @@ kv() { awk -v k="$2" '$1 == k { print $2; exit }' "$1"; }
 rss_kb() { awk '/^VmRSS:/ { print $2 }' "/proc/$1/status" 2>/dev/null; }
 hwm_kb() { awk '/^VmHWM:/ { print $2 }' "/proc/$1/status" 2>/dev/null; }
 fds() { [ -d "/proc/$1/fd" ] && ls "/proc/$1/fd" 2>/dev/null | wc -l; }
+# verdicts FILE: the summary line of a text report ("PASS: 14 passed, 0
+# failed...") without the unit and the time.
+verdicts() {
+	grep -E '^[A-Z ]+: [0-9]+ passed' "$1" | tail -1 | sed 's/ (unit .*)//; s/ in [0-9.]*s$//'
+}
 # json_num FILE FILTER: a number from a JSON report (needs jq).
 json_num() { jq -r "$2 // empty" "$1" 2>/dev/null; }
 
@@ -161,10 +166,6 @@ fi
 # 2. Suite wall time on 1 and on 32 modules (issues 4, 5) ----------------------
 echo "suite: $SUITE_NAME" >&2
 mkdir -p "$W/suite"
-verdicts() {
-	# the summary line of a text report: "PASS: 14 passed, 0 failed..."
-	grep -E '^[A-Z ]+: [0-9]+ passed' "$1" | tail -1 | sed 's/ (unit .*)//; s/ in [0-9.]*s$//'
-}
 t0=$(now)
 "$A" run --emulator=$FW --firmware $FW --capture "$W/suite/one.pcapng" $SUITE \
     >"$W/suite/one.txt" 2>&1
@@ -407,6 +408,7 @@ soak_unit() {
 		done
 		wait $hp
 		echo "$it $? $peak $cut $(($(date +%s) - t0))" >>"$S/unit$u.log"
+		[ $cut = 0 ] && verdicts "$S/run$u.txt" >>"$S/verdicts.log"
 		it=$((it + 1))
 	done
 }
@@ -451,12 +453,19 @@ awk '
 		for (k in rss) printf "rss_%s %d\nfd_%s %d\n", k, rss[k], k, fd[k]
 		printf "emu_grow %d\nemu_fdgrow %d\n", g, gf
 	}' "$S/samples.txt" >>"$S/summary.txt"
+# Under load every completed run should give the verdicts of every other:
+# the most common summary line, and how many runs gave it.
+sort "$S/verdicts.log" 2>/dev/null | uniq -c | sort -rn | head -1 >"$S/verdicts.top"
+same=$(awk '{ print $1 }' "$S/verdicts.top")
+same_line=$(sed 's/^ *[0-9]* //' "$S/verdicts.top")
 sv() { v=$(kv "$S/summary.txt" "$1"); echo "${v:-?}"; }
 if [ "$(sv runs)" = 0 ] && [ "$(sv cut)" = 0 ]; then
 	skip soak "soak" "no suite run was made: see $S/"
 else
 	row soak "soak: suite runs, $UNITS modules, ${soak_s} s" "$(sv runs)" runs "-" "" \
 	    "$SAMPLE_NAME; exit codes: $(sv pass) pass, $(sv fail) fail, $(sv inconc) inconclusive, $(sv other) other; a run takes $(sv run_secs) s under this load; $(sv cut) cut at the end; $(sv alive) of $UNITS emulators alive at the end"
+	row soak "soak: runs that gave the same verdicts" "${same:-0}" runs "completed runs: $(sv runs)" \
+	    "$(ratio "${same:-0}" "$(sv runs)")" "goal 1.00x; the most common: ${same_line:-none}"
 	row soak "soak: emulator RSS, cold -> warm -> end" "$(sv rss_cold_emu) -> $(sv rss_warm_emu) -> $(sv rss_end_emu)" KiB \
 	    "-" "" "max over the $UNITS emulators; largest growth of one, warm ($((SOAK / 4)) s in) -> end: $(sv emu_grow) KiB"
 	row soak "soak: emulator descriptors, warm -> end" "$(sv fd_warm_emu) -> $(sv fd_end_emu)" fds \
