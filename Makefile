@@ -73,7 +73,7 @@ APP_OBJ  = $(APP_SRC:%.c=$(B)/obj/%.o)
 TEST_BIN = $(TEST_SRC:tests/unit/%.c=$(B)/tests/%)
 DEPS_STAMP = $(B)/.deps-build
 
-.PHONY: all run check test unit fuzz fuzz-smoke install clean deps deps-check lint oom valgrind bench
+.PHONY: all run check test unit fuzz fuzz-smoke install clean deps deps-check lint oom valgrind golden-update bench
 all: $(B)/atproof $(B)/libatproof.a
 
 deps: $(DEPS_STAMP)
@@ -161,6 +161,10 @@ fuzz-smoke: fuzz
 
 lint:
 	$(Q)sh tools/stylecheck.sh
+
+# Regenerates the analyzer's golden outputs (tests/golden/); review the diff.
+golden-update: all
+	$(Q)ATPROOF=$(B)/atproof sh tools/golden-update.sh
 
 # Allocation failure injection over the unit tests (tools/oom.sh); best run
 # with SANITIZE=address,undefined so a mishandled NULL is caught at once.
