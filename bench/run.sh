@@ -4,7 +4,7 @@
 # to the reference it is compared against, both measured in this run, on this
 # machine. Prints the table and writes it as Markdown to $B/bench/BENCHMARKS.md.
 #
-#   BENCH_QUICK=1          smaller inputs and a 30 s soak: about 2 minutes
+#   BENCH_QUICK=1          a tenth of the suite, smaller inputs, a 30 s soak: about 1 minute
 #   BENCH_SOAK_SECONDS=N   the soak's length (default 60, quick 30)
 #
 # A benchmark is not a test: nothing here fails on a figure. A row whose tool
@@ -112,7 +112,7 @@ if [ "$QUICK" = 1 ]; then
 fi
 
 LOAD0=$(cut -d' ' -f1-3 /proc/loadavg)
-echo "bench: atproof $("$A" --version 2>/dev/null | head -1), mode $([ "$QUICK" = 1 ] && echo quick || echo full), work in $W" >&2
+echo "bench: $("$A" --version 2>/dev/null | head -1), mode $([ "$QUICK" = 1 ] && echo quick || echo full), work in $W" >&2
 
 # 1. Harness exchange rate (issue 4) --------------------------------------------
 # A scenario of N cheap exchanges (AT+ -> +OK) against the emulator; the
