@@ -262,6 +262,8 @@ else
 	fi
 fi
 
+rm -f "$AT"
+
 # Network pcaps with correlation: only once `atproof analyze --net` exists.
 # bench/netgen.c writes the network pcap and the UART capture of the same
 # SKSND traffic, so that every segment has its command to be matched to.
