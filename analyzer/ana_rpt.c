@@ -53,6 +53,24 @@ add_finding(struct rpt_run *run, struct rpt_case *c, const struct ana_finding *f
 	return 0;
 }
 
+/* The reservoir of a timing row, for the HTML report's histogram. */
+static int
+add_lat(struct rpt_run *run, const struct ana_lat *l)
+{
+	int64_t us[ANA_LAT_KEEP];
+	struct rpt_lat *rl;
+	size_t i, n = l->nkept < ANA_LAT_KEEP ? l->nkept : ANA_LAT_KEEP;
+
+	for (i = 0; i < n; i++)
+		us[i] = l->final_us[i];
+	rl = rpt_lat_add(run, l->name, us, n);
+	if (rl == NULL)
+		return -1;
+	rl->n = l->n;
+	rl->missing = l->missing;
+	return 0;
+}
+
 int
 ana_to_rpt(const struct ana_report *r, int input_error, struct rpt_run **out)
 {
@@ -95,6 +113,8 @@ ana_to_rpt(const struct ana_report *r, int input_error, struct rpt_run **out)
 
 			if (l->n == 0)
 				continue;
+			if (add_lat(run, l) != 0)
+				goto oom;
 			snprintf(name, sizeof(name), "%s p99", l->name);
 			m = rpt_measure_add(c, name);
 			if (m == NULL || rpt_set(&m->unit, "ms"))

@@ -136,6 +136,29 @@ rpt_finding_add(struct rpt_run *r)
 	return f;
 }
 
+struct rpt_lat *
+rpt_lat_add(struct rpt_run *r, const char *name, const int64_t *us, size_t nus)
+{
+	struct rpt_lat *l = atp_calloc(1, sizeof(*l));
+
+	if (l == NULL)
+		return NULL;
+	if (rpt_set(&l->name, name) < 0 ||
+	    (nus > 0 && (l->us = atp_malloc(nus * sizeof(*us))) == NULL))
+		goto fail;
+	if (nus > 0)
+		memcpy(l->us, us, nus * sizeof(*us));
+	l->nus = nus;
+	if (push((void ***)&r->lats, &r->nlats, l) == NULL)
+		goto fail;
+	return l;
+fail:
+	atp_free(l->name);
+	atp_free(l->us);
+	atp_free(l);
+	return NULL;
+}
+
 static void
 step_free(struct rpt_step *s)
 {
@@ -190,6 +213,12 @@ rpt_run_free(struct rpt_run *r)
 		atp_free(f);
 	}
 	atp_free(r->findings);
+	for (i = 0; i < r->nlats; i++) {
+		atp_free(r->lats[i]->name);
+		atp_free(r->lats[i]->us);
+		atp_free(r->lats[i]);
+	}
+	atp_free(r->lats);
 	atp_free(r->tool);
 	atp_free(r->reason);
 	atp_free(r->port);

@@ -73,6 +73,16 @@ struct rpt_case {
 	double seconds;
 };
 
+/* Latency samples of one command, for tools that time exchanges outside
+ * steps (the analyzer): the HTML report's percentiles and histogram. */
+struct rpt_lat {
+	char *name;
+	unsigned long n;           /* exchanges timed */
+	unsigned long missing;     /* sent, never answered */
+	int64_t *us;               /* final-byte times (a sample when n > nus) */
+	size_t nus;
+};
+
 struct rpt_run {
 	char *tool;                /* "run", "analyze" */
 	enum rpt_verdict verdict;
@@ -86,6 +96,8 @@ struct rpt_run {
 	size_t ncases;
 	struct rpt_finding **findings;
 	size_t nfindings;
+	struct rpt_lat **lats;
+	size_t nlats;
 	uint64_t bytes_tx, bytes_rx;
 	uint64_t exchanges;
 	double seconds;
@@ -101,6 +113,8 @@ struct rpt_case *rpt_case_add(struct rpt_run *r, const char *id, const char *fil
 struct rpt_step *rpt_step_add(struct rpt_case *c, const char *name, const char *phase);
 struct rpt_measure *rpt_measure_add(struct rpt_case *c, const char *name);
 struct rpt_finding *rpt_finding_add(struct rpt_run *r);
+/* Copies @nus samples of @us. NULL on NOMEM. */
+struct rpt_lat *rpt_lat_add(struct rpt_run *r, const char *name, const int64_t *us, size_t nus);
 
 /* The worse of two verdicts: error > fail > inconc > pass > skip. */
 enum rpt_verdict rpt_worse(enum rpt_verdict a, enum rpt_verdict b);
@@ -120,6 +134,8 @@ int rpt_format_parse(const char *name);
  * @return 0, or -1 with errno on a write error.
  */
 int rpt_write(const struct rpt_run *r, enum rpt_format fmt, FILE *f, int color);
+/* The HTML page (html.c); 0, or -1 on a write error. */
+int rpt_write_html(const struct rpt_run *r, FILE *f);
 /* Writes to @path ("-": standard output). -1 with errno on failure. */
 int rpt_write_path(const struct rpt_run *r, enum rpt_format fmt, const char *path);
 

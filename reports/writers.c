@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: MIT */
-/* \summary: report writers: text, JSON (jansson), JUnit XML, TAP */
+/* \summary: report writers: text, JSON (jansson), JUnit XML, TAP (HTML: html.c) */
 #include <errno.h>
 #include <jansson.h>
 #include <stdlib.h>
@@ -482,119 +482,6 @@ write_tap(const struct rpt_run *r, FILE *f)
 	}
 }
 
-/*
- * HTML: one self-contained page (no scripts, no external files) that a
- * browser opens from a CI artefact: a summary, then a table of cases with
- * the failing steps' details under each.
- */
-static void
-write_html(const struct rpt_run *r, FILE *f)
-{
-	static const char *const vcss[] = { "pass", "fail", "inconc", "error", "skip" };
-	size_t i, j;
-
-	fprintf(f, "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">\n"
-	    "<title>atproof %s: %s</title>\n<style>\n"
-	    "body{font-family:sans-serif;margin:2em}table{border-collapse:collapse}"
-	    "td,th{border:1px solid #ccc;padding:4px 8px;text-align:left;vertical-align:top}"
-	    ".pass{color:#070}.fail{color:#b00}.error{color:#b00;font-weight:bold}"
-	    ".inconc{color:#a60}.skip{color:#077}pre{margin:0;white-space:pre-wrap}\n"
-	    "</style></head><body>\n", r->tool, rpt_verdict_name(r->verdict));
-	fprintf(f, "<h1>atproof %s: <span class=\"%s\">%s</span></h1>\n<p>", r->tool,
-	    vcss[r->verdict], rpt_verdict_name(r->verdict));
-	fprintf(f, "port ");
-	xml_esc(f, r->port != NULL ? r->port : "?");
-	fprintf(f, ", profile ");
-	xml_esc(f, r->profile != NULL ? r->profile : "none");
-	fprintf(f, ", unit ");
-	xml_esc(f, r->unit_mac != NULL ? r->unit_mac : "?");
-	fprintf(f, ", firmware ");
-	xml_esc(f, r->unit_fw != NULL ? r->unit_fw : "?");
-	fprintf(f, ", %.3f s", r->seconds);
-	if (r->reason != NULL) {
-		fprintf(f, "<br><b>");
-		xml_esc(f, r->reason);
-		fprintf(f, "</b>");
-	}
-	fprintf(f, "</p>\n<table>\n<tr><th>case</th><th>verdict</th><th>file</th>"
-	    "<th>spec</th><th>details</th></tr>\n");
-	for (i = 0; i < r->ncases; i++) {
-		const struct rpt_case *c = r->cases[i];
-		fprintf(f, "<tr><td>");
-		xml_esc(f, c->id);
-		fprintf(f, "</td><td class=\"%s\">%s</td><td>", vcss[c->verdict],
-		    rpt_verdict_name(c->verdict));
-		xml_esc(f, c->file);
-		fprintf(f, "</td><td>");
-		xml_esc(f, c->spec);
-		fprintf(f, "</td><td>");
-		if (c->reason != NULL && c->verdict != RPT_PASS) {
-			fprintf(f, "<pre>");
-			xml_esc(f, c->reason);
-			fprintf(f, "</pre>");
-		}
-		for (j = 0; j < c->nsteps; j++) {
-			const struct rpt_step *s = c->steps[j];
-			if (s->verdict == RPT_PASS || s->verdict == RPT_SKIP)
-				continue;
-			fprintf(f, "<pre>");
-			xml_esc(f, s->file != NULL ? s->file : "?");
-			fprintf(f, ":%lu: ", s->line);
-			xml_esc(f, s->name);
-			fprintf(f, ": ");
-			xml_esc(f, s->message);
-			if (s->expected != NULL) {
-				fprintf(f, "\nexpected: ");
-				xml_esc(f, s->expected);
-			}
-			if (s->actual != NULL) {
-				fprintf(f, "\nactual:   ");
-				xml_esc(f, s->actual);
-			}
-			if (s->actual_hex != NULL) {
-				fprintf(f, "\nhex:      ");
-				xml_esc(f, s->actual_hex);
-			}
-			if (s->unconsumed != NULL) {
-				fprintf(f, "\nunconsumed: ");
-				xml_esc(f, s->unconsumed);
-			}
-			fprintf(f, "</pre>");
-		}
-		for (j = 0; j < c->nmeasures; j++) {
-			const struct rpt_measure *m = c->measures[j];
-			fprintf(f, "<div>");
-			xml_esc(f, m->name);
-			fprintf(f, " = %g ", m->value);
-			xml_esc(f, m->unit);
-			fprintf(f, " <span class=\"%s\">%s</span></div>", vcss[m->verdict],
-			    rpt_verdict_name(m->verdict));
-		}
-		fprintf(f, "</td></tr>\n");
-	}
-	fprintf(f, "</table>\n");
-	if (r->nfindings > 0) {
-		fprintf(f, "<h2>Findings</h2>\n<table>\n<tr><th>place</th><th>verdict</th>"
-		    "<th>rule</th><th>section</th><th>message</th></tr>\n");
-		for (i = 0; i < r->nfindings; i++) {
-			const struct rpt_finding *fd = r->findings[i];
-			fprintf(f, "<tr><td>");
-			xml_esc(f, fd->file);
-			fprintf(f, ":%lu</td><td>", fd->line);
-			xml_esc(f, fd->verdict);
-			fprintf(f, "</td><td>");
-			xml_esc(f, fd->rule);
-			fprintf(f, "</td><td>");
-			xml_esc(f, fd->section);
-			fprintf(f, "</td><td>");
-			xml_esc(f, fd->message);
-			fprintf(f, "</td></tr>\n");
-		}
-		fprintf(f, "</table>\n");
-	}
-	fprintf(f, "</body></html>\n");
-}
-
 int
 rpt_write(const struct rpt_run *r, enum rpt_format fmt, FILE *f, int color)
 {
@@ -623,7 +510,7 @@ rpt_write(const struct rpt_run *r, enum rpt_format fmt, FILE *f, int color)
 		write_tap(r, f);
 		break;
 	case RPT_HTML:
-		write_html(r, f);
+		rc = rpt_write_html(r, f);
 		break;
 	}
 	if (ferror(f))

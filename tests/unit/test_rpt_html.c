@@ -1,0 +1,237 @@
+/* SPDX-License-Identifier: MIT */
+/* \summary: the HTML report: summary, failure details, sequence charts, latency, ceilings */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <cmocka.h>
+
+#include "reports/rpt.h"
+
+#define NROWS(a) (sizeof(a) / sizeof((a)[0]))
+
+static char *
+render(const struct rpt_run *r)
+{
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&buf, &len);
+	int rc;
+
+	assert_non_null(f);
+	rc = rpt_write(r, RPT_HTML, f, 0);
+	fclose(f);
+	assert_int_equal(rc, 0);
+	assert_non_null(buf);
+	return buf;
+}
+
+static size_t
+count(const char *hay, const char *needle)
+{
+	size_t n = 0;
+
+	for (; (hay = strstr(hay, needle)) != NULL; hay++)
+		n++;
+	return n;
+}
+
+static struct rpt_step *
+step(struct rpt_case *c, const char *name, enum rpt_verdict v, const char *actual, int64_t us)
+{
+	struct rpt_step *s = rpt_step_add(c, name, "steps");
+
+	assert_non_null(s);
+	s->verdict = v;
+	s->final_us = us;
+	assert_int_equal(rpt_set(&s->file, "s.yaml"), 0);
+	if (actual != NULL)
+		assert_int_equal(rpt_set(&s->actual, actual), 0);
+	return s;
+}
+
+/* A case with a command, a peer round trip and a failing step. */
+static struct rpt_run *
+peer_run(void)
+{
+	struct rpt_run *r = rpt_run_new("run");
+	struct rpt_case *c;
+	struct rpt_step *s;
+
+	assert_non_null(r);
+	assert_int_equal(rpt_set(&r->unit_mac, "286dcd004e7d"), 0);
+	c = rpt_case_add(r, "sock<1>", "sock.yaml");
+	assert_non_null(c);
+	step(c, "AT+SKCT=...", RPT_PASS, "+OK=1\\r\\n\\r\\n", 900);
+	step(c, "peer_expect srv", RPT_PASS, NULL, -1);
+	step(c, "peer_send srv", RPT_PASS, NULL, -1);
+	s = step(c, "AT+SKRCV=...", RPT_FAIL, "+OK=5\\r\\n\\r\\n", 1500);
+	assert_int_equal(rpt_set(&s->expected, "+OK=4"), 0);
+	assert_int_equal(rpt_set(&s->actual_hex, "2B 4F 4B 3D 35 0D 0A 0D 0A"), 0);
+	assert_int_equal(rpt_set(&s->message, "length 5 where 4 was expected"), 0);
+	assert_int_equal(rpt_set(&s->unconsumed, "hello"), 0);
+	step(c, "read_data", RPT_SKIP, NULL, -1);
+	rpt_run_finish(r);
+	return r;
+}
+
+static void
+test_the_summary_counts_the_verdicts_and_names_the_unit(void **state)
+{
+	struct rpt_run *r = peer_run();
+	char *h = render(r);
+
+	(void)state;
+	assert_non_null(strstr(h, "id=\"summary\" data-cases=\"1\" data-passed=\"0\" "
+	    "data-failed=\"1\""));
+	assert_non_null(strstr(h, "<td>286dcd004e7d</td>"));
+	assert_non_null(strstr(h, "sock&lt;1&gt;"));
+	assert_null(strstr(h, "sock<1>"));
+	free(h);
+	rpt_run_free(r);
+}
+
+static void
+test_a_failure_shows_expected_actual_hex_and_the_bytes_around_it(void **state)
+{
+	struct rpt_run *r = peer_run();
+	char *h = render(r);
+	static const char *const want[] = {
+		"<pre class=\"expected\">+OK=4</pre>",
+		"<pre class=\"actual\">+OK=5\\r\\n\\r\\n</pre>",
+		"<pre class=\"actual-hex\">2B 4F 4B 3D 35 0D 0A 0D 0A</pre>",
+		"<pre class=\"message\">length 5 where 4 was expected</pre>",
+		"<pre class=\"unconsumed\">hello</pre>",
+		"<pre class=\"before\">",
+	};
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < NROWS(want); i++)
+		if (strstr(h, want[i]) == NULL)
+			fail_msg("no %s", want[i]);
+	free(h);
+	rpt_run_free(r);
+}
+
+static void
+test_the_chart_has_a_lifeline_per_peer_and_an_arrow_per_message(void **state)
+{
+	struct rpt_run *r = peer_run();
+	char *h = render(r);
+	char *svg = strstr(h, "<svg class=\"msc\"");
+
+	(void)state;
+	assert_non_null(svg);
+	assert_non_null(strstr(svg, ">host</text>"));
+	assert_non_null(strstr(svg, ">module</text>"));
+	assert_non_null(strstr(svg, ">srv</text>"));
+	/* SKCT and its answer, the peer both ways, SKRCV and its answer; the
+	 * skipped read_data drew nothing. */
+	assert_int_equal(count(svg, "<g class=\"msg "), 6);
+	assert_non_null(strstr(svg, "<g class=\"msg fail\">"));
+	free(h);
+	rpt_run_free(r);
+}
+
+static void
+test_latency_is_grouped_by_command_with_percentiles(void **state)
+{
+	struct rpt_run *r = rpt_run_new("run");
+	struct rpt_case *c = rpt_case_add(r, "t", "t.yaml");
+	char *h;
+	int i;
+
+	(void)state;
+	for (i = 1; i <= 100; i++)
+		step(c, i % 2 ? "AT+QVER" : "AT+QVER=...", RPT_PASS, "+OK", i * 10);
+	rpt_run_finish(r);
+	h = render(r);
+	/* One row for both forms: n 100, min 10, p50 500, p90 900, p99 990. */
+	assert_non_null(strstr(h, "<td>AT+QVER</td><td class=\"n\">100</td><td class=\"n\">10</td>"
+	    "<td class=\"n\">500</td><td class=\"n\">900</td><td class=\"n\">990</td>"));
+	assert_non_null(strstr(h, "<svg class=\"hist\""));
+	free(h);
+	rpt_run_free(r);
+}
+
+static void
+test_the_analyzer_samples_make_the_latency_table(void **state)
+{
+	struct rpt_run *r = rpt_run_new("analyze");
+	static const int64_t us[] = { 300, 100, 200 };
+	struct rpt_lat *l = rpt_lat_add(r, "QMAC", us, NROWS(us));
+	char *h;
+
+	(void)state;
+	assert_non_null(l);
+	l->n = 10;
+	l->missing = 2;
+	rpt_run_finish(r);
+	h = render(r);
+	assert_non_null(strstr(h, "<td>QMAC</td><td class=\"n\">10 (a sample of 3), 2 unanswered"
+	    "</td><td class=\"n\">100</td><td class=\"n\">200</td>"));
+	free(h);
+	rpt_run_free(r);
+}
+
+/*
+ * Thousands of cases: the page lists the failures, draws a bounded number
+ * of charts, says what it left out, and stays small and quick.
+ */
+static void
+test_a_big_run_is_capped_and_says_what_it_left_out(void **state)
+{
+	struct rpt_run *r = rpt_run_new("run");
+	char id[32], *h;
+	size_t i, j, len;
+	clock_t t0;
+
+	(void)state;
+	for (i = 0; i < 6000; i++) {
+		struct rpt_case *c;
+		snprintf(id, sizeof(id), "case-%zu", i);
+		c = rpt_case_add(r, id, "big.yaml");
+		assert_non_null(c);
+		for (j = 0; j < 20; j++)
+			step(c, "AT+QVER", i % 20 == 0 && j == 19 ? RPT_FAIL : RPT_PASS,
+			    "+OK=1.0\\r\\n\\r\\n", (int64_t)(i + j));
+	}
+	rpt_run_finish(r);
+	t0 = clock();
+	h = render(r);
+	len = strlen(h);
+	assert_true((double)(clock() - t0) / CLOCKS_PER_SEC < 2.0);
+	assert_true(len < 4u * 1024 * 1024);
+	assert_non_null(strstr(h, "data-cases=\"6000\" data-passed=\"5700\" data-failed=\"300\""));
+	/* Every failing case has a row; the rows stop at 2000. */
+	assert_non_null(strstr(h, ">case-5980</a>"));
+	assert_int_equal(count(h, "<tr class=\"v-"), 2000);
+	assert_non_null(strstr(h, "id=\"cases-left-out\">4000 passing"));
+	assert_int_equal(count(h, "<section class=\"failure\""), 200);
+	assert_non_null(strstr(h, "100 more failing cases are not detailed"));
+	assert_int_equal(count(h, "<svg class=\"msc\""), 60);
+	assert_non_null(strstr(h, "60 of 6000 cases drawn"));
+	free(h);
+	rpt_run_free(r);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_the_summary_counts_the_verdicts_and_names_the_unit),
+		cmocka_unit_test(test_a_failure_shows_expected_actual_hex_and_the_bytes_around_it),
+		cmocka_unit_test(test_the_chart_has_a_lifeline_per_peer_and_an_arrow_per_message),
+		cmocka_unit_test(test_latency_is_grouped_by_command_with_percentiles),
+		cmocka_unit_test(test_the_analyzer_samples_make_the_latency_table),
+		cmocka_unit_test(test_a_big_run_is_capped_and_says_what_it_left_out),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
