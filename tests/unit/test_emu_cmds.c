@@ -1,5 +1,17 @@
 /* SPDX-License-Identifier: MIT */
 /* \summary: the emulator, command by command, for each firmware profile */
+/* cfmakeraw is a BSD function: the Makefile's _POSIX_C_SOURCE alone does not
+ * declare it. */
+#define _DEFAULT_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <termios.h>
+#include <unistd.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+
 #include "tests/unit/test_emu_util.h"
 
 /* The table leaves trailing fields out on purpose (NULL: as the profile
@@ -192,6 +204,11 @@ static const struct tcase cases[] = {
 	      R("1,\"192.168.1.109\",\"255.255.255.0\",\"192.168.1.1\",\"192.168.1.1\",\"0.0.0.0\"") },
 	    { "AT+WJOIN\r", R("3c46d82bd81e,0,11,0,\"TP-LINK_HyFi_1E\",53") },
 	    { "AT+WLEAV\r", OK }, { "AT+LKSTT\r", R("0") } } },
+	{ "a command sent during WJOIN waits in the firmware; the manual discards it (queue-not-discard)",
+	  { { "AT+SSID=TP-LINK_HyFi_1E\r", OK },
+	    { "AT+WJOIN\rAT+LKSTT\r", R("3c46d82bd81e,0,11,0,\"TP-LINK_HyFi_1E\",53"),
+	      R("3c46d82bd81e,0,11,0,\"TP-LINK_HyFi_1E\",53")
+	      R("1,\"192.168.1.109\",\"255.255.255.0\",\"192.168.1.1\",\"192.168.1.1\",\"0.0.0.0\"") } } },
 	{ "WJOIN with a wrong key fails with -10 (2.1.1.2 example 2)",
 	  { { "AT+SSID=!TEST_AP\r", OK }, { "AT+ENCRY=!4\r", OK }, { "AT+KEY=!1,0,wrongwrong\r", OK },
 	    { "AT+WJOIN\r", ERR(-10) }, { "AT+LKSTT\r", R("0") } } },
@@ -258,44 +275,432 @@ want_for(const struct step *s, const char *prof)
 	return s->g3 != NULL ? s->g3 : luat;
 }
 
-static void
-run_case(const struct tcase *c, const char *prof)
+/*
+ * The table walk, on either transport: @xfer sends a step's bytes and
+ * returns everything the module answered (its length in *len), or NULL with
+ * the reason in @why when the transport itself failed. The pty transport
+ * reads until it has as many bytes as @want and then a quiet period, so it
+ * is given the expected bytes; the in-memory one ignores them.
+ */
+typedef const char *xfer_fn(void *ctx, const char *send, const char *want, size_t *len,
+    char *why, size_t wsize);
+
+/* 0, or -1 with the difference (or the transport's failure) in @msg. */
+static int
+walk_case(const struct tcase *c, const char *prof, xfer_fn *xfer, void *ctx, char *msg,
+    size_t msize)
 {
-	struct tm *t = tm_open(prof);
 	size_t i;
 
 	for (i = 0; i < sizeof(c->steps) / sizeof(c->steps[0]) && c->steps[i].send != NULL; i++) {
 		const char *want = want_for(&c->steps[i], prof);
-		if (strcmp(want, SKIP) == 0) {
-			tm_tx(t, c->steps[i].send);
-			continue;
+		char why[256] = "";
+		size_t len = 0;
+		const char *got = xfer(ctx, c->steps[i].send, want, &len, why, sizeof(why));
+		char e1[2048], e2[2048], e3[1024];
+
+		atp_span_escape(atp_span_str(c->steps[i].send), e3, sizeof(e3));
+		if (got == NULL) {
+			snprintf(msg, msize, "case \"%s\", profile %s, step %zu\n  sent     %s\n"
+			    "  %s", c->name, prof, i + 1, e3, why);
+			return -1;
 		}
-		{
-			const char *got = tm_tx(t, c->steps[i].send);
-			if (strcmp(got, want) != 0) {
-				char e1[2048], e2[2048], e3[1024];
-				atp_span_escape(atp_span_str(c->steps[i].send), e3, sizeof(e3));
-				atp_span_escape(atp_span_str(want), e1, sizeof(e1));
-				atp_span_escape(atp_span_make(got, t->outlen), e2, sizeof(e2));
-				tm_close(t);
-				fail_msg("case \"%s\", profile %s, step %zu\n  sent     %s\n"
-				    "  expected %s\n  got      %s", c->name, prof, i + 1, e3, e1, e2);
-			}
+		if (strcmp(want, SKIP) == 0)
+			continue;
+		if (len != strlen(want) || memcmp(got, want, len) != 0) {
+			atp_span_escape(atp_span_str(want), e1, sizeof(e1));
+			atp_span_escape(atp_span_make(got, len), e2, sizeof(e2));
+			snprintf(msg, msize, "case \"%s\", profile %s, step %zu\n  sent     %s\n"
+			    "  expected %s\n  got      %s", c->name, prof, i + 1, e3, e1, e2);
+			return -1;
 		}
 	}
-	tm_close(t);
+	return 0;
+}
+
+/* ---- in memory, on the virtual clock ----------------------------------- */
+
+static const char *
+mem_xfer(void *ctx, const char *send, const char *want, size_t *len, char *why, size_t wsize)
+{
+	struct tm *t = ctx;
+	const char *got = tm_tx(t, send);
+
+	(void)want;
+	(void)why;
+	(void)wsize;
+	*len = t->outlen;
+	return got;
 }
 
 static void
 every_case_in_every_profile(void **state)
 {
 	static const char *const profs[] = { "manual", "luat", "g3" };
+	char msg[8192];
 	size_t i, p;
 
 	(void)state;
 	for (i = 0; i < NCASES; i++)
-		for (p = 0; p < 3; p++)
-			run_case(&cases[i], profs[p]);
+		for (p = 0; p < 3; p++) {
+			struct tm *t = tm_open(profs[p]);
+			int rc = walk_case(&cases[i], profs[p], mem_xfer, t, msg, sizeof(msg));
+			tm_close(t);
+			if (rc != 0)
+				fail_msg("%s", msg);
+		}
+}
+
+/* ---- through the real pty of `atproof emu` ------------------------------
+ *
+ * The same table through a plain termios client: for each case a fresh
+ * `atproof emu --pty DIR/tty --firmware P --flash DIR/flash` (a new module
+ * with factory flash, as tm_open gives in memory; a restart costs a few
+ * milliseconds, less than a reliable reset would), the pty opened and put
+ * in raw mode with cfmakeraw, each step written and its answer read with
+ * poll() until the expected bytes have come and the line stays quiet, then
+ * SIGTERM, a clean exit and the symlink gone. The three profiles run at
+ * once, one child process each, so the whole run takes a few seconds.
+ *
+ * Every case of the table runs here: the blocking commands (WJOIN, WSCAN)
+ * take the default world's real times (0.2 to 0.5 s), well inside the
+ * per-step deadline. Nothing is left out.
+ */
+
+#define PTY_STEP_MS 3000     /* the longest a step may take: join_fail is 0.5 s */
+#define PTY_QUIET_MS 40      /* silence after the expected bytes: nothing more comes */
+#define PTY_SILENT_MS 200    /* silence that means "no answer" ("" and "*" steps) */
+#define PTY_START_MS 3000    /* for the symlink to appear, and for the exit */
+#define PTY_RESET_MS 250     /* after AT+Z's +OK: its reset comes 100 ms later */
+
+struct pty_run {
+	const char *bin, *prof;
+	char dir[64], tty[128], flash[128], err[128];
+	pid_t pid;
+	int fd;
+	char out[65536];
+	size_t outlen;
+};
+
+/* The emulator's own monotonic clock (emulator/loop.c); <time.h> would
+ * clash with test_emu_util.h's struct tm. */
+static long
+now_ms(void)
+{
+	return (long)(emu_now_us() / 1000);
+}
+
+static void
+sleep_ms(int ms)
+{
+	poll(NULL, 0, ms);
+}
+
+/* Waits at most @ms for the emulator to exit; its wait status, or -1. */
+static int
+pty_reap(struct pty_run *r, long ms)
+{
+	long end = now_ms() + ms;
+	int st;
+
+	for (;;) {
+		pid_t w = waitpid(r->pid, &st, WNOHANG);
+		if (w == r->pid) {
+			r->pid = -1;
+			return st;
+		}
+		if (w < 0 || now_ms() > end)
+			return -1;
+		sleep_ms(2);
+	}
+}
+
+/* After a failure: SIGKILL leaves the symlink, which we remove. */
+static void
+pty_kill(struct pty_run *r)
+{
+	if (r->fd >= 0)
+		close(r->fd);
+	r->fd = -1;
+	if (r->pid > 0) {
+		kill(r->pid, SIGKILL);
+		waitpid(r->pid, NULL, 0);
+		r->pid = -1;
+	}
+	unlink(r->tty);
+}
+
+/* Starts a fresh module: 0, or -1 with the reason in @why. */
+static int
+pty_start(struct pty_run *r, char *why, size_t wsize)
+{
+	struct termios tio;
+	struct stat st;
+	long end;
+
+	unlink(r->flash);    /* factory flash, as in memory */
+	fflush(NULL);
+	r->pid = fork();
+	if (r->pid < 0) {
+		snprintf(why, wsize, "fork: %s", strerror(errno));
+		return -1;
+	}
+	if (r->pid == 0) {
+		int null = open("/dev/null", O_RDWR), err = open(r->err, O_WRONLY | O_CREAT | O_TRUNC,
+		    0600);
+		if (null >= 0) {
+			dup2(null, 0);
+			dup2(null, 1);
+		}
+		if (err >= 0)
+			dup2(err, 2);
+		execl(r->bin, r->bin, "emu", "--pty", r->tty, "--firmware", r->prof, "--flash",
+		    r->flash, "--log", "/dev/null", (char *)NULL);
+		_exit(127);
+	}
+	end = now_ms() + PTY_START_MS;
+	while (lstat(r->tty, &st) != 0) {
+		int rc = pty_reap(r, 0);
+		if (rc != -1 || now_ms() > end) {
+			char err[256] = "";
+			int fd = open(r->err, O_RDONLY);
+			if (fd >= 0) {
+				ssize_t k = read(fd, err, sizeof(err) - 1);
+				err[k > 0 ? k : 0] = '\0';
+				close(fd);
+			}
+			snprintf(why, wsize, "%s emu did not make %s (wait status %d): %s", r->bin,
+			    r->tty, rc, err);
+			pty_kill(r);
+			return -1;
+		}
+		sleep_ms(2);
+	}
+	r->fd = open(r->tty, O_RDWR | O_NOCTTY | O_CLOEXEC);
+	if (r->fd < 0 || tcgetattr(r->fd, &tio) != 0) {
+		snprintf(why, wsize, "open %s: %s", r->tty, strerror(errno));
+		pty_kill(r);
+		return -1;
+	}
+	cfmakeraw(&tio);
+	if (tcsetattr(r->fd, TCSANOW, &tio) != 0) {
+		snprintf(why, wsize, "tcsetattr %s: %s", r->tty, strerror(errno));
+		pty_kill(r);
+		return -1;
+	}
+	return 0;
+}
+
+/* SIGTERM: the emulator must exit 0 and take its symlink with it. */
+static int
+pty_stop(struct pty_run *r, char *why, size_t wsize)
+{
+	struct stat st;
+	int rc;
+
+	close(r->fd);
+	r->fd = -1;
+	kill(r->pid, SIGTERM);
+	rc = pty_reap(r, PTY_START_MS);
+	if (rc == -1) {
+		snprintf(why, wsize, "the emulator did not exit %d ms after SIGTERM", PTY_START_MS);
+		pty_kill(r);
+		return -1;
+	}
+	if (!WIFEXITED(rc) || WEXITSTATUS(rc) != 0) {
+		snprintf(why, wsize, "the emulator ended with wait status %d after SIGTERM", rc);
+		return -1;
+	}
+	if (lstat(r->tty, &st) == 0) {
+		snprintf(why, wsize, "SIGTERM left the symlink %s behind", r->tty);
+		unlink(r->tty);
+		return -1;
+	}
+	return 0;
+}
+
+static const char *
+pty_xfer(void *ctx, const char *send, const char *want, size_t *len, char *why, size_t wsize)
+{
+	struct pty_run *r = ctx;
+	size_t n = strlen(send), off = 0, need = 0;
+	long quiet = PTY_SILENT_MS, end;
+
+	if (strcmp(want, SKIP) != 0 && want[0] != '\0') {
+		need = strlen(want);
+		quiet = PTY_QUIET_MS;
+	}
+	r->outlen = 0;
+	while (off < n) {
+		ssize_t k = write(r->fd, send + off, n - off);
+		if (k < 0 && errno == EINTR)
+			continue;
+		if (k <= 0) {
+			snprintf(why, wsize, "write: %s", strerror(errno));
+			return NULL;
+		}
+		off += (size_t)k;
+	}
+	end = now_ms() + PTY_STEP_MS;
+	for (;;) {
+		struct pollfd pfd = { r->fd, POLLIN, 0 };
+		long left = end - now_ms(), wait;
+		int k;
+
+		if (left <= 0)
+			break;
+		wait = r->outlen >= need && quiet < left ? quiet : left;
+		k = poll(&pfd, 1, (int)wait);
+		if (k < 0 && errno == EINTR)
+			continue;
+		if (k < 0) {
+			snprintf(why, wsize, "poll: %s", strerror(errno));
+			return NULL;
+		}
+		if (k == 0) {
+			if (r->outlen >= need)
+				break;    /* the expected length, then quiet */
+			continue;
+		}
+		if (r->outlen == sizeof(r->out) - 1) {
+			snprintf(why, wsize, "more than %zu bytes in answer", sizeof(r->out) - 1);
+			return NULL;
+		}
+		{
+			ssize_t got = read(r->fd, r->out + r->outlen, sizeof(r->out) - 1 - r->outlen);
+			if (got < 0 && (errno == EINTR || errno == EAGAIN))
+				continue;
+			if (got <= 0) {
+				/* EIO on the slave: the master is gone, so is the emulator. */
+				snprintf(why, wsize, "read: %s (did the emulator die?)",
+				    got < 0 ? strerror(errno) : "end of file");
+				return NULL;
+			}
+			r->outlen += (size_t)got;
+		}
+	}
+	r->out[r->outlen] = '\0';
+	*len = r->outlen;
+	/* AT+Z answers +OK and resets 100 ms later (firmware §2): a command
+	 * sent before the reset is lost with it, or discarded by a busy
+	 * module in the manual. A client waits for the reset, as the
+	 * in-memory walk does with its 30 virtual seconds per step. */
+	if (strcmp(send, "AT+Z\r") == 0)
+		sleep_ms(PTY_RESET_MS);
+	return r->out;
+}
+
+/* Every case of one profile, one emulator each; the failures, one per
+ * case, appended to @msg. The number of failing cases. */
+static int
+pty_profile(const char *bin, const char *prof, char *msg, size_t msize)
+{
+	static struct pty_run r;
+	size_t i, used = 0;
+	int failed = 0;
+
+	memset(&r, 0, sizeof(r));
+	r.bin = bin;
+	r.prof = prof;
+	r.fd = -1;
+	r.pid = -1;
+	msg[0] = '\0';
+	snprintf(r.dir, sizeof(r.dir), "/tmp/test_emu_cmds.XXXXXX");
+	if (mkdtemp(r.dir) == NULL) {
+		snprintf(msg, msize, "%s: mkdtemp: %s\n", prof, strerror(errno));
+		return 1;
+	}
+	snprintf(r.tty, sizeof(r.tty), "%s/tty", r.dir);
+	snprintf(r.flash, sizeof(r.flash), "%s/flash", r.dir);
+	snprintf(r.err, sizeof(r.err), "%s/emu.err", r.dir);
+	for (i = 0; i < NCASES; i++) {
+		char one[8192], why[512];
+		int rc;
+
+		if (pty_start(&r, why, sizeof(why)) != 0) {
+			snprintf(one, sizeof(one), "case \"%s\", profile %s: %s", cases[i].name, prof,
+			    why);
+			rc = -1;
+		} else {
+			rc = walk_case(&cases[i], prof, pty_xfer, &r, one, sizeof(one));
+			if (rc != 0)
+				pty_kill(&r);
+			else if (pty_stop(&r, why, sizeof(why)) != 0) {
+				snprintf(one, sizeof(one), "case \"%s\", profile %s: %s", cases[i].name,
+				    prof, why);
+				rc = -1;
+			}
+		}
+		if (rc != 0) {
+			int k = snprintf(msg + used, msize - used, "%s\n", one);
+			failed++;
+			if (k > 0 && (size_t)k < msize - used)
+				used += (size_t)k;
+		}
+	}
+	unlink(r.err);
+	unlink(r.flash);
+	rmdir(r.dir);
+	return failed;
+}
+
+static void
+every_case_in_every_profile_through_a_real_pty(void **state)
+{
+	static const char *const profs[] = { "manual", "luat", "g3" };
+	static char msg[3][16384];
+	const char *bin = getenv("ATP_EMU_BIN");
+	pid_t pid[3];
+	int fds[3][2], st, failed = 0;
+	size_t p;
+
+	(void)state;
+	/* tests/e2e/test_emu_pty_table.sh sets it; a plain unit run has no
+	 * emulator binary to drive. */
+	if (bin == NULL || bin[0] == '\0')
+		skip();
+	assert_int_equal(access(bin, X_OK), 0);
+	for (p = 0; p < 3; p++) {
+		assert_int_equal(pipe(fds[p]), 0);
+		fflush(NULL);
+		pid[p] = fork();
+		assert_true(pid[p] >= 0);
+		if (pid[p] == 0) {
+			/* No cmocka in the child: the verdict goes up the pipe. */
+			int n = pty_profile(bin, profs[p], msg[p], sizeof(msg[p]));
+			size_t len = strlen(msg[p]), off = 0;
+			close(fds[p][0]);
+			while (off < len) {
+				ssize_t k = write(fds[p][1], msg[p] + off, len - off);
+				if (k <= 0)
+					break;
+				off += (size_t)k;
+			}
+			_exit(n == 0 ? 0 : 1);
+		}
+		close(fds[p][1]);
+	}
+	for (p = 0; p < 3; p++) {
+		size_t len = 0;
+		ssize_t k;
+		while (len < sizeof(msg[p]) - 1 &&
+		    (k = read(fds[p][0], msg[p] + len, sizeof(msg[p]) - 1 - len)) > 0)
+			len += (size_t)k;
+		msg[p][len] = '\0';
+		close(fds[p][0]);
+		assert_int_equal(waitpid(pid[p], &st, 0), pid[p]);
+		if (!WIFEXITED(st) || WEXITSTATUS(st) != 0) {
+			failed = 1;
+			if (len == 0)
+				snprintf(msg[p], sizeof(msg[p]), "profile %s: the client ended with wait "
+				    "status %d\n", profs[p], st);
+		}
+	}
+	/* cmocka cuts long messages: the differences go to the output whole. */
+	if (failed) {
+		printf("through the pty:\n%s%s%s", msg[0], msg[1], msg[2]);
+		fail_msg("some cases differ through the pty (listed above)");
+	}
 }
 
 /* The queue: a command sent while WJOIN runs waits in the firmware and is
@@ -462,6 +867,7 @@ main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(every_case_in_every_profile),
+		cmocka_unit_test(every_case_in_every_profile_through_a_real_pty),
 		cmocka_unit_test(a_command_during_wjoin_is_queued_or_discarded),
 		cmocka_unit_test(counted_mode_takes_exactly_its_bytes),
 		cmocka_unit_test(counted_mode_ends_at_its_timeout),
