@@ -173,6 +173,7 @@ struct ana_report {
 	const char *profile;         /* --firmware, or "manual" */
 	const char *format;          /* the last input's format */
 	uint64_t limit_all_us;       /* --limit '*'=MS, 0: none */
+	const struct ana_net *net;   /* --net's correlation, or NULL */
 };
 
 void ana_report_init(struct ana_report *r);
@@ -210,6 +211,7 @@ int ana_to_rpt(const struct ana_report *r, int input_error, struct rpt_run **out
  * and timing rules on top. Findings go into @rep.
  */
 struct ana_session;
+struct ana_net;
 
 struct ana_session_opts {
 	const struct atp_profile *prof;   /* NULL: the manual */
@@ -217,6 +219,8 @@ struct ana_session_opts {
 	int notation;                     /* the input is a notation that does
 	                                     not show echoes (arrows, regex,
 	                                     term): no echo-state rule */
+	struct ana_net *net;              /* --net: the correlator told of
+	                                     sockets, names, MQTT (net.h) */
 };
 
 int ana_session_new(const struct ana_session_opts *o, struct ana_report *rep,

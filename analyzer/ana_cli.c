@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "analyzer/ana.h"
+#include "analyzer/net.h"
 #include "atproof/cmd.h"
 #include "atproof/cursor.h"
 #include "atproof/err.h"
@@ -64,13 +65,18 @@ usage(FILE *f)
 {
 	fprintf(f,
 	    "usage: atproof analyze [--format FMT] [--firmware PROFILE] [--limit CMD=MS]...\n"
-	    "                       [--report FORMAT:PATH]... FILE...\n"
+	    "                       [--net FILE.pcap] [--report FORMAT:PATH]...\n"
+	    "                       [--baseline OLD.json] FILE...\n"
 	    "  FMT: auto pcapng raw arrows sscom socat jpnevulator interceptty term saleae\n"
 	    "       sigrok hexdump regex:PATTERN (named groups ts, dir, data or hex)\n"
 	    "  raw: FILE is one stream with no direction; to:FILE / from:FILE give it,\n"
 	    "       and 'to:HOST.bin from:MODULE.bin' together make one session\n"
 	    "  --limit CMD=MS: a finding when CMD takes longer (CMD '*': every command)\n"
-	    "  FORMAT: text json junit tap html ('-' as PATH: standard output)\n");
+	    "  --net FILE.pcap: a network capture of the same run (Ethernet, Linux cooked,\n"
+	    "       raw IP); sockets, SKSND/SKRCV/+SKTRPT bytes and MQTT are matched to it\n"
+	    "  FORMAT: text json junit tap html ('-' as PATH: standard output)\n"
+	    "  --baseline OLD.json: then compare the JSON report with OLD.json as atproof\n"
+	    "       diff does and print the differences; exit 1 when this one is worse\n");
 }
 
 static int
@@ -308,7 +314,8 @@ ana_cli(int argc, char **argv)
 	struct ana_session_opts so;
 	struct atp_diag d;
 	enum ana_fmt fmt = ANA_FMT_AUTO;
-	const char *regex = NULL, *val, *reports[REPORTS_MAX];
+	const char *regex = NULL, *val, *reports[REPORTS_MAX], *net_path = NULL;
+	struct ana_net *net = NULL;
 	size_t nreports = 0;
 	int i, nfiles = 0, input_error = 0, rc, code;
 	char buf[ATP_DIAG_MSG_MAX + 64];
@@ -364,6 +371,12 @@ ana_cli(int argc, char **argv)
 				}
 			}
 			reports[nreports++] = val;
+		} else if (opt_value(argc, argv, &i, "--net", &val)) {
+			if (val == NULL || net_path != NULL) {
+				fprintf(stderr, "atproof analyze: --net FILE.pcap, once\n");
+				goto usage_err;
+			}
+			net_path = val;
 		} else if (opt_value(argc, argv, &i, "--limit", &val)) {
 			rc = val != NULL ? parse_limit(&rep, val) : ATP_ERR_SYNTAX;
 			if (rc != ATP_OK) {
@@ -381,6 +394,15 @@ ana_cli(int argc, char **argv)
 		fprintf(stderr, "atproof analyze: no input FILE\n");
 		goto usage_err;
 	}
+	if (net_path != NULL) {
+		if (ana_net_new(&rep, so.prof != NULL && (so.prof->bit & ATP_PROFILE_LUAT) != 0,
+		    &net) != ATP_OK) {
+			fprintf(stderr, "atproof analyze: out of memory\n");
+			ana_report_free(&rep);
+			return ATP_EXIT_ENV;
+		}
+		so.net = net;
+	}
 	for (; i < argc; i++) {
 		nfiles++;
 		atp_diag_clear(&d);
@@ -397,6 +419,7 @@ ana_cli(int argc, char **argv)
 		}
 		if (rc == ATP_ERR_NOMEM) {
 			fprintf(stderr, "atproof analyze: out of memory\n");
+			ana_net_free(net);
 			ana_report_free(&rep);
 			return ATP_EXIT_ENV;
 		}
@@ -404,6 +427,23 @@ ana_cli(int argc, char **argv)
 			fprintf(stderr, "atproof analyze: %s\n", atp_diag_format(&d, buf, sizeof(buf)));
 			input_error = 1;
 		}
+	}
+	if (net != NULL) {
+		/* After every UART input: the correlator has all their sockets. */
+		atp_diag_clear(&d);
+		rc = ana_net_read(net, net_path, &d);
+		if (rc == ATP_ERR_NOMEM) {
+			fprintf(stderr, "atproof analyze: out of memory\n");
+			ana_net_free(net);
+			ana_report_free(&rep);
+			return ATP_EXIT_ENV;
+		}
+		if (rc != ATP_OK) {
+			fprintf(stderr, "atproof analyze: --net %s\n",
+			    atp_diag_format(&d, buf, sizeof(buf)));
+			input_error = 1;
+		}
+		rep.net = net;
 	}
 	atp_diag_clear(&d);
 	if (input_error)
@@ -433,6 +473,7 @@ ana_cli(int argc, char **argv)
 			}
 		}
 	}
+	ana_net_free(net);
 	ana_report_free(&rep);
 	return code;
 usage_err:

@@ -6,6 +6,7 @@
 #include <jansson.h>
 
 #include "analyzer/ana.h"
+#include "analyzer/net.h"
 #include "atproof/atproof.h"
 #include "atproof/validate.h"
 
@@ -177,6 +178,8 @@ report_json(const struct ana_report *r, int input_error)
 	}
 	bad |= set(o, "rules", ra);
 	bad |= set(o, "stats", stats_json(r));
+	if (r->net != NULL)
+		bad |= set(o, "network", ana_net_json(r->net));
 	if (bad) {
 		json_decref(o);
 		return NULL;

@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "analyzer/ana.h"
+#include "analyzer/net.h"
 #include "atproof/alloc.h"
 #include "atproof/cmd.h"
 #include "atproof/cmdline.h"
@@ -123,6 +124,11 @@ struct ana_session {
 	unsigned resync_noted;
 	uint32_t lcg;
 	int oom;
+	/* what the network correlator is told (net.h) */
+	long tx_sock, rx_sock;
+	int tx_first, rx_first;
+	uint64_t rx_announced;
+	struct loc tx_at;
 };
 
 /* Findings */
@@ -651,6 +657,111 @@ fits(const struct pend *p, const struct atp_frame *f)
 	return m.matched || m.too_complex;
 }
 
+/* The network correlator */
+
+static struct ana_loc
+nloc(const struct loc *l)
+{
+	struct ana_loc a;
+
+	a.file = l->file;
+	a.line = l->line;
+	a.off = l->off;
+	a.ts = l->ts;
+	a.timed = l->timed;
+	return a;
+}
+
+static struct atp_span
+arg(const struct pend *p, size_t i)
+{
+	return i < p->cl.nargs ? p->cl.args[i].value : atp_span_make(NULL, 0);
+}
+
+/* A command answered +OK: what it says about sockets, names and MQTT
+ * (§2.2.3, §2.2.4) goes to the correlator. */
+static void
+net_response(struct ana_session *s, const struct pend *p, const struct atp_frame *f)
+{
+	struct ana_net *n = s->o.net;
+	struct ana_loc at;
+	uint64_t v = 0, proto = 0, cs = 0, port = 0;
+
+	if (n == NULL || f->is_error || !p->parsed || p->cl.cmd == NULL)
+		return;
+	at = nloc(&p->at);
+	if (is_cmd(p, "SKCT")) {
+		if (f->body.len > 4 && atp_span_dec(atp_span_make(f->body.p + 4, f->body.len - 4), &v,
+		    SOCK_MAX - 1) == ATP_OK && p->cl.nargs >= 4 &&
+		    atp_span_dec(arg(p, 0), &proto, 1) == ATP_OK &&
+		    atp_span_dec(arg(p, 1), &cs, 1) == ATP_OK &&
+		    atp_span_dec(arg(p, 3), &port, 65535) == ATP_OK)
+			ana_net_skct(n, (long)v, proto == 1, cs == 1, arg(p, 2), port, &at);
+	} else if (is_cmd(p, "SKCLS")) {
+		ana_net_skcls(n, sock_arg(p));
+	} else if (is_cmd(p, "SKSND")) {
+		s->tx_sock = sock_arg(p);
+		s->tx_first = 1;
+		s->tx_at = p->at;
+	} else if (is_cmd(p, "SKRCV")) {
+		s->rx_sock = sock_arg(p);
+		s->rx_first = 1;
+		s->rx_announced = 0;
+	} else if (is_cmd(p, "SKGHBN")) {
+		ana_net_dns(n, arg(p, 0), f->body.len > 4 ?
+		    atp_span_make(f->body.p + 4, f->body.len - 4) : atp_span_make(NULL, 0), &at);
+	} else if (is_cmd(p, "MSERVER")) {
+		ana_net_mqtt(n, ANA_MQ_SERVER, arg(p, 0), arg(p, 1), &at);
+	} else if (is_cmd(p, "MID")) {
+		ana_net_mqtt(n, ANA_MQ_ID, arg(p, 0), atp_span_make(NULL, 0), &at);
+	} else if (is_cmd(p, "MPUB")) {
+		ana_net_mqtt(n, ANA_MQ_PUB, arg(p, 0), arg(p, 3), &at);
+	} else if (is_cmd(p, "MSUB")) {
+		ana_net_mqtt(n, ANA_MQ_SUB, arg(p, 0), atp_span_make(NULL, 0), &at);
+	}
+}
+
+/* "+SKTRPT=<sock>,<len>,..." (§2.2.3.17), "+MTOPIC:<len>,<topic>",
+ * "+MQD:<len>,<data>" (§2.2.4.7): the fields the correlator needs. */
+static void
+net_report(struct ana_session *s, const struct atp_frame *f)
+{
+	struct ana_loc at = nloc(&s->vloc);
+	const uint8_t *b = f->body.p, *c1, *c2;
+	size_t len = f->body.len, k;
+	uint64_t sock = 0, n = 0;
+
+	if (s->o.net == NULL || f->report == NULL)
+		return;
+	for (k = 0; k < len && b[k] != '=' && b[k] != ':'; k++)
+		;
+	if (k == len)
+		return;
+	c1 = memchr(b + k, ',', len - k);
+	if (strcmp(f->report->name, "+SKTRPT") == 0) {
+		s->rx_sock = -1;
+		if (c1 == NULL)
+			return;
+		c2 = memchr(c1 + 1, ',', len - (size_t)(c1 + 1 - b));
+		if (atp_span_dec(atp_span_make(b + k + 1, (size_t)(c1 - (b + k + 1))), &sock,
+		    SOCK_MAX - 1) != ATP_OK ||
+		    atp_span_dec(atp_span_make(c1 + 1, (size_t)((c2 != NULL ? c2 : b + len) - (c1 + 1))),
+		    &n, 1u << 20) != ATP_OK)
+			return;
+		s->rx_sock = (long)sock;
+		s->rx_first = 1;
+		s->rx_announced = n;
+	} else if (strcmp(f->report->name, "+MTOPIC") == 0 && c1 != NULL) {
+		ana_net_mqtt(s->o.net, ANA_MQ_TOPIC, atp_span_make(b + k + 1, (size_t)(c1 - (b + k + 1))),
+		    atp_span_make(c1 + 1, len - (size_t)(c1 + 1 - b)), &at);
+	} else if (strcmp(f->report->name, "+MQD") == 0 && c1 != NULL) {
+		ana_net_mqtt(s->o.net, ANA_MQ_DATA, atp_span_make(b + k + 1, (size_t)(c1 - (b + k + 1))),
+		    atp_span_make(c1 + 1, len - (size_t)(c1 + 1 - b)), &at);
+	} else if ((f->report->flags & ATP_RPT_DATA_COUNTED) != 0) {
+		s->rx_sock = -1;   /* +HTTPCRPT's data is no socket's */
+	}
+}
+
 static void
 on_response(struct ana_session *s, const struct atp_frame *f)
 {
@@ -718,6 +829,7 @@ on_response(struct ana_session *s, const struct atp_frame *f)
 	echo_rule(s, p, f);
 	state_rules(s, p, f, &first);
 	param_rule(s, p, f, &first);
+	net_response(s, p, f);
 	if (is_cmd(p, "SKSND") && s->await_sksnd) {
 		uint64_t n = 0;
 		s->await_sksnd = 0;
@@ -762,6 +874,7 @@ on_frame(void *ctx, const struct atp_frame *f)
 		if (f->report != NULL && (f->report->flags & ATP_RPT_DATA_COUNTED) != 0)
 			s->last_data_ctx = 2;
 		atp_validate_report(f, s->o.prof, on_finding, s);
+		net_report(s, f);
 		return;
 	case ATP_FRAME_ECHO:
 		st->echoes++;
@@ -794,6 +907,12 @@ on_frame(void *ctx, const struct atp_frame *f)
 		else
 			st->sktrpt_bytes += f->body.len;
 		s->vloc = module_loc(s, f->offset);
+		if (s->o.net != NULL && !s->transparent && s->rx_sock >= 0) {
+			struct ana_loc at = nloc(&s->vloc);
+			ana_net_recv(s->o.net, s->rx_sock, s->rx_announced, f->body.p, f->body.len,
+			    s->rx_first, &at);
+			s->rx_first = 0;
+		}
 		atp_validate_other(f, s->o.prof, on_finding, s);
 		return;
 	case ATP_FRAME_TEXT:
@@ -988,6 +1107,11 @@ host_bytes(struct ana_session *s, const uint8_t *p, size_t len)
 			s->data_left -= n;
 			s->data_done += n;
 			s->rep->st.sksnd_bytes += n;
+			if (s->o.net != NULL && s->tx_sock >= 0) {
+				struct ana_loc at = nloc(&s->tx_at);
+				ana_net_sent(s->o.net, s->tx_sock, p, n, s->tx_first, &at);
+				s->tx_first = 0;
+			}
 			s->host_off += n;
 			p += n;
 			len -= n;
@@ -1055,6 +1179,7 @@ ana_session_new(const struct ana_session_opts *o, struct ana_report *rep,
 	s->rep = rep;
 	s->wjoin = -1;
 	s->lcg = 1;
+	s->tx_sock = s->rx_sock = -1;
 	/* LUAT's +SKTRPT carries at most 511 bytes whatever it announces
 	 * (deviation sktrpt-cap-511): frame its data so with that profile. */
 	memset(&fo, 0, sizeof(fo));

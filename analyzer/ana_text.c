@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "analyzer/ana.h"
+#include "analyzer/net.h"
 #include "atproof/alloc.h"
 #include "atproof/validate.h"
 
@@ -129,6 +130,7 @@ ana_write_text(const struct ana_report *r, FILE *out, int input_error)
 			fprintf(out, "  ... and %lu more\n", rc->n - shown);
 	}
 	timeline(r, out);
+	ana_net_text(r->net, out);
 	if (r->nlat > 0) {
 		fprintf(out, "\nlatency (ms, last byte sent to last byte of the response):\n");
 		fprintf(out, "  %-10s %7s %9s %9s %9s %9s %5s\n", "command", "n", "p50", "p90",

@@ -1,0 +1,157 @@
+/* SPDX-License-Identifier: MIT */
+/* \summary: the analyzer's network side: pcap decoding, TCP reassembly, correlation */
+#ifndef ATPROOF_ANALYZER_NET_H
+#define ATPROOF_ANALYZER_NET_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "atproof/cursor.h"
+#include "atproof/err.h"
+
+/*
+ * Packets (net_pcap.c)
+ *
+ * A pcap read with libpcap (Ethernet, Linux cooked SLL and SLL2, raw IP,
+ * BSD loopback; IPv4 and IPv6 without extension headers other than
+ * hop-by-hop, routing and destination options) becomes flows: TCP
+ * connections reassembled per direction into byte streams, and UDP flows
+ * of datagrams. Direction 0 is from the flow's client (the sender of the
+ * SYN, or of the first packet seen) to its server, 1 the other way.
+ * Memory is bounded: out-of-order data waits up to NET_OOO_DIR bytes a
+ * direction (NET_OOO_TOTAL in all), then the hole is declared a gap; at
+ * most NET_FLOWS_MAX flows are followed (analyzer-anchors.md §5.3: match on
+ * byte offsets in the reassembled stream, not per segment).
+ */
+#define NET_OOO_DIR   (256u << 10)
+#define NET_OOO_TOTAL (32u << 20)
+#define NET_FLOWS_MAX 65536u
+
+struct ana_ep {
+	uint8_t ip[16];              /* IPv4 in the first 4 bytes */
+	uint8_t v6;
+	uint16_t port;
+};
+
+#define NET_F_SYN     0x01u      /* the client's SYN was seen */
+#define NET_F_SYNACK  0x02u
+#define NET_F_RST     0x04u
+#define NET_F_FIN0    0x08u      /* FIN from the client */
+#define NET_F_FIN1    0x10u
+#define NET_F_NOSYN   0x20u      /* the capture starts mid-connection */
+
+struct net_seg;
+
+struct net_tdir {
+	int init;
+	uint32_t base;               /* sequence number of stream offset 0 */
+	uint64_t next;               /* next stream offset to deliver */
+	struct net_seg *ooo;         /* out-of-order segments, by offset */
+	size_t ooo_bytes;
+};
+
+struct ana_flow {
+	struct ana_ep cli, srv;
+	int proto;                   /* 6 TCP, 17 UDP */
+	unsigned flags;              /* NET_F_* */
+	uint64_t ts_first, ts_syn, ts_synack, ts_end, ts_last;
+	uint64_t bytes[2];           /* delivered (TCP) or datagram bytes (UDP) */
+	unsigned long pkts[2];
+	unsigned long gaps[2];       /* holes in the reassembled stream */
+	uint64_t gap_bytes[2];
+	unsigned long dropped[2];    /* out-of-order segments over the ceiling */
+	void *user;                  /* the correlator's */
+	struct net_tdir d[2];
+};
+
+struct ana_net_cb {
+	void *ctx;
+	void (*open)(void *ctx, struct ana_flow *fl);
+	/* In-order stream bytes at stream offset @off (TCP), or a datagram
+	 * (UDP, @off its index). */
+	void (*data)(void *ctx, struct ana_flow *fl, int dir, uint64_t off, const uint8_t *p,
+	    size_t len, uint64_t ts);
+	void (*gap)(void *ctx, struct ana_flow *fl, int dir, uint64_t off, uint64_t len);
+};
+
+struct ana_net_stats {
+	unsigned long packets, ip, tcp, udp, other, truncated, fragments, bad;
+	unsigned long flows, flows_dropped;
+	uint64_t bytes;
+	int linktype;
+};
+
+struct ana_pcap;
+/* Opens @f (a pcap or pcapng with one link type) with libpcap; @f is
+ * closed by ana_pcap_close(). ATP_OK, ATP_ERR_SYNTAX (not a capture
+ * libpcap reads), ATP_ERR_UNSUPP (a link type not decoded), ATP_ERR_NOMEM. */
+int ana_pcap_open(FILE *f, const struct ana_net_cb *cb, struct ana_pcap **out, struct atp_diag *d);
+/* Reads every packet, then flushes what waits in reassembly. ATP_OK, or
+ * ATP_ERR_SYNTAX for a corrupt capture (what came before was delivered),
+ * ATP_ERR_NOMEM. */
+int ana_pcap_run(struct ana_pcap *pc, struct atp_diag *d);
+const struct ana_net_stats *ana_pcap_stats(const struct ana_pcap *pc);
+/* Flows in the order they were first seen; valid until ana_pcap_close(). */
+size_t ana_pcap_nflows(const struct ana_pcap *pc);
+struct ana_flow *ana_pcap_flow(const struct ana_pcap *pc, size_t i);
+void ana_pcap_close(struct ana_pcap *pc);
+/* Decodes one link-layer frame (for tests and the fuzzer). */
+void ana_pcap_packet(struct ana_pcap *pc, uint64_t ts, const uint8_t *p, size_t caplen,
+    size_t len);
+/* An opened reader over no file, decoding link type @dlt (tests). */
+int ana_pcap_new(int dlt, const struct ana_net_cb *cb, struct ana_pcap **out);
+void ana_pcap_flush(struct ana_pcap *pc);
+/* "a.b.c.d:p" or "[v6]:p". */
+void ana_ep_str(const struct ana_ep *e, char *buf, size_t size);
+
+/*
+ * Correlation (net_corr.c)
+ *
+ * The session decoder tells the correlator what the host and the module
+ * said about sockets, names and MQTT (the UART side); the capture is then
+ * read and each UART event is matched to its packets (analyzer-anchors.md
+ * §5.3): connections by order of AT+SKCT to the same port, sent and
+ * received bytes by alignment of the two byte streams, names to DNS
+ * answers, MQTT commands and reports to PUBLISH and SUBSCRIBE packets.
+ */
+struct ana_report;
+struct ana_net;
+
+struct ana_loc {
+	const char *file;            /* interned in the report */
+	unsigned long line;
+	uint64_t off;
+	uint64_t ts;
+	int timed;
+};
+
+enum ana_mq { ANA_MQ_SERVER, ANA_MQ_ID, ANA_MQ_PUB, ANA_MQ_SUB, ANA_MQ_TOPIC, ANA_MQ_DATA };
+
+int ana_net_new(struct ana_report *rep, int luat, struct ana_net **out);
+void ana_net_free(struct ana_net *n);
+/* AT+SKCT answered +OK=<sock>: @udp, @server from its arguments. */
+void ana_net_skct(struct ana_net *n, long sock, int udp, int server, struct atp_span host,
+    uint64_t rport, const struct ana_loc *at);
+void ana_net_skcls(struct ana_net *n, long sock);
+/* SKSND payload bytes; @first: the first piece of one AT+SKSND. */
+void ana_net_sent(struct ana_net *n, long sock, const uint8_t *p, size_t len, int first,
+    const struct ana_loc *at);
+/* Bytes the module reported: @first starts a delivery (an +SKTRPT, whose
+ * header announced @announced bytes, or an SKRCV response). */
+void ana_net_recv(struct ana_net *n, long sock, uint64_t announced, const uint8_t *p, size_t len,
+    int first, const struct ana_loc *at);
+/* The socket of the +SKTRPT/SKRCV data that follows. */
+void ana_net_dns(struct ana_net *n, struct atp_span host, struct atp_span ip,
+    const struct ana_loc *at);
+void ana_net_mqtt(struct ana_net *n, enum ana_mq kind, struct atp_span a, struct atp_span b,
+    const struct ana_loc *at);
+/* Reads @path and correlates; findings go to the report. ATP_OK or an
+ * error with @d set (cannot open: ATP_ERR_IO). */
+int ana_net_read(struct ana_net *n, const char *path, struct atp_diag *d);
+/* Writers: the "network" object of the JSON report (a json_t *), and the
+ * network part of the text report with the interleaved timeline. */
+void *ana_net_json(const struct ana_net *n);
+void ana_net_text(const struct ana_net *n, FILE *out);
+
+#endif

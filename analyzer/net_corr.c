@@ -1,0 +1,1092 @@
+/* SPDX-License-Identifier: MIT */
+/* \summary: correlation of the UART session with a network capture: sockets, MQTT, clocks */
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <jansson.h>
+
+#include "analyzer/ana.h"
+#include "analyzer/net.h"
+#include "atproof/alloc.h"
+#include "atproof/profile.h"
+
+/*
+ * The UART side arrives first (the session decoder runs over every input
+ * before the capture is read) and is kept per socket life: each AT+SKCT
+ * answered +OK opens a "uconn" that collects what the host gave AT+SKSND
+ * and what the module delivered in +SKTRPT and SKRCV data, each piece with
+ * its source line. The capture is then read once; a flow is tied to a
+ * uconn when it opens (the k-th AT+SKCT to port P is the k-th connection
+ * to P: the emulator and real networks may map the address, the port
+ * stays), and only tied flows keep their bytes, up to CONN_BUF_MAX a
+ * direction. The two byte streams are then aligned (§5.3 of
+ * analyzer-anchors.md: by offset, resynchronising on content where a byte
+ * went missing), which names bytes acknowledged but never sent, bytes on
+ * the wire never reported, and gives the pairs of times that bound the
+ * offset between the two clocks.
+ */
+
+#define CONN_BUF_MAX (4u << 20)
+#define UCONN_MAX 4096
+#define CHUNK_MAX (1u << 20)
+#define SEGTS_MAX 65536u
+#define MQ_MAX 4096
+#define MQ_TEXT 256
+#define RESYNC_WIN (64u << 10)
+#define RESYNC_KEY 8u
+#define RANGES_MAX 4
+#define TL_MAX 400
+
+#define R_NET_SENT_MISSING "net-sent-missing"
+#define R_NET_SENT_EXTRA   "net-sent-extra"
+#define R_NET_RECV_UNREP   "net-recv-unreported"
+#define R_NET_RECV_PHANTOM "net-recv-phantom"
+#define R_NET_NO_CONN      "net-no-connection"
+#define R_NET_CONN_REFUSED "net-connect-refused"
+#define R_NET_GAP          "net-capture-gap"
+#define R_NET_ORDER        "net-order"
+#define R_NET_CLOCK        "net-clock"
+#define R_NET_MQTT         "net-mqtt-unmatched"
+#define R_NET_INPUT        "net-input"
+
+struct sbuf {
+	uint8_t *p;
+	size_t len, cap;
+	uint64_t over;               /* bytes past CONN_BUF_MAX, not kept */
+};
+
+struct chunk {
+	size_t off, len;             /* in the uconn's buffer */
+	uint64_t announced;          /* +SKTRPT's length (0: len) */
+	struct ana_loc at;
+	int bad;                     /* bytes of it did not match */
+};
+
+struct segts {
+	uint64_t off, ts;
+};
+
+struct range {
+	uint64_t off, len;
+	size_t chunk;
+};
+
+struct side {
+	struct sbuf u;               /* UART: sent, or reported */
+	struct chunk *c;
+	size_t nc, capc;
+	struct sbuf w;               /* the wire, same direction */
+	struct segts *ts;
+	size_t nts, capts;
+	/* results */
+	uint64_t matched, uart_only, wire_only, truncated;
+	struct range miss[RANGES_MAX], extra[RANGES_MAX];
+	size_t nmiss, nextra;
+};
+
+struct uconn {
+	long sock;
+	int udp, server, open, mqtt;
+	char host[64];
+	uint64_t rport;
+	struct ana_loc at;
+	struct ana_flow *fl;
+	struct ana_ep cli, srv;      /* copied: the flow dies with the reader */
+	unsigned flags;
+	uint64_t ts_syn, ts_synack;
+	unsigned long gaps;
+	uint64_t gap_bytes;
+	struct side s[2];            /* 0: module to peer (SKSND), 1: peer to module */
+};
+
+struct mq {
+	enum ana_mq kind;
+	char a[MQ_TEXT], b[MQ_TEXT];
+	size_t alen, blen;
+	struct ana_loc at;
+	int matched;
+	uint64_t wire_ts;
+};
+
+struct wpub {                    /* a PUBLISH or SUBSCRIBE on the wire */
+	int dir, type;
+	char topic[MQ_TEXT], payload[MQ_TEXT];
+	size_t tlen, plen;
+	uint64_t ts;
+	int matched;
+};
+
+struct ana_net {
+	struct ana_report *rep;
+	int luat;
+	struct uconn *uc;
+	size_t nuc;
+	struct uconn *cur[64];       /* the open uconn of each socket number */
+	struct mq *mq;
+	size_t nmq;
+	uint64_t mqtt_port;
+	char mqtt_id[MQ_TEXT];
+	struct wpub *wp;
+	size_t nwp, capwp;
+	int read;
+	char path[256];
+	struct ana_net_stats st;
+	int64_t lo, hi;              /* bounds of (network clock - UART clock), µs */
+	int has_lo, has_hi;
+	unsigned long pairs;
+	int64_t offset;
+	int oom;
+};
+
+/* Buffers */
+
+static void
+sb_put(struct ana_net *n, struct sbuf *b, const uint8_t *p, size_t len)
+{
+	if (b->len + len > CONN_BUF_MAX) {
+		size_t k = CONN_BUF_MAX - b->len;
+		b->over += len - k;
+		len = k;
+	}
+	if (len == 0)
+		return;
+	if (b->len + len > b->cap) {
+		size_t nc = b->cap ? b->cap : 1024;
+		uint8_t *np;
+		while (nc < b->len + len)
+			nc *= 2;
+		if (nc > CONN_BUF_MAX)
+			nc = CONN_BUF_MAX;
+		np = atp_realloc(b->p, nc);
+		if (np == NULL) {
+			n->oom = 1;
+			b->over += len;
+			return;
+		}
+		b->p = np;
+		b->cap = nc;
+	}
+	memcpy(b->p + b->len, p, len);
+	b->len += len;
+}
+
+int
+ana_net_new(struct ana_report *rep, int luat, struct ana_net **out)
+{
+	struct ana_net *n = atp_calloc(1, sizeof(*n));
+
+	*out = NULL;
+	if (n == NULL)
+		return ATP_ERR_NOMEM;
+	n->uc = atp_calloc(UCONN_MAX, sizeof(*n->uc));
+	n->mq = atp_calloc(MQ_MAX, sizeof(*n->mq));
+	if (n->uc == NULL || n->mq == NULL) {
+		ana_net_free(n);
+		return ATP_ERR_NOMEM;
+	}
+	n->rep = rep;
+	n->luat = luat;
+	*out = n;
+	return ATP_OK;
+}
+
+void
+ana_net_free(struct ana_net *n)
+{
+	size_t i;
+	int k;
+
+	if (n == NULL)
+		return;
+	for (i = 0; n->uc != NULL && i < n->nuc; i++)
+		for (k = 0; k < 2; k++) {
+			atp_free(n->uc[i].s[k].u.p);
+			atp_free(n->uc[i].s[k].w.p);
+			atp_free(n->uc[i].s[k].c);
+			atp_free(n->uc[i].s[k].ts);
+		}
+	atp_free(n->uc);
+	atp_free(n->mq);
+	atp_free(n->wp);
+	atp_free(n);
+}
+
+/* UART side */
+
+static struct uconn *
+sock_cur(struct ana_net *n, long sock)
+{
+	return sock >= 0 && sock < 64 ? n->cur[sock] : NULL;
+}
+
+void
+ana_net_skct(struct ana_net *n, long sock, int udp, int server, struct atp_span host,
+    uint64_t rport, const struct ana_loc *at)
+{
+	struct uconn *u;
+
+	if (n->nuc == UCONN_MAX || sock < 0 || sock >= 64)
+		return;
+	u = &n->uc[n->nuc++];
+	u->sock = sock;
+	u->udp = udp;
+	u->server = server;
+	u->open = 1;
+	snprintf(u->host, sizeof(u->host), "%.*s", (int)(host.len < 63 ? host.len : 63),
+	    (const char *)host.p);
+	u->rport = rport;
+	u->at = *at;
+	n->cur[sock] = u;
+}
+
+void
+ana_net_skcls(struct ana_net *n, long sock)
+{
+	if (sock >= 0 && sock < 64)
+		n->cur[sock] = NULL;
+}
+
+static void
+add_chunk(struct ana_net *n, struct side *sd, uint64_t announced, const struct ana_loc *at)
+{
+	if (sd->nc == sd->capc) {
+		size_t nc = sd->capc ? sd->capc * 2 : 16;
+		struct chunk *c;
+		if (nc > CHUNK_MAX || (c = atp_realloc(sd->c, nc * sizeof(*c))) == NULL) {
+			n->oom = sd->nc < CHUNK_MAX;
+			return;
+		}
+		sd->c = c;
+		sd->capc = nc;
+	}
+	sd->c[sd->nc].off = sd->u.len;
+	sd->c[sd->nc].len = 0;
+	sd->c[sd->nc].announced = announced;
+	sd->c[sd->nc].at = *at;
+	sd->nc++;
+}
+
+static void
+uart_bytes(struct ana_net *n, struct side *sd, uint64_t announced, const uint8_t *p, size_t len,
+    int first, const struct ana_loc *at)
+{
+	size_t before = sd->u.len;
+
+	if (first || sd->nc == 0)
+		add_chunk(n, sd, announced, at);
+	sb_put(n, &sd->u, p, len);
+	if (sd->nc > 0 && sd->c[sd->nc - 1].off + sd->c[sd->nc - 1].len == before)
+		sd->c[sd->nc - 1].len += sd->u.len - before;
+}
+
+void
+ana_net_sent(struct ana_net *n, long sock, const uint8_t *p, size_t len, int first,
+    const struct ana_loc *at)
+{
+	struct uconn *u = sock_cur(n, sock);
+
+	if (u != NULL)
+		uart_bytes(n, &u->s[0], 0, p, len, first, at);
+}
+
+void
+ana_net_recv(struct ana_net *n, long sock, uint64_t announced, const uint8_t *p, size_t len,
+    int first, const struct ana_loc *at)
+{
+	struct uconn *u = sock_cur(n, sock);
+
+	if (u != NULL)
+		uart_bytes(n, &u->s[1], announced, p, len, first, at);
+}
+
+void
+ana_net_dns(struct ana_net *n, struct atp_span host, struct atp_span ip, const struct ana_loc *at)
+{
+	/* Kept for the timeline only: the emulator and the lwIP cache may
+	 * answer with no DNS packet at all (§5.3). */
+	(void)n;
+	(void)host;
+	(void)ip;
+	(void)at;
+}
+
+void
+ana_net_mqtt(struct ana_net *n, enum ana_mq kind, struct atp_span a, struct atp_span b,
+    const struct ana_loc *at)
+{
+	struct mq *m;
+	uint64_t v;
+
+	if (kind == ANA_MQ_SERVER) {
+		if (atp_span_dec(a, &v, 65535) == ATP_OK)
+			n->mqtt_port = v;
+		return;
+	}
+	if (kind == ANA_MQ_ID) {
+		snprintf(n->mqtt_id, sizeof(n->mqtt_id), "%.*s",
+		    (int)(a.len < MQ_TEXT - 1 ? a.len : MQ_TEXT - 1), (const char *)a.p);
+	}
+	if (n->nmq == MQ_MAX)
+		return;
+	m = &n->mq[n->nmq++];
+	memset(m, 0, sizeof(*m));
+	m->kind = kind;
+	m->alen = a.len < MQ_TEXT ? a.len : MQ_TEXT;
+	m->blen = b.len < MQ_TEXT ? b.len : MQ_TEXT;
+	if (m->alen > 0)
+		memcpy(m->a, a.p, m->alen);
+	if (m->blen > 0)
+		memcpy(m->b, b.p, m->blen);
+	m->at = *at;
+}
+
+/* Capture side */
+
+static int
+ep_is(const struct ana_ep *e, const char *host)
+{
+	char buf[64], *colon;
+
+	ana_ep_str(e, buf, sizeof(buf));
+	colon = strrchr(buf, ':');
+	if (colon != NULL)
+		*colon = '\0';
+	return strcmp(buf, host) == 0;
+}
+
+static void
+on_open(void *ctx, struct ana_flow *fl)
+{
+	struct ana_net *n = ctx;
+	size_t i, pick = SIZE_MAX;
+
+	for (i = 0; i < n->nuc; i++) {
+		struct uconn *u = &n->uc[i];
+		if (u->fl != NULL || u->server || u->udp != (fl->proto == 17) ||
+		    u->rport != fl->srv.port)
+			continue;
+		/* The address named, else the first by order (a mapped one). */
+		if (ep_is(&fl->srv, u->host)) {
+			pick = i;
+			break;
+		}
+		if (pick == SIZE_MAX)
+			pick = i;
+	}
+	if (pick == SIZE_MAX && fl->proto == 6 && n->mqtt_port != 0 && fl->srv.port == n->mqtt_port &&
+	    n->nuc < UCONN_MAX) {
+		/* An MQTT connection: its bytes are parsed after the read. */
+		pick = n->nuc++;
+		n->uc[pick].mqtt = 1;
+		n->uc[pick].sock = -1;
+		n->uc[pick].rport = fl->srv.port;
+	}
+	if (pick == SIZE_MAX)
+		return;
+	n->uc[pick].fl = fl;
+	fl->user = &n->uc[pick];
+}
+
+static void
+on_data(void *ctx, struct ana_flow *fl, int dir, uint64_t off, const uint8_t *p, size_t len,
+    uint64_t ts)
+{
+	struct ana_net *n = ctx;
+	struct uconn *u = fl->user;
+	struct side *sd;
+
+	(void)off;
+	if (u == NULL)
+		return;
+	sd = &u->s[dir];
+	if (sd->nts < SEGTS_MAX) {
+		if (sd->nts == sd->capts) {
+			size_t nc = sd->capts ? sd->capts * 2 : 64;
+			struct segts *t = atp_realloc(sd->ts, nc * sizeof(*t));
+			if (t == NULL) {
+				n->oom = 1;
+				return;
+			}
+			sd->ts = t;
+			sd->capts = nc;
+		}
+		sd->ts[sd->nts].off = sd->w.len;
+		sd->ts[sd->nts].ts = ts;
+		sd->nts++;
+	}
+	sb_put(n, &sd->w, p, len);
+}
+
+static void
+on_gap(void *ctx, struct ana_flow *fl, int dir, uint64_t off, uint64_t len)
+{
+	struct uconn *u = fl->user;
+
+	(void)ctx;
+	(void)dir;
+	(void)off;
+	if (u == NULL)
+		return;
+	u->gaps++;
+	u->gap_bytes += len;
+}
+
+/* The time the wire carried byte @off of a side's stream. */
+static uint64_t
+wire_ts(const struct side *sd, uint64_t off)
+{
+	size_t lo = 0, hi = sd->nts;
+
+	if (sd->nts == 0)
+		return 0;
+	while (hi - lo > 1) {
+		size_t mid = (lo + hi) / 2;
+		if (sd->ts[mid].off <= off)
+			lo = mid;
+		else
+			hi = mid;
+	}
+	return sd->ts[lo].ts;
+}
+
+/* Alignment */
+
+static void
+note_range(struct range *r, size_t *nr, uint64_t off, uint64_t len, size_t chunk)
+{
+	if (*nr > 0 && r[*nr - 1].off + r[*nr - 1].len == off && r[*nr - 1].chunk == chunk) {
+		r[*nr - 1].len += len;
+		return;
+	}
+	if (*nr == RANGES_MAX)
+		return;
+	r[*nr].off = off;
+	r[*nr].len = len;
+	r[*nr].chunk = chunk;
+	(*nr)++;
+}
+
+static const uint8_t *
+find(const uint8_t *hay, size_t hl, const uint8_t *nd, size_t nl)
+{
+	size_t i;
+
+	if (nl == 0 || nl > hl)
+		return NULL;
+	for (i = 0; i + nl <= hl; i++)
+		if (hay[i] == nd[0] && memcmp(hay + i, nd, nl) == 0)
+			return hay + i;
+	return NULL;
+}
+
+/* One clock pair: @uart_first says the UART event caused the wire one. */
+static void
+pair(struct ana_net *n, uint64_t uart_ts, uint64_t net_ts, int uart_first)
+{
+	int64_t d;
+
+	if (uart_ts == 0 || net_ts == 0)
+		return;
+	d = (int64_t)net_ts - (int64_t)uart_ts;
+	n->pairs++;
+	if (uart_first) {
+		if (!n->has_hi || d < n->hi)
+			n->hi = d;
+		n->has_hi = 1;
+	} else {
+		if (!n->has_lo || d > n->lo)
+			n->lo = d;
+		n->has_lo = 1;
+	}
+}
+
+static void
+align(struct ana_net *n, struct side *sd, int dir)
+{
+	size_t k;
+	uint64_t j = 0;
+	const uint8_t *W = sd->w.p, *U = sd->u.p;
+	uint64_t wl = sd->w.len;
+
+	for (k = 0; k < sd->nc; k++) {
+		struct chunk *c = &sd->c[k];
+		size_t i = c->off, end = c->off + c->len;
+		int first = 1;
+
+		if (end > sd->u.len)
+			end = sd->u.len;
+		/* LUAT's +SKTRPT: the announced segment, of which only the
+		 * last bytes came (deviation sktrpt-cap-511). */
+		if (dir == 1 && c->announced > c->len && j + c->announced <= wl &&
+		    memcmp(W + j + c->announced - c->len, U + i, c->len) == 0) {
+			sd->truncated += c->announced - c->len;
+			sd->matched += c->len;
+			pair(n, c->at.ts, wire_ts(sd, j + c->announced - 1), 0);
+			j += c->announced;
+			continue;
+		}
+		while (i < end) {
+			size_t run = 0;
+			while (i + run < end && j + run < wl && U[i + run] == W[j + run])
+				run++;
+			if (run > 0) {
+				if (first)
+					pair(n, c->at.ts, wire_ts(sd, dir == 0 ? j : j + run - 1), dir == 0);
+				first = 0;
+				sd->matched += run;
+				i += run;
+				j += run;
+				continue;
+			}
+			{
+				size_t key = end - i < RESYNC_KEY ? end - i : RESYNC_KEY;
+				uint64_t win = wl - j < RESYNC_WIN ? wl - j : RESYNC_WIN;
+				const uint8_t *at = find(W + j, (size_t)win, U + i, key);
+				if (at != NULL) {
+					uint64_t skip = (uint64_t)(at - (W + j));
+					sd->wire_only += skip;
+					note_range(sd->extra, &sd->nextra, j, skip, k);
+					j += skip;
+					continue;
+				}
+				sd->uart_only += key;
+				sd->c[k].bad = 1;
+				note_range(sd->miss, &sd->nmiss, i, key, k);
+				i += key;
+			}
+		}
+	}
+	if (j < wl) {
+		sd->wire_only += wl - j;
+		note_range(sd->extra, &sd->nextra, j, wl - j, SIZE_MAX);
+	}
+}
+
+/* Findings */
+
+static void nfind(struct ana_net *n, const char *rule, enum atp_severity sev,
+    enum atp_verdict vd, const char *section, const char *cmd, const struct ana_loc *at,
+    const char *fmt, ...) __attribute__((format(printf, 8, 9)));
+
+static void
+nfind(struct ana_net *n, const char *rule, enum atp_severity sev, enum atp_verdict vd,
+    const char *section, const char *cmd, const struct ana_loc *at, const char *fmt, ...)
+{
+	struct ana_finding f;
+	va_list ap;
+
+	memset(&f, 0, sizeof(f));
+	f.rule = rule;
+	f.severity = sev;
+	f.verdict = vd;
+	snprintf(f.section, sizeof(f.section), "%s", section);
+	snprintf(f.command, sizeof(f.command), "%s", cmd != NULL ? cmd : "");
+	if (at != NULL) {
+		f.file = at->file;
+		f.line = at->line;
+		f.offset = at->off;
+		f.ts_us = at->timed ? at->ts : 0;
+	}
+	va_start(ap, fmt);
+	vsnprintf(f.message, sizeof(f.message), fmt, ap);
+	va_end(ap);
+	if (ana_report_add(n->rep, &f) != ATP_OK)
+		n->oom = 1;
+}
+
+static void
+show(const uint8_t *p, size_t len, char *buf, size_t size)
+{
+	atp_span_escape(atp_span_make(p, len), buf, size);
+}
+
+static void
+conn_findings(struct ana_net *n, struct uconn *u)
+{
+	char peer[80], buf[64];
+	size_t i;
+	struct side *tx = &u->s[0], *rx = &u->s[1];
+
+	snprintf(peer, sizeof(peer), "%s:%llu", u->host, (unsigned long long)u->rport);
+	if (u->fl == NULL) {
+		if (!u->udp || tx->nc > 0)
+			nfind(n, R_NET_NO_CONN, ATP_SEV_WARNING, ATP_V_INCONC, "2.2.3.9", "SKCT", &u->at,
+			    "socket %ld (%s %s): no %s in the capture (capture filter, or another "
+			    "interface)", u->sock, u->udp ? "UDP" : "TCP", peer,
+			    u->udp ? "datagram to that port" : "connection to that port");
+		return;
+	}
+	if (!u->udp && (u->flags & NET_F_RST) && !(u->flags & NET_F_SYNACK))
+		nfind(n, R_NET_CONN_REFUSED, ATP_SEV_ERROR, ATP_V_FAIL, "2.2.3.9", "SKCT", &u->at,
+		    "socket %ld: AT+SKCT answered +OK but the peer %s refused the connection (RST)",
+		    u->sock, peer);
+	if (u->gaps > 0)
+		nfind(n, R_NET_GAP, ATP_SEV_WARNING, ATP_V_INCONC, "2.2.3.11", NULL, &u->at,
+		    "socket %ld: %lu holes (%llu bytes) in the captured stream: those bytes cannot "
+		    "be matched", u->sock, u->gaps, (unsigned long long)u->gap_bytes);
+	for (i = 0; i < tx->nmiss; i++) {
+		const struct range *r = &tx->miss[i];
+		const struct chunk *c = &tx->c[r->chunk];
+		show(tx->u.p + r->off, (size_t)r->len, buf, sizeof(buf));
+		nfind(n, R_NET_SENT_MISSING, ATP_SEV_ERROR, ATP_V_FAIL, "2.2.3.11", "SKSND", &c->at,
+		    "socket %ld: %llu bytes at offset %llu of the sent stream (\"%s\"), acknowledged "
+		    "by AT+SKSND's +OK, never went to %s", u->sock, (unsigned long long)r->len,
+		    (unsigned long long)r->off, buf, peer);
+	}
+	for (i = 0; i < tx->nextra; i++) {
+		const struct range *r = &tx->extra[i];
+		show(tx->w.p + r->off, (size_t)r->len, buf, sizeof(buf));
+		nfind(n, R_NET_SENT_EXTRA, ATP_SEV_ERROR, ATP_V_FAIL, "2.2.3.11", "SKSND", &u->at,
+		    "socket %ld: %llu bytes at offset %llu on the wire to %s (\"%s\") that the host "
+		    "never gave AT+SKSND", u->sock, (unsigned long long)r->len,
+		    (unsigned long long)r->off, peer, buf);
+	}
+	for (i = 0; i < rx->nextra; i++) {
+		const struct range *r = &rx->extra[i];
+		const struct ana_loc *at = r->chunk < rx->nc ? &rx->c[r->chunk].at : &u->at;
+		int tail = r->chunk >= rx->nc;
+		show(rx->w.p + r->off, (size_t)r->len, buf, sizeof(buf));
+		nfind(n, R_NET_RECV_UNREP, ATP_SEV_ERROR, tail ? ATP_V_INCONC : ATP_V_FAIL, "2.2.3.17",
+		    "SKRCV", at, "socket %ld: %llu bytes at offset %llu of the stream from %s "
+		    "(\"%s\") were never reported to the host (+SKTRPT or SKRCV)%s", u->sock,
+		    (unsigned long long)r->len, (unsigned long long)r->off, peer, buf,
+		    tail ? "; the log may end before the host read them" : "");
+	}
+	for (i = 0; i < rx->nmiss; i++) {
+		const struct range *r = &rx->miss[i];
+		show(rx->u.p + r->off, (size_t)r->len, buf, sizeof(buf));
+		nfind(n, R_NET_RECV_PHANTOM, ATP_SEV_ERROR, ATP_V_FAIL, "2.2.3.17", "SKRCV",
+		    &rx->c[r->chunk].at, "socket %ld: %llu bytes reported to the host (\"%s\") "
+		    "that %s never sent", u->sock, (unsigned long long)r->len, buf, peer);
+	}
+	if (rx->truncated > 0) {
+		const struct atp_deviation *dv = atp_deviation_find("sktrpt-cap-511");
+		nfind(n, dv != NULL ? dv->id : "sktrpt-cap-511", n->luat ? ATP_SEV_WARNING : ATP_SEV_ERROR,
+		    n->luat ? ATP_V_KNOWN : ATP_V_FAIL, "2.2.3.17", "SKTRPT", &u->at,
+		    "socket %ld: %llu bytes on the wire cut from long +SKTRPT reports (only "
+		    "their last 511 bytes reached the host)", u->sock,
+		    (unsigned long long)rx->truncated);
+	}
+}
+
+/* MQTT 3.1.1 (§2.2.4): the fixed header, then PUBLISH and SUBSCRIBE. */
+
+static void
+wp_add(struct ana_net *n, int dir, int type, const uint8_t *t, size_t tl, const uint8_t *p,
+    size_t pl, uint64_t ts)
+{
+	struct wpub *w;
+
+	if (n->nwp == n->capwp) {
+		size_t nc = n->capwp ? n->capwp * 2 : 32;
+		if (nc > MQ_MAX * 4 || (w = atp_realloc(n->wp, nc * sizeof(*w))) == NULL)
+			return;
+		n->wp = w;
+		n->capwp = nc;
+	}
+	w = &n->wp[n->nwp++];
+	memset(w, 0, sizeof(*w));
+	w->dir = dir;
+	w->type = type;
+	w->tlen = tl < MQ_TEXT ? tl : MQ_TEXT;
+	w->plen = pl < MQ_TEXT ? pl : MQ_TEXT;
+	memcpy(w->topic, t, w->tlen);
+	if (w->plen > 0)
+		memcpy(w->payload, p, w->plen);
+	w->ts = ts;
+}
+
+static void
+mqtt_parse(struct ana_net *n, struct uconn *u, int dir, int *is_module)
+{
+	struct side *sd = &u->s[dir];
+	struct atp_cur c = atp_cur_make(sd->w.p, sd->w.len);
+
+	while (c.left >= 2) {
+		uint8_t h, b;
+		uint64_t rl = 0, mult = 1;
+		size_t hdr = 1, at = sd->w.len - c.left;
+		struct atp_span body, t;
+		struct atp_cur bc;
+		uint16_t tl;
+		int k;
+
+		(void)atp_cur_u8(&c, &h);
+		for (k = 0; k < 4; k++) {
+			if (atp_cur_u8(&c, &b) != ATP_OK)
+				return;
+			hdr++;
+			rl += (uint64_t)(b & 0x7f) * mult;
+			mult *= 128;
+			if ((b & 0x80) == 0)
+				break;
+		}
+		if (k == 4 || atp_cur_take(&c, (size_t)rl, &body) != ATP_OK)
+			return;
+		bc = atp_cur_make(body.p, body.len);
+		switch (h >> 4) {
+		case 1:   /* CONNECT: protocol name, level, flags, keepalive, id */
+			if (body.len >= 12) {
+				size_t pn = (size_t)(body.p[0] << 8 | body.p[1]);
+				if (pn + 8 <= body.len) {
+					size_t il = (size_t)(body.p[pn + 6] << 8 | body.p[pn + 7]);
+					if (pn + 8 + il <= body.len && n->mqtt_id[0] != '\0')
+						*is_module = strlen(n->mqtt_id) == il &&
+						    memcmp(body.p + pn + 8, n->mqtt_id, il) == 0;
+				}
+			}
+			break;
+		case 3:   /* PUBLISH: topic, packet id if QoS > 0, payload */
+		case 8:   /* SUBSCRIBE: packet id, then topic + QoS pairs */
+			if ((h >> 4) == 8 && atp_cur_take(&bc, 2, &t) != ATP_OK)
+				break;
+			if (atp_cur_take(&bc, 2, &t) != ATP_OK)
+				break;
+			tl = (uint16_t)(t.p[0] << 8 | t.p[1]);
+			if (atp_cur_take(&bc, tl, &t) != ATP_OK)
+				break;
+			if ((h >> 4) == 3 && ((h >> 1) & 3) != 0) {
+				struct atp_span id;
+				if (atp_cur_take(&bc, 2, &id) != ATP_OK)
+					break;
+			}
+			if (*is_module)
+				wp_add(n, dir, h >> 4, t.p, t.len, (h >> 4) == 3 ? bc.p : NULL,
+				    (h >> 4) == 3 ? bc.left : 0, wire_ts(sd, at + hdr));
+			break;
+		default:
+			break;
+		}
+	}
+}
+
+static int
+mq_eq(const char *a, size_t al, const char *b, size_t bl)
+{
+	return al == bl && memcmp(a, b, al) == 0;
+}
+
+static void
+mqtt_match(struct ana_net *n)
+{
+	size_t i, j;
+	const char *last_topic = NULL;
+	size_t last_tl = 0;
+
+	for (i = 0; i < n->nmq; i++) {
+		struct mq *m = &n->mq[i];
+		int dir, type;
+		const char *t, *p;
+		size_t tl, pl;
+
+		switch (m->kind) {
+		case ANA_MQ_PUB:
+			dir = 0, type = 3, t = m->a, tl = m->alen, p = m->b, pl = m->blen;
+			break;
+		case ANA_MQ_SUB:
+			dir = 0, type = 8, t = m->a, tl = m->alen, p = NULL, pl = 0;
+			break;
+		case ANA_MQ_TOPIC:
+			last_topic = m->b;
+			last_tl = m->blen;
+			continue;
+		case ANA_MQ_DATA:
+			dir = 1, type = 3, t = last_topic, tl = last_tl, p = m->b, pl = m->blen;
+			break;
+		case ANA_MQ_SERVER:
+		case ANA_MQ_ID:
+		default:
+			continue;
+		}
+		for (j = 0; j < n->nwp; j++) {
+			struct wpub *w = &n->wp[j];
+			if (w->matched || w->dir != dir || w->type != type ||
+			    (t != NULL && !mq_eq(w->topic, w->tlen, t, tl)) ||
+			    (type == 3 && !mq_eq(w->payload, w->plen, p, pl)))
+				continue;
+			w->matched = m->matched = 1;
+			m->wire_ts = w->ts;
+			pair(n, m->at.ts, w->ts, dir == 0);
+			break;
+		}
+		if (!m->matched)
+			nfind(n, R_NET_MQTT, ATP_SEV_ERROR, ATP_V_FAIL, "2.2.4.6",
+			    m->kind == ANA_MQ_PUB ? "MPUB" : "MSUB", &m->at,
+			    "%s \"%.*s\" %s", m->kind == ANA_MQ_PUB ? "AT+MPUB of" :
+			    m->kind == ANA_MQ_SUB ? "AT+MSUB of" : "+MQD with", (int)pl, p != NULL ? p : t,
+			    m->kind == ANA_MQ_DATA ? "matches no PUBLISH from the broker" :
+			    "matches no MQTT packet the module sent");
+	}
+	for (j = 0; j < n->nwp; j++)
+		if (!n->wp[j].matched && n->wp[j].dir == 1)
+			nfind(n, R_NET_MQTT, ATP_SEV_ERROR, ATP_V_FAIL, "2.2.4.7", "MSUB", NULL,
+			    "a PUBLISH from the broker on \"%.*s\" (\"%.*s\") was never reported to the "
+			    "host as +MTOPIC/+MQD", (int)n->wp[j].tlen, n->wp[j].topic,
+			    (int)n->wp[j].plen, n->wp[j].payload);
+}
+
+int
+ana_net_read(struct ana_net *n, const char *path, struct atp_diag *d)
+{
+	struct ana_net_cb cb;
+	struct ana_pcap *pc = NULL;
+	FILE *f;
+	size_t i;
+	int rc;
+
+	snprintf(n->path, sizeof(n->path), "%s", path);
+	f = fopen(path, "rb");
+	if (f == NULL)
+		return atp_diag_set(d, ATP_ERR_IO, "%s: cannot open", path);
+	memset(&cb, 0, sizeof(cb));
+	cb.ctx = n;
+	cb.open = on_open;
+	cb.data = on_data;
+	cb.gap = on_gap;
+	rc = ana_pcap_open(f, &cb, &pc, d);
+	if (rc != ATP_OK)
+		return rc;
+	rc = ana_pcap_run(pc, d);
+	n->st = *ana_pcap_stats(pc);
+	n->read = 1;
+	if (rc == ATP_ERR_SYNTAX) {
+		nfind(n, R_NET_INPUT, ATP_SEV_ERROR, ATP_V_INCONC, "", NULL, NULL, "%s: %s", path,
+		    d->msg);
+		atp_diag_clear(d);
+		rc = ATP_OK;
+	}
+	/* The flows die with the reader: keep what the report needs. */
+	for (i = 0; i < n->nuc; i++) {
+		struct uconn *u = &n->uc[i];
+		if (u->fl == NULL)
+			continue;
+		u->cli = u->fl->cli;
+		u->srv = u->fl->srv;
+		u->flags = u->fl->flags;
+		u->ts_syn = u->fl->ts_syn;
+		u->ts_synack = u->fl->ts_synack;
+		if (!u->udp && (u->flags & NET_F_SYN))
+			pair(n, u->at.ts, u->ts_syn, 1);
+	}
+	ana_pcap_close(pc);
+	for (i = 0; i < n->nuc; i++) {
+		struct uconn *u = &n->uc[i];
+		if (u->mqtt) {
+			int mod = n->mqtt_id[0] == '\0';
+			mqtt_parse(n, u, 0, &mod);
+			mqtt_parse(n, u, 1, &mod);
+			continue;
+		}
+		if (u->fl != NULL) {
+			align(n, &u->s[0], 0);
+			align(n, &u->s[1], 1);
+		}
+		conn_findings(n, u);
+		u->fl = NULL;
+	}
+	mqtt_match(n);
+	/* §5.3: a UART command precedes its network effect (hi bounds the
+	 * offset from above), a packet precedes its report (lo from below). */
+	if (n->has_lo && n->has_hi && n->lo > n->hi + 1000)
+		nfind(n, R_NET_ORDER, ATP_SEV_ERROR, ATP_V_FAIL, "2.2.3.17", NULL, NULL,
+		    "ordering that cannot be: aligned on the commands that caused packets, some "
+		    "data reached the host %lld µs before its packet was on the wire",
+		    (long long)(n->lo - n->hi));
+	/* The lower envelope of command-to-packet delays (the module acts
+	 * within milliseconds; a report may wait long for an SKRCV), kept
+	 * within the bound the reports give. */
+	n->offset = n->has_hi ? (n->has_lo && n->lo > n->hi ? n->lo : n->hi) :
+	    n->has_lo ? n->lo : 0;
+	for (i = 0; i < n->nuc; i++)
+		if (n->uc[i].mqtt)
+			n->uc[i].fl = NULL;
+	if (n->oom)
+		return atp_diag_set(d, ATP_ERR_NOMEM, "out of memory");
+	return rc;
+}
+
+/* Output */
+
+static json_t *
+side_json(const struct side *sd, int dir)
+{
+	size_t k, ok = 0;
+
+	for (k = 0; k < sd->nc; k++)
+		ok += !sd->c[k].bad;
+	return json_pack("{s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I}",
+	    dir == 0 ? "sksnd" : "deliveries", (json_int_t)sd->nc,
+	    dir == 0 ? "sksnd_matched" : "deliveries_matched", (json_int_t)ok,
+	    dir == 0 ? "uart_sent" : "uart_reported", (json_int_t)(sd->u.len + sd->u.over),
+	    "wire", (json_int_t)(sd->w.len + sd->w.over),
+	    "matched", (json_int_t)sd->matched,
+	    dir == 0 ? "unsent" : "phantom", (json_int_t)sd->uart_only,
+	    dir == 0 ? "extra" : "unreported", (json_int_t)sd->wire_only,
+	    "truncated", (json_int_t)sd->truncated);
+}
+
+void *
+ana_net_json(const struct ana_net *n)
+{
+	json_t *o, *conns, *mq;
+	size_t i;
+	char a[80], b[80];
+
+	if (n == NULL || !n->read)
+		return NULL;
+	o = json_pack("{s:s,s:I,s:I,s:I,s:I,s:I,s:i,s:I,s:b}", "file", n->path,
+	    "packets", (json_int_t)n->st.packets, "tcp", (json_int_t)n->st.tcp,
+	    "udp", (json_int_t)n->st.udp, "flows", (json_int_t)n->st.flows,
+	    "truncated", (json_int_t)n->st.truncated, "linktype", n->st.linktype,
+	    "clock_offset_us", (json_int_t)n->offset, "clock_aligned", n->pairs > 0);
+	conns = json_array();
+	mq = json_array();
+	if (o == NULL || conns == NULL || mq == NULL) {
+		json_decref(o);
+		json_decref(conns);
+		json_decref(mq);
+		return NULL;
+	}
+	json_object_set_new(o, "clock_pairs", json_integer((json_int_t)n->pairs));
+	json_object_set_new(o, "clock_bounds_us", json_pack("[o,o]",
+	    n->has_lo ? json_integer((json_int_t)n->lo) : json_null(),
+	    n->has_hi ? json_integer((json_int_t)n->hi) : json_null()));
+	for (i = 0; i < n->nuc; i++) {
+		const struct uconn *u = &n->uc[i];
+		json_t *c;
+		if (u->mqtt)
+			continue;
+		ana_ep_str(&u->cli, a, sizeof(a));
+		ana_ep_str(&u->srv, b, sizeof(b));
+		c = json_pack("{s:I,s:s,s:s,s:I,s:s,s:I,s:b,s:o,s:o}", "socket", (json_int_t)u->sock,
+		    "proto", u->udp ? "udp" : "tcp", "host", u->host, "port", (json_int_t)u->rport,
+		    "source", u->at.file != NULL ? u->at.file : "", "line", (json_int_t)u->at.line,
+		    "matched", u->cli.port != 0, "sent", side_json(&u->s[0], 0),
+		    "received", side_json(&u->s[1], 1));
+		if (c == NULL)
+			continue;
+		if (u->cli.port != 0) {
+			json_object_set_new(c, "client", json_string(a));
+			json_object_set_new(c, "server", json_string(b));
+			json_object_set_new(c, "handshake", json_pack("{s:b,s:b,s:b}", "syn",
+			    (u->flags & NET_F_SYN) != 0, "synack", (u->flags & NET_F_SYNACK) != 0,
+			    "rst", (u->flags & NET_F_RST) != 0));
+			json_object_set_new(c, "gaps", json_integer((json_int_t)u->gaps));
+		}
+		json_array_append_new(conns, c);
+	}
+	for (i = 0; i < n->nmq; i++) {
+		const struct mq *m = &n->mq[i];
+		static const char *kinds[] = { "server", "id", "publish", "subscribe", "topic", "data" };
+		if (m->kind == ANA_MQ_SERVER || m->kind == ANA_MQ_ID || m->kind == ANA_MQ_TOPIC)
+			continue;
+		json_array_append_new(mq, json_pack("{s:s,s:s%,s:s%,s:b,s:I}", "kind",
+		    kinds[m->kind], "topic", m->a, m->alen, "payload", m->b, m->blen,
+		    "matched", m->matched, "line", (json_int_t)m->at.line));
+	}
+	json_object_set_new(o, "connections", conns);
+	json_object_set_new(o, "mqtt", mq);
+	return o;
+}
+
+struct tl {
+	uint64_t t;
+	char what[120];
+};
+
+static int
+tl_cmp(const void *a, const void *b)
+{
+	const struct tl *x = a, *y = b;
+
+	return x->t < y->t ? -1 : x->t > y->t;
+}
+
+void
+ana_net_text(const struct ana_net *n, FILE *out)
+{
+	size_t i, nt = 0, k;
+	struct tl *t;
+	char a[80], b[80];
+
+	if (n == NULL || !n->read)
+		return;
+	fprintf(out, "\nnetwork: %s: %lu packets (%lu TCP, %lu UDP), %lu flows; clock offset "
+	    "%+lld µs from %lu matched events\n", n->path, n->st.packets, n->st.tcp, n->st.udp,
+	    n->st.flows, (long long)n->offset, n->pairs);
+	for (i = 0; i < n->nuc; i++) {
+		const struct uconn *u = &n->uc[i];
+		if (u->mqtt)
+			continue;
+		ana_ep_str(&u->cli, a, sizeof(a));
+		ana_ep_str(&u->srv, b, sizeof(b));
+		fprintf(out, "  socket %ld %s %s:%llu -> %s: sent %llu/%llu matched, %llu unsent; "
+		    "received %llu/%llu matched, %llu unreported, %llu truncated\n", u->sock,
+		    u->udp ? "udp" : "tcp", u->host, (unsigned long long)u->rport,
+		    u->cli.port != 0 ? a : "(no flow)", (unsigned long long)u->s[0].matched,
+		    (unsigned long long)u->s[0].u.len, (unsigned long long)u->s[0].uart_only,
+		    (unsigned long long)u->s[1].matched, (unsigned long long)u->s[1].w.len,
+		    (unsigned long long)u->s[1].wire_only, (unsigned long long)u->s[1].truncated);
+	}
+	t = atp_calloc(TL_MAX, sizeof(*t));
+	if (t == NULL)
+		return;
+	/* UART events on their clock, network ones moved onto it. */
+	for (i = 0; i < n->nuc && nt + 4 < TL_MAX; i++) {
+		const struct uconn *u = &n->uc[i];
+		if (u->mqtt)
+			continue;
+		ana_ep_str(&u->cli, a, sizeof(a));
+		if (u->at.timed) {
+			t[nt].t = u->at.ts;
+			snprintf(t[nt++].what, sizeof(t[0].what), "uart  AT+SKCT -> socket %ld (%s:%llu)",
+			    u->sock, u->host, (unsigned long long)u->rport);
+		}
+		if (u->ts_syn != 0) {
+			t[nt].t = (uint64_t)((int64_t)u->ts_syn - n->offset);
+			snprintf(t[nt++].what, sizeof(t[0].what), "net   TCP SYN %s", a);
+		}
+		for (k = 0; k < 2; k++) {
+			size_t c;
+			const struct side *sd = &u->s[k];
+			for (c = 0; c < sd->nc && nt + 2 < TL_MAX; c++) {
+				t[nt].t = sd->c[c].at.ts;
+				snprintf(t[nt++].what, sizeof(t[0].what), "uart  %s socket %ld: %zu bytes",
+				    k == 0 ? "SKSND" : "report", u->sock, sd->c[c].len);
+			}
+			for (c = 0; c < sd->nts && nt + 2 < TL_MAX; c++) {
+				uint64_t nx = c + 1 < sd->nts ? sd->ts[c + 1].off : sd->w.len;
+				t[nt].t = (uint64_t)((int64_t)sd->ts[c].ts - n->offset);
+				snprintf(t[nt++].what, sizeof(t[0].what), "net   socket %ld %s: %llu bytes",
+				    u->sock, k == 0 ? "to peer" : "from peer",
+				    (unsigned long long)(nx - sd->ts[c].off));
+			}
+		}
+	}
+	for (i = 0; i < n->nmq && nt < TL_MAX; i++) {
+		const struct mq *m = &n->mq[i];
+		if (m->kind != ANA_MQ_PUB && m->kind != ANA_MQ_DATA && m->kind != ANA_MQ_SUB)
+			continue;
+		t[nt].t = m->at.ts;
+		snprintf(t[nt++].what, sizeof(t[0].what), "uart  %s \"%.*s\"%s",
+		    m->kind == ANA_MQ_PUB ? "MPUB" : m->kind == ANA_MQ_SUB ? "MSUB" : "+MQD",
+		    (int)(m->kind == ANA_MQ_SUB ? m->alen : m->blen), m->kind == ANA_MQ_SUB ? m->a : m->b,
+		    m->matched ? "" : " (no packet)");
+		if (m->matched && nt < TL_MAX) {
+			t[nt].t = (uint64_t)((int64_t)m->wire_ts - n->offset);
+			snprintf(t[nt++].what, sizeof(t[0].what), "net   MQTT %s",
+			    m->kind == ANA_MQ_SUB ? "SUBSCRIBE" : "PUBLISH");
+		}
+	}
+	qsort(t, nt, sizeof(*t), tl_cmp);
+	if (nt > 0)
+		fprintf(out, "\nnetwork timeline (UART clock):\n");
+	for (i = 0; i < nt; i++)
+		fprintf(out, "  %llu.%06llu  %s\n", (unsigned long long)(t[i].t / 1000000u),
+		    (unsigned long long)(t[i].t % 1000000u), t[i].what);
+	if (nt == TL_MAX)
+		fprintf(out, "  ... (first %d events)\n", TL_MAX);
+	atp_free(t);
+}
