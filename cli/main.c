@@ -17,11 +17,12 @@ static const struct {
 	{ "run", hns_run_cli,
 	  "run      (--port DEVICE | --tcp HOST:PORT | --emulator[=PROFILE]) [--baud N]\n"
 	  "         [--firmware PROFILE] [--tags EXPR] [--var NAME=VALUE]...\n"
-	  "         [--capture FILE.pcapng] [--report FORMAT:PATH]... SCENARIO|DIR...\n"
-	  "                                                 run conformance scenarios" },
+	  "         [--capture FILE.pcapng] [--report FORMAT:PATH]... [--baseline OLD.json]\n"
+	  "         SCENARIO|DIR...                         run conformance scenarios" },
 	{ "analyze", ana_cli,
 	  "analyze  [--format FORMAT] [--firmware PROFILE] [--limit CMD=MS]...\n"
-	  "         [--report FORMAT:PATH]... FILE...       check a log or capture" },
+	  "         [--report FORMAT:PATH]... [--baseline OLD.json]\n"
+	  "         FILE...                                 check a log or capture" },
 	{ "lint", hns_lint_cli,
 	  "lint     [--var NAME[=VALUE]]... [--root DIR] SCENARIO|DIR...\n"
 	  "                                                 check scenario files" },
@@ -76,8 +77,12 @@ main(int argc, char **argv)
 		return ATP_EXIT_PASS;
 	}
 	for (i = 0; i < NSUB; i++)
-		if (strcmp(argv[1], subcommands[i].name) == 0)
+		if (strcmp(argv[1], subcommands[i].name) == 0) {
+			/* run and analyze take --baseline OLD.json. */
+			if (subcommands[i].fn == hns_run_cli || subcommands[i].fn == ana_cli)
+				return cli_baseline(subcommands[i].fn, argv[1], argc - 1, argv + 1);
 			return subcommands[i].fn(argc - 1, argv + 1);
+		}
 	fprintf(stderr, "atproof: '%s' is not a subcommand (expected one of emu, run, "
 	    "analyze, lint, commands, diff)\n", argv[1]);
 	usage(stderr);

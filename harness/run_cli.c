@@ -60,9 +60,12 @@ run_usage(FILE *f)
 	    "  --capture FILE       write the UART traffic as pcapng as the run goes\n"
 	    "  --report FMT:PATH    text, json, junit, tap or html; PATH - is stdout\n"
 	    "                       (repeatable); default: text on stdout\n"
+	    "  --baseline OLD.json  then compare the run's JSON report with OLD.json as\n"
+	    "                       atproof diff does, print the differences; exit 1\n"
+	    "                       when this run is worse (release check)\n"
 	    "\n"
-	    "Exit: 0 conforms, 1 a failure, 2 bad scenario or usage, 3 port missing or\n"
-	    "vanished, 4 inconclusive only.\n");
+	    "Exit: 0 conforms, 1 a failure (or worse than --baseline), 2 bad scenario\n"
+	    "or usage, 3 port missing or vanished, 4 inconclusive only.\n");
 }
 
 static int
