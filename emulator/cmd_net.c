@@ -169,6 +169,12 @@ sksnd_data(struct emu *e, const uint8_t *p, size_t len, int timed_out, void *ctx
 		emu_log_note(e, "SKSND: the socket closed meanwhile: %zu bytes dropped", len);
 		return;
 	}
+	/* Fault sksnd-drop: acknowledged, one byte short on the wire (what
+	 * the analyzer's --net correlation must name). */
+	if (e->faults->sksnd_drop && len > 0) {
+		len--;
+		emu_log_note(e, "fault sksnd-drop: %zu bytes sent of %zu", len, len + 1);
+	}
 	emu_net_sock_send(s, p, len);
 }
 

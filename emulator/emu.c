@@ -1097,6 +1097,9 @@ static const struct {
 	  "becomes -2, every other code -4)" },
 	{ "skrcv-short", NULL,
 	  "SKRCV sends one data byte fewer than its +OK=<n> announces" },
+	{ "sksnd-drop", NULL,
+	  "SKSND acknowledges its whole payload but sends it to the peer\n"
+	  "without its last byte" },
 	{ "garbage", "P",
 	  "with probability P (default 0.2) per response, 1 to 8 random bytes\n"
 	  "come before it" },
@@ -1204,7 +1207,8 @@ emu_fault_parse(struct emu_faults *f, const char *spec, struct atp_diag *d)
 		return ATP_OK;
 	}
 	if (atp_span_eq(name, "drop-crlf") || atp_span_eq(name, "mac-case") ||
-	    atp_span_eq(name, "echo-stuck") || atp_span_eq(name, "skrcv-short")) {
+	    atp_span_eq(name, "echo-stuck") || atp_span_eq(name, "skrcv-short") ||
+	    atp_span_eq(name, "sksnd-drop")) {
 		if (val != NULL)
 			return BAD("takes no value");
 		if (atp_span_eq(name, "drop-crlf"))
@@ -1213,6 +1217,8 @@ emu_fault_parse(struct emu_faults *f, const char *spec, struct atp_diag *d)
 			f->mac_case = 1;
 		else if (atp_span_eq(name, "echo-stuck"))
 			f->echo_stuck = 1;
+		else if (atp_span_eq(name, "sksnd-drop"))
+			f->sksnd_drop = 1;
 		else
 			f->skrcv_short = 1;
 		return ATP_OK;

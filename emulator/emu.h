@@ -196,6 +196,7 @@ struct emu_faults {
 	long wrong_error_code;    /* that code; 0: a different one chosen per reply */
 	int skrcv_short;          /* SKRCV data one byte shorter than announced
 	                             (read by the networking code) */
+	int sksnd_drop;           /* SKSND's payload goes out without its last byte */
 	double garbage_rate;      /* probability per response of random bytes before it */
 	unsigned reset_mid;       /* every Nth command resets the module instead */
 	double bitflip_rate;      /* probability per output byte of one flipped bit */
