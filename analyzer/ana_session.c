@@ -909,8 +909,9 @@ on_frame(void *ctx, const struct atp_frame *f)
 		s->vloc = module_loc(s, f->offset);
 		if (s->o.net != NULL && !s->transparent && s->rx_sock >= 0) {
 			struct ana_loc at = nloc(&s->vloc);
-			ana_net_recv(s->o.net, s->rx_sock, s->rx_announced, f->body.p, f->body.len,
-			    s->rx_first, &at);
+			/* SKRCV: its +OK=<n>, as the framer counts the data. */
+			ana_net_recv(s->o.net, s->rx_sock, s->rx_announced != 0 ? s->rx_announced :
+			    f->data_total, f->body.p, f->body.len, s->rx_first, &at);
 			s->rx_first = 0;
 		}
 		atp_validate_other(f, s->o.prof, on_finding, s);

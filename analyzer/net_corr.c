@@ -340,6 +340,18 @@ ana_net_mqtt(struct ana_net *n, enum ana_mq kind, struct atp_span a, struct atp_
 	if (m->blen > 0)
 		memcpy(m->b, b.p, m->blen);
 	m->at = *at;
+	/* +MQD's topic is the +MTOPIC before it. */
+	if (kind == ANA_MQ_DATA) {
+		size_t i = n->nmq - 1;
+		while (i > 0 && n->mq[i - 1].kind != ANA_MQ_TOPIC)
+			i--;
+		if (i > 0) {
+			memcpy(m->a, n->mq[i - 1].b, n->mq[i - 1].blen);
+			m->alen = n->mq[i - 1].blen;
+		} else {
+			m->alen = 0;
+		}
+	}
 }
 
 /* Capture side */
@@ -645,8 +657,12 @@ conn_findings(struct ana_net *n, struct uconn *u)
 	}
 	for (i = 0; i < rx->nextra; i++) {
 		const struct range *r = &rx->extra[i];
-		const struct ana_loc *at = r->chunk < rx->nc ? &rx->c[r->chunk].at : &u->at;
-		int tail = r->chunk >= rx->nc;
+		const struct chunk *last = rx->nc > 0 ? &rx->c[rx->nc - 1] : NULL;
+		const struct ana_loc *at = r->chunk < rx->nc ? &rx->c[r->chunk].at :
+		    last != NULL ? &last->at : &u->at;
+		/* Bytes after the last delivery may still wait in the module's
+		 * cache, unless that delivery itself came short of its count. */
+		int tail = r->chunk >= rx->nc && (last == NULL || last->announced <= last->len);
 		show(rx->w.p + r->off, (size_t)r->len, buf, sizeof(buf));
 		nfind(n, R_NET_RECV_UNREP, ATP_SEV_ERROR, tail ? ATP_V_INCONC : ATP_V_FAIL, "2.2.3.17",
 		    "SKRCV", at, "socket %ld: %llu bytes at offset %llu of the stream from %s "
