@@ -26,6 +26,7 @@ if [ "${1:-build}" = check ]; then
 	prog xmllint libxml2-utils
 	prog groff groff-base
 	prog tshark tshark
+	prog tcpdump tcpdump
 	prog chromium chromium
 fi
 
