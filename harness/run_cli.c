@@ -619,6 +619,19 @@ run_station(const struct opts *o, struct hns_scenario *const *sc, size_t nsc,
 			if (ex == ATP_EXIT_PASS)
 				ex = ATP_EXIT_ENV;
 		}
+		/* The station's page: its units, their measurements, links to
+		 * each unit's own page. */
+		if (strncmp(o->rfmt[i], "html:", 5) == 0 && strcmp(o->rpath[i], "-") != 0) {
+			FILE *hf = fopen(o->rpath[i], "w");
+			rc = hf == NULL ? -1 : rpt_write_station_html(sum, o->rpath[i], hf);
+			if (hf != NULL && fclose(hf) != 0)
+				rc = -1;
+			if (rc < 0) {
+				fprintf(stderr, "atproof run: cannot write %s\n", o->rpath[i]);
+				if (ex == ATP_EXIT_PASS)
+					ex = ATP_EXIT_ENV;
+			}
+		}
 		if (strncmp(o->rfmt[i], "json:", 5) != 0)
 			continue;
 		if (strcmp(o->rpath[i], "-") == 0)

@@ -3,6 +3,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <jansson.h>
+
 #include "atproof/alloc.h"
 #include "reports/rpt.h"
 
@@ -79,7 +81,7 @@ is_bad(enum rpt_verdict v)
 }
 
 static void
-write_head(const struct rpt_run *r, FILE *f)
+write_head(const char *tool, const char *verdict, FILE *f)
 {
 	fprintf(f, "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">\n"
 	    "<meta name=\"viewport\" content=\"width=device-width\">\n<title>atproof %s: %s</title>\n"
@@ -98,7 +100,7 @@ write_head(const struct rpt_run *r, FILE *f)
 	    "svg text{font-family:monospace;font-size:11px}svg .lane{font-family:sans-serif;"
 	    "font-weight:bold;font-size:12px}details{margin:.3em 0}summary{cursor:pointer}"
 	    "nav a{margin-right:1em}\n"
-	    "</style></head><body>\n", r->tool, rpt_verdict_name(r->verdict));
+	    "</style></head><body>\n", tool, verdict);
 }
 
 /*
@@ -825,7 +827,7 @@ rpt_write_html(const struct rpt_run *r, FILE *f)
 
 	for (i = 0; i < r->ncases; i++)
 		counts[r->cases[i]->verdict]++;
-	write_head(r, f);
+	write_head(r->tool, rpt_verdict_name(r->verdict), f);
 	write_summary(r, f, counts);
 	write_cases(r, f);
 	write_failures(r, f);
@@ -835,5 +837,214 @@ rpt_write_html(const struct rpt_run *r, FILE *f)
 	write_findings(r, f);
 	fprintf(f, "<p class=\"note\">atproof %s report; self-contained: no file or address "
 	    "outside this page is needed.</p>\n</body></html>\n", r->tool);
+	return ferror(f) ? -1 : 0;
+}
+
+/*
+ * A station (factory acceptance): the summary JSON of `run --station` as a
+ * page of its own: the units with their verdicts and a link to each unit's
+ * page, then a table of units by measurement, each value against its
+ * limits, then the cases that did not pass.
+ */
+#define HTML_STATION_COLS 40u
+
+static const char *
+jss(const json_t *o, const char *key)
+{
+	const char *v = json_string_value(json_object_get(o, key));
+
+	return v != NULL ? v : "";
+}
+
+static long long
+jsi(const json_t *o, const char *key)
+{
+	return (long long)json_integer_value(json_object_get(o, key));
+}
+
+static const char *
+vclass(const char *v)
+{
+	size_t i;
+
+	for (i = 0; i < 5; i++)
+		if (strcmp(v, vcss[i]) == 0)
+			return vcss[i];
+	return "error";
+}
+
+/* "out/run.html" for unit "dut1": "run-dut1.html" (the harness's rule,
+ * relative to the station's page). */
+static void
+unit_page(const char *path, const char *unit, char *buf, size_t size)
+{
+	const char *slash = strrchr(path, '/'), *base = slash != NULL ? slash + 1 : path;
+	const char *dot = strrchr(base, '.');
+
+	if (dot == NULL || dot == base)
+		snprintf(buf, size, "%s-%s", base, unit);
+	else
+		snprintf(buf, size, "%.*s-%s%s", (int)(dot - base), base, unit, dot);
+}
+
+static void
+station_measures(const json_t *sum, FILE *f)
+{
+	const json_t *units = json_object_get(sum, "units"), *cases = json_object_get(sum, "cases");
+	const json_t *u, *c, *m;
+	const char *col[HTML_STATION_COLS];
+	const json_t *lim[HTML_STATION_COLS];
+	size_t i, j, k, ncol = 0, left = 0;
+
+	/* The columns: case and measure names, in order of first sight. */
+	json_array_foreach(cases, i, c) {
+		json_array_foreach(json_object_get(c, "measures"), j, m) {
+			for (k = 0; k < ncol; k++)
+				if (strcmp(col[k], jss(m, "name")) == 0 &&
+				    strcmp(jss(lim[k], "id"), jss(c, "id")) == 0)
+					break;
+			if (k < ncol)
+				continue;
+			if (ncol == HTML_STATION_COLS) {
+				left++;
+				continue;
+			}
+			col[ncol] = jss(m, "name");
+			lim[ncol] = c;
+			ncol++;
+		}
+	}
+	fprintf(f, "<h2 id=\"measures\">Measurements</h2>\n");
+	if (ncol == 0) {
+		fprintf(f, "<p class=\"note\">No measurements in this run.</p>\n");
+		return;
+	}
+	fprintf(f, "<table id=\"measure-table\"><tr><th>unit</th>");
+	for (k = 0; k < ncol; k++) {
+		fprintf(f, "<th>");
+		esc(f, col[k]);
+		fprintf(f, "<br><small>");
+		esc(f, jss(lim[k], "id"));
+		/* The limits, as the first unit's case gives them. */
+		json_array_foreach(json_object_get(lim[k], "measures"), j, m) {
+			if (strcmp(jss(m, "name"), col[k]) != 0)
+				continue;
+			fprintf(f, " [");
+			if (json_is_number(json_object_get(m, "min")))
+				fprintf(f, "%g", json_number_value(json_object_get(m, "min")));
+			fprintf(f, "..");
+			if (json_is_number(json_object_get(m, "max")))
+				fprintf(f, "%g", json_number_value(json_object_get(m, "max")));
+			fprintf(f, "] ");
+			esc(f, jss(m, "unit"));
+			break;
+		}
+		fprintf(f, "</small></th>");
+	}
+	fprintf(f, "</tr>\n");
+	json_array_foreach(units, i, u) {
+		fprintf(f, "<tr><td>");
+		esc(f, jss(u, "name"));
+		fprintf(f, "</td>");
+		for (k = 0; k < ncol; k++) {
+			const json_t *hit = NULL;
+			json_array_foreach(cases, j, c) {
+				size_t l;
+				if (hit != NULL || strcmp(jss(c, "unit"), jss(u, "name")) != 0 ||
+				    strcmp(jss(c, "id"), jss(lim[k], "id")) != 0)
+					continue;
+				json_array_foreach(json_object_get(c, "measures"), l, m)
+					if (hit == NULL && strcmp(jss(m, "name"), col[k]) == 0)
+						hit = m;
+			}
+			if (hit == NULL) {
+				fprintf(f, "<td class=\"n skip\">&ndash;</td>");
+				continue;
+			}
+			fprintf(f, "<td class=\"n %s\" title=\"%s\">%g</td>",
+			    vclass(jss(hit, "verdict")), vclass(jss(hit, "verdict")),
+			    json_number_value(json_object_get(hit, "value")));
+		}
+		fprintf(f, "</tr>\n");
+	}
+	fprintf(f, "</table>\n");
+	if (left > 0)
+		fprintf(f, "<p class=\"note\">%zu further measurements are not columns here (at most "
+		    "%u); the units' pages have them.</p>\n", left, HTML_STATION_COLS);
+}
+
+int
+rpt_write_station_html(const struct json_t *sum, const char *path, FILE *f)
+{
+	const json_t *units = json_object_get(sum, "units"), *cases = json_object_get(sum, "cases");
+	const json_t *u, *c, *st;
+	const char *verdict = jss(sum, "verdict");
+	size_t i, counts[5] = { 0 }, bad = 0;
+	char page[4096];
+
+	json_array_foreach(units, i, u) {
+		const char *v = vclass(jss(u, "verdict"));
+		for (size_t k = 0; k < 5; k++)
+			if (v == vcss[k])
+				counts[k]++;
+	}
+	write_head("station", verdict, f);
+	fprintf(f, "<h1>atproof station ");
+	esc(f, jss(sum, "station"));
+	fprintf(f, ": <span class=\"%s\" id=\"verdict\">", vclass(verdict));
+	esc(f, verdict);
+	fprintf(f, "</span></h1>\n<div class=\"counts\" id=\"summary\" data-units=\"%zu\" "
+	    "data-passed=\"%zu\" data-failed=\"%zu\" data-inconclusive=\"%zu\" data-errors=\"%zu\">"
+	    "<span>units <b>%zu</b></span><span class=\"pass\">passed <b>%zu</b></span>"
+	    "<span class=\"fail\">failed <b>%zu</b></span><span class=\"inconc\">inconclusive "
+	    "<b>%zu</b></span><span class=\"error\">errors <b>%zu</b></span></div>\n",
+	    json_array_size(units), counts[RPT_PASS], counts[RPT_FAIL], counts[RPT_INCONC],
+	    counts[RPT_ERROR], json_array_size(units), counts[RPT_PASS], counts[RPT_FAIL],
+	    counts[RPT_INCONC], counts[RPT_ERROR]);
+	fprintf(f, "<h2>Units</h2>\n<table id=\"units\"><tr><th>unit</th><th>port</th><th>MAC</th>"
+	    "<th>firmware</th><th>verdict</th><th>passed</th><th>failed</th><th>inconclusive</th>"
+	    "<th>errors</th><th>skipped</th><th>exit</th></tr>\n");
+	json_array_foreach(units, i, u) {
+		st = json_object_get(u, "stats");
+		unit_page(path, jss(u, "name"), page, sizeof(page));
+		/* A relative link to the unit's own page, next to this one. */
+		fprintf(f, "<tr><td><a href=\"");
+		esc(f, page);
+		fprintf(f, "\">");
+		esc(f, jss(u, "name"));
+		fprintf(f, "</a></td><td>");
+		esc(f, jss(u, "port"));
+		fprintf(f, "</td><td>");
+		esc(f, jss(u, "mac"));
+		fprintf(f, "</td><td>");
+		esc(f, jss(u, "firmware"));
+		fprintf(f, "</td><td class=\"%s\">", vclass(jss(u, "verdict")));
+		esc(f, jss(u, "verdict"));
+		fprintf(f, "</td><td class=\"n\">%lld</td><td class=\"n\">%lld</td><td class=\"n\">%lld"
+		    "</td><td class=\"n\">%lld</td><td class=\"n\">%lld</td><td class=\"n\">%lld</td>"
+		    "</tr>\n", jsi(st, "passed"), jsi(st, "failed"), jsi(st, "inconclusive"),
+		    jsi(st, "errors"), jsi(st, "skipped"), jsi(u, "exit"));
+	}
+	fprintf(f, "</table>\n");
+	station_measures(sum, f);
+	fprintf(f, "<h2 id=\"failures\">Cases that did not pass</h2>\n<table id=\"case-table\">"
+	    "<tr><th>unit</th><th>case</th><th>verdict</th><th>reason</th></tr>\n");
+	json_array_foreach(cases, i, c) {
+		const char *v = vclass(jss(c, "verdict"));
+		if (v == vcss[RPT_PASS] || v == vcss[RPT_SKIP] || ++bad > HTML_ROWS_MAX)
+			continue;
+		fprintf(f, "<tr class=\"v-%s\"><td>", v);
+		esc(f, jss(c, "unit"));
+		fprintf(f, "</td><td>");
+		esc(f, jss(c, "id"));
+		fprintf(f, "</td><td class=\"%s\">%s</td><td>", v, v);
+		esc_cut(f, jss(c, "reason"), 200);
+		fprintf(f, "</td></tr>\n");
+	}
+	fprintf(f, "</table>\n");
+	if (bad > HTML_ROWS_MAX)
+		fprintf(f, "<p class=\"note\">%zu of %zu listed.</p>\n", (size_t)HTML_ROWS_MAX, bad);
+	fprintf(f, "<p class=\"note\">atproof station report; each unit's page has its failures, "
+	    "sequence charts and latency.</p>\n</body></html>\n");
 	return ferror(f) ? -1 : 0;
 }

@@ -136,6 +136,11 @@ int rpt_format_parse(const char *name);
 int rpt_write(const struct rpt_run *r, enum rpt_format fmt, FILE *f, int color);
 /* The HTML page (html.c); 0, or -1 on a write error. */
 int rpt_write_html(const struct rpt_run *r, FILE *f);
+/* The page of a station: @sum is the summary JSON of `run --station`
+ * (units, cases with "unit"); @path names the page, for the links to each
+ * unit's own ("run.html" -> "run-UNIT.html"). 0, or -1 on a write error. */
+struct json_t;
+int rpt_write_station_html(const struct json_t *sum, const char *path, FILE *f);
 /* Writes to @path ("-": standard output). -1 with errno on failure. */
 int rpt_write_path(const struct rpt_run *r, enum rpt_format fmt, const char *path);
 

@@ -209,4 +209,36 @@ for l in rep["stats"]["latency"]:
 print("ok   analyze: %s rules, %s findings, %d charts" %
       (m.group(1), m.group(4), dom.count('<svg class="msc"')))
 PY
+# 3. A factory station: its page has the units and their measurements
+#    against the limits, and links to each unit's own page.
+cat >"$out/station.yaml" <<'YAML'
+station: line1
+units:
+  - { name: good, emulator: manual }
+  - { name: odd, emulator: luat }
+YAML
+rc=0
+"$A" run --station "$out/station.yaml" --report json:"$out/st.json" --report html:"$out/st.html" \
+    scenarios/examples/basic.yaml scenarios/examples/negative.yaml >"$out/st.txt" 2>&1 || rc=$?
+[ "$rc" = 1 ] || { cat "$out/st.txt"; echo "FAIL the station exited $rc, not 1"; exit 1; }
+browse dom "$out/st.html" "$out/st.html.dom"
+no_external "$out/st.html" station
+shot "$out/st.html" station
+python3 - "$out/st.json" "$out/st.html.dom" "$out" <<'PY'
+import json, os, re, sys
+rep = json.load(open(sys.argv[1]))
+dom = open(sys.argv[2], encoding="utf-8").read()
+assert re.search(r'id="summary" data-units="2" data-passed="1" data-failed="1"', dom), "summary"
+for u in rep["units"]:
+    page = "st-%s.html" % u["name"]
+    assert '<a href="%s">%s</a>' % (page, u["name"]) in dom, page
+    assert os.path.getsize(os.path.join(sys.argv[3], page)) > 0, page
+    assert "<td>%s</td>" % u["mac"] in dom, u["mac"]
+table = dom[dom.index('id="measure-table"'):]
+table = table[:table.index("</table>")]
+assert "mac_len" in table and "[12..12]" in table, table[:300]
+assert len(re.findall(r"<tr><td>(good|odd)</td>", table)) == 2, table
+assert re.search(r'<td class="n pass" title="pass">12</td>', table), table
+print("ok   station: units, measurements against limits, links to the units' pages")
+PY
 echo "ok   no external requests; screenshots taken"

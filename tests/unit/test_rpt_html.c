@@ -10,6 +10,7 @@
 #include <time.h>
 
 #include <cmocka.h>
+#include <jansson.h>
 
 #include "reports/rpt.h"
 
@@ -221,6 +222,45 @@ test_a_big_run_is_capped_and_says_what_it_left_out(void **state)
 	rpt_run_free(r);
 }
 
+static void
+test_a_station_page_tables_units_by_measurement_against_limits(void **state)
+{
+	static const char sum_text[] =
+	    "{\"tool\":\"run\",\"verdict\":\"fail\",\"station\":\"line<1>\",\"units\":["
+	    "{\"name\":\"u1\",\"port\":\"/dev/ttyUSB0\",\"verdict\":\"pass\",\"exit\":0,"
+	    "\"mac\":\"286dcd004e7d\",\"firmware\":\"fw\",\"stats\":{\"passed\":1}},"
+	    "{\"name\":\"u2\",\"port\":\"/dev/ttyUSB1\",\"verdict\":\"fail\",\"exit\":1,"
+	    "\"mac\":null,\"firmware\":null,\"stats\":{\"failed\":1}}],\"cases\":["
+	    "{\"id\":\"rf\",\"unit\":\"u1\",\"verdict\":\"pass\",\"measures\":[{\"name\":"
+	    "\"rssi\",\"value\":-50,\"unit\":\"dBm\",\"min\":-70,\"max\":null,\"verdict\":"
+	    "\"pass\"}]},"
+	    "{\"id\":\"rf\",\"unit\":\"u2\",\"verdict\":\"fail\",\"reason\":\"rssi low\","
+	    "\"measures\":[{\"name\":\"rssi\",\"value\":-80,\"unit\":\"dBm\",\"min\":-70,"
+	    "\"max\":null,\"verdict\":\"fail\"}]}]}";
+	json_t *sum = json_loads(sum_text, 0, NULL);
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&buf, &len);
+
+	(void)state;
+	assert_non_null(sum);
+	assert_non_null(f);
+	assert_int_equal(rpt_write_station_html(sum, "out/st.html", f), 0);
+	fclose(f);
+	assert_non_null(strstr(buf, "line&lt;1&gt;"));
+	assert_non_null(strstr(buf, "data-units=\"2\" data-passed=\"1\" data-failed=\"1\""));
+	assert_non_null(strstr(buf, "<a href=\"st-u2.html\">u2</a>"));
+	/* One column (the same measure of the same case on both units), the
+	 * limits in its header, each unit's value with its verdict. */
+	assert_int_equal(count(buf, "<th>rssi"), 1);
+	assert_non_null(strstr(buf, "[-70..] dBm"));
+	assert_non_null(strstr(buf, "<tr><td>u1</td><td class=\"n pass\" title=\"pass\">-50</td>"));
+	assert_non_null(strstr(buf, "<tr><td>u2</td><td class=\"n fail\" title=\"fail\">-80</td>"));
+	assert_non_null(strstr(buf, "rssi low"));
+	free(buf);
+	json_decref(sum);
+}
+
 int
 main(void)
 {
@@ -231,6 +271,7 @@ main(void)
 		cmocka_unit_test(test_latency_is_grouped_by_command_with_percentiles),
 		cmocka_unit_test(test_the_analyzer_samples_make_the_latency_table),
 		cmocka_unit_test(test_a_big_run_is_capped_and_says_what_it_left_out),
+		cmocka_unit_test(test_a_station_page_tables_units_by_measurement_against_limits),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
