@@ -222,6 +222,55 @@ test_a_big_run_is_capped_and_says_what_it_left_out(void **state)
 	rpt_run_free(r);
 }
 
+/* Every byte sequence is whole UTF-8 (a cut never splits a character). */
+static int
+utf8_ok(const unsigned char *p)
+{
+	while (*p != '\0') {
+		size_t n = *p < 0x80 ? 1 : (*p & 0xE0) == 0xC0 ? 2 : (*p & 0xF0) == 0xE0 ? 3 :
+		    (*p & 0xF8) == 0xF0 ? 4 : 0;
+		size_t i;
+		if (n == 0)
+			return 0;
+		for (i = 1; i < n; i++)
+			if ((p[i] & 0xC0) != 0x80)
+				return 0;
+		p += n;
+	}
+	return 1;
+}
+
+static void
+test_cut_text_stays_utf8_and_control_bytes_do_not_reach_the_page(void **state)
+{
+	struct rpt_run *r = rpt_run_new("run");
+	struct rpt_case *c = rpt_case_add(r, "u", "u.yaml");
+	struct rpt_step *s;
+	char longs[700], ctl[] = "bad\001byte\033[31m";
+	size_t i;
+	char *h;
+
+	(void)state;
+	/* 2-byte characters at odd offsets: 'x' then "é" repeated. */
+	longs[0] = 'x';
+	for (i = 1; i + 2 < sizeof(longs); i += 2) {
+		longs[i] = (char)0xC3;
+		longs[i + 1] = (char)0xA9;
+	}
+	longs[i] = '\0';
+	assert_int_equal(rpt_set(&c->reason, longs), 0);
+	s = step(c, longs, RPT_FAIL, longs, 10);
+	assert_int_equal(rpt_set(&s->message, ctl), 0);
+	rpt_run_finish(r);
+	h = render(r);
+	assert_true(utf8_ok((const unsigned char *)h));
+	assert_null(strchr(h, '\001'));
+	assert_null(strchr(h, '\033'));
+	assert_non_null(strstr(h, "bad?byte?[31m"));
+	free(h);
+	rpt_run_free(r);
+}
+
 static void
 test_a_station_page_tables_units_by_measurement_against_limits(void **state)
 {
@@ -271,6 +320,7 @@ main(void)
 		cmocka_unit_test(test_latency_is_grouped_by_command_with_percentiles),
 		cmocka_unit_test(test_the_analyzer_samples_make_the_latency_table),
 		cmocka_unit_test(test_a_big_run_is_capped_and_says_what_it_left_out),
+		cmocka_unit_test(test_cut_text_stays_utf8_and_control_bytes_do_not_reach_the_page),
 		cmocka_unit_test(test_a_station_page_tables_units_by_measurement_against_limits),
 	};
 
