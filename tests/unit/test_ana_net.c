@@ -1,0 +1,401 @@
+/* SPDX-License-Identifier: MIT */
+/* \summary: the analyzer's network side: link layers, TCP reassembly, UDP, correlation */
+#define _DEFAULT_SOURCE 1
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+#include <pcap/pcap.h>
+
+#include "analyzer/ana.h"
+#include "analyzer/net.h"
+#include "atproof/atproof.h"
+
+/*
+ * Frames are built by hand (Ethernet, SLL2 or raw IP around IPv4/IPv6 and
+ * TCP/UDP) and fed to the decoder one by one; a collector rebuilds each
+ * direction's stream from the in-order bytes and counts the gaps, so each
+ * case says what stream the reassembly must give.
+ */
+
+#define STREAM_MAX 4096
+
+struct coll {
+	uint8_t s[2][STREAM_MAX];
+	size_t len[2];
+	uint64_t gap_bytes[2];
+	unsigned long opens, datagrams;
+};
+
+static void
+c_open(void *ctx, struct ana_flow *fl)
+{
+	struct coll *c = ctx;
+
+	(void)fl;
+	c->opens++;
+}
+
+static void
+c_data(void *ctx, struct ana_flow *fl, int dir, uint64_t off, const uint8_t *p, size_t len,
+    uint64_t ts)
+{
+	struct coll *c = ctx;
+
+	(void)ts;
+	if (fl->proto == 6)
+		assert_int_equal(off, c->len[dir] + c->gap_bytes[dir]);
+	else
+		c->datagrams++;
+	assert_true(c->len[dir] + len <= STREAM_MAX);
+	memcpy(c->s[dir] + c->len[dir], p, len);
+	c->len[dir] += len;
+}
+
+static void
+c_gap(void *ctx, struct ana_flow *fl, int dir, uint64_t off, uint64_t len)
+{
+	struct coll *c = ctx;
+
+	(void)fl;
+	(void)off;
+	c->gap_bytes[dir] += len;
+}
+
+/* Frame builder: link type @dlt, IPv4 (or IPv6 with @v6) from @sport to
+ * @dport, TCP with @seq and @flags, or UDP when @udp. */
+struct pkt {
+	int dlt, v6, udp, rev;
+	uint32_t seq;
+	uint8_t flags;
+	const char *data;
+};
+
+#define SYN 0x02
+#define ACK 0x10
+#define FIN 0x01
+
+static size_t
+build(const struct pkt *k, uint8_t *f)
+{
+	size_t l = 0, ip, th, dl = strlen(k->data), tl = k->udp ? 8 : 20;
+	uint16_t sp = k->rev ? 80 : 40000, dp = k->rev ? 40000 : 80;
+
+	memset(f, 0, 200 + dl);
+	if (k->dlt == DLT_EN10MB) {
+		f[12] = k->v6 ? 0x86 : 0x08;
+		f[13] = k->v6 ? 0xdd : 0x00;
+		l = 14;
+	} else if (k->dlt == 276) {   /* SLL2: protocol first */
+		f[0] = k->v6 ? 0x86 : 0x08;
+		f[1] = k->v6 ? 0xdd : 0x00;
+		l = 20;
+	}
+	ip = l;
+	if (k->v6) {
+		f[ip] = 0x60;
+		f[ip + 4] = (uint8_t)((tl + dl) >> 8);
+		f[ip + 5] = (uint8_t)(tl + dl);
+		f[ip + 6] = k->udp ? 17 : 6;
+		f[ip + 23] = k->rev ? 2 : 1;
+		f[ip + 39] = k->rev ? 1 : 2;
+		th = ip + 40;
+	} else {
+		f[ip] = 0x45;
+		f[ip + 2] = (uint8_t)((20 + tl + dl) >> 8);
+		f[ip + 3] = (uint8_t)(20 + tl + dl);
+		f[ip + 9] = k->udp ? 17 : 6;
+		f[ip + 12] = 10, f[ip + 15] = k->rev ? 2 : 1;
+		f[ip + 16] = 10, f[ip + 19] = k->rev ? 1 : 2;
+		th = ip + 20;
+	}
+	f[th] = (uint8_t)(sp >> 8), f[th + 1] = (uint8_t)sp;
+	f[th + 2] = (uint8_t)(dp >> 8), f[th + 3] = (uint8_t)dp;
+	if (k->udp) {
+		f[th + 4] = (uint8_t)((8 + dl) >> 8), f[th + 5] = (uint8_t)(8 + dl);
+	} else {
+		f[th + 4] = (uint8_t)(k->seq >> 24), f[th + 5] = (uint8_t)(k->seq >> 16);
+		f[th + 6] = (uint8_t)(k->seq >> 8), f[th + 7] = (uint8_t)k->seq;
+		f[th + 12] = 0x50;
+		f[th + 13] = k->flags;
+	}
+	memcpy(f + th + tl, k->data, dl);
+	return th + tl + dl;
+}
+
+struct rcase {
+	const char *name;
+	struct pkt p[8];
+	size_t n;
+	const char *want0, *want1;   /* the two streams */
+	uint64_t gap0;
+};
+
+#define ISN 1000u
+#define WRAP 0xfffffffdu
+
+static const struct rcase rcases[] = {
+	{ "in-order segments make the stream",
+	  { { DLT_EN10MB, 0, 0, 0, ISN, SYN, "" }, { DLT_EN10MB, 0, 0, 1, 7, SYN | ACK, "" },
+	    { DLT_EN10MB, 0, 0, 0, ISN + 1, ACK, "hello " }, { DLT_EN10MB, 0, 0, 0, ISN + 7, ACK, "world" },
+	    { DLT_EN10MB, 0, 0, 1, 8, ACK, "ok" } }, 5, "hello world", "ok", 0 },
+	{ "out-of-order segments are put back in order",
+	  { { DLT_EN10MB, 0, 0, 0, ISN, SYN, "" }, { DLT_EN10MB, 0, 0, 0, ISN + 7, ACK, "world" },
+	    { DLT_EN10MB, 0, 0, 0, ISN + 1, ACK, "hello " } }, 3, "hello world", "", 0 },
+	{ "a retransmission overlapping delivered bytes adds only the new ones",
+	  { { DLT_EN10MB, 0, 0, 0, ISN, SYN, "" }, { DLT_EN10MB, 0, 0, 0, ISN + 1, ACK, "hello" },
+	    { DLT_EN10MB, 0, 0, 0, ISN + 1, ACK, "hello world" } }, 3, "hello world", "", 0 },
+	{ "a hole never filled becomes a counted gap at the end",
+	  { { DLT_EN10MB, 0, 0, 0, ISN, SYN, "" }, { DLT_EN10MB, 0, 0, 0, ISN + 1, ACK, "ab" },
+	    { DLT_EN10MB, 0, 0, 0, ISN + 6, ACK, "fg" } }, 3, "abfg", "", 3 },
+	{ "sequence numbers wrap past 2^32",
+	  { { DLT_EN10MB, 0, 0, 0, WRAP, SYN, "" }, { DLT_EN10MB, 0, 0, 0, WRAP + 1, ACK, "abcd" },
+	    { DLT_EN10MB, 0, 0, 0, WRAP + 5, ACK, "efgh" } }, 3, "abcdefgh", "", 0 },
+	{ "a capture that starts mid-connection takes the first segment as offset 0",
+	  { { DLT_EN10MB, 0, 0, 0, 5000, ACK, "mid" }, { DLT_EN10MB, 0, 0, 0, 5003, ACK, "dle" } },
+	  2, "middle", "", 0 },
+	{ "Linux cooked capture v2 carries IPv4",
+	  { { 276, 0, 0, 0, ISN, SYN, "" }, { 276, 0, 0, 0, ISN + 1, ACK, "sll2" } }, 2, "sll2", "", 0 },
+	{ "raw IPv6 carries TCP",
+	  { { DLT_RAW, 1, 0, 0, ISN, SYN, "" }, { DLT_RAW, 1, 0, 0, ISN + 1, ACK, "six" },
+	    { DLT_RAW, 1, 0, 1, 9, ACK | SYN, "" } }, 3, "six", "", 0 },
+	{ "UDP datagrams keep their direction",
+	  { { DLT_EN10MB, 0, 1, 0, 0, 0, "ping" }, { DLT_EN10MB, 0, 1, 1, 0, 0, "pong" } },
+	  2, "ping", "pong", 0 },
+};
+
+static void
+reassembly_gives_each_direction_its_stream(void **state)
+{
+	size_t i, j;
+	uint8_t f[512];
+
+	(void)state;
+	for (i = 0; i < sizeof(rcases) / sizeof(rcases[0]); i++) {
+		const struct rcase *rc = &rcases[i];
+		struct coll c;
+		struct ana_net_cb cb = { &c, c_open, c_data, c_gap };
+		struct ana_pcap *pc;
+
+		memset(&c, 0, sizeof(c));
+		assert_int_equal(ana_pcap_new(rc->p[0].dlt, &cb, &pc), ATP_OK);
+		for (j = 0; j < rc->n; j++) {
+			size_t l = build(&rc->p[j], f);
+			ana_pcap_packet(pc, 1000 + j, f, l, l);
+		}
+		ana_pcap_flush(pc);
+		if (c.len[0] != strlen(rc->want0) || memcmp(c.s[0], rc->want0, c.len[0]) != 0 ||
+		    c.len[1] != strlen(rc->want1) || memcmp(c.s[1], rc->want1, c.len[1]) != 0 ||
+		    c.gap_bytes[0] != rc->gap0 || c.opens != 1)
+			fail_msg("%s: got \"%.*s\" / \"%.*s\", gap %llu, %lu flows", rc->name,
+			    (int)c.len[0], (const char *)c.s[0], (int)c.len[1], (const char *)c.s[1],
+			    (unsigned long long)c.gap_bytes[0], c.opens);
+		ana_pcap_close(pc);
+	}
+}
+
+static void
+cut_and_foreign_frames_are_counted_not_followed(void **state)
+{
+	static const uint8_t junk[][24] = {
+		{ 0 },                                              /* too short for Ethernet */
+		{ [12] = 0x08, [13] = 0x00, [14] = 0x4f },          /* IHL past the end */
+		{ [12] = 0x08, [13] = 0x06 },                       /* ARP */
+	};
+	struct coll c;
+	struct ana_net_cb cb = { &c, c_open, c_data, c_gap };
+	struct ana_pcap *pc;
+	const struct ana_net_stats *st;
+	size_t i;
+
+	(void)state;
+	memset(&c, 0, sizeof(c));
+	assert_int_equal(ana_pcap_new(DLT_EN10MB, &cb, &pc), ATP_OK);
+	ana_pcap_packet(pc, 1, junk[0], 10, 10);
+	for (i = 1; i < 3; i++)
+		ana_pcap_packet(pc, 1, junk[i], sizeof(junk[i]), sizeof(junk[i]));
+	st = ana_pcap_stats(pc);
+	assert_int_equal(st->packets, 3);
+	assert_int_equal(st->bad, 2);
+	assert_int_equal(st->other, 1);
+	assert_int_equal(c.opens, 0);
+	ana_pcap_close(pc);
+}
+
+static void
+out_of_order_data_is_bounded_and_the_hole_given_up(void **state)
+{
+	struct coll c;
+	struct ana_net_cb cb = { &c, c_open, NULL, c_gap };
+	struct ana_pcap *pc;
+	static uint8_t f[2048];
+	struct pkt k = { DLT_EN10MB, 0, 0, 0, ISN, SYN, "" };
+	char big[1201];
+	uint32_t seq;
+	size_t l;
+
+	(void)state;
+	memset(&c, 0, sizeof(c));
+	memset(big, 'x', sizeof(big) - 1);
+	big[sizeof(big) - 1] = '\0';
+	assert_int_equal(ana_pcap_new(DLT_EN10MB, &cb, &pc), ATP_OK);
+	l = build(&k, f);
+	ana_pcap_packet(pc, 1, f, l, l);
+	/* Byte 1 never comes: everything after it waits, up to the ceiling. */
+	k.flags = ACK;
+	k.data = big;
+	for (seq = ISN + 2; seq < ISN + 2 + 2 * NET_OOO_DIR; seq += 1200) {
+		k.seq = seq;
+		l = build(&k, f);
+		ana_pcap_packet(pc, 2, f, l, l);
+	}
+	assert_int_equal(c.gap_bytes[0], 1);
+	assert_true(ana_pcap_flow(pc, 0)->bytes[0] > NET_OOO_DIR);
+	ana_pcap_close(pc);
+}
+
+/* Correlation: a UART session told to the correlator, a capture written
+ * with libpcap, and the findings. */
+static void
+write_pcap(const char *path, const struct pkt *p, size_t n)
+{
+	pcap_t *dead = pcap_open_dead(DLT_EN10MB, 65535);
+	pcap_dumper_t *d = pcap_dump_open(dead, path);
+	uint8_t f[512];
+	size_t i;
+
+	assert_non_null(d);
+	for (i = 0; i < n; i++) {
+		struct pcap_pkthdr h;
+		memset(&h, 0, sizeof(h));
+		h.ts.tv_sec = 100;
+		h.ts.tv_usec = (suseconds_t)(10 * i);
+		h.caplen = h.len = (bpf_u_int32)build(&p[i], f);
+		pcap_dump((u_char *)d, &h, f);
+	}
+	pcap_dump_close(d);
+	pcap_close(dead);
+}
+
+static int
+count_rule(const struct ana_report *r, const char *rule, const char *needle)
+{
+	size_t i;
+	int n = 0;
+
+	for (i = 0; i < r->nf; i++)
+		if (strcmp(r->f[i].rule, rule) == 0 &&
+		    (needle == NULL || strstr(r->f[i].message, needle) != NULL))
+			n++;
+	return n;
+}
+
+static void
+bytes_acknowledged_but_not_sent_and_not_reported_are_named(void **state)
+{
+	static const struct pkt wire[] = {
+		{ DLT_EN10MB, 0, 0, 0, ISN, SYN, "" }, { DLT_EN10MB, 0, 0, 1, 7, SYN | ACK, "" },
+		{ DLT_EN10MB, 0, 0, 0, ISN + 1, ACK, "GET /" },
+		{ DLT_EN10MB, 0, 0, 1, 8, ACK, "200 OK" },
+	};
+	char path[] = "/tmp/test_ana_net_XXXXXX";
+	struct ana_report rep;
+	struct ana_net *n;
+	struct ana_loc at = { "uart.log", 3, 0, 99000000, 1 };
+	struct atp_diag d;
+	int fd = mkstemp(path);
+
+	(void)state;
+	assert_true(fd >= 0);
+	write_pcap(path, wire, sizeof(wire) / sizeof(wire[0]));
+	ana_report_init(&rep);
+	assert_int_equal(ana_net_new(&rep, 0, &n), ATP_OK);
+	ana_net_skct(n, 1, 0, 0, atp_span_str("10.0.0.2"), 80, &at);
+	at.line = 5;
+	ana_net_sent(n, 1, (const uint8_t *)"GET /x", 6, 1, &at);
+	at.line = 9;
+	ana_net_recv(n, 1, 0, (const uint8_t *)"200", 3, 1, &at);
+	atp_diag_clear(&d);
+	assert_int_equal(ana_net_read(n, path, &d), ATP_OK);
+	/* "x" was acknowledged, never sent; " OK" came and was never told. */
+	assert_int_equal(count_rule(&rep, "net-sent-missing", "\"x\""), 1);
+	assert_int_equal(count_rule(&rep, "net-recv-unreported", "\" OK\""), 1);
+	assert_int_equal(count_rule(&rep, "net-no-connection", NULL), 0);
+	ana_net_free(n);
+	ana_report_free(&rep);
+	remove(path);
+	close(fd);
+}
+
+static void
+a_socket_with_no_flow_is_inconclusive_not_failed(void **state)
+{
+	static const struct pkt wire[] = { { DLT_EN10MB, 0, 1, 0, 0, 0, "dns?" } };
+	char path[] = "/tmp/test_ana_net_XXXXXX";
+	struct ana_report rep;
+	struct ana_net *n;
+	struct ana_loc at = { "uart.log", 3, 0, 0, 0 };
+	struct atp_diag d;
+	int fd = mkstemp(path);
+	size_t i;
+
+	(void)state;
+	assert_true(fd >= 0);
+	write_pcap(path, wire, 1);
+	ana_report_init(&rep);
+	assert_int_equal(ana_net_new(&rep, 0, &n), ATP_OK);
+	ana_net_skct(n, 2, 0, 0, atp_span_str("10.0.0.2"), 8080, &at);
+	atp_diag_clear(&d);
+	assert_int_equal(ana_net_read(n, path, &d), ATP_OK);
+	assert_int_equal(count_rule(&rep, "net-no-connection", NULL), 1);
+	for (i = 0; i < rep.nf; i++)
+		assert_int_equal(rep.f[i].verdict, ATP_V_INCONC);
+	ana_net_free(n);
+	ana_report_free(&rep);
+	remove(path);
+	close(fd);
+}
+
+static void
+a_file_that_is_no_capture_is_an_error(void **state)
+{
+	char path[] = "/tmp/test_ana_net_XXXXXX";
+	struct ana_report rep;
+	struct ana_net *n;
+	struct atp_diag d;
+	int fd = mkstemp(path);
+
+	(void)state;
+	assert_true(fd >= 0);
+	assert_int_equal(write(fd, "not a pcap at all, no", 21), 21);
+	ana_report_init(&rep);
+	assert_int_equal(ana_net_new(&rep, 0, &n), ATP_OK);
+	atp_diag_clear(&d);
+	assert_int_equal(ana_net_read(n, path, &d), ATP_ERR_SYNTAX);
+	assert_int_equal(ana_net_read(n, "/nonexistent/x.pcap", &d), ATP_ERR_IO);
+	ana_net_free(n);
+	ana_report_free(&rep);
+	remove(path);
+	close(fd);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(reassembly_gives_each_direction_its_stream),
+		cmocka_unit_test(cut_and_foreign_frames_are_counted_not_followed),
+		cmocka_unit_test(out_of_order_data_is_bounded_and_the_hole_given_up),
+		cmocka_unit_test(bytes_acknowledged_but_not_sent_and_not_reported_are_named),
+		cmocka_unit_test(a_socket_with_no_flow_is_inconclusive_not_failed),
+		cmocka_unit_test(a_file_that_is_no_capture_is_an_error),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
