@@ -76,7 +76,7 @@ usage(FILE *f)
 	    "       raw IP); sockets, SKSND/SKRCV/+SKTRPT bytes and MQTT are matched to it\n"
 	    "  FORMAT: text json junit tap html ('-' as PATH: standard output)\n"
 	    "  --baseline OLD.json: then compare the JSON report with OLD.json as atproof\n"
-	    "       diff does and print the differences; exit 1 when this one is worse\n");
+	    "       diff does and print the differences; exit 1 only when this one is worse\n");
 }
 
 static int

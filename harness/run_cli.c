@@ -62,7 +62,7 @@ run_usage(FILE *f)
 	    "                       (repeatable); default: text on stdout\n"
 	    "  --baseline OLD.json  then compare the run's JSON report with OLD.json as\n"
 	    "                       atproof diff does, print the differences; exit 1\n"
-	    "                       when this run is worse (release check)\n"
+	    "                       only when this run is worse (release check)\n"
 	    "\n"
 	    "Exit: 0 conforms, 1 a failure (or worse than --baseline), 2 bad scenario\n"
 	    "or usage, 3 port missing or vanished, 4 inconclusive only.\n");
