@@ -149,6 +149,8 @@ void ana_net_mqtt(struct ana_net *n, enum ana_mq kind, struct atp_span a, struct
 /* Reads @path and correlates; findings go to the report. ATP_OK or an
  * error with @d set (cannot open: ATP_ERR_IO). */
 int ana_net_read(struct ana_net *n, const char *path, struct atp_diag *d);
+/* Same from @f (closed), named @path in the report. */
+int ana_net_read_file(struct ana_net *n, FILE *f, const char *path, struct atp_diag *d);
 /* Writers: the "network" object of the JSON report (a json_t *), and the
  * network part of the text report with the interleaved timeline. */
 void *ana_net_json(const struct ana_net *n);

@@ -531,7 +531,7 @@ align(struct ana_net *n, struct side *sd, int dir)
 			end = sd->u.len;
 		/* LUAT's +SKTRPT: the announced segment, of which only the
 		 * last bytes came (deviation sktrpt-cap-511). */
-		if (dir == 1 && c->announced > c->len && j + c->announced <= wl &&
+		if (dir == 1 && c->len > 0 && c->announced > c->len && j + c->announced <= wl &&
 		    memcmp(W + j + c->announced - c->len, U + i, c->len) == 0) {
 			sd->truncated += c->announced - c->len;
 			sd->matched += c->len;
@@ -555,7 +555,8 @@ align(struct ana_net *n, struct side *sd, int dir)
 			{
 				size_t key = end - i < RESYNC_KEY ? end - i : RESYNC_KEY;
 				uint64_t win = wl - j < RESYNC_WIN ? wl - j : RESYNC_WIN;
-				const uint8_t *at = find(W + j, (size_t)win, U + i, key);
+				const uint8_t *at = W != NULL ? find(W + j, (size_t)win, U + i, key) :
+				    NULL;
 				if (at != NULL) {
 					uint64_t skip = (uint64_t)(at - (W + j));
 					sd->wire_only += skip;
@@ -846,16 +847,22 @@ mqtt_match(struct ana_net *n)
 int
 ana_net_read(struct ana_net *n, const char *path, struct atp_diag *d)
 {
+	FILE *f = fopen(path, "rb");
+
+	if (f == NULL)
+		return atp_diag_set(d, ATP_ERR_IO, "%s: cannot open", path);
+	return ana_net_read_file(n, f, path, d);
+}
+
+int
+ana_net_read_file(struct ana_net *n, FILE *f, const char *path, struct atp_diag *d)
+{
 	struct ana_net_cb cb;
 	struct ana_pcap *pc = NULL;
-	FILE *f;
 	size_t i;
 	int rc;
 
 	snprintf(n->path, sizeof(n->path), "%s", path);
-	f = fopen(path, "rb");
-	if (f == NULL)
-		return atp_diag_set(d, ATP_ERR_IO, "%s: cannot open", path);
 	memset(&cb, 0, sizeof(cb));
 	cb.ctx = n;
 	cb.open = on_open;
