@@ -3,7 +3,7 @@
 # The emulator's command-by-command case table (tests/unit/test_emu_cmds.c),
 # every case in every profile, through the real pty of `atproof emu`: the
 # unit test drives it with its own plain termios client when ATP_EMU_BIN
-# names the binary (a plain unit run skips that test). About 15 s.
+# names the binary (a plain unit run skips that test). About 7 s.
 set -u
 B=${B:-build}
 for f in "$B/atproof" "$B/tests/test_emu_cmds"; do

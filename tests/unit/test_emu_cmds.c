@@ -40,10 +40,18 @@ struct step {
 struct tcase {
 	const char *name;
 	struct step steps[10];
+	/* Opens a real socket: a module on a virtual clock has none
+	 * (emulator/net.c), so the case runs through the pty only;
+	 * test_emu_net.c covers sockets in memory on the real clock. */
+	int real_net;
 };
 
 #define LUAT_VER "H1.00.00.0000,G2.02.05@ 10:55:46 Sep 28 2018"
 #define G3_VER "H1.00.00.0000,G3.04.00@ 09:30:00 Aug 27 2019"
+
+/* Two steps: join the default world's open network (2.2.3.4 example). */
+#define JOIN_OPEN { "AT+SSID=TP-LINK_HyFi_1E\r", OK }, \
+	{ "AT+WJOIN\r", R("3c46d82bd81e,0,11,0,\"TP-LINK_HyFi_1E\",53") }
 
 static const struct tcase cases[] = {
 	{ "AT+ answers +OK (2.2.1.1)", { { "AT+\r", OK } } },
@@ -244,6 +252,41 @@ static const struct tcase cases[] = {
 	    { "AT+BSSID=1,000000000001\r", OK }, { "AT+WSCAN\r", R("") } } },
 	{ "WSCAN with an argument is -3, or -2 in the firmware (form-not-allowed-err2)",
 	  { { "AT+WSCAN=1\r", ERR(-3), ERR(-2) } } },
+	{ "socket commands before joining: SKCT is -13, SKGHBN -4 (firmware 5)",
+	  { { "AT+SKCT=0,0,127.0.0.1,9\r", ERR(-13) }, { "AT+SKGHBN=www.baidu.com\r", ERR(-4) },
+	    { "AT+SKSND=1,3\r", ERR(-4) }, { "AT+SKRCV=1,3\r", ERR(-4) } } },
+	{ "SKSND and SKRCV without a length are -4, or -2 in the firmware (missing-arg-err2)",
+	  { { "AT+SKSND=1\r", ERR(-4), ERR(-2) }, { "AT+SKRCV=1\r", ERR(-4), ERR(-2) } } },
+	{ "SKSTT of a socket never opened; the firmware ends its entries with a CRLF more "
+	  "(list-extra-crlf)",
+	  { { "AT+SKSTT=1\r", R("1,0,\"0.0.0.0\",0,0,0"), "+OK=1,0,\"0.0.0.0\",0,0,0\r\n\r\n\r\n" },
+	    { "AT+SKSTT=0\r", ERR(-4) }, { "AT+SKSTT=21\r", ERR(-4) } } },
+	{ "SKCLS of a socket not open is -3, out of 1..20 -4 (firmware 3)",
+	  { { "AT+SKCLS=1\r", ERR(-3) }, { "AT+SKCLS=21\r", ERR(-4) } } },
+	{ "SKSDF takes a socket 1..20 and has no query form (form-not-allowed-err2)",
+	  { { "AT+SKSDF=1\r", OK }, { "AT+SKSDF=21\r", ERR(-4) },
+	    { "AT+SKSDF=?\r", ERR(-3), ERR(-2) } } },
+	{ "SKSRCIP has only its query form, 0.0.0.0 before any data (2.2.3.16)",
+	  { { "AT+SKSRCIP=?\r", R("0.0.0.0") }, { "AT+SKSRCIP=1\r", ERR(-3), ERR(-2) } } },
+	{ "SKRPTM query ends in a bare LF in the firmware (skrptm-query-lf)",
+	  { { "AT+SKRPTM=?\r", R("0"), "+OK=0\n\r\n\r\n" }, { "AT+SKRPTM=1\r", OK },
+	    { "AT+SKRPTM=?\r", R("1"), "+OK=1\n\r\n\r\n" }, { "AT+SKRPTM=2\r", ERR(-4) } } },
+	{ "SKGHBN resolves the world's hosts once joined, quoted (2.2.3.2)",
+	  { JOIN_OPEN, { "AT+SKGHBN=www.baidu.com\r", R("\"115.239.211.112\"") },
+	    { "AT+SKGHBN=\"WWW.BAIDU.COM\"\r", R("\"115.239.211.112\"") },
+	    { "AT+SKGHBN=10.1.2.3\r", R("\"10.1.2.3\"") }, { "AT+SKGHBN=nosuch.example\r", ERR(-4) } } },
+	{ "a UDP client needs no peer: SKCT, SKSND with its payload, SKCLS (2.2.3.1, 2.2.3.11)",
+	  { JOIN_OPEN, { "AT+SKCT=1,0,127.0.0.1,9\r", R("1") }, { "AT+SKSND=1,3\rabc", R("3") },
+	    { "AT+SKSTT=1\r", SKIP },    /* the local port is the system's choice */
+	    { "AT+SKCLS=1\r", OK }, { "AT+SKCLS=1\r", ERR(-3) } }, 1 },
+	{ "SKCT checks its arguments and refuses an address the world does not map (firmware 5)",
+	  { JOIN_OPEN, { "AT+SKCT=2,0,127.0.0.1,9\r", ERR(-4) }, { "AT+SKCT=0,0,127.0.0.1,0\r", ERR(-4) },
+	    { "AT+SKCT=0,0,127.0.0.1,70000\r", ERR(-4) }, { "AT+SKCT=0,1,abc,1000\r", ERR(-4) },
+	    { "AT+SKCT=0,0,10.0.0.1,1000\r", ERR(-13) } } },
+	{ "ENTM needs a default socket in the manual; the firmware enters and +++ leaves "
+	  "(entm-no-precheck)",
+	  { { "AT+ENTM\r", ERR(-5), OK }, { "AT+QVER\r", R("AirM2M_Luat_WiFi_V008_WM"), "" },
+	    { "+++", "", OK }, { "AT+\r", OK } } },
 	{ "the manual ends a line at CR only; the firmware also at LF (eol-any)",
 	  { { "AT+QMAC\n", "", R("286dcd004e7d") }, { "\r", R("286dcd004e7d"), "" },
 	    { "AT+\r\n", OK }, { "AT+\n\r", OK } } },
@@ -342,7 +385,7 @@ every_case_in_every_profile(void **state)
 
 	(void)state;
 	for (i = 0; i < NCASES; i++)
-		for (p = 0; p < 3; p++) {
+		for (p = 0; p < 3 && !cases[i].real_net; p++) {
 			struct tm *t = tm_open(profs[p]);
 			int rc = walk_case(&cases[i], profs[p], mem_xfer, t, msg, sizeof(msg));
 			tm_close(t);
@@ -359,12 +402,13 @@ every_case_in_every_profile(void **state)
  * milliseconds, less than a reliable reset would), the pty opened and put
  * in raw mode with cfmakeraw, each step written and its answer read with
  * poll() until the expected bytes have come and the line stays quiet, then
- * SIGTERM, a clean exit and the symlink gone. The three profiles run at
- * once, one child process each, so the whole run takes a few seconds.
+ * SIGTERM, a clean exit and the symlink gone. Most of the time goes in
+ * waiting (quiet periods, joins), so the cases run PTY_KIDS at a time, in
+ * child processes, and the whole run takes a few seconds.
  *
- * Every case of the table runs here: the blocking commands (WJOIN, WSCAN)
- * take the default world's real times (0.2 to 0.5 s), well inside the
- * per-step deadline. Nothing is left out.
+ * Every case of the table runs here, those with real sockets too: the
+ * blocking commands (WJOIN, WSCAN) take the default world's real times (0.2
+ * to 0.5 s), well inside the per-step deadline. Nothing is left out.
  */
 
 #define PTY_STEP_MS 3000     /* the longest a step may take: join_fail is 0.5 s */
@@ -372,6 +416,8 @@ every_case_in_every_profile(void **state)
 #define PTY_SILENT_MS 200    /* silence that means "no answer" ("" and "*" steps) */
 #define PTY_START_MS 3000    /* for the symlink to appear, and for the exit */
 #define PTY_RESET_MS 250     /* after AT+Z's +OK: its reset comes 100 ms later */
+#define PTY_SHARDS 3         /* child processes per profile, each with its own cases */
+#define PTY_KIDS (3 * PTY_SHARDS)
 
 struct pty_run {
 	const char *bin, *prof;
@@ -590,10 +636,11 @@ pty_xfer(void *ctx, const char *send, const char *want, size_t *len, char *why, 
 	return r->out;
 }
 
-/* Every case of one profile, one emulator each; the failures, one per
- * case, appended to @msg. The number of failing cases. */
+/* The cases of one profile numbered @shard modulo PTY_SHARDS, one emulator
+ * each; the failures, one per case, appended to @msg. The number of failing
+ * cases. */
 static int
-pty_profile(const char *bin, const char *prof, char *msg, size_t msize)
+pty_profile(const char *bin, const char *prof, size_t shard, char *msg, size_t msize)
 {
 	static struct pty_run r;
 	size_t i, used = 0;
@@ -613,7 +660,7 @@ pty_profile(const char *bin, const char *prof, char *msg, size_t msize)
 	snprintf(r.tty, sizeof(r.tty), "%s/tty", r.dir);
 	snprintf(r.flash, sizeof(r.flash), "%s/flash", r.dir);
 	snprintf(r.err, sizeof(r.err), "%s/emu.err", r.dir);
-	for (i = 0; i < NCASES; i++) {
+	for (i = shard; i < NCASES; i += PTY_SHARDS) {
 		char one[8192], why[512];
 		int rc;
 
@@ -648,11 +695,11 @@ static void
 every_case_in_every_profile_through_a_real_pty(void **state)
 {
 	static const char *const profs[] = { "manual", "luat", "g3" };
-	static char msg[3][16384];
+	static char msg[PTY_KIDS][16384];
 	const char *bin = getenv("ATP_EMU_BIN");
-	pid_t pid[3];
-	int fds[3][2], st, failed = 0;
-	size_t p;
+	pid_t pid[PTY_KIDS];
+	int fds[PTY_KIDS][2], st, failed = 0;
+	size_t k;
 
 	(void)state;
 	/* tests/e2e/test_emu_pty_table.sh sets it; a plain unit run has no
@@ -660,45 +707,50 @@ every_case_in_every_profile_through_a_real_pty(void **state)
 	if (bin == NULL || bin[0] == '\0')
 		skip();
 	assert_int_equal(access(bin, X_OK), 0);
-	for (p = 0; p < 3; p++) {
-		assert_int_equal(pipe(fds[p]), 0);
+	for (k = 0; k < PTY_KIDS; k++) {
+		assert_int_equal(pipe(fds[k]), 0);
 		fflush(NULL);
-		pid[p] = fork();
-		assert_true(pid[p] >= 0);
-		if (pid[p] == 0) {
+		pid[k] = fork();
+		assert_true(pid[k] >= 0);
+		if (pid[k] == 0) {
 			/* No cmocka in the child: the verdict goes up the pipe. */
-			int n = pty_profile(bin, profs[p], msg[p], sizeof(msg[p]));
-			size_t len = strlen(msg[p]), off = 0;
-			close(fds[p][0]);
+			int n = pty_profile(bin, profs[k / PTY_SHARDS], k % PTY_SHARDS, msg[k],
+			    sizeof(msg[k]));
+			size_t len = strlen(msg[k]), off = 0;
+			close(fds[k][0]);
 			while (off < len) {
-				ssize_t k = write(fds[p][1], msg[p] + off, len - off);
-				if (k <= 0)
+				ssize_t w = write(fds[k][1], msg[k] + off, len - off);
+				if (w <= 0)
 					break;
-				off += (size_t)k;
+				off += (size_t)w;
 			}
 			_exit(n == 0 ? 0 : 1);
 		}
-		close(fds[p][1]);
+		close(fds[k][1]);
 	}
-	for (p = 0; p < 3; p++) {
+	/* Each child writes at most 16 KiB, less than a pipe holds: reading
+	 * them in turn cannot block a child. */
+	for (k = 0; k < PTY_KIDS; k++) {
 		size_t len = 0;
-		ssize_t k;
-		while (len < sizeof(msg[p]) - 1 &&
-		    (k = read(fds[p][0], msg[p] + len, sizeof(msg[p]) - 1 - len)) > 0)
-			len += (size_t)k;
-		msg[p][len] = '\0';
-		close(fds[p][0]);
-		assert_int_equal(waitpid(pid[p], &st, 0), pid[p]);
+		ssize_t r;
+		while (len < sizeof(msg[k]) - 1 &&
+		    (r = read(fds[k][0], msg[k] + len, sizeof(msg[k]) - 1 - len)) > 0)
+			len += (size_t)r;
+		msg[k][len] = '\0';
+		close(fds[k][0]);
+		assert_int_equal(waitpid(pid[k], &st, 0), pid[k]);
 		if (!WIFEXITED(st) || WEXITSTATUS(st) != 0) {
 			failed = 1;
 			if (len == 0)
-				snprintf(msg[p], sizeof(msg[p]), "profile %s: the client ended with wait "
-				    "status %d\n", profs[p], st);
+				snprintf(msg[k], sizeof(msg[k]), "profile %s: the client ended with "
+				    "wait status %d\n", profs[k / PTY_SHARDS], st);
 		}
 	}
 	/* cmocka cuts long messages: the differences go to the output whole. */
 	if (failed) {
-		printf("through the pty:\n%s%s%s", msg[0], msg[1], msg[2]);
+		printf("through the pty:\n");
+		for (k = 0; k < PTY_KIDS; k++)
+			printf("%s", msg[k]);
 		fail_msg("some cases differ through the pty (listed above)");
 	}
 }
