@@ -29,6 +29,7 @@
  */
 
 #define CONN_BUF_MAX (4u << 20)
+#define STORE_MAX (48u << 20)    /* all streams kept, both sides together */
 #define UCONN_MAX 4096
 #define CHUNK_MAX (1u << 20)
 #define SEGTS_MAX 65536u
@@ -50,6 +51,8 @@
 #define R_NET_CLOCK        "net-clock"
 #define R_NET_MQTT         "net-mqtt-unmatched"
 #define R_NET_INPUT        "net-input"
+#define R_NET_DNS          "net-dns-mismatch"
+#define DNS_MAX 256
 
 struct sbuf {
 	uint8_t *p;
@@ -82,6 +85,7 @@ struct side {
 	size_t nts, capts;
 	/* results */
 	uint64_t matched, uart_only, wire_only, truncated;
+	uint64_t unverified;         /* past what the ceilings kept */
 	struct range miss[RANGES_MAX], extra[RANGES_MAX];
 	size_t nmiss, nextra;
 };
@@ -118,8 +122,18 @@ struct wpub {                    /* a PUBLISH or SUBSCRIBE on the wire */
 	int matched;
 };
 
+struct dnsq {                    /* AT+SKGHBN=<host> answered +OK="<ip>" */
+	char host[128], ip[48];
+	struct ana_loc at;
+	int seen, ok;
+	char got[48];                /* the answer's first address, or rcode */
+	uint64_t ts;
+};
+
 struct ana_net {
 	struct ana_report *rep;
+	struct dnsq dns[DNS_MAX];
+	size_t ndns;
 	int luat;
 	struct uconn *uc;
 	size_t nuc;
@@ -137,6 +151,7 @@ struct ana_net {
 	int has_lo, has_hi;
 	unsigned long pairs;
 	int64_t offset;
+	size_t stored;
 	int oom;
 };
 
@@ -145,8 +160,12 @@ struct ana_net {
 static void
 sb_put(struct ana_net *n, struct sbuf *b, const uint8_t *p, size_t len)
 {
-	if (b->len + len > CONN_BUF_MAX) {
+	if (b->len + len > CONN_BUF_MAX || n->stored + len > STORE_MAX) {
 		size_t k = CONN_BUF_MAX - b->len;
+		if (k > STORE_MAX - n->stored)
+			k = STORE_MAX - n->stored;
+		if (k > len)
+			k = len;
 		b->over += len - k;
 		len = k;
 	}
@@ -170,6 +189,7 @@ sb_put(struct ana_net *n, struct sbuf *b, const uint8_t *p, size_t len)
 	}
 	memcpy(b->p + b->len, p, len);
 	b->len += len;
+	n->stored += len;
 }
 
 int
@@ -304,12 +324,18 @@ ana_net_recv(struct ana_net *n, long sock, uint64_t announced, const uint8_t *p,
 void
 ana_net_dns(struct ana_net *n, struct atp_span host, struct atp_span ip, const struct ana_loc *at)
 {
-	/* Kept for the timeline only: the emulator and the lwIP cache may
-	 * answer with no DNS packet at all (§5.3). */
-	(void)n;
-	(void)host;
-	(void)ip;
-	(void)at;
+	struct dnsq *q;
+
+	if (n->ndns == DNS_MAX)
+		return;
+	if (ip.len >= 2 && ip.p[0] == '"' && ip.p[ip.len - 1] == '"')
+		ip = atp_span_make(ip.p + 1, ip.len - 2);
+	q = &n->dns[n->ndns++];
+	memset(q, 0, sizeof(*q));
+	snprintf(q->host, sizeof(q->host), "%.*s", (int)(host.len < 127 ? host.len : 127),
+	    (const char *)host.p);
+	snprintf(q->ip, sizeof(q->ip), "%.*s", (int)(ip.len < 47 ? ip.len : 47), (const char *)ip.p);
+	q->at = *at;
 }
 
 void
@@ -401,6 +427,96 @@ on_open(void *ctx, struct ana_flow *fl)
 	fl->user = &n->uc[pick];
 }
 
+/* A DNS name at @i of the message (RFC 1035 §4.1.4: labels, or a
+ * pointer); @out gets it dotted. Returns the offset after the name in
+ * place, or 0 when it does not parse. */
+static size_t
+dns_name(const uint8_t *m, size_t len, size_t i, char *out, size_t size)
+{
+	size_t o = 0, after = 0, hops = 0;
+
+	out[0] = '\0';
+	while (i < len) {
+		size_t l = m[i];
+		if ((l & 0xc0) == 0xc0) {
+			if (i + 1 >= len || ++hops > 16)
+				return 0;
+			if (after == 0)
+				after = i + 2;
+			i = (l & 0x3f) << 8 | m[i + 1];
+			continue;
+		}
+		if (l == 0) {
+			if (o > 0)
+				out[o - 1] = '\0';
+			return after != 0 ? after : i + 1;
+		}
+		if (i + 1 + l > len || o + l + 1 >= size)
+			return 0;
+		memcpy(out + o, m + i + 1, l);
+		o += l;
+		out[o++] = '.';
+		out[o] = '\0';
+		i += 1 + l;
+	}
+	return 0;
+}
+
+static int
+name_eq(const char *a, const char *b)
+{
+	for (; *a != '\0' && *b != '\0'; a++, b++)
+		if (ATP_TOLOWER(*a) != ATP_TOLOWER(*b))
+			return 0;
+	return *a == *b;
+}
+
+/* A DNS response (§5.3): its question and A answers against SKGHBN. */
+static void
+dns_answer(struct ana_net *n, const uint8_t *m, size_t len, uint64_t ts)
+{
+	char qn[128], an[128], ip[48];
+	size_t i, k, qd, ancount;
+	unsigned rcode;
+	struct dnsq *q = NULL;
+
+	if (len < 12 || (m[2] & 0x80) == 0)
+		return;
+	rcode = m[3] & 15u;
+	qd = (size_t)(m[4] << 8 | m[5]);
+	ancount = (size_t)(m[6] << 8 | m[7]);
+	if (qd != 1 || (i = dns_name(m, len, 12, qn, sizeof(qn))) == 0 || i + 4 > len)
+		return;
+	i += 4;
+	for (k = 0; k < n->ndns; k++)
+		if (!n->dns[k].seen && name_eq(n->dns[k].host, qn)) {
+			q = &n->dns[k];
+			break;
+		}
+	if (q == NULL)
+		return;
+	q->seen = 1;
+	q->ts = ts;
+	snprintf(q->got, sizeof(q->got), "rcode %u", rcode);
+	for (k = 0; k < ancount && i < len; k++) {
+		size_t rl;
+		if ((i = dns_name(m, len, i, an, sizeof(an))) == 0 || i + 10 > len)
+			return;
+		rl = (size_t)(m[i + 8] << 8 | m[i + 9]);
+		if (i + 10 + rl > len)
+			return;
+		if (m[i] == 0 && m[i + 1] == 1 && rl == 4) {
+			snprintf(ip, sizeof(ip), "%u.%u.%u.%u", m[i + 10], m[i + 11], m[i + 12],
+			    m[i + 13]);
+			if (k == 0 || strncmp(q->got, "rcode", 5) == 0)
+				snprintf(q->got, sizeof(q->got), "%s", ip);
+			if (strcmp(ip, q->ip) == 0)
+				q->ok = 1;
+		}
+		i += 10 + rl;
+	}
+}
+
 static void
 on_data(void *ctx, struct ana_flow *fl, int dir, uint64_t off, const uint8_t *p, size_t len,
     uint64_t ts)
@@ -410,6 +526,9 @@ on_data(void *ctx, struct ana_flow *fl, int dir, uint64_t off, const uint8_t *p,
 	struct side *sd;
 
 	(void)off;
+	/* From port 53, whichever side the flow saw first. */
+	if (fl->proto == 17 && (dir == 0 ? fl->cli.port : fl->srv.port) == 53 && n->ndns > 0)
+		dns_answer(n, p, len, ts);
 	if (u == NULL)
 		return;
 	sd = &u->s[dir];
@@ -552,6 +671,15 @@ align(struct ana_net *n, struct side *sd, int dir)
 				j += run;
 				continue;
 			}
+			if (j >= wl && sd->w.over > 0) {
+				/* The wire went on past what was kept: the rest
+				 * cannot be judged. */
+				size_t r;
+				for (r = k; r < sd->nc; r++)
+					sd->unverified += sd->c[r].len;
+				sd->unverified -= i - c->off;
+				return;
+			}
 			{
 				size_t key = end - i < RESYNC_KEY ? end - i : RESYNC_KEY;
 				uint64_t win = wl - j < RESYNC_WIN ? wl - j : RESYNC_WIN;
@@ -571,7 +699,9 @@ align(struct ana_net *n, struct side *sd, int dir)
 			}
 		}
 	}
-	if (j < wl) {
+	if (j < wl && sd->u.over > 0) {
+		sd->unverified += wl - j;
+	} else if (j < wl) {
 		sd->wire_only += wl - j;
 		note_range(sd->extra, &sd->nextra, j, wl - j, SIZE_MAX);
 	}
@@ -621,29 +751,32 @@ conn_findings(struct ana_net *n, struct uconn *u)
 	char peer[80], buf[64];
 	size_t i;
 	struct side *tx = &u->s[0], *rx = &u->s[1];
+	enum atp_verdict vd;
 
 	snprintf(peer, sizeof(peer), "%s:%llu", u->host, (unsigned long long)u->rport);
 	if (u->fl == NULL) {
 		if (!u->udp || tx->nc > 0)
-			nfind(n, R_NET_NO_CONN, ATP_SEV_WARNING, ATP_V_INCONC, "2.2.3.9", "SKCT", &u->at,
+			nfind(n, R_NET_NO_CONN, ATP_SEV_WARNING, ATP_V_INCONC, "2.2.3.10", "SKCT", &u->at,
 			    "socket %ld (%s %s): no %s in the capture (capture filter, or another "
 			    "interface)", u->sock, u->udp ? "UDP" : "TCP", peer,
 			    u->udp ? "datagram to that port" : "connection to that port");
 		return;
 	}
 	if (!u->udp && (u->flags & NET_F_RST) && !(u->flags & NET_F_SYNACK))
-		nfind(n, R_NET_CONN_REFUSED, ATP_SEV_ERROR, ATP_V_FAIL, "2.2.3.9", "SKCT", &u->at,
+		nfind(n, R_NET_CONN_REFUSED, ATP_SEV_ERROR, ATP_V_FAIL, "2.2.3.10", "SKCT", &u->at,
 		    "socket %ld: AT+SKCT answered +OK but the peer %s refused the connection (RST)",
 		    u->sock, peer);
 	if (u->gaps > 0)
 		nfind(n, R_NET_GAP, ATP_SEV_WARNING, ATP_V_INCONC, "2.2.3.11", NULL, &u->at,
 		    "socket %ld: %lu holes (%llu bytes) in the captured stream: those bytes cannot "
 		    "be matched", u->sock, u->gaps, (unsigned long long)u->gap_bytes);
+	/* With holes in the capture, a byte not seen may just not be captured. */
+	vd = u->gaps > 0 ? ATP_V_INCONC : ATP_V_FAIL;
 	for (i = 0; i < tx->nmiss; i++) {
 		const struct range *r = &tx->miss[i];
 		const struct chunk *c = &tx->c[r->chunk];
 		show(tx->u.p + r->off, (size_t)r->len, buf, sizeof(buf));
-		nfind(n, R_NET_SENT_MISSING, ATP_SEV_ERROR, ATP_V_FAIL, "2.2.3.11", "SKSND", &c->at,
+		nfind(n, R_NET_SENT_MISSING, ATP_SEV_ERROR, vd, "2.2.3.11", "SKSND", &c->at,
 		    "socket %ld: %llu bytes at offset %llu of the sent stream (\"%s\"), acknowledged "
 		    "by AT+SKSND's +OK, never went to %s", u->sock, (unsigned long long)r->len,
 		    (unsigned long long)r->off, buf, peer);
@@ -665,7 +798,7 @@ conn_findings(struct ana_net *n, struct uconn *u)
 		 * cache, unless that delivery itself came short of its count. */
 		int tail = r->chunk >= rx->nc && (last == NULL || last->announced <= last->len);
 		show(rx->w.p + r->off, (size_t)r->len, buf, sizeof(buf));
-		nfind(n, R_NET_RECV_UNREP, ATP_SEV_ERROR, tail ? ATP_V_INCONC : ATP_V_FAIL, "2.2.3.17",
+		nfind(n, R_NET_RECV_UNREP, ATP_SEV_ERROR, tail ? ATP_V_INCONC : vd, "2.2.3.17",
 		    "SKRCV", at, "socket %ld: %llu bytes at offset %llu of the stream from %s "
 		    "(\"%s\") were never reported to the host (+SKTRPT or SKRCV)%s", u->sock,
 		    (unsigned long long)r->len, (unsigned long long)r->off, peer, buf,
@@ -674,7 +807,7 @@ conn_findings(struct ana_net *n, struct uconn *u)
 	for (i = 0; i < rx->nmiss; i++) {
 		const struct range *r = &rx->miss[i];
 		show(rx->u.p + r->off, (size_t)r->len, buf, sizeof(buf));
-		nfind(n, R_NET_RECV_PHANTOM, ATP_SEV_ERROR, ATP_V_FAIL, "2.2.3.17", "SKRCV",
+		nfind(n, R_NET_RECV_PHANTOM, ATP_SEV_ERROR, vd, "2.2.3.17", "SKRCV",
 		    &rx->c[r->chunk].at, "socket %ld: %llu bytes reported to the host (\"%s\") "
 		    "that %s never sent", u->sock, (unsigned long long)r->len, buf, peer);
 	}
@@ -829,7 +962,8 @@ mqtt_match(struct ana_net *n)
 			break;
 		}
 		if (!m->matched)
-			nfind(n, R_NET_MQTT, ATP_SEV_ERROR, ATP_V_FAIL, "2.2.4.6",
+			nfind(n, R_NET_MQTT, ATP_SEV_ERROR, ATP_V_FAIL, m->kind == ANA_MQ_PUB ? "2.2.4.6" :
+			    m->kind == ANA_MQ_SUB ? "2.2.4.5" : "2.2.4.7",
 			    m->kind == ANA_MQ_PUB ? "MPUB" : "MSUB", &m->at,
 			    "%s \"%.*s\" %s", m->kind == ANA_MQ_PUB ? "AT+MPUB of" :
 			    m->kind == ANA_MQ_SUB ? "AT+MSUB of" : "+MQD with", (int)pl, p != NULL ? p : t,
@@ -910,6 +1044,15 @@ ana_net_read_file(struct ana_net *n, FILE *f, const char *path, struct atp_diag 
 		u->fl = NULL;
 	}
 	mqtt_match(n);
+	for (i = 0; i < n->ndns; i++) {
+		struct dnsq *q = &n->dns[i];
+		if (q->seen)
+			pair(n, q->at.ts, q->ts, 1);
+		if (q->seen && !q->ok)
+			nfind(n, R_NET_DNS, ATP_SEV_ERROR, ATP_V_FAIL, "2.2.3.2", "SKGHBN", &q->at,
+			    "AT+SKGHBN=%s answered \"%s\", but the DNS answer on the wire says %s",
+			    q->host, q->ip, q->got);
+	}
 	/* §5.3: a UART command precedes its network effect (hi bounds the
 	 * offset from above), a packet precedes its report (lo from below). */
 	if (n->has_lo && n->has_hi && n->lo > n->hi + 1000)
@@ -939,7 +1082,7 @@ side_json(const struct side *sd, int dir)
 
 	for (k = 0; k < sd->nc; k++)
 		ok += !sd->c[k].bad;
-	return json_pack("{s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I}",
+	return json_pack("{s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I}",
 	    dir == 0 ? "sksnd" : "deliveries", (json_int_t)sd->nc,
 	    dir == 0 ? "sksnd_matched" : "deliveries_matched", (json_int_t)ok,
 	    dir == 0 ? "uart_sent" : "uart_reported", (json_int_t)(sd->u.len + sd->u.over),
@@ -947,7 +1090,8 @@ side_json(const struct side *sd, int dir)
 	    "matched", (json_int_t)sd->matched,
 	    dir == 0 ? "unsent" : "phantom", (json_int_t)sd->uart_only,
 	    dir == 0 ? "extra" : "unreported", (json_int_t)sd->wire_only,
-	    "truncated", (json_int_t)sd->truncated);
+	    "truncated", (json_int_t)sd->truncated,
+	    "unverified", (json_int_t)sd->unverified);
 }
 
 void *
@@ -1008,6 +1152,16 @@ ana_net_json(const struct ana_net *n)
 		json_array_append_new(mq, json_pack("{s:s,s:s%,s:s%,s:b,s:I}", "kind",
 		    kinds[m->kind], "topic", m->a, m->alen, "payload", m->b, m->blen,
 		    "matched", m->matched, "line", (json_int_t)m->at.line));
+	}
+	{
+		json_t *dn = json_array();
+		for (i = 0; dn != NULL && i < n->ndns; i++)
+			json_array_append_new(dn, json_pack("{s:s,s:s,s:b,s:b,s:s,s:I}", "host",
+			    n->dns[i].host, "ip", n->dns[i].ip, "query_seen", n->dns[i].seen,
+			    "matched", n->dns[i].ok, "answer", n->dns[i].got,
+			    "line", (json_int_t)n->dns[i].at.line));
+		if (dn != NULL)
+			json_object_set_new(o, "dns", dn);
 	}
 	json_object_set_new(o, "connections", conns);
 	json_object_set_new(o, "mqtt", mq);

@@ -75,7 +75,12 @@ struct pkt {
 	uint32_t seq;
 	uint8_t flags;
 	const char *data;
+	uint16_t port;               /* the server's; 0: 80 */
+	size_t dlen;                 /* 0: strlen(data) */
 };
+
+/* A packet to or from port 80. */
+#define P(...) { __VA_ARGS__, 0, 0 }
 
 #define SYN 0x02
 #define ACK 0x10
@@ -84,8 +89,9 @@ struct pkt {
 static size_t
 build(const struct pkt *k, uint8_t *f)
 {
-	size_t l = 0, ip, th, dl = strlen(k->data), tl = k->udp ? 8 : 20;
-	uint16_t sp = k->rev ? 80 : 40000, dp = k->rev ? 40000 : 80;
+	size_t l = 0, ip, th, dl = k->dlen ? k->dlen : strlen(k->data), tl = k->udp ? 8 : 20;
+	uint16_t srv = k->port ? k->port : 80;
+	uint16_t sp = k->rev ? srv : 40000, dp = k->rev ? 40000 : srv;
 
 	memset(f, 0, 200 + dl);
 	if (k->dlt == DLT_EN10MB) {
@@ -142,31 +148,31 @@ struct rcase {
 
 static const struct rcase rcases[] = {
 	{ "in-order segments make the stream",
-	  { { DLT_EN10MB, 0, 0, 0, ISN, SYN, "" }, { DLT_EN10MB, 0, 0, 1, 7, SYN | ACK, "" },
-	    { DLT_EN10MB, 0, 0, 0, ISN + 1, ACK, "hello " }, { DLT_EN10MB, 0, 0, 0, ISN + 7, ACK, "world" },
-	    { DLT_EN10MB, 0, 0, 1, 8, ACK, "ok" } }, 5, "hello world", "ok", 0 },
+	  { P(DLT_EN10MB, 0, 0, 0, ISN, SYN, ""), P(DLT_EN10MB, 0, 0, 1, 7, SYN | ACK, ""),
+	    P(DLT_EN10MB, 0, 0, 0, ISN + 1, ACK, "hello "), P(DLT_EN10MB, 0, 0, 0, ISN + 7, ACK, "world"),
+	    P(DLT_EN10MB, 0, 0, 1, 8, ACK, "ok") }, 5, "hello world", "ok", 0 },
 	{ "out-of-order segments are put back in order",
-	  { { DLT_EN10MB, 0, 0, 0, ISN, SYN, "" }, { DLT_EN10MB, 0, 0, 0, ISN + 7, ACK, "world" },
-	    { DLT_EN10MB, 0, 0, 0, ISN + 1, ACK, "hello " } }, 3, "hello world", "", 0 },
+	  { P(DLT_EN10MB, 0, 0, 0, ISN, SYN, ""), P(DLT_EN10MB, 0, 0, 0, ISN + 7, ACK, "world"),
+	    P(DLT_EN10MB, 0, 0, 0, ISN + 1, ACK, "hello ") }, 3, "hello world", "", 0 },
 	{ "a retransmission overlapping delivered bytes adds only the new ones",
-	  { { DLT_EN10MB, 0, 0, 0, ISN, SYN, "" }, { DLT_EN10MB, 0, 0, 0, ISN + 1, ACK, "hello" },
-	    { DLT_EN10MB, 0, 0, 0, ISN + 1, ACK, "hello world" } }, 3, "hello world", "", 0 },
+	  { P(DLT_EN10MB, 0, 0, 0, ISN, SYN, ""), P(DLT_EN10MB, 0, 0, 0, ISN + 1, ACK, "hello"),
+	    P(DLT_EN10MB, 0, 0, 0, ISN + 1, ACK, "hello world") }, 3, "hello world", "", 0 },
 	{ "a hole never filled becomes a counted gap at the end",
-	  { { DLT_EN10MB, 0, 0, 0, ISN, SYN, "" }, { DLT_EN10MB, 0, 0, 0, ISN + 1, ACK, "ab" },
-	    { DLT_EN10MB, 0, 0, 0, ISN + 6, ACK, "fg" } }, 3, "abfg", "", 3 },
+	  { P(DLT_EN10MB, 0, 0, 0, ISN, SYN, ""), P(DLT_EN10MB, 0, 0, 0, ISN + 1, ACK, "ab"),
+	    P(DLT_EN10MB, 0, 0, 0, ISN + 6, ACK, "fg") }, 3, "abfg", "", 3 },
 	{ "sequence numbers wrap past 2^32",
-	  { { DLT_EN10MB, 0, 0, 0, WRAP, SYN, "" }, { DLT_EN10MB, 0, 0, 0, WRAP + 1, ACK, "abcd" },
-	    { DLT_EN10MB, 0, 0, 0, WRAP + 5, ACK, "efgh" } }, 3, "abcdefgh", "", 0 },
+	  { P(DLT_EN10MB, 0, 0, 0, WRAP, SYN, ""), P(DLT_EN10MB, 0, 0, 0, WRAP + 1, ACK, "abcd"),
+	    P(DLT_EN10MB, 0, 0, 0, WRAP + 5, ACK, "efgh") }, 3, "abcdefgh", "", 0 },
 	{ "a capture that starts mid-connection takes the first segment as offset 0",
-	  { { DLT_EN10MB, 0, 0, 0, 5000, ACK, "mid" }, { DLT_EN10MB, 0, 0, 0, 5003, ACK, "dle" } },
+	  { P(DLT_EN10MB, 0, 0, 0, 5000, ACK, "mid"), P(DLT_EN10MB, 0, 0, 0, 5003, ACK, "dle") },
 	  2, "middle", "", 0 },
 	{ "Linux cooked capture v2 carries IPv4",
-	  { { 276, 0, 0, 0, ISN, SYN, "" }, { 276, 0, 0, 0, ISN + 1, ACK, "sll2" } }, 2, "sll2", "", 0 },
+	  { P(276, 0, 0, 0, ISN, SYN, ""), P(276, 0, 0, 0, ISN + 1, ACK, "sll2") }, 2, "sll2", "", 0 },
 	{ "raw IPv6 carries TCP",
-	  { { DLT_RAW, 1, 0, 0, ISN, SYN, "" }, { DLT_RAW, 1, 0, 0, ISN + 1, ACK, "six" },
-	    { DLT_RAW, 1, 0, 1, 9, ACK | SYN, "" } }, 3, "six", "", 0 },
+	  { P(DLT_RAW, 1, 0, 0, ISN, SYN, ""), P(DLT_RAW, 1, 0, 0, ISN + 1, ACK, "six"),
+	    P(DLT_RAW, 1, 0, 1, 9, ACK | SYN, "") }, 3, "six", "", 0 },
 	{ "UDP datagrams keep their direction",
-	  { { DLT_EN10MB, 0, 1, 0, 0, 0, "ping" }, { DLT_EN10MB, 0, 1, 1, 0, 0, "pong" } },
+	  { P(DLT_EN10MB, 0, 1, 0, 0, 0, "ping"), P(DLT_EN10MB, 0, 1, 1, 0, 0, "pong") },
 	  2, "ping", "pong", 0 },
 };
 
@@ -235,7 +241,7 @@ out_of_order_data_is_bounded_and_the_hole_given_up(void **state)
 	struct ana_net_cb cb = { &c, c_open, NULL, c_gap };
 	struct ana_pcap *pc;
 	static uint8_t f[2048];
-	struct pkt k = { DLT_EN10MB, 0, 0, 0, ISN, SYN, "" };
+	struct pkt k = P(DLT_EN10MB, 0, 0, 0, ISN, SYN, "");
 	char big[1201];
 	uint32_t seq;
 	size_t l;
@@ -300,9 +306,9 @@ static void
 bytes_acknowledged_but_not_sent_and_not_reported_are_named(void **state)
 {
 	static const struct pkt wire[] = {
-		{ DLT_EN10MB, 0, 0, 0, ISN, SYN, "" }, { DLT_EN10MB, 0, 0, 1, 7, SYN | ACK, "" },
-		{ DLT_EN10MB, 0, 0, 0, ISN + 1, ACK, "GET /" },
-		{ DLT_EN10MB, 0, 0, 1, 8, ACK, "200 OK" },
+		P(DLT_EN10MB, 0, 0, 0, ISN, SYN, ""), P(DLT_EN10MB, 0, 0, 1, 7, SYN | ACK, ""),
+		P(DLT_EN10MB, 0, 0, 0, ISN + 1, ACK, "GET /"),
+		P(DLT_EN10MB, 0, 0, 1, 8, ACK, "200 OK"),
 	};
 	char path[] = "/tmp/test_ana_net_XXXXXX";
 	struct ana_report rep;
@@ -336,7 +342,7 @@ bytes_acknowledged_but_not_sent_and_not_reported_are_named(void **state)
 static void
 a_socket_with_no_flow_is_inconclusive_not_failed(void **state)
 {
-	static const struct pkt wire[] = { { DLT_EN10MB, 0, 1, 0, 0, 0, "dns?" } };
+	static const struct pkt wire[] = { P(DLT_EN10MB, 0, 1, 0, 0, 0, "dns?") };
 	char path[] = "/tmp/test_ana_net_XXXXXX";
 	struct ana_report rep;
 	struct ana_net *n;
@@ -385,6 +391,52 @@ a_file_that_is_no_capture_is_an_error(void **state)
 	close(fd);
 }
 
+/* example.com A 1.2.3.4 (a pointer to the question's name) */
+static const char dns_resp[] =
+	"\x12\x34\x81\x80\x00\x01\x00\x01\x00\x00\x00\x00"
+	"\x07" "example" "\x03" "com" "\x00" "\x00\x01\x00\x01"
+	"\xc0\x0c" "\x00\x01\x00\x01" "\x00\x00\x00\x3c" "\x00\x04" "\x01\x02\x03\x04";
+
+static void
+a_name_resolved_to_another_address_than_the_dns_answer_fails(void **state)
+{
+	static const struct pkt wire[] = {
+		{ DLT_EN10MB, 0, 1, 1, 0, 0, dns_resp, 53, sizeof(dns_resp) - 1 },
+	};
+	static const struct {
+		const char *host, *ip;
+		int findings;
+	} cases[] = {
+		{ "EXAMPLE.com", "\"5.6.7.8\"", 1 },
+		{ "example.com", "\"1.2.3.4\"", 0 },
+		{ "other.org", "\"5.6.7.8\"", 0 },   /* no query: a cache hit is fine */
+	};
+	char path[] = "/tmp/test_ana_net_XXXXXX";
+	struct ana_loc at = { "uart.log", 3, 0, 0, 0 };
+	struct atp_diag d;
+	int fd = mkstemp(path);
+	size_t i;
+
+	(void)state;
+	assert_true(fd >= 0);
+	write_pcap(path, wire, 1);
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		struct ana_report rep;
+		struct ana_net *n;
+		ana_report_init(&rep);
+		assert_int_equal(ana_net_new(&rep, 0, &n), ATP_OK);
+		ana_net_dns(n, atp_span_str(cases[i].host), atp_span_str(cases[i].ip), &at);
+		atp_diag_clear(&d);
+		assert_int_equal(ana_net_read(n, path, &d), ATP_OK);
+		if (count_rule(&rep, "net-dns-mismatch", "1.2.3.4") != cases[i].findings)
+			fail_msg("%s %s: %zu findings", cases[i].host, cases[i].ip, rep.nf);
+		ana_net_free(n);
+		ana_report_free(&rep);
+	}
+	remove(path);
+	close(fd);
+}
+
 int
 main(void)
 {
@@ -395,6 +447,7 @@ main(void)
 		cmocka_unit_test(bytes_acknowledged_but_not_sent_and_not_reported_are_named),
 		cmocka_unit_test(a_socket_with_no_flow_is_inconclusive_not_failed),
 		cmocka_unit_test(a_file_that_is_no_capture_is_an_error),
+		cmocka_unit_test(a_name_resolved_to_another_address_than_the_dns_answer_fails),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
