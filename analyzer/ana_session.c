@@ -710,6 +710,9 @@ net_response(struct ana_session *s, const struct pend *p, const struct atp_frame
 	} else if (is_cmd(p, "SKGHBN")) {
 		ana_net_dns(n, arg(p, 0), f->body.len > 4 ?
 		    atp_span_make(f->body.p + 4, f->body.len - 4) : atp_span_make(NULL, 0), &at);
+	} else if (is_cmd(p, "HTTPC")) {
+		if (atp_span_dec(arg(p, 1), &v, 9) == ATP_OK)
+			ana_net_httpc(n, arg(p, 0), v, arg(p, 2), &at);
 	} else if (is_cmd(p, "MSERVER")) {
 		ana_net_mqtt(n, ANA_MQ_SERVER, arg(p, 0), arg(p, 1), &at);
 	} else if (is_cmd(p, "MID")) {
@@ -757,8 +760,10 @@ net_report(struct ana_session *s, const struct atp_frame *f)
 	} else if (strcmp(f->report->name, "+MQD") == 0 && c1 != NULL) {
 		ana_net_mqtt(s->o.net, ANA_MQ_DATA, atp_span_make(b + k + 1, (size_t)(c1 - (b + k + 1))),
 		    atp_span_make(c1 + 1, len - (size_t)(c1 + 1 - b)), &at);
+	} else if (strcmp(f->report->name, "+HTTPCRPT") == 0) {
+		s->rx_sock = -2;   /* the body of the last AT+HTTPC */
 	} else if ((f->report->flags & ATP_RPT_DATA_COUNTED) != 0) {
-		s->rx_sock = -1;   /* +HTTPCRPT's data is no socket's */
+		s->rx_sock = -1;
 	}
 }
 
@@ -907,6 +912,8 @@ on_frame(void *ctx, const struct atp_frame *f)
 		else
 			st->sktrpt_bytes += f->body.len;
 		s->vloc = module_loc(s, f->offset);
+		if (s->o.net != NULL && !s->transparent && s->rx_sock == -2)
+			ana_net_http_body(s->o.net, f->body.p, f->body.len);
 		if (s->o.net != NULL && !s->transparent && s->rx_sock >= 0) {
 			struct ana_loc at = nloc(&s->vloc);
 			/* SKRCV: its +OK=<n>, as the framer counts the data. */

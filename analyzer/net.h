@@ -141,7 +141,11 @@ void ana_net_sent(struct ana_net *n, long sock, const uint8_t *p, size_t len, in
  * header announced @announced bytes, or an SKRCV response). */
 void ana_net_recv(struct ana_net *n, long sock, uint64_t announced, const uint8_t *p, size_t len,
     int first, const struct ana_loc *at);
-/* The socket of the +SKTRPT/SKRCV data that follows. */
+/* AT+HTTPC=<url>,<verb>[,<postdata>] answered +OK (§2.2.3.19); then the
+ * data of its +HTTPCRPT reports. */
+void ana_net_httpc(struct ana_net *n, struct atp_span url, uint64_t verb, struct atp_span post,
+    const struct ana_loc *at);
+void ana_net_http_body(struct ana_net *n, const uint8_t *p, size_t len);
 void ana_net_dns(struct ana_net *n, struct atp_span host, struct atp_span ip,
     const struct ana_loc *at);
 void ana_net_mqtt(struct ana_net *n, enum ana_mq kind, struct atp_span a, struct atp_span b,

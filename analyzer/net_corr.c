@@ -53,6 +53,8 @@
 #define R_NET_INPUT        "net-input"
 #define R_NET_DNS          "net-dns-mismatch"
 #define DNS_MAX 256
+#define HTTP_MAX 256
+#define R_NET_HTTP         "net-http-mismatch"
 
 struct sbuf {
 	uint8_t *p;
@@ -93,6 +95,7 @@ struct side {
 struct uconn {
 	long sock;
 	int udp, server, open, mqtt;
+	size_t http;                 /* 1 + index of its AT+HTTPC, 0: none */
 	char host[64];
 	uint64_t rport;
 	struct ana_loc at;
@@ -130,8 +133,23 @@ struct dnsq {                    /* AT+SKGHBN=<host> answered +OK="<ip>" */
 	uint64_t ts;
 };
 
+struct httpq {                   /* AT+HTTPC answered +OK */
+	char url[256], host[64], path[192], post[128];
+	size_t plen;
+	uint64_t port;
+	int verb;                    /* 0 GET, 2 POST, 3 PUT */
+	struct ana_loc at;
+	struct sbuf body;            /* +HTTPCRPT data */
+	size_t uc;                   /* its connection, SIZE_MAX: none */
+	int status;                  /* the wire's status code, 0: none */
+	char request[96];            /* the wire's request line */
+	int req_ok, body_ok;
+};
+
 struct ana_net {
 	struct ana_report *rep;
+	struct httpq *http;
+	size_t nhttp;
 	struct dnsq dns[DNS_MAX];
 	size_t ndns;
 	int luat;
@@ -202,7 +220,8 @@ ana_net_new(struct ana_report *rep, int luat, struct ana_net **out)
 		return ATP_ERR_NOMEM;
 	n->uc = atp_calloc(UCONN_MAX, sizeof(*n->uc));
 	n->mq = atp_calloc(MQ_MAX, sizeof(*n->mq));
-	if (n->uc == NULL || n->mq == NULL) {
+	n->http = atp_calloc(HTTP_MAX, sizeof(*n->http));
+	if (n->uc == NULL || n->mq == NULL || n->http == NULL) {
 		ana_net_free(n);
 		return ATP_ERR_NOMEM;
 	}
@@ -227,6 +246,9 @@ ana_net_free(struct ana_net *n)
 			atp_free(n->uc[i].s[k].c);
 			atp_free(n->uc[i].s[k].ts);
 		}
+	for (i = 0; n->http != NULL && i < n->nhttp; i++)
+		atp_free(n->http[i].body.p);
+	atp_free(n->http);
 	atp_free(n->uc);
 	atp_free(n->mq);
 	atp_free(n->wp);
@@ -339,6 +361,50 @@ ana_net_dns(struct ana_net *n, struct atp_span host, struct atp_span ip, const s
 }
 
 void
+ana_net_httpc(struct ana_net *n, struct atp_span url, uint64_t verb, struct atp_span post,
+    const struct ana_loc *at)
+{
+	struct httpq *h;
+	const char *p, *e, *colon;
+	uint64_t port = 80;
+
+	if (n->nhttp == HTTP_MAX)
+		return;
+	h = &n->http[n->nhttp];
+	memset(h, 0, sizeof(*h));
+	snprintf(h->url, sizeof(h->url), "%.*s", (int)(url.len < 255 ? url.len : 255),
+	    (const char *)url.p);
+	/* http://host[:port][/path] */
+	p = strstr(h->url, "://");
+	p = p != NULL ? p + 3 : h->url;
+	e = strchr(p, '/');
+	if (e == NULL)
+		e = p + strlen(p);
+	colon = memchr(p, ':', (size_t)(e - p));
+	if (colon != NULL && atp_span_dec(atp_span_make(colon + 1, (size_t)(e - colon - 1)), &port,
+	    65535) != ATP_OK)
+		return;
+	snprintf(h->host, sizeof(h->host), "%.*s",
+	    (int)((colon != NULL ? colon : e) - p < 63 ? (colon != NULL ? colon : e) - p : 63), p);
+	snprintf(h->path, sizeof(h->path), "%s", *e != '\0' ? e : "/");
+	h->port = port;
+	h->verb = (int)verb;
+	h->plen = post.len < sizeof(h->post) ? post.len : sizeof(h->post);
+	if (h->plen > 0)
+		memcpy(h->post, post.p, h->plen);
+	h->at = *at;
+	h->uc = SIZE_MAX;
+	n->nhttp++;
+}
+
+void
+ana_net_http_body(struct ana_net *n, const uint8_t *p, size_t len)
+{
+	if (n->nhttp > 0)
+		sb_put(n, &n->http[n->nhttp - 1].body, p, len);
+}
+
+void
 ana_net_mqtt(struct ana_net *n, enum ana_mq kind, struct atp_span a, struct atp_span b,
     const struct ana_loc *at)
 {
@@ -412,6 +478,16 @@ on_open(void *ctx, struct ana_flow *fl)
 		}
 		if (pick == SIZE_MAX)
 			pick = i;
+	}
+	for (i = 0; pick == SIZE_MAX && fl->proto == 6 && i < n->nhttp && n->nuc < UCONN_MAX; i++) {
+		/* AT+HTTPC's connection: the first to its port not yet taken. */
+		if (n->http[i].uc != SIZE_MAX || n->http[i].port != fl->srv.port)
+			continue;
+		pick = n->nuc++;
+		n->uc[pick].http = i + 1;
+		n->uc[pick].sock = -1;
+		n->uc[pick].rport = fl->srv.port;
+		n->http[i].uc = pick;
 	}
 	if (pick == SIZE_MAX && fl->proto == 6 && n->mqtt_port != 0 && fl->srv.port == n->mqtt_port &&
 	    n->nuc < UCONN_MAX) {
@@ -978,6 +1054,47 @@ mqtt_match(struct ana_net *n)
 			    (int)n->wp[j].plen, n->wp[j].payload);
 }
 
+/* §2.2.3.19: the request line the module sent, and the response body
+ * against what +HTTPCRPT carried (the whole body, or its first part). */
+static void
+http_match(struct ana_net *n, struct httpq *h, struct uconn *u)
+{
+	static const char *const verbs[] = { "GET", "?", "POST", "PUT" };
+	const struct sbuf *q = &u->s[0].w, *r = &u->s[1].w;
+	const uint8_t *eol, *hdr_end, *body = NULL;
+	char want[224], buf[64];
+	size_t blen = 0;
+	uint64_t code = 0;
+
+	eol = q->len > 0 ? memchr(q->p, '\r', q->len) : NULL;
+	if (eol != NULL)
+		snprintf(h->request, sizeof(h->request), "%.*s",
+		    (int)((size_t)(eol - q->p) < 95 ? (size_t)(eol - q->p) : 95), (const char *)q->p);
+	snprintf(want, sizeof(want), "%s %s HTTP/", verbs[h->verb & 3], h->path);
+	h->req_ok = strncmp(h->request, want, strlen(want)) == 0;
+	if (r->len >= 12 && memcmp(r->p, "HTTP/1.", 7) == 0 &&
+	    atp_span_dec(atp_span_make(r->p + 9, 3), &code, 999) == ATP_OK)
+		h->status = (int)code;
+	hdr_end = r->len >= 4 ? (const uint8_t *)find(r->p, r->len, (const uint8_t *)"\r\n\r\n", 4) :
+	    NULL;
+	if (hdr_end != NULL) {
+		body = hdr_end + 4;
+		blen = r->len - (size_t)(body - r->p);
+	}
+	h->body_ok = body != NULL && h->body.len <= blen &&
+	    (h->body.len == 0 || memcmp(h->body.p, body, h->body.len) == 0);
+	if (h->request[0] != '\0' && !h->req_ok)
+		nfind(n, R_NET_HTTP, ATP_SEV_ERROR, ATP_V_FAIL, "2.2.3.19", "HTTPC", &h->at,
+		    "AT+HTTPC %s: the module sent \"%s\", not \"%s...\"", h->url, h->request, want);
+	if (!h->body_ok && h->body.len > 0) {
+		show(h->body.p, h->body.len, buf, sizeof(buf));
+		nfind(n, R_NET_HTTP, ATP_SEV_ERROR, ATP_V_FAIL, "2.2.3.19", "HTTPC", &h->at,
+		    "AT+HTTPC %s: +HTTPCRPT carried %zu bytes (\"%s\") that are not the body of "
+		    "the response on the wire (%zu bytes, status %d)", h->url, h->body.len, buf,
+		    blen, h->status);
+	}
+}
+
 int
 ana_net_read(struct ana_net *n, const char *path, struct atp_diag *d)
 {
@@ -1030,6 +1147,11 @@ ana_net_read_file(struct ana_net *n, FILE *f, const char *path, struct atp_diag 
 	ana_pcap_close(pc);
 	for (i = 0; i < n->nuc; i++) {
 		struct uconn *u = &n->uc[i];
+		if (u->http != 0) {
+			http_match(n, &n->http[u->http - 1], u);
+			u->fl = NULL;
+			continue;
+		}
 		if (u->mqtt) {
 			int mod = n->mqtt_id[0] == '\0';
 			mqtt_parse(n, u, 0, &mod);
@@ -1044,6 +1166,11 @@ ana_net_read_file(struct ana_net *n, FILE *f, const char *path, struct atp_diag 
 		u->fl = NULL;
 	}
 	mqtt_match(n);
+	for (i = 0; i < n->nhttp; i++)
+		if (n->http[i].uc == SIZE_MAX)
+			nfind(n, R_NET_NO_CONN, ATP_SEV_WARNING, ATP_V_INCONC, "2.2.3.19", "HTTPC",
+			    &n->http[i].at, "AT+HTTPC %s: no connection to port %llu in the capture",
+			    n->http[i].url, (unsigned long long)n->http[i].port);
 	for (i = 0; i < n->ndns; i++) {
 		struct dnsq *q = &n->dns[i];
 		if (q->seen)
@@ -1123,7 +1250,7 @@ ana_net_json(const struct ana_net *n)
 	for (i = 0; i < n->nuc; i++) {
 		const struct uconn *u = &n->uc[i];
 		json_t *c;
-		if (u->mqtt)
+		if (u->mqtt || u->http != 0)
 			continue;
 		ana_ep_str(&u->cli, a, sizeof(a));
 		ana_ep_str(&u->srv, b, sizeof(b));
@@ -1163,6 +1290,19 @@ ana_net_json(const struct ana_net *n)
 		if (dn != NULL)
 			json_object_set_new(o, "dns", dn);
 	}
+	{
+		json_t *ha = json_array();
+		for (i = 0; ha != NULL && i < n->nhttp; i++) {
+			const struct httpq *h = &n->http[i];
+			json_array_append_new(ha, json_pack("{s:s,s:i,s:b,s:s,s:b,s:i,s:I,s:b,s:I}",
+			    "url", h->url, "verb", h->verb, "matched", h->uc != SIZE_MAX,
+			    "request", h->request, "request_matched", h->req_ok, "status", h->status,
+			    "body_reported", (json_int_t)h->body.len, "body_matched", h->body_ok,
+			    "line", (json_int_t)h->at.line));
+		}
+		if (ha != NULL)
+			json_object_set_new(o, "http", ha);
+	}
 	json_object_set_new(o, "connections", conns);
 	json_object_set_new(o, "mqtt", mq);
 	return o;
@@ -1195,7 +1335,7 @@ ana_net_text(const struct ana_net *n, FILE *out)
 	    n->st.flows, (long long)n->offset, n->pairs);
 	for (i = 0; i < n->nuc; i++) {
 		const struct uconn *u = &n->uc[i];
-		if (u->mqtt)
+		if (u->mqtt || u->http != 0)
 			continue;
 		ana_ep_str(&u->cli, a, sizeof(a));
 		ana_ep_str(&u->srv, b, sizeof(b));
@@ -1213,7 +1353,7 @@ ana_net_text(const struct ana_net *n, FILE *out)
 	/* UART events on their clock, network ones moved onto it. */
 	for (i = 0; i < n->nuc && nt + 4 < TL_MAX; i++) {
 		const struct uconn *u = &n->uc[i];
-		if (u->mqtt)
+		if (u->mqtt || u->http != 0)
 			continue;
 		ana_ep_str(&u->cli, a, sizeof(a));
 		if (u->at.timed) {

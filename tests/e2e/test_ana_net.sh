@@ -4,7 +4,7 @@
 # runs scenarios against the emulator, whose sockets reach real TCP, UDP
 # and MQTT peers on loopback, while tcpdump captures lo; 'atproof analyze
 # --net' must tie every AT+SKCT to its connection and match every SKSND,
-# SKRCV, +SKTRPT and MQTT message to its packets, count LUAT's cut +SKTRPT
+# SKRCV, +SKTRPT, HTTPC and MQTT message to its packets, count LUAT's cut +SKTRPT
 # as the known deviation, and name the bytes that the emulator's faults
 # skrcv-short and sksnd-drop lose. Skips (passes) when tcpdump cannot
 # capture (not installed, or not root).
@@ -87,7 +87,7 @@ run() {
 }
 
 E=scenarios/examples
-run sockets luat $E/socket.yaml $E/peers.yaml $E/report.yaml
+run sockets luat $E/socket.yaml $E/peers.yaml $E/report.yaml $E/http.yaml
 run mqtt manual $E/mqtt.yaml
 run long luat scenarios/conformance/skrptm-005-long-report.yaml
 run rcvshort luat --fault skrcv-short $E/peers.yaml
@@ -137,6 +137,10 @@ if not n["clock_aligned"] or abs(n["clock_offset_us"]) > 500000:
     bad.append(f"sockets: clock offset {n['clock_offset_us']} µs (same clock: about 0)")
 if net_findings(d):
     bad.append(f"sockets: findings {[f['message'] for f in net_findings(d)]}")
+http = n.get("http", [])
+if len(http) != 1 or not all(h["matched"] and h["request_matched"] and h["status"] == 200
+                             and h["body_matched"] and h["body_reported"] > 0 for h in http):
+    bad.append(f"sockets: HTTPC {http}")
 
 # MQTT: the publish, the subscription and the message the broker pushed.
 d = load("mqtt")
