@@ -20,7 +20,9 @@ A=$B/atproof
 out=$(mktemp -d)
 pids=""
 cleanup() {
-	for p in $pids; do kill "$p" 2>/dev/null || true; done
+	# each run is a subshell whose child is atproof run (which stops its
+	# emulator when it gets SIGTERM)
+	for p in $pids; do pkill -TERM -P "$p" 2>/dev/null || true; kill "$p" 2>/dev/null || true; done
 	rm -rf "$out"
 }
 trap cleanup EXIT INT TERM
