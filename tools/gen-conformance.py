@@ -435,6 +435,13 @@ write("ENTS", 2, "standby-wakes", "ENTS=1 with the shortest timer: the module wa
       step_send("AT+ENTS=1,0,100,1000", ex_exact("+OK")) + "  - sleep: 1500ms\n" +
       step_send("AT+", ex_exact("+OK"), extra="    retry: { max: 5, delay: 300ms }\n"),
       teardown="  - use: reset-wait\n")
+write("ENTS", 5, "sleep-wakes", "ENTS=2 (sleep) with the last delay_time: the module wakes after wake_time",
+      step_send("AT+ENTS=2,0,1000,1000", ex_exact("+OK")) + "  - sleep: 2500ms\n" +
+      step_send("AT+", ex_exact("+OK"), extra="    retry: { max: 5, delay: 300ms }\n"),
+      teardown="  - use: reset-wait\n",
+      comment="wake_type 1 and a wake_time of 65535 ms (the last values) are left out:\n"
+              "the first needs a wake-up source the harness does not drive, the\n"
+              "second a minute's wait.")
 write("ENTS", 3, "bad-args", "values past the boundaries and missing arguments are refused",
       "  # +ERR=-4 for each (the validator checks the code)\n  - send: \"AT+ENTS=${arg}\\r\"\n    expect_error: any\n",
       matrix={"arg": [("3,0,100,1000", "ps_type past 2"), ("1,2,100,1000", "wake_type past 1"),
