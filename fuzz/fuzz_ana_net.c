@@ -18,8 +18,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
  * Bit 0 of the first byte picks the input:
  *   0: the rest is a capture file, read by libpcap and correlated with a
  *      UART side that opened TCP and UDP sockets to ports 80 and 53, sent
- *      and got bytes on them, and spoke MQTT to port 1883 (so every
- *      matcher and the MQTT parser see the flows);
+ *      and got bytes on them, resolved a name, made an HTTP request to
+ *      port 80 and spoke MQTT to port 1883 (so every matcher, the DNS,
+ *      HTTP and MQTT parsers see the flows);
  *   1: the rest is frames, each a 2-byte big-endian length and its bytes,
  *      of the link type picked by the first byte's upper bits, fed straight
  *      to the decoder (no file framing in the way of the reassembly).
@@ -89,6 +90,9 @@ file(const uint8_t *data, size_t size)
 	ana_net_recv(n, 1, 0, (const uint8_t *)"body", 4, 1, &at);
 	ana_net_skct(n, 2, 1, 0, atp_span_str("10.0.0.3"), 53, &at);
 	ana_net_sent(n, 2, (const uint8_t *)"q", 1, 1, &at);
+	ana_net_dns(n, atp_span_str("example.com"), atp_span_str("\"1.2.3.4\""), &at);
+	ana_net_httpc(n, atp_span_str("http://10.0.0.2/x"), 0, atp_span_str(""), &at);
+	ana_net_http_body(n, (const uint8_t *)"body", 4);
 	ana_net_mqtt(n, ANA_MQ_SERVER, atp_span_str("1883"), atp_span_str("10.0.0.4"), &at);
 	ana_net_mqtt(n, ANA_MQ_ID, atp_span_str("unit42"), atp_span_str(""), &at);
 	ana_net_mqtt(n, ANA_MQ_PUB, atp_span_str("dev/x"), atp_span_str("hello"), &at);
