@@ -830,6 +830,9 @@ conn_findings(struct ana_net *n, struct uconn *u)
 	enum atp_verdict vd;
 
 	snprintf(peer, sizeof(peer), "%s:%llu", u->host, (unsigned long long)u->rport);
+	/* A server socket's peers come to it: not tied to flows (yet). */
+	if (u->server)
+		return;
 	if (u->fl == NULL) {
 		if (!u->udp || tx->nc > 0)
 			nfind(n, R_NET_NO_CONN, ATP_SEV_WARNING, ATP_V_INCONC, "2.2.3.10", "SKCT", &u->at,
