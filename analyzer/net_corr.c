@@ -775,6 +775,8 @@ align(struct ana_net *n, struct side *sd, int dir)
 			}
 		}
 	}
+	/* What the ceilings did not keep on either side is not judged. */
+	sd->unverified += sd->u.over > sd->w.over ? sd->u.over : sd->w.over;
 	if (j < wl && sd->u.over > 0) {
 		sd->unverified += wl - j;
 	} else if (j < wl) {

@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include <cmocka.h>
+#include <jansson.h>
 #include <pcap/pcap.h>
 
 #include "analyzer/ana.h"
@@ -437,6 +438,71 @@ a_name_resolved_to_another_address_than_the_dns_answer_fails(void **state)
 	close(fd);
 }
 
+static void
+streams_past_the_ceiling_are_unverified_not_missing(void **state)
+{
+	enum { SEG = 1400, NSEG = 4000 };   /* 5.6 MB, over the 4 MiB kept */
+	char path[] = "/tmp/test_ana_net_XXXXXX";
+	static char seg[SEG + 1];
+	static uint8_t all[SEG * 64];
+	struct ana_report rep;
+	struct ana_net *n;
+	struct ana_loc at = { "uart.log", 3, 0, 0, 0 };
+	struct atp_diag d;
+	pcap_t *dead = pcap_open_dead(DLT_EN10MB, 65535);
+	pcap_dumper_t *dp;
+	json_t *o;
+	uint8_t f[SEG + 256];
+	int fd = mkstemp(path);
+	size_t i;
+
+	(void)state;
+	assert_true(fd >= 0);
+	memset(seg, 'a', SEG);
+	memset(all, 'a', sizeof(all));
+	dp = pcap_dump_open(dead, path);
+	assert_non_null(dp);
+	for (i = 0; i <= NSEG; i++) {
+		struct pkt k = P(DLT_EN10MB, 0, 0, 0, ISN, SYN, "");
+		struct pcap_pkthdr h;
+		if (i > 0) {
+			k.seq = ISN + 1 + (uint32_t)((i - 1) * SEG);
+			k.flags = ACK;
+			k.data = seg;
+		}
+		memset(&h, 0, sizeof(h));
+		h.caplen = h.len = (bpf_u_int32)build(&k, f);
+		pcap_dump((u_char *)dp, &h, f);
+	}
+	pcap_dump_close(dp);
+	pcap_close(dead);
+	ana_report_init(&rep);
+	assert_int_equal(ana_net_new(&rep, 0, &n), ATP_OK);
+	ana_net_skct(n, 1, 0, 0, atp_span_str("10.0.0.2"), 80, &at);
+	for (i = 0; i < NSEG / 64; i++)
+		ana_net_sent(n, 1, all, sizeof(all), 1, &at);
+	ana_net_sent(n, 1, all, (NSEG % 64) * SEG, 1, &at);
+	atp_diag_clear(&d);
+	assert_int_equal(ana_net_read(n, path, &d), ATP_OK);
+	assert_int_equal(count_rule(&rep, "net-sent-missing", NULL), 0);
+	assert_int_equal(count_rule(&rep, "net-sent-extra", NULL), 0);
+	o = ana_net_json(n);
+	assert_non_null(o);
+	{
+		json_t *s0 = json_object_get(json_array_get(json_object_get(o, "connections"), 0),
+		    "sent");
+		json_int_t m = json_integer_value(json_object_get(s0, "matched"));
+		json_int_t u = json_integer_value(json_object_get(s0, "unverified"));
+		assert_int_equal(m, 4u << 20);
+		assert_int_equal(m + u, (json_int_t)NSEG * SEG);
+	}
+	json_decref(o);
+	ana_net_free(n);
+	ana_report_free(&rep);
+	remove(path);
+	close(fd);
+}
+
 int
 main(void)
 {
@@ -448,6 +514,7 @@ main(void)
 		cmocka_unit_test(a_socket_with_no_flow_is_inconclusive_not_failed),
 		cmocka_unit_test(a_file_that_is_no_capture_is_an_error),
 		cmocka_unit_test(a_name_resolved_to_another_address_than_the_dns_answer_fails),
+		cmocka_unit_test(streams_past_the_ceiling_are_unverified_not_missing),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
