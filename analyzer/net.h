@@ -25,7 +25,7 @@
  * byte offsets in the reassembled stream, not per segment).
  */
 #define NET_OOO_DIR   (256u << 10)
-#define NET_OOO_TOTAL (32u << 20)
+#define NET_OOO_TOTAL (16u << 20)
 #define NET_FLOWS_MAX 65536u
 
 struct ana_ep {

@@ -29,7 +29,9 @@
  */
 
 #define CONN_BUF_MAX (4u << 20)
-#define STORE_MAX (48u << 20)    /* all streams kept, both sides together */
+#define STORE_MAX (32u << 20)    /* all streams kept, both sides together: with
+                                    the reassembly's 16 MiB and the flow table,
+                                    --net stays under 100 MB (issue 8) */
 #define UCONN_MAX 4096
 #define CHUNK_MAX (1u << 20)
 #define SEGTS_MAX 65536u
