@@ -88,6 +88,7 @@ run() {
 
 E=scenarios/examples
 run sockets luat $E/socket.yaml $E/peers.yaml $E/report.yaml $E/http.yaml
+run sockets-g3 g3 $E/socket.yaml $E/peers.yaml $E/report.yaml $E/http.yaml
 run mqtt manual $E/mqtt.yaml
 run long luat scenarios/conformance/skrptm-005-long-report.yaml
 run rcvshort luat --fault skrcv-short $E/peers.yaml
@@ -106,41 +107,44 @@ def load(name):
 def net_findings(d):
     return [f for f in d["findings"] if f["rule"].startswith("net-")]
 
-# Clean run: every socket tied to its flow, every byte both ways matched.
-d = load("sockets")
-n = d["network"]
-conns = n["connections"]
-protos = sorted({c["proto"] for c in conns})
-if protos != ["tcp", "udp"]:
-    bad.append(f"sockets: connections over {protos}, expected tcp and udp")
-sksnd = deliveries = 0
-for c in conns:
-    s, r = c["sent"], c["received"]
-    tag = f"sockets: socket {c['socket']} {c['proto']} port {c['port']}"
-    if not c["matched"]:
-        bad.append(f"{tag}: no flow in the capture")
-    if s["sksnd"] != s["sksnd_matched"] or s["unsent"] or s["extra"]:
-        bad.append(f"{tag}: sent {s}")
-    if r["deliveries"] != r["deliveries_matched"] or r["unreported"] or r["phantom"]:
-        bad.append(f"{tag}: received {r}")
-    if s["matched"] != s["uart_sent"] or r["matched"] != r["wire"]:
-        bad.append(f"{tag}: bytes not all matched: {s} {r}")
-    sksnd += s["sksnd"]
-    deliveries += r["deliveries"]
-timed = {l["command"]: l["timed"] for l in d["stats"]["latency"]}
-if sksnd != timed.get("SKSND", 0):
-    bad.append(f"sockets: {sksnd} SKSND matched of {timed.get('SKSND', 0)} sent")
-st = d["stats"]
-if deliveries < timed.get("SKRCV", 0) or st["report_data_bytes"] == 0 and st["skrcv_bytes"] == 0:
-    bad.append(f"sockets: {deliveries} deliveries (SKRCV {timed.get('SKRCV', 0)})")
-if not n["clock_aligned"] or abs(n["clock_offset_us"]) > 500000:
-    bad.append(f"sockets: clock offset {n['clock_offset_us']} µs (same clock: about 0)")
-if net_findings(d):
-    bad.append(f"sockets: findings {[f['message'] for f in net_findings(d)]}")
-http = n.get("http", [])
-if len(http) != 1 or not all(h["matched"] and h["request_matched"] and h["status"] == 200
-                             and h["body_matched"] and h["body_reported"] > 0 for h in http):
-    bad.append(f"sockets: HTTPC {http}")
+# Clean runs (LUAT and G3): every socket tied to its flow, every byte both
+# ways matched.
+for run in ("sockets", "sockets-g3"):
+    d = load(run)
+    n = d["network"]
+    conns = n["connections"]
+    protos = sorted({c["proto"] for c in conns})
+    if protos != ["tcp", "udp"]:
+        bad.append(f"{run}: connections over {protos}, expected tcp and udp")
+    sksnd = deliveries = 0
+    for c in conns:
+        s, r = c["sent"], c["received"]
+        tag = f"{run}: socket {c['socket']} {c['proto']} port {c['port']}"
+        if not c["matched"]:
+            bad.append(f"{tag}: no flow in the capture")
+        if s["sksnd"] != s["sksnd_matched"] or s["unsent"] or s["extra"]:
+            bad.append(f"{tag}: sent {s}")
+        if r["deliveries"] != r["deliveries_matched"] or r["unreported"] or r["phantom"]:
+            bad.append(f"{tag}: received {r}")
+        if s["matched"] != s["uart_sent"] or r["matched"] != r["wire"]:
+            bad.append(f"{tag}: bytes not all matched: {s} {r}")
+        sksnd += s["sksnd"]
+        deliveries += r["deliveries"]
+    timed = {l["command"]: l["timed"] for l in d["stats"]["latency"]}
+    if sksnd != timed.get("SKSND", 0):
+        bad.append(f"{run}: {sksnd} SKSND matched of {timed.get('SKSND', 0)} sent")
+    st = d["stats"]
+    # report.yaml's +SKTRPT and the SKRCV reads were both there.
+    if deliveries < timed.get("SKRCV", 0) or st["report_data_bytes"] == 0 or st["skrcv_bytes"] == 0:
+        bad.append(f"{run}: {deliveries} deliveries (SKRCV {timed.get('SKRCV', 0)})")
+    if not n["clock_aligned"] or abs(n["clock_offset_us"]) > 500000:
+        bad.append(f"{run}: clock offset {n['clock_offset_us']} µs (same clock: about 0)")
+    if net_findings(d):
+        bad.append(f"{run}: findings {[f['message'] for f in net_findings(d)]}")
+    http = n.get("http", [])
+    if len(http) != 1 or not all(h["matched"] and h["request_matched"] and h["status"] == 200
+                                 and h["body_matched"] and h["body_reported"] > 0 for h in http):
+        bad.append(f"{run}: HTTPC {http}")
 
 # MQTT: the publish, the subscription and the message the broker pushed.
 d = load("mqtt")
