@@ -392,16 +392,21 @@ int
 emu_args(const struct emu *e, const struct atp_cmdline *cl, struct atp_match *m)
 {
 	const struct atp_shape *s = cl->cmd != NULL ? atp_cmd_args_shape(cl->cmd) : NULL;
+	struct atp_span text = cl->argtext;
 
 	(void)e;
 	memset(m, 0, sizeof(*m));
+	/* The firmware does not count an empty last argument (firmware §1.3):
+	 * "AT+WPRT=1," is WPRT 1, "AT+SSID=ab," the SSID "ab". */
+	if ((cl->issues & ATP_CL_EMPTY_LAST_ARG) != 0 && text.len > 0 && text.p[text.len - 1] == ',')
+		text.len--;
 	if (s == NULL)
-		return cl->argtext.len == 0 ? 0 : -4;
+		return text.len == 0 ? 0 : -4;
 	/* The firmware splits at commas before it looks at values, so an
 	 * unquoted SSID holding a comma is two arguments: -4 (§3). */
 	if (cl->nargs > atp_shape_nfields(s))
 		return -4;
-	if (atp_shape_match(s, cl->argtext, m) != ATP_OK || !m->matched || m->too_complex ||
+	if (atp_shape_match(s, text, m) != ATP_OK || !m->matched || m->too_complex ||
 	    m->truncated)
 		return -4;
 	return 0;
