@@ -203,6 +203,10 @@ struct hns_step {
 	struct hns_rrule *rules;
 	size_t nrules;
 	int optional;              /* a failure is a warning (teardown) */
+	/* deviation: <id>: where the firmware departs from the manual, a
+	 * failure of this step is that catalogued deviation: known (a warning)
+	 * when --firmware has it, a failure named after it otherwise. */
+	const struct atp_deviation *deviation;
 	int final_check;           /* the runner's quiet check after the last step */
 };
 

@@ -153,6 +153,46 @@ fail(struct runner *R, enum rpt_verdict v, const char *fmt, ...)
 	R->sv = rpt_worse(R->sv, v);
 }
 
+/*
+ * A failed step that names a deviation (deviation: <id>): the failure is
+ * that departure of the firmware from the manual. It is reported under the
+ * deviation's id and manual section; with a --firmware profile that has it,
+ * it is known (a warning) and the step passes, otherwise the step fails.
+ */
+static void rset(struct runner *R, char **dst, const char *s);
+
+static void
+judge_deviation(struct runner *R, const struct hns_step *st)
+{
+	const struct atp_deviation *dv = st->deviation;
+	int known = atp_profile_has(R->o->prof, dv);
+	struct rpt_finding *rf = rpt_finding_add(R->rep);
+	char msg[sizeof(R->why) + 160];
+
+	snprintf(msg, sizeof(msg), "%s (%s): %s", dv->id, dv->summary, R->why);
+	if (rf != NULL) {
+		(void)rpt_set(&rf->rule, dv->id);
+		(void)rpt_set(&rf->severity, atp_severity_name(known ? ATP_SEV_WARNING : ATP_SEV_ERROR));
+		(void)rpt_set(&rf->verdict, atp_verdict_name(known ? ATP_V_KNOWN : ATP_V_FAIL));
+		(void)rpt_set(&rf->section, dv->section);
+		(void)rpt_set(&rf->file, st->pos.file);
+		rf->line = st->pos.line;
+		rset(R, &rf->command, st->name);
+		rset(R, &rf->message, msg);
+		if (R->rc != NULL)
+			(void)rpt_set(&rf->case_id, R->rc->id);
+	}
+	if (known) {
+		R->sv = RPT_PASS;
+		if (R->rs != NULL)
+			R->rs->warnings++;
+		snprintf(msg, sizeof(msg), "known deviation %s (§%s): %s", dv->id, dv->section, R->why);
+	} else {
+		snprintf(msg, sizeof(msg), "deviation %s (§%s): %s", dv->id, dv->section, R->why);
+	}
+	snprintf(R->why, sizeof(R->why), "%s", msg);
+}
+
 /* Every text that reaches a report goes through here: secrets become ***. */
 static void
 rset(struct runner *R, char **dst, const char *s)
@@ -1811,6 +1851,8 @@ run_step(struct runner *R, const struct hns_step *st, const char *phase)
 		R->sv = RPT_ERROR;
 		snprintf(R->why, sizeof(R->why), "%s", R->vanish_msg);
 	}
+	if (st->deviation != NULL && R->sv == RPT_FAIL)
+		judge_deviation(R, st);
 	if (st->optional && R->sv == RPT_FAIL)
 		R->sv = RPT_PASS;
 	if (R->undef && strcmp(phase, "teardown") == 0 && R->sv == RPT_INCONC) {

@@ -824,7 +824,7 @@ load_retry_codes(struct loader *L, const struct hns_ynode *n, struct hns_step *s
  * Steps
  */
 static const char *const common_keys[] = { "id", "deadline", "first_byte", "final_byte",
-	"retry", "reports", "optional", NULL };
+	"retry", "reports", "optional", "deviation", NULL };
 
 static const struct {
 	const char *action;
@@ -1202,6 +1202,12 @@ load_one_step(struct loader *L, const struct hns_ynode *n, struct hns_step *st)
 		load_bound(L, v, "final_byte", &st->final);
 	if ((v = hns_ymap_get(n, "optional")) != NULL)
 		(void)get_bool(L, v, "optional", &st->optional);
+	if ((v = hns_ymap_get(n, "deviation")) != NULL && is_scalar(L, v, "deviation")) {
+		st->deviation = atp_deviation_find(v->str);
+		if (st->deviation == NULL)
+			lmsg(L, v, 1, "deviation: '%s' is no deviation of the catalogue "
+			    "(atproof commands lists them)", v->str);
+	}
 	if ((v = hns_ymap_get(n, "reports")) != NULL)
 		load_rules(L, v, &st->rules, &st->nrules);
 	if ((v = hns_ymap_get(n, "retry")) != NULL) {
