@@ -842,8 +842,17 @@ feed(struct emu *e, const uint8_t *p, size_t n)
 			k = counted_take(e, p, n);
 			p += k;
 			n -= k;
-			if (e->counted_len == e->counted_want)
+			if (e->counted_len == e->counted_want) {
 				finish_counted(e, 0);
+				/* §2.2.3.11: "The excess data will be discarded";
+				 * the firmware reads it as command lines
+				 * (sksnd-excess-parsed). COUNTED is SKSND's. */
+				if (e->mode == EMU_MODE_CMD && n > 0 &&
+				    !emu_dev(e, "sksnd-excess-parsed")) {
+					emu_log_note(e, "SKSND: %zu bytes after the payload discarded", n);
+					return;
+				}
+			}
 			break;
 		case EMU_MODE_CMD:
 		default:
