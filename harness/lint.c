@@ -97,7 +97,9 @@ walk(struct hns_files *f, const char *dir, const char *root, unsigned depth,
 			continue;
 		if (stat(path, &st) < 0)
 			continue;
-		if (S_ISDIR(st.st_mode))
+		/* A folder named worlds holds the emulator's world files
+		 * (scenarios/worlds/), which are no scenarios. */
+		if (S_ISDIR(st.st_mode) && strcmp(names[i], "worlds") != 0)
 			rc = walk(f, path, root, depth + 1, d);
 		else if (S_ISREG(st.st_mode) && has_ext(names[i]))
 			rc = add_path(f, path, root);
