@@ -29,24 +29,7 @@
 
 static const char *const vcss[] = { "pass", "fail", "inconc", "error", "skip" };
 
-static void
-esc(FILE *f, const char *s)
-{
-	for (; s != NULL && *s != '\0'; s++) {
-		unsigned char c = (unsigned char)*s;
-		switch (c) {
-		case '<': fputs("&lt;", f); break;
-		case '>': fputs("&gt;", f); break;
-		case '&': fputs("&amp;", f); break;
-		case '"': fputs("&quot;", f); break;
-		case '\'': fputs("&#39;", f); break;
-		default:
-			/* The model's text is already escaped; a stray control
-			 * byte would only break the page. */
-			fputc(c < 0x20 && c != '\n' && c != '\t' ? '?' : c, f);
-		}
-	}
-}
+#define esc rpt_esc_markup
 
 /* Writes at most @max characters of @s (escaped), "…" when cut. The cut
  * never splits a UTF-8 sequence. */

@@ -144,4 +144,7 @@ int rpt_write_station_html(const struct json_t *sum, const char *path, FILE *f);
 /* Writes to @path ("-": standard output). -1 with errno on failure. */
 int rpt_write_path(const struct rpt_run *r, enum rpt_format fmt, const char *path);
 
+/* Writes @s into XML or HTML markup, escaped (the JUnit and HTML writers). */
+void rpt_esc_markup(FILE *f, const char *s);
+
 #endif

@@ -322,8 +322,14 @@ build_json(const struct rpt_run *r)
 	return root;
 }
 
-static void
-xml_esc(FILE *f, const char *s)
+/*
+ * Text into XML or HTML markup: the five special characters as entities
+ * (&apos; for the quote: XML has it, and so has HTML5), a control byte other than
+ * LF and TAB as '?': XML 1.0 has no place for most of them, and the text
+ * is already escaped, so they never come from a device.
+ */
+void
+rpt_esc_markup(FILE *f, const char *s)
 {
 	for (; s != NULL && *s != '\0'; s++) {
 		unsigned char c = (unsigned char)*s;
@@ -334,15 +340,12 @@ xml_esc(FILE *f, const char *s)
 		case '"': fputs("&quot;", f); break;
 		case '\'': fputs("&apos;", f); break;
 		default:
-			/* XML 1.0 has no place for most control bytes; the text
-			 * is already escaped, so these never come from a device. */
-			if (c < 0x20 && c != '\n' && c != '\t')
-				fputc('?', f);
-			else
-				fputc(c, f);
+			fputc(c < 0x20 && c != '\n' && c != '\t' ? '?' : c, f);
 		}
 	}
 }
+
+#define xml_esc rpt_esc_markup
 
 static void
 write_junit(const struct rpt_run *r, FILE *f)
