@@ -309,6 +309,7 @@ add_chunk(struct ana_net *n, struct side *sd, uint64_t announced, const struct a
 	sd->c[sd->nc].len = 0;
 	sd->c[sd->nc].announced = announced;
 	sd->c[sd->nc].at = *at;
+	sd->c[sd->nc].bad = 0;     /* realloc'ed memory: nothing is zero */
 	sd->nc++;
 }
 
