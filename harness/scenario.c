@@ -323,20 +323,86 @@ add_file(struct loader *L, const char *path)
 	return f[L->s->nfiles++];
 }
 
+/* Whether absolute path @p is @root or below it. */
+static int
+under_root(const char *root, const char *p)
+{
+	size_t rl = strlen(root);
+
+	if (rl == 1 && root[0] == '/')
+		return p[0] == '/';
+	return strncmp(p, root, rl) == 0 && (p[rl] == '/' || p[rl] == '\0');
+}
+
+/*
+ * Joins @rel to the real path of @dir and folds "." and ".." without
+ * touching the file system, so that an escape is named as one whether or
+ * not its target exists (the answer must not depend on where the checkout
+ * sits). Returns 0, or -1 when the result does not fit.
+ */
+static int
+lexical_join(const char *dir, const char *rel, char *out, size_t size)
+{
+	char rd[PATH_MAX];
+	const char *p;
+	size_t len;
+
+	if (realpath(dir, rd) == NULL || strlen(rd) + 1 > size)
+		return -1;
+	len = strlen(rd);
+	memcpy(out, rd, len + 1);
+	if (len == 1)
+		len = 0;  /* "/" */
+	for (p = rel; *p != '\0';) {
+		const char *e = strchr(p, '/');
+		size_t cl = e != NULL ? (size_t)(e - p) : strlen(p);
+
+		if (cl == 0 || (cl == 1 && p[0] == '.')) {
+			/* empty or "." component */
+		} else if (cl == 2 && p[0] == '.' && p[1] == '.') {
+			while (len > 0 && out[len - 1] != '/')
+				len--;
+			if (len > 0)
+				len--;
+			out[len] = '\0';
+		} else {
+			if (len + 1 + cl + 1 > size)
+				return -1;
+			out[len++] = '/';
+			memcpy(out + len, p, cl);
+			len += cl;
+			out[len] = '\0';
+		}
+		p += cl;
+		if (*p == '/')
+			p++;
+	}
+	if (len == 0) {
+		out[0] = '/';
+		out[1] = '\0';
+	}
+	return 0;
+}
+
 /*
  * Resolves @rel against the current file's directory. Absolute paths are
- * refused, and so is anything whose real path is not under the scenario
- * root: a scenario from elsewhere must not read /etc/shadow into a report.
+ * refused, and so is anything whose path is not under the scenario root,
+ * first as written and then after symbolic links: a scenario from elsewhere
+ * must not read /etc/shadow into a report.
  */
 static char *
 resolve(struct loader *L, const struct hns_ynode *n, const char *rel)
 {
 	char buf[PATH_MAX], real[PATH_MAX];
-	size_t rl;
 
 	if (rel[0] == '/') {
 		lmsg(L, n, 1, "absolute path '%s': paths are relative to the scenario's "
 		    "folder", rel);
+		return NULL;
+	}
+	if (lexical_join(L->dir, rel, buf, sizeof(buf)) == 0 &&
+	    !under_root(L->root, buf)) {
+		lmsg(L, n, 1, "'%s' is outside the scenario root %s", rel, L->root);
 		return NULL;
 	}
 	if ((size_t)snprintf(buf, sizeof(buf), "%s/%s", L->dir, rel) >= sizeof(buf)) {
@@ -347,9 +413,7 @@ resolve(struct loader *L, const struct hns_ynode *n, const char *rel)
 		lmsg(L, n, 1, "cannot open '%s': %s", rel, strerror(errno));
 		return NULL;
 	}
-	rl = strlen(L->root);
-	if (strncmp(real, L->root, rl) != 0 || (real[rl] != '/' && real[rl] != '\0' &&
-	    !(rl == 1 && L->root[0] == '/'))) {
+	if (!under_root(L->root, real)) {
 		lmsg(L, n, 1, "'%s' is outside the scenario root %s", rel, L->root);
 		return NULL;
 	}

@@ -76,6 +76,9 @@ static const struct bad bads[] = {
 	  "id: a\nspec: x\nsteps:\n  - send: \"AT+NOPE\\r\"\n", "unknown command AT+NOPE" },
 	{ "a bad regex names its offset", "id: a\nspec: x\nsteps:\n  - send: \"AT+\\r\"\n"
 	  "    expect: { regex: \"ab(c\" }\n", "t.yaml:5:27: error: bad regex at offset 4" },
+	{ "an escape is named even when its target does not exist",
+	  "id: a\nspec: x\ninclude: [a/../../../../../../../../../../../../no/such/file]\n"
+	  "steps: [{cmd: QVER}]\n", "is outside the scenario root" },
 	{ "a bad shape pattern is refused", "id: a\nspec: x\nsteps:\n  - cmd: QVER\n"
 	  "    expect: { shape: \"+OK=<v:Dec 5..1>\" }\n", "bad shape pattern" },
 	{ "an undefined variable is placed", "id: a\nspec: x\nsteps:\n  - cmd: SSID\n"
