@@ -668,7 +668,9 @@ cmd_ents(struct emu *e, const struct atp_cmdline *cl)
 	emu_net_reset(e);
 	if (type == 0)
 		return 0;
-	e->sleeping = 1;
+	/* wake_type 0 is the WAKEUP pin, 1 the timer (§2.2.1.5 table): only a
+	 * pin-woken module can be woken by the host (see emu_input). */
+	e->sleeping = wake == 1 ? 2 : 1;
 	if (wake == 1)
 		e->cmd_timer = emu_timer_add(e->loop, emu_arg_num(&m, "wake_time") * 1000u,
 		    ents_wake, e);

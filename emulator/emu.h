@@ -357,7 +357,8 @@ struct emu {
 	int oneshot_on;
 	uint64_t oneshot_timer;
 	uint64_t boot_timer;              /* automatic mode's join at boot */
-	int sleeping;                     /* ENTS standby/sleep: input ignored */
+	int sleeping;                     /* ENTS standby/sleep: 1 the host's bytes wake
+	                                   * it (pin), 2 they are lost (timer) */
 	struct {
 		int ok;                   /* the operation will succeed */
 		size_t ap;                /* index of the AP it joins */

@@ -79,8 +79,13 @@ def step_send(line, expect=None, sid=None, comment=None, extra=""):
     s = ""
     if sid is None and re.match(r"AT\+DNAME=!?[^?]", line):
         sid = dev_id("dname-stub", "DNAME takes a name")
-    if sid is None and re.match(r"AT\+DNAME(=\?)?$", line) and "+OK=" in (expect or ""):
-        sid = dev_id("dname-stub", "DNAME reads back")
+    if re.match(r"AT\+DNAME(=\?)?$", line) and "+OK=" in (expect or "") and \
+            (sid is None or not sid.startswith("[dev:")):
+        sid = dev_id("dname-stub", sid or "DNAME reads back")
+    # LUAT has no WWPS (wwps-absent): every answer but an error departs
+    if re.match(r"AT\+WWPS=", line) and "+OK" in (expect or "") and \
+            (sid is None or not sid.startswith("[dev:")):
+        sid = dev_id("wwps-absent", sid or line[3:])
     if re.match(r"AT\+APCHL=\?", line) and (sid is None or not sid.startswith("[dev:")) and "^" in (expect or ""):
         sid = dev_id("apchl-query-mode1", sid or "mode 0 reads back")
     if comment:
@@ -439,17 +444,35 @@ write("ENTS", 1, "wifi-off", "ENTS=0 (Wi-Fi off) answers +OK; the module keeps a
       teardown="  - sleep: 1200ms\n  - use: reset-wait\n",
       comment="Standby and sleep (1, 2) stop the module until it wakes and resets\n"
               "(attention 2): the check waits past wake_time and restarts it.")
-write("ENTS", 2, "standby-wakes", "ENTS=1 with the shortest timer: the module wakes after wake_time",
-      step_send("AT+ENTS=1,0,100,1000", ex_exact("+OK")) + "  - sleep: 1500ms\n" +
-      step_send("AT+", ex_exact("+OK"), extra="    retry: { max: 5, delay: 300ms }\n"),
-      teardown="  - use: reset-wait\n")
-write("ENTS", 5, "sleep-wakes", "ENTS=2 (sleep) with the last delay_time: the module wakes after wake_time",
-      step_send("AT+ENTS=2,0,1000,1000", ex_exact("+OK")) + "  - sleep: 2500ms\n" +
+write("ENTS", 2, "standby-pin", "ENTS=1 (standby) with the wake-up pin: it sleeps until woken, then restarts",
+      step_send("AT+ENTS=1,0,100,1000", ex_exact("+OK")) +
+      "  # asleep: nothing comes (strictness accounts for every byte)\n  - sleep: 300ms\n" +
       step_send("AT+", ex_exact("+OK"), extra="    retry: { max: 5, delay: 300ms }\n"),
       teardown="  - use: reset-wait\n",
-      comment="wake_type 1 and a wake_time of 65535 ms (the last values) are left out:\n"
-              "the first needs a wake-up source the harness does not drive, the\n"
-              "second a minute's wait.")
+      comment="wake_type 0 is the WAKEUP pin in standby and sleep (the table of\n"
+              "§2.2.1.5). The emulator takes the host's bytes for the pin; on a real\n"
+              "module the pin must be wired to the adapter and pulsed (a `line` step)\n"
+              "before the retried AT+, or the module stays asleep and the check fails.")
+write("ENTS", 5, "sleep-timer", "ENTS=2 (sleep) with the timer and the last delay_time: bytes sent while asleep are lost; it wakes after wake_time",
+      step_send("AT+ENTS=2,1,1000,1000", ex_exact("+OK")) +
+      "  # asleep on the timer: these lines are lost and wake nothing (a\n"
+      "  # pin-woken module would answer the second one)\n"
+      "  - send: \"AT+\\r\"\n    nowait: true\n  - sleep: 200ms\n"
+      "  - send: \"AT+\\r\"\n    nowait: true\n  - sleep: 400ms\n"
+      "  # past delay_time + wake_time: the module has woken and restarted\n"
+      "  - sleep: 2000ms\n" +
+      step_send("AT+", ex_exact("+OK"), extra="    retry: { max: 5, delay: 300ms }\n"),
+      teardown="  - use: reset-wait\n",
+      comment="wake_type 1 is the timer (§2.2.1.5 table): the module wakes on its own\n"
+              "after wake_time, and waking resets it (attention 2). The last\n"
+              "wake_time (65535 ms) is checked by 006 under Wi-Fi off, where it is\n"
+              "taken but meaningless (attention 1), to spare a minute's wait.")
+write("ENTS", 6, "last-values", "ENTS=0 with the last values (wake_type 1, delay_time 1000, wake_time 65535) is taken; the module keeps answering",
+      step_send("AT+ENTS=0,1,1000,65535", ex_exact("+OK")) + step_send("AT+", ex_exact("+OK")),
+      teardown="  - use: reset-wait\n",
+      comment="In Wi-Fi off mode wake_time is meaningless (attention 1) but must be\n"
+              "in range: this is where the last valid values are checked without\n"
+              "sleeping for 65 s. wake_type 1 means 'enable' in this mode.")
 write("ENTS", 3, "bad-args", "values past the boundaries and missing arguments are refused",
       "  # +ERR=-4 for each (the validator checks the code)\n  - send: \"AT+ENTS=${arg}\\r\"\n    expect_error: any\n",
       matrix={"arg": [("3,0,100,1000", "ps_type past 2"), ("1,2,100,1000", "wake_type past 1"),
@@ -515,7 +538,8 @@ write("WWPS", 1, "pin", "WWPS get_pin answers the PIN, set_pin sets one, the que
       comment="The WPS build of the firmware only (wwps-absent: g3 answers -2).")
 write("WWPS", 5, "pbc", "WWPS start_pbc joins the world's WPS network",
       step_send("AT+WWPS=start_pbc", "{ glob: \"+OK*\" }", sid=dev_id("wwps-absent", "start_pbc"), extra="    deadline: 10s\n") +
-      "  - sleep: 1s\n" + step_send("AT+LKSTT", ex_regex(r"^\+OK=1,")), teardown=NETTD, comment=WORLD)
+      "  - sleep: 1s\n" + step_send("AT+LKSTT", ex_regex(r"^\+OK=1,"), sid=dev_id("wwps-absent", "joined by WPS")),
+      teardown=NETTD, comment=WORLD)
 write("WWPS", 3, "bad-args", "an unknown mode, a PIN past 8 digits and a missing mode are refused",
       "  # +ERR=-4 (the validator checks the code)\n  - send: \"AT+WWPS=${arg}\\r\"\n    expect_error: any\n",
       matrix={"arg": [("foo", "not a mode"), ("set_pin,123456789", "a PIN of 9 digits (0..99999999)"),
