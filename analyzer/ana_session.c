@@ -67,6 +67,7 @@ struct pend {
 	char text[ATP_LINE_MAX + 4];
 	size_t len;
 	struct atp_cmdline cl;       /* spans into text */
+	size_t plen;                 /* text[0..plen) was parsed: line and terminator */
 	int parsed;
 	struct loc at;               /* the command line's record */
 	const char *busy_with;       /* a blocking command was running */
@@ -75,6 +76,48 @@ struct pend {
 };
 
 enum sock_state { SK_UNKNOWN, SK_OPEN, SK_CLOSED };
+
+/*
+ * What the validator said of a command line, and of a response to a line,
+ * kept for the next time the same bytes come: field logs and test loops
+ * repeat a few exchanges many times, and the validator is a pure function
+ * of the line, the frame and the profile (validate.h), so the findings are
+ * replayed instead of recomputed. The whole key is compared, never only its
+ * hash; a key too long, or a call with too many findings, is not kept.
+ */
+#define MEMO_SLOTS 32            /* a power of two */
+#define MEMO_FIND 4
+#define MEMO_CKEY 192            /* a command line and its terminator */
+#define MEMO_RKEY 448            /* that line and the response's bytes */
+
+struct memo_find {
+	size_t n;
+	int full;                    /* more findings than MEMO_FIND */
+	struct atp_finding f[MEMO_FIND];
+};
+
+struct cmd_memo {
+	size_t len;                  /* 0: empty slot */
+	uint8_t key[MEMO_CKEY];
+	int parsed;
+	struct atp_cmdline cl;       /* spans into key */
+	struct memo_find mf;
+};
+
+struct rsp_memo {
+	size_t len;                  /* 0: empty slot */
+	size_t cl_len;               /* key[0..cl_len): the line (parsed or not) */
+	int parsed;
+	unsigned flags;
+	size_t body_len, term_off, term_len, nlines;
+	int is_error, errcode_ok;
+	long errcode;
+	const struct atp_cmd *cmd;
+	enum atp_form form;
+	const struct atp_report *report;
+	uint8_t key[MEMO_RKEY];
+	struct memo_find mf;
+};
 
 struct param {
 	char name[ATP_NAME_MAX + 2];
@@ -129,6 +172,10 @@ struct ana_session {
 	int tx_first, rx_first;
 	uint64_t rx_announced;
 	struct loc tx_at;
+	/* the validator's findings, replayed for repeated exchanges */
+	struct cmd_memo cmemo[MEMO_SLOTS];
+	struct rsp_memo rmemo[MEMO_SLOTS];
+	struct memo_find *recording;  /* findings go here too (NULL: not kept) */
 };
 
 /* Findings */
@@ -221,6 +268,66 @@ on_finding(void *ctx, const struct atp_finding *vf)
 	snprintf(f.message, sizeof(f.message), "%s", vf->message);
 	if (ana_report_add(s->rep, &f) != ATP_OK)
 		s->oom = 1;
+	if (s->recording != NULL) {
+		if (s->recording->n < MEMO_FIND)
+			s->recording->f[s->recording->n++] = *vf;
+		else
+			s->recording->full = 1;
+	}
+}
+
+/* Memo of the validator (see struct cmd_memo) */
+
+static uint32_t
+memo_hash(uint32_t h, const uint8_t *p, size_t n)
+{
+	size_t i;
+
+	/* FNV-1a: only picks the slot; the key itself is compared. */
+	for (i = 0; i < n; i++)
+		h = (h ^ p[i]) * 16777619u;
+	return h;
+}
+
+/* Findings of a memo entry, as the validator gave them, at @offset. */
+static void
+memo_replay(struct ana_session *s, const struct memo_find *mf, uint64_t offset)
+{
+	size_t i;
+
+	for (i = 0; i < mf->n; i++) {
+		struct atp_finding f = mf->f[i];
+		f.offset = offset;
+		on_finding(s, &f);
+	}
+}
+
+/* A span of a line parsed at @from, moved to the same bytes at @to. */
+static void
+rebase(struct atp_span *sp, const void *from, const void *to, size_t len)
+{
+	uintptr_t off;
+
+	if (sp->p == NULL)
+		return;
+	off = (uintptr_t)sp->p - (uintptr_t)from;
+	if (off <= len)
+		sp->p = (const uint8_t *)to + off;
+}
+
+static void
+cmdline_move(struct atp_cmdline *cl, const void *from, const void *to, size_t len)
+{
+	size_t i;
+
+	rebase(&cl->text, from, to, len);
+	rebase(&cl->name, from, to, len);
+	rebase(&cl->argtext, from, to, len);
+	rebase(&cl->term, from, to, len);
+	for (i = 0; i < ATP_ARGS_MAX; i++) {
+		rebase(&cl->args[i].raw, from, to, len);
+		rebase(&cl->args[i].value, from, to, len);
+	}
 }
 
 /* Where module stream offset @off came from: the newest record that starts
@@ -685,7 +792,7 @@ net_response(struct ana_session *s, const struct pend *p, const struct atp_frame
 {
 	struct ana_net *n = s->o.net;
 	struct ana_loc at;
-	uint64_t v = 0, proto = 0, cs = 0, port = 0;
+	uint64_t v = 0, proto = 0, cs = 0, port = 0, lport = 0;
 
 	if (n == NULL || f->is_error || !p->parsed || p->cl.cmd == NULL)
 		return;
@@ -695,8 +802,13 @@ net_response(struct ana_session *s, const struct pend *p, const struct atp_frame
 		    SOCK_MAX - 1) == ATP_OK && p->cl.nargs >= 4 &&
 		    atp_span_dec(arg(p, 0), &proto, 1) == ATP_OK &&
 		    atp_span_dec(arg(p, 1), &cs, 1) == ATP_OK &&
-		    atp_span_dec(arg(p, 3), &port, 65535) == ATP_OK)
+		    atp_span_dec(arg(p, 3), &port, 65535) == ATP_OK) {
+			/* A server listens on its local port when it has one
+			 * (firmware §3: the five-argument form). */
+			if (cs == 1 && atp_span_dec(arg(p, 4), &lport, 65535) == ATP_OK && lport != 0)
+				port = lport;
 			ana_net_skct(n, (long)v, proto == 1, cs == 1, arg(p, 2), port, &at);
+		}
 	} else if (is_cmd(p, "SKCLS")) {
 		ana_net_skcls(n, sock_arg(p));
 	} else if (is_cmd(p, "SKSND")) {
@@ -754,6 +866,15 @@ net_report(struct ana_session *s, const struct atp_frame *f)
 		s->rx_sock = (long)sock;
 		s->rx_first = 1;
 		s->rx_announced = n;
+		/* <ip>,<port>: the peer, which ties a server's accepted socket. */
+		if (c2 != NULL) {
+			const uint8_t *c3 = memchr(c2 + 1, ',', len - (size_t)(c2 + 1 - b));
+			uint64_t pp = 0;
+			if (c3 != NULL && atp_span_dec(atp_span_make(c3 + 1, len - (size_t)(c3 + 1 - b)),
+			    &pp, 65535) == ATP_OK)
+				ana_net_peer(s->o.net, s->rx_sock, atp_span_make(c2 + 1,
+				    (size_t)(c3 - (c2 + 1))), pp, &at);
+		}
 	} else if (strcmp(f->report->name, "+MTOPIC") == 0 && c1 != NULL) {
 		ana_net_mqtt(s->o.net, ANA_MQ_TOPIC, atp_span_make(b + k + 1, (size_t)(c1 - (b + k + 1))),
 		    atp_span_make(c1 + 1, len - (size_t)(c1 + 1 - b)), &at);

@@ -134,6 +134,13 @@ void ana_net_free(struct ana_net *n);
 void ana_net_skct(struct ana_net *n, long sock, int udp, int server, struct atp_span host,
     uint64_t rport, const struct ana_loc *at);
 void ana_net_skcls(struct ana_net *n, long sock);
+/* +SKTRPT=<sock>,<len>,<ip>,<port> named socket @sock's peer. A socket
+ * number the host never opened, while a TCP server listens, is one of its
+ * accepted connections (§2.2.3.10, §2.2.3.13); SKSND and the reports on
+ * it make one too. For a server, ana_net_skct's @rport is the port it
+ * listens on. */
+void ana_net_peer(struct ana_net *n, long sock, struct atp_span ip, uint64_t port,
+    const struct ana_loc *at);
 /* SKSND payload bytes; @first: the first piece of one AT+SKSND. */
 void ana_net_sent(struct ana_net *n, long sock, const uint8_t *p, size_t len, int first,
     const struct ana_loc *at);

@@ -97,6 +97,15 @@ struct side {
 struct uconn {
 	long sock;
 	int udp, server, open, mqtt;
+	/* A TCP server's accepted connection: the index of its listening
+	 * uconn (SIZE_MAX: not known, any listener), and the peer the module
+	 * named in +SKTRPT (port 0: not named). */
+	int accepted;
+	size_t parent;
+	char peer[48];
+	uint64_t peer_port;
+	unsigned long naccepted;     /* a listener's connections tied */
+	int flip;                    /* the module is the flow's server side */
 	size_t http;                 /* 1 + index of its AT+HTTPC, 0: none */
 	char host[64];
 	uint64_t rport;
@@ -282,7 +291,67 @@ ana_net_skct(struct ana_net *n, long sock, int udp, int server, struct atp_span 
 	    (const char *)host.p);
 	u->rport = rport;
 	u->at = *at;
+	u->parent = SIZE_MAX;
 	n->cur[sock] = u;
+}
+
+/* An open TCP listener, the newest (SIZE_MAX: none). */
+static size_t
+listener(const struct ana_net *n)
+{
+	size_t i, pick = SIZE_MAX;
+
+	for (i = 0; i < n->nuc; i++) {
+		const struct uconn *u = &n->uc[i];
+		if (u->server && !u->udp && u->sock >= 0 && n->cur[u->sock] == u)
+			pick = i;
+	}
+	return pick;
+}
+
+/* Socket @sock names no socket life of the host's: while a TCP server
+ * listens, it is one of the connections it accepted (§2.2.3.13: they take
+ * numbers of their own, which the host learns from +SKTRPT or SKSTT). */
+static struct uconn *
+accepted(struct ana_net *n, long sock, const struct ana_loc *at)
+{
+	size_t l = listener(n), i, open = 0;
+	struct uconn *u;
+
+	if (l == SIZE_MAX || n->nuc == UCONN_MAX || sock < 0 || sock >= 64)
+		return NULL;
+	for (i = 0; i < n->nuc; i++)
+		open += n->uc[i].server && !n->uc[i].udp && n->uc[i].sock >= 0 &&
+		    n->cur[n->uc[i].sock] == &n->uc[i];
+	u = &n->uc[n->nuc++];
+	u->sock = sock;
+	u->open = 1;
+	u->accepted = 1;
+	/* With two servers listening, either may have accepted it. */
+	u->parent = open == 1 ? l : SIZE_MAX;
+	u->rport = n->uc[l].rport;
+	snprintf(u->host, sizeof(u->host), "%s", "");
+	u->at = *at;
+	n->cur[sock] = u;
+	return u;
+}
+
+void
+ana_net_peer(struct ana_net *n, long sock, struct atp_span ip, uint64_t port,
+    const struct ana_loc *at)
+{
+	struct uconn *u = sock_cur(n, sock);
+
+	if (u == NULL)
+		u = accepted(n, sock, at);
+	if (u == NULL || !u->accepted || u->peer_port != 0)
+		return;
+	if (ip.len >= 2 && ip.p[0] == '"' && ip.p[ip.len - 1] == '"')
+		ip = atp_span_make(ip.p + 1, ip.len - 2);
+	snprintf(u->peer, sizeof(u->peer), "%.*s", (int)(ip.len < 47 ? ip.len : 47),
+	    (const char *)ip.p);
+	snprintf(u->host, sizeof(u->host), "%s", u->peer);
+	u->peer_port = port;
 }
 
 void
@@ -332,6 +401,8 @@ ana_net_sent(struct ana_net *n, long sock, const uint8_t *p, size_t len, int fir
 {
 	struct uconn *u = sock_cur(n, sock);
 
+	if (u == NULL)
+		u = accepted(n, sock, at);
 	if (u != NULL)
 		uart_bytes(n, &u->s[0], 0, p, len, first, at);
 }
@@ -342,6 +413,8 @@ ana_net_recv(struct ana_net *n, long sock, uint64_t announced, const uint8_t *p,
 {
 	struct uconn *u = sock_cur(n, sock);
 
+	if (u == NULL)
+		u = accepted(n, sock, at);
 	if (u != NULL)
 		uart_bytes(n, &u->s[1], announced, p, len, first, at);
 }
@@ -463,6 +536,67 @@ ep_is(const struct ana_ep *e, const char *host)
 	return strcmp(buf, host) == 0;
 }
 
+/* A flow to a port the module listened on (§2.2.3.10, cs=1): a TCP
+ * connection is tied to the accepted socket whose +SKTRPT named its
+ * client's port, else to the next one the host learned of by order; one
+ * the host never learned of gets a uconn of its own, so that the bytes it
+ * carried are named as never reported. A UDP server is tied to its first
+ * flow. The module is the flow's server side (flip), unless the capture
+ * began mid-connection and took the module for the client. */
+static size_t
+on_open_server(struct ana_net *n, struct ana_flow *fl)
+{
+	size_t i, l = SIZE_MAX, pick = SIZE_MAX;
+	int flip = 1;
+
+	for (i = 0; i < n->nuc && l == SIZE_MAX; i++) {
+		const struct uconn *u = &n->uc[i];
+		if (!u->server || u->udp != (fl->proto == 17))
+			continue;
+		if (u->rport == fl->srv.port)
+			l = i, flip = 1;
+		else if (u->rport == fl->cli.port && (fl->proto == 17 || (fl->flags & NET_F_NOSYN)))
+			l = i, flip = 0;
+	}
+	if (l == SIZE_MAX)
+		return SIZE_MAX;
+	if (fl->proto == 17) {
+		if (n->uc[l].fl != NULL)
+			return SIZE_MAX;
+		n->uc[l].flip = flip;
+		return l;
+	}
+	{
+		uint16_t peer = flip ? fl->cli.port : fl->srv.port;
+		for (i = 0; i < n->nuc; i++) {
+			const struct uconn *u = &n->uc[i];
+			if (!u->accepted || u->fl != NULL || (u->parent != l && u->parent != SIZE_MAX))
+				continue;
+			if (u->peer_port == peer) {
+				pick = i;
+				break;
+			}
+			if (u->peer_port == 0 && pick == SIZE_MAX)
+				pick = i;
+		}
+	}
+	if (pick == SIZE_MAX) {
+		if (n->nuc == UCONN_MAX)
+			return SIZE_MAX;
+		pick = n->nuc++;
+		n->uc[pick].sock = -1;
+		n->uc[pick].accepted = 1;
+		n->uc[pick].rport = n->uc[l].rport;
+		n->uc[pick].at = n->uc[l].at;
+		n->uc[pick].at.timed = 0;
+		n->uc[pick].at.ts = 0;
+	}
+	n->uc[pick].parent = l;
+	n->uc[pick].flip = flip;
+	n->uc[l].naccepted++;
+	return pick;
+}
+
 static void
 on_open(void *ctx, struct ana_flow *fl)
 {
@@ -471,7 +605,7 @@ on_open(void *ctx, struct ana_flow *fl)
 
 	for (i = 0; i < n->nuc; i++) {
 		struct uconn *u = &n->uc[i];
-		if (u->fl != NULL || u->server || u->udp != (fl->proto == 17) ||
+		if (u->fl != NULL || u->server || u->accepted || u->udp != (fl->proto == 17) ||
 		    u->rport != fl->srv.port)
 			continue;
 		/* The address named, else the first by order (a mapped one). */
@@ -482,6 +616,8 @@ on_open(void *ctx, struct ana_flow *fl)
 		if (pick == SIZE_MAX)
 			pick = i;
 	}
+	if (pick == SIZE_MAX)
+		pick = on_open_server(n, fl);
 	for (i = 0; pick == SIZE_MAX && fl->proto == 6 && i < n->nhttp && n->nuc < UCONN_MAX; i++) {
 		/* AT+HTTPC's connection: the first to its port not yet taken. */
 		if (n->http[i].uc != SIZE_MAX || n->http[i].port != fl->srv.port)
@@ -610,7 +746,7 @@ on_data(void *ctx, struct ana_flow *fl, int dir, uint64_t off, const uint8_t *p,
 		dns_answer(n, p, len, ts);
 	if (u == NULL)
 		return;
-	sd = &u->s[dir];
+	sd = &u->s[dir ^ u->flip];
 	if (sd->nts < SEGTS_MAX) {
 		if (sd->nts == sd->capts) {
 			size_t nc = sd->capts ? sd->capts * 2 : 64;
@@ -835,9 +971,33 @@ conn_findings(struct ana_net *n, struct uconn *u)
 	enum atp_verdict vd;
 
 	snprintf(peer, sizeof(peer), "%s:%llu", u->host, (unsigned long long)u->rport);
-	/* A server socket's peers come to it: not tied to flows (yet). */
-	if (u->server)
+	if (u->accepted) {
+		if (u->peer_port != 0)
+			snprintf(peer, sizeof(peer), "%s:%llu", u->peer,
+			    (unsigned long long)u->peer_port);
+		else
+			snprintf(peer, sizeof(peer), "the client of port %llu",
+			    (unsigned long long)u->rport);
+	}
+	/* A TCP server's peers come to it: each accepted connection is judged
+	 * on its own. */
+	if (u->server && !u->udp)
 		return;
+	if (u->fl == NULL && u->server) {
+		if (u->s[0].nc > 0 || u->s[1].nc > 0)
+			nfind(n, R_NET_NO_CONN, ATP_SEV_WARNING, ATP_V_INCONC, "2.2.3.10", "SKCT", &u->at,
+			    "socket %ld (UDP server on port %llu): no datagram to or from that port in "
+			    "the capture (capture filter, or another interface)", u->sock,
+			    (unsigned long long)u->rport);
+		return;
+	}
+	if (u->fl == NULL && u->accepted) {
+		nfind(n, R_NET_NO_CONN, ATP_SEV_WARNING, ATP_V_INCONC, "2.2.3.10", "SKCT", &u->at,
+		    "socket %ld (accepted by a TCP server on port %llu, peer %s): no connection to "
+		    "that port in the capture (capture filter, or another interface)", u->sock,
+		    (unsigned long long)u->rport, peer);
+		return;
+	}
 	if (u->fl == NULL) {
 		if (!u->udp || tx->nc > 0)
 			nfind(n, R_NET_NO_CONN, ATP_SEV_WARNING, ATP_V_INCONC, "2.2.3.10", "SKCT", &u->at,
@@ -846,7 +1006,7 @@ conn_findings(struct ana_net *n, struct uconn *u)
 			    u->udp ? "datagram to that port" : "connection to that port");
 		return;
 	}
-	if (!u->udp && (u->flags & NET_F_RST) && !(u->flags & NET_F_SYNACK))
+	if (!u->udp && !u->accepted && (u->flags & NET_F_RST) && !(u->flags & NET_F_SYNACK))
 		nfind(n, R_NET_CONN_REFUSED, ATP_SEV_ERROR, ATP_V_FAIL, "2.2.3.10", "SKCT", &u->at,
 		    "socket %ld: AT+SKCT answered +OK but the peer %s refused the connection (RST)",
 		    u->sock, peer);
@@ -1149,8 +1309,15 @@ ana_net_read_file(struct ana_net *n, FILE *f, const char *path, struct atp_diag 
 		u->flags = u->fl->flags;
 		u->ts_syn = u->fl->ts_syn;
 		u->ts_synack = u->fl->ts_synack;
-		if (!u->udp && (u->flags & NET_F_SYN))
+		if (!u->udp && (u->flags & NET_F_SYN) && u->accepted) {
+			/* Listening came before the client's SYN, and the host
+			 * heard of the accepted socket after it. */
+			pair(n, n->uc[u->parent].at.ts, u->ts_syn, 1);
+			if (u->sock >= 0)
+				pair(n, u->at.ts, u->ts_syn, 0);
+		} else if (!u->udp && (u->flags & NET_F_SYN)) {
 			pair(n, u->at.ts, u->ts_syn, 1);
+		}
 	}
 	ana_pcap_close(pc);
 	for (i = 0; i < n->nuc; i++) {
@@ -1269,6 +1436,17 @@ ana_net_json(const struct ana_net *n)
 		    "received", side_json(&u->s[1], 1));
 		if (c == NULL)
 			continue;
+		json_object_set_new(c, "role", json_string(u->accepted ? "accepted" :
+		    u->server ? "server" : "client"));
+		if (u->server)
+			json_object_set_new(c, "accepted", json_integer((json_int_t)u->naccepted));
+		if (u->accepted) {
+			json_object_set_new(c, "parent", u->parent != SIZE_MAX ?
+			    json_integer((json_int_t)n->uc[u->parent].sock) : json_null());
+			if (u->peer_port != 0)
+				json_object_set_new(c, "peer", json_pack("{s:s,s:I}", "ip", u->peer,
+				    "port", (json_int_t)u->peer_port));
+		}
 		if (u->cli.port != 0) {
 			json_object_set_new(c, "client", json_string(a));
 			json_object_set_new(c, "server", json_string(b));
@@ -1347,9 +1525,15 @@ ana_net_text(const struct ana_net *n, FILE *out)
 			continue;
 		ana_ep_str(&u->cli, a, sizeof(a));
 		ana_ep_str(&u->srv, b, sizeof(b));
-		fprintf(out, "  socket %ld %s %s:%llu -> %s: sent %llu/%llu matched, %llu unsent; "
+		if (u->server && !u->udp) {
+			fprintf(out, "  socket %ld tcp server on port %llu: %lu connections accepted\n",
+			    u->sock, (unsigned long long)u->rport, u->naccepted);
+			continue;
+		}
+		fprintf(out, "  socket %ld %s%s %s:%llu -> %s: sent %llu/%llu matched, %llu unsent; "
 		    "received %llu/%llu matched, %llu unreported, %llu truncated\n", u->sock,
-		    u->udp ? "udp" : "tcp", u->host, (unsigned long long)u->rport,
+		    u->udp ? "udp" : "tcp", u->accepted ? " accepted" : u->server ? " server" : "",
+		    u->host, (unsigned long long)u->rport,
 		    u->cli.port != 0 ? a : "(no flow)", (unsigned long long)u->s[0].matched,
 		    (unsigned long long)u->s[0].u.len, (unsigned long long)u->s[0].uart_only,
 		    (unsigned long long)u->s[1].matched, (unsigned long long)u->s[1].w.len,

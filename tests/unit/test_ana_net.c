@@ -78,10 +78,11 @@ struct pkt {
 	const char *data;
 	uint16_t port;               /* the server's; 0: 80 */
 	size_t dlen;                 /* 0: strlen(data) */
+	uint16_t cport;              /* the client's; 0: 40000 */
 };
 
 /* A packet to or from port 80. */
-#define P(...) { __VA_ARGS__, 0, 0 }
+#define P(...) { __VA_ARGS__, 0, 0, 0 }
 
 #define SYN 0x02
 #define ACK 0x10
@@ -92,7 +93,8 @@ build(const struct pkt *k, uint8_t *f)
 {
 	size_t l = 0, ip, th, dl = k->dlen ? k->dlen : strlen(k->data), tl = k->udp ? 8 : 20;
 	uint16_t srv = k->port ? k->port : 80;
-	uint16_t sp = k->rev ? srv : 40000, dp = k->rev ? 40000 : srv;
+	uint16_t cli = k->cport ? k->cport : 40000;
+	uint16_t sp = k->rev ? srv : cli, dp = k->rev ? cli : srv;
 
 	memset(f, 0, 200 + dl);
 	if (k->dlt == DLT_EN10MB) {
@@ -402,7 +404,7 @@ static void
 a_name_resolved_to_another_address_than_the_dns_answer_fails(void **state)
 {
 	static const struct pkt wire[] = {
-		{ DLT_EN10MB, 0, 1, 1, 0, 0, dns_resp, 53, sizeof(dns_resp) - 1 },
+		{ DLT_EN10MB, 0, 1, 1, 0, 0, dns_resp, 53, sizeof(dns_resp) - 1, 0 },
 	};
 	static const struct {
 		const char *host, *ip;
@@ -503,6 +505,139 @@ streams_past_the_ceiling_are_unverified_not_missing(void **state)
 	close(fd);
 }
 
+/* The capture @wire in the temporary file @path (its descriptor returned),
+ * a report and a correlator over it. */
+static int
+net_setup(char *path, const struct pkt *wire, size_t nw, struct ana_report *rep,
+    struct ana_net **n)
+{
+	int fd = mkstemp(path);
+
+	assert_true(fd >= 0);
+	write_pcap(path, wire, nw);
+	ana_report_init(rep);
+	assert_int_equal(ana_net_new(rep, 0, n), ATP_OK);
+	return fd;
+}
+
+static void
+net_teardown(char *path, int fd, struct ana_report *rep, struct ana_net *n)
+{
+	ana_net_free(n);
+	ana_report_free(rep);
+	remove(path);
+	close(fd);
+}
+
+/* A TCP server on port 8000 (AT+SKCT=0,1,...): the module is 10.0.0.2,
+ * clients at 10.0.0.1 connect from ports 40000 and 40001. */
+#define S(rev, seq, flags, data, cport) { DLT_EN10MB, 0, 0, rev, seq, flags, data, 8000, 0, cport }
+
+static void
+a_servers_accepted_connections_are_tied_by_the_peer_the_module_named(void **state)
+{
+	static const struct pkt wire[] = {
+		/* The second client first: the order of connections does not
+		 * decide, the port +SKTRPT named does. */
+		S(0, 500, SYN, "", 40001), S(1, 70, SYN | ACK, "", 40001),
+		S(0, 501, ACK, "never told", 40001),
+		S(0, ISN, SYN, "", 40000), S(1, 7, SYN | ACK, "", 40000),
+		S(0, ISN + 1, ACK, "hello", 40000),
+		S(1, 8, ACK, "world", 40000),
+	};
+	char path[] = "/tmp/test_ana_net_XXXXXX";
+	struct ana_report rep;
+	struct ana_net *n;
+	struct ana_loc at = { "uart.log", 3, 0, 99000000, 1 };
+	struct atp_diag d;
+	json_t *o, *conns, *c;
+	size_t i, nacc = 0;
+	int fd = net_setup(path, wire, sizeof(wire) / sizeof(wire[0]), &rep, &n);
+
+	(void)state;
+	ana_net_skct(n, 1, 0, 1, atp_span_str("0"), 8000, &at);
+	/* +SKTRPT=2,5,"10.0.0.1",40000 then its data; SKSND=2 of "world!". */
+	at.line = 7;
+	at.ts = 101000000;
+	ana_net_peer(n, 2, atp_span_str("\"10.0.0.1\""), 40000, &at);
+	ana_net_recv(n, 2, 5, (const uint8_t *)"hello", 5, 1, &at);
+	at.line = 9;
+	ana_net_sent(n, 2, (const uint8_t *)"world!", 6, 1, &at);
+	atp_diag_clear(&d);
+	assert_int_equal(ana_net_read(n, path, &d), ATP_OK);
+	/* Socket 2's bytes both ways, against the connection from 40000. */
+	assert_int_equal(count_rule(&rep, "net-sent-missing", "socket 2: 1 bytes at offset 5"), 1);
+	assert_int_equal(count_rule(&rep, "net-recv-phantom", NULL), 0);
+	assert_int_equal(count_rule(&rep, "net-no-connection", NULL), 0);
+	/* The connection from 40001 reached the module, never the host. */
+	assert_int_equal(count_rule(&rep, "net-recv-unreported", "\"never told\""), 1);
+	assert_int_equal(count_rule(&rep, "net-recv-unreported", "hello"), 0);
+	o = ana_net_json(n);
+	assert_non_null(o);
+	conns = json_object_get(o, "connections");
+	for (i = 0; i < json_array_size(conns); i++) {
+		const char *role;
+		c = json_array_get(conns, i);
+		role = json_string_value(json_object_get(c, "role"));
+		assert_non_null(role);
+		if (strcmp(role, "server") == 0) {
+			assert_int_equal(json_integer_value(json_object_get(c, "accepted")), 2);
+			continue;
+		}
+		assert_string_equal(role, "accepted");
+		assert_int_equal(json_integer_value(json_object_get(c, "parent")), 1);
+		nacc++;
+		if (json_integer_value(json_object_get(c, "socket")) != 2)
+			continue;
+		assert_true(json_is_true(json_object_get(c, "matched")));
+		assert_string_equal(json_string_value(json_object_get(c, "client")), "10.0.0.1:40000");
+		assert_int_equal(json_integer_value(json_object_get(json_object_get(c, "received"),
+		    "matched")), 5);
+		assert_int_equal(json_integer_value(json_object_get(json_object_get(c, "sent"),
+		    "matched")), 5);
+		assert_int_equal(json_integer_value(json_object_get(json_object_get(c, "sent"),
+		    "unsent")), 1);
+	}
+	assert_int_equal(nacc, 2);
+	json_decref(o);
+	net_teardown(path, fd, &rep, n);
+}
+
+/* A UDP server's datagrams: from the peer that spoke first, the module's
+ * answers back to it. */
+static void
+a_udp_servers_datagrams_are_matched_both_ways(void **state)
+{
+	static const struct pkt wire[] = {
+		{ DLT_EN10MB, 0, 1, 0, 0, 0, "ping", 9000, 0, 0 },
+		{ DLT_EN10MB, 0, 1, 1, 0, 0, "pong", 9000, 0, 0 },
+	};
+	char path[] = "/tmp/test_ana_net_XXXXXX";
+	struct ana_report rep;
+	struct ana_net *n;
+	struct ana_loc at = { "uart.log", 3, 0, 0, 0 };
+	struct atp_diag d;
+	int fd = net_setup(path, wire, 2, &rep, &n);
+	json_t *o, *c;
+
+	(void)state;
+	ana_net_skct(n, 1, 1, 1, atp_span_str(""), 9000, &at);
+	ana_net_peer(n, 1, atp_span_str("10.0.0.1"), 40000, &at);
+	ana_net_recv(n, 1, 4, (const uint8_t *)"ping", 4, 1, &at);
+	ana_net_sent(n, 1, (const uint8_t *)"pang", 4, 1, &at);
+	atp_diag_clear(&d);
+	assert_int_equal(ana_net_read(n, path, &d), ATP_OK);
+	assert_int_equal(count_rule(&rep, "net-recv-unreported", NULL), 0);
+	assert_int_equal(count_rule(&rep, "net-sent-missing", "\"a"), 1);
+	o = ana_net_json(n);
+	c = json_array_get(json_object_get(o, "connections"), 0);
+	assert_string_equal(json_string_value(json_object_get(c, "role")), "server");
+	assert_int_equal(json_integer_value(json_object_get(json_object_get(c, "received"),
+	    "matched")), 4);
+	json_decref(o);
+	net_teardown(path, fd, &rep, n);
+}
+
 int
 main(void)
 {
@@ -515,6 +650,8 @@ main(void)
 		cmocka_unit_test(a_file_that_is_no_capture_is_an_error),
 		cmocka_unit_test(a_name_resolved_to_another_address_than_the_dns_answer_fails),
 		cmocka_unit_test(streams_past_the_ceiling_are_unverified_not_missing),
+		cmocka_unit_test(a_servers_accepted_connections_are_tied_by_the_peer_the_module_named),
+		cmocka_unit_test(a_udp_servers_datagrams_are_matched_both_ways),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
