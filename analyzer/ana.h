@@ -100,7 +100,8 @@ enum atp_dir ana_dir_word(const uint8_t *p, size_t len);
 /*
  * Findings
  *
- * The analyzer's own report model until reports/ exists: each finding says
+ * What the session decoder finds (ana_rpt.c hands it to the shared report
+ * model of reports/, which writes every format): each finding says
  * which rule, how bad, the verdict, the manual section, the command, where
  * in which input file and what happened. Rules are counted always; the
  * findings themselves are kept up to ANA_FINDINGS_MAX per rule, so a log of
@@ -191,13 +192,12 @@ enum atp_verdict ana_report_verdict(const struct ana_report *r);
 /* Percentile @p (0..100) of a timing row's final-byte latency, in µs. */
 uint64_t ana_lat_pct(const struct ana_lat *l, unsigned p);
 
-/* Writers: ana_json.c (jansson) and ana_text.c. */
-int ana_write_json(const struct ana_report *r, FILE *out, struct atp_diag *d);
-/* @input_error: an input could not be read (the verdict is "error"). */
-int ana_write_text(const struct ana_report *r, FILE *out, int input_error);
-/* The report as the shared model of reports/ (rpt.h): a case per rule, a
- * step per finding kept, the timing as measures. ATP_OK or ATP_ERR_NOMEM;
- * free *out with rpt_run_free(). */
+/* The report as the shared model of reports/ (rpt.h), which writes every
+ * format: the findings layout (findings, rule tallies, inputs, counters,
+ * timing rows, the network section), and for the writers that list cases
+ * a case per rule, a step per finding kept, the timing as measures.
+ * @input_error: an input could not be read (the verdict is "error").
+ * ATP_OK or ATP_ERR_NOMEM; free *out with rpt_run_free(). */
 struct rpt_run;
 int ana_to_rpt(const struct ana_report *r, int input_error, struct rpt_run **out);
 

@@ -260,17 +260,14 @@ analyze_file(struct ana_report *rep, const char *path, enum ana_fmt fmt, const c
 	return rc;
 }
 
-/* text and json are the analyzer's own (ana_text.c, ana_json.c: they carry
- * its rules and timing tables); junit, tap and html go through the shared
- * model of reports/. */
+/* Every format goes through the shared model of reports/ (ana_rpt.c). */
 static int
-write_report(const struct ana_report *rep, const char *spec, struct atp_diag *in_err)
+write_report(const struct rpt_run *run, const char *spec)
 {
 	const char *colon = strchr(spec, ':');
 	const char *path;
 	char fmt[8];
-	FILE *f;
-	int json, rc, rf;
+	int rf;
 
 	if (colon == NULL || (size_t)(colon - spec) >= sizeof(fmt))
 		return ATP_ERR_SYNTAX;
@@ -279,32 +276,12 @@ write_report(const struct ana_report *rep, const char *spec, struct atp_diag *in
 	rf = rpt_format_parse(fmt);
 	if (rf < 0)
 		return ATP_ERR_UNSUPP;
-	if (rf == RPT_JUNIT || rf == RPT_TAP || rf == RPT_HTML) {
-		struct rpt_run *run = NULL;
-		if (ana_to_rpt(rep, in_err != NULL && in_err->code != ATP_OK, &run) != ATP_OK)
-			return ATP_ERR_NOMEM;
-		rc = rpt_write_path(run, (enum rpt_format)rf, path);
-		if (rc != 0)
-			fprintf(stderr, "atproof analyze: %s: %s\n", path, strerror(errno));
-		rpt_run_free(run);
-		return rc == 0 ? ATP_OK : ATP_ERR_IO;
-	}
-	json = rf == RPT_JSON;
-	if (strcmp(path, "-") == 0)
-		f = stdout;
-	else if ((f = fopen(path, "w")) == NULL) {
-		fprintf(stderr, "atproof analyze: %s: %s\n", path, strerror(errno));
+	if (rpt_write_path(run, (enum rpt_format)rf, path) != 0) {
+		fprintf(stderr, "atproof analyze: %s: %s\n", strcmp(path, "-") == 0 ?
+		    "standard output" : path, strerror(errno));
 		return ATP_ERR_IO;
 	}
-	rc = json ? ana_write_json(rep, f, in_err) :
-	    ana_write_text(rep, f, in_err != NULL && in_err->code != ATP_OK);
-	if (f != stdout) {
-		if (fclose(f) != 0 && rc == ATP_OK)
-			rc = ATP_ERR_IO;
-	} else if (fflush(f) != 0 && rc == ATP_OK) {
-		rc = ATP_ERR_IO;
-	}
-	return rc;
+	return ATP_OK;
 }
 
 int
@@ -316,6 +293,7 @@ ana_cli(int argc, char **argv)
 	enum ana_fmt fmt = ANA_FMT_AUTO;
 	const char *regex = NULL, *val, *reports[REPORTS_MAX], *net_path = NULL;
 	struct ana_net *net = NULL;
+	struct rpt_run *run = NULL;
 	size_t nreports = 0;
 	int i, nfiles = 0, input_error = 0, rc, code;
 	char buf[ATP_DIAG_MSG_MAX + 64];
@@ -445,17 +423,18 @@ ana_cli(int argc, char **argv)
 		}
 		rep.net = net;
 	}
-	atp_diag_clear(&d);
-	if (input_error)
-		d.code = ATP_ERR_IO;
 	code = ATP_EXIT_PASS;
-	if (nreports == 0) {
-		if (ana_write_text(&rep, stdout, input_error) != ATP_OK)
+	if (ana_to_rpt(&rep, input_error, &run) != ATP_OK) {
+		fprintf(stderr, "atproof analyze: out of memory\n");
+		code = ATP_EXIT_ENV;
+	} else if (nreports == 0) {
+		if (write_report(run, "text:-") != ATP_OK)
 			code = ATP_EXIT_ENV;
 	}
-	for (size_t k = 0; k < nreports; k++)
-		if (write_report(&rep, reports[k], &d) != ATP_OK)
+	for (size_t k = 0; run != NULL && k < nreports; k++)
+		if (write_report(run, reports[k]) != ATP_OK)
 			code = ATP_EXIT_ENV;
+	rpt_run_free(run);
 	if (code == ATP_EXIT_PASS) {
 		if (input_error)
 			code = ATP_EXIT_USAGE;

@@ -8,8 +8,9 @@
 #include "atproof/alloc.h"
 
 /*
- * Kept until the shared report model of reports/ lands; then the findings
- * go through it and only the counting stays here.
+ * The counting while the session runs (bounded: findings kept per rule,
+ * a reservoir per command); ana_rpt.c turns the result into the shared
+ * report model of reports/ that writes every format.
  */
 
 void

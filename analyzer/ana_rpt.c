@@ -1,18 +1,27 @@
 /* SPDX-License-Identifier: MIT */
-/* \summary: the analyzer's findings as the shared report model (JUnit, TAP, HTML) */
+/* \summary: the analyzer's report as the shared model of reports/ (every format) */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
+#include <jansson.h>
+
 #include "analyzer/ana.h"
+#include "analyzer/net.h"
+#include "atproof/alloc.h"
+#include "atproof/atproof.h"
 #include "atproof/validate.h"
 #include "reports/rpt.h"
 
 /*
- * The shared model of reports/ is built for the harness's cases and steps.
- * For the analyzer each rule is a case (a JUnit testcase per rule, as CI
- * systems list them) and each occurrence kept is a step at its source line;
- * the findings also go in as findings, and the per-command timing as the
- * measures of a case "timing" (its maximum is the --limit, when set).
+ * One model feeds every format (issue 8). The analyzer's run has the
+ * findings layout: its findings (with their source file:line or byte
+ * offset, time and deviation), the tally of each rule, its inputs, its
+ * counters and its timing rows; the JSON and text writers print those. For
+ * the writers that list cases (JUnit, TAP, HTML) each rule is also a case
+ * (a JUnit testcase per rule, as CI systems list them) and each occurrence
+ * kept a step at its source line, and the per-command timing the measures
+ * of a case "timing" (its maximum is the --limit, when set).
  */
 
 static enum rpt_verdict
@@ -31,12 +40,11 @@ rv(enum atp_verdict v)
 }
 
 static int
-add_finding(struct rpt_run *run, struct rpt_case *c, const struct ana_finding *f)
+add_finding(struct rpt_run *run, const struct ana_finding *f)
 {
 	struct rpt_finding *rf = rpt_finding_add(run);
-	struct rpt_step *s = rpt_step_add(c, f->rule, "findings");
 
-	if (rf == NULL || s == NULL)
+	if (rf == NULL)
 		return -1;
 	if (rpt_set(&rf->rule, f->rule) || rpt_set(&rf->severity, atp_severity_name(f->severity)) ||
 	    rpt_set(&rf->verdict, atp_verdict_name(f->verdict)) || rpt_set(&rf->section, f->section) ||
@@ -44,7 +52,20 @@ add_finding(struct rpt_run *run, struct rpt_case *c, const struct ana_finding *f
 	    rpt_set(&rf->message, f->message) || rpt_set(&rf->case_id, f->rule))
 		return -1;
 	rf->line = f->line;
-	if (rpt_set(&s->file, f->file) || rpt_set(&s->message, f->message))
+	rf->offset = f->offset;
+	rf->time_us = f->ts_us;
+	if (f->deviation[0] != '\0' && rpt_set(&rf->deviation, f->deviation))
+		return -1;
+	return 0;
+}
+
+/* An occurrence as a step of its rule's case (JUnit, TAP, HTML). */
+static int
+add_step(struct rpt_case *c, const struct ana_finding *f)
+{
+	struct rpt_step *s = rpt_step_add(c, f->rule, "findings");
+
+	if (s == NULL || rpt_set(&s->file, f->file) || rpt_set(&s->message, f->message))
 		return -1;
 	s->line = f->line;
 	s->verdict = rv(f->verdict);
@@ -68,7 +89,93 @@ add_lat(struct rpt_run *run, const struct ana_lat *l)
 		return -1;
 	rl->n = l->n;
 	rl->missing = l->missing;
+	rl->p50_us = (int64_t)ana_lat_pct(l, 50);
+	rl->p90_us = (int64_t)ana_lat_pct(l, 90);
+	rl->p99_us = (int64_t)ana_lat_pct(l, 99);
+	rl->max_us = (int64_t)l->max_final;
+	rl->max_first_us = (int64_t)l->max_first;
+	rl->limit_us = (int64_t)l->limit_us;
 	return 0;
+}
+
+static int
+add_stats(struct rpt_run *run, const struct ana_report *r)
+{
+	const struct ana_stats *st = &r->st;
+	int bad = 0;
+
+	/* The JSON report's "stats" keys, in its order. */
+	bad |= rpt_stat_add(run, "files", st->files);
+	bad |= rpt_stat_add(run, "records", st->records);
+	bad |= rpt_stat_add(run, "records_dir_inferred", st->records_inferred);
+	bad |= rpt_stat_add(run, "bytes_to_module", st->bytes_to);
+	bad |= rpt_stat_add(run, "bytes_from_module", st->bytes_from);
+	bad |= rpt_stat_add(run, "commands", st->commands);
+	bad |= rpt_stat_add(run, "responses", st->responses);
+	bad |= rpt_stat_add(run, "reports", st->reports);
+	bad |= rpt_stat_add(run, "echoes", st->echoes);
+	bad |= rpt_stat_add(run, "data_frames", st->data_frames);
+	bad |= rpt_stat_add(run, "other_frames", st->text_frames);
+	bad |= rpt_stat_add(run, "exchanges_timed", st->exchanges_timed);
+	bad |= rpt_stat_add(run, "unanswered", st->unanswered);
+	bad |= rpt_stat_add(run, "unsolicited", st->unsolicited);
+	bad |= rpt_stat_add(run, "sksnd_bytes", st->sksnd_bytes);
+	bad |= rpt_stat_add(run, "skrcv_bytes", st->skrcv_bytes);
+	bad |= rpt_stat_add(run, "report_data_bytes", st->sktrpt_bytes);
+	bad |= rpt_stat_add(run, "transparent_bytes", st->transparent_bytes);
+	bad |= rpt_stat_add(run, "input_lines_skipped", st->skipped_lines);
+	bad |= rpt_stat_add(run, "findings", r->nf + r->dropped);
+	bad |= rpt_stat_add(run, "findings_dropped", r->dropped);
+	if (st->last_ts != 0)
+		bad |= rpt_stat_add(run, "duration_us", st->last_ts - st->first_ts);
+	return bad;
+}
+
+/* The network side (net_corr.c writes its own summary): its JSON object
+ * under "network", its text as the text report's extra section. */
+static int
+add_net(struct rpt_run *run, const struct ana_net *net)
+{
+	json_t *nj;
+	char *buf;
+	size_t len;
+	long pos;
+	FILE *mf;
+	int rc;
+
+	if (net == NULL)
+		return 0;
+	nj = ana_net_json(net);
+	if (nj != NULL) {
+		run->json_extra = json_object();
+		if (run->json_extra == NULL) {
+			json_decref(nj);
+			return -1;
+		}
+		if (json_object_set_new(run->json_extra, "network", nj) != 0)
+			return -1;
+	}
+	/* A temporary file, not a memory stream: the buffer must come from
+	 * atp_malloc (failure injection). */
+	mf = tmpfile();
+	if (mf == NULL)
+		return -1;
+	ana_net_text(net, mf);
+	pos = ftell(mf);
+	rc = -1;
+	if (pos >= 0 && !ferror(mf) && fseek(mf, 0, SEEK_SET) == 0) {
+		len = (size_t)pos;
+		buf = atp_malloc(len + 1);
+		if (buf != NULL && fread(buf, 1, len, mf) == len) {
+			buf[len] = '\0';
+			run->text_extra = len > 0 ? buf : NULL;
+			buf = len > 0 ? NULL : buf;
+			rc = 0;
+		}
+		atp_free(buf);
+	}
+	fclose(mf);
+	return rc;
 }
 
 int
@@ -79,18 +186,38 @@ ana_to_rpt(const struct ana_report *r, int input_error, struct rpt_run **out)
 	char spec[32];
 
 	*out = NULL;
-	if (run == NULL || rpt_set(&run->profile, r->profile))
+	if (run == NULL || rpt_set(&run->profile, r->profile) ||
+	    rpt_set(&run->version, ATPROOF_VERSION))
 		goto oom;
+	run->layout = RPT_LAYOUT_FINDINGS;
+	for (i = 0; i < r->nfiles; i++)
+		if (rpt_input_add(run, r->files[i], r->file_fmts[i]) == NULL)
+			goto oom;
+	/* In the order they were found (the session's). */
+	for (i = 0; i < r->nf; i++)
+		if (add_finding(run, &r->f[i]) != 0)
+			goto oom;
 	for (i = 0; i < r->nrules; i++) {
 		const struct ana_rule_count *rc = &r->rules[i];
 		struct rpt_case *c = rpt_case_add(run, rc->rule, r->nfiles > 0 ? r->files[0] : NULL);
-		if (c == NULL)
+		struct rpt_rule *ru = rpt_rule_add(run, rc->rule);
+		if (c == NULL || ru == NULL)
 			goto oom;
+		if (rpt_set(&ru->severity, atp_severity_name(rc->severity)) ||
+		    rpt_set(&ru->section, rc->section))
+			goto oom;
+		ru->count = rc->n;
+		ru->fail = rc->by_verdict[ATP_V_FAIL];
+		ru->known = rc->by_verdict[ATP_V_KNOWN];
+		ru->inconc = rc->by_verdict[ATP_V_INCONC];
+		ru->pass = rc->by_verdict[ATP_V_PASS];
+		/* From every occurrence, not only the steps kept. */
+		c->verdict = ru->fail > 0 ? RPT_FAIL : ru->inconc > 0 ? RPT_INCONC : RPT_PASS;
 		snprintf(spec, sizeof(spec), "§%s", rc->section);
 		if (rpt_set(&c->spec, spec) || rpt_set(&c->title, rc->rule))
 			goto oom;
 		for (j = 0; j < r->nf; j++)
-			if (strcmp(r->f[j].rule, rc->rule) == 0 && add_finding(run, c, &r->f[j]) != 0)
+			if (strcmp(r->f[j].rule, rc->rule) == 0 && add_step(c, &r->f[j]) != 0)
 				goto oom;
 		/* The case says how often, the steps show the first ones. */
 		if (rc->by_verdict[ATP_V_FAIL] > 0 || rc->by_verdict[ATP_V_INCONC] > 0) {
@@ -111,10 +238,10 @@ ana_to_rpt(const struct ana_report *r, int input_error, struct rpt_run **out)
 			struct rpt_measure *m;
 			char name[48];
 
-			if (l->n == 0)
-				continue;
 			if (add_lat(run, l) != 0)
 				goto oom;
+			if (l->n == 0)
+				continue;
 			snprintf(name, sizeof(name), "%s p99", l->name);
 			m = rpt_measure_add(c, name);
 			if (m == NULL || rpt_set(&m->unit, "ms"))
@@ -132,21 +259,20 @@ ana_to_rpt(const struct ana_report *r, int input_error, struct rpt_run **out)
 			}
 		}
 	}
+	if (add_stats(run, r) != 0 || add_net(run, r->net) != 0)
+		goto oom;
 	run->bytes_tx = r->st.bytes_to;
 	run->bytes_rx = r->st.bytes_from;
 	run->exchanges = r->st.responses;
 	if (r->st.last_ts > r->st.first_ts)
 		run->seconds = (double)(r->st.last_ts - r->st.first_ts) / 1e6;
-	if (input_error) {
-		run->verdict = RPT_ERROR;
-		if (rpt_set(&run->reason, "an input could not be read"))
-			goto oom;
-	}
+	if (input_error && rpt_set(&run->reason, "an input could not be read"))
+		goto oom;
 	rpt_run_finish(run);
-	/* The model fails a run on fail findings; inconclusive ones are the
-	 * analyzer's to add. */
-	if (run->verdict == RPT_PASS && ana_report_verdict(r) == ATP_V_INCONC)
-		run->verdict = RPT_INCONC;
+	/* The analyzer's verdict counts every occurrence, the model only the
+	 * findings kept (and knows nothing of inconclusive ones or of an
+	 * input that could not be read): the analyzer's stands. */
+	run->verdict = input_error ? RPT_ERROR : rv(ana_report_verdict(r));
 	*out = run;
 	return ATP_OK;
 oom:

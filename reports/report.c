@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /* \summary: the report model: runs, cases, steps, findings, measurements */
 #include <errno.h>
+#include <jansson.h>
 #include <string.h>
 #include <time.h>
 
@@ -159,6 +160,64 @@ fail:
 	return NULL;
 }
 
+struct rpt_input *
+rpt_input_add(struct rpt_run *r, const char *file, const char *format)
+{
+	struct rpt_input *in = atp_calloc(1, sizeof(*in));
+
+	if (in == NULL)
+		return NULL;
+	if (rpt_set(&in->file, file) < 0 || rpt_set(&in->format, format) < 0 ||
+	    push((void ***)&r->inputs, &r->ninputs, in) == NULL) {
+		atp_free(in->file);
+		atp_free(in->format);
+		atp_free(in);
+		return NULL;
+	}
+	return in;
+}
+
+struct rpt_rule *
+rpt_rule_add(struct rpt_run *r, const char *rule)
+{
+	struct rpt_rule *ru = atp_calloc(1, sizeof(*ru));
+
+	if (ru == NULL)
+		return NULL;
+	if (rpt_set(&ru->rule, rule) < 0 || push((void ***)&r->rules, &r->nrules, ru) == NULL) {
+		atp_free(ru->rule);
+		atp_free(ru);
+		return NULL;
+	}
+	return ru;
+}
+
+int
+rpt_stat_add(struct rpt_run *r, const char *name, uint64_t value)
+{
+	struct rpt_stat *ns = atp_realloc(r->stats, (r->nstats + 1) * sizeof(*ns));
+
+	if (ns == NULL)
+		return -1;
+	r->stats = ns;
+	ns[r->nstats].name = NULL;
+	if (rpt_set(&ns[r->nstats].name, name) < 0)
+		return -1;
+	ns[r->nstats++].value = value;
+	return 0;
+}
+
+uint64_t
+rpt_stat_get(const struct rpt_run *r, const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < r->nstats; i++)
+		if (strcmp(r->stats[i].name, name) == 0)
+			return r->stats[i].value;
+	return 0;
+}
+
 static void
 step_free(struct rpt_step *s)
 {
@@ -210,9 +269,29 @@ rpt_run_free(struct rpt_run *r)
 		atp_free(f->command);
 		atp_free(f->message);
 		atp_free(f->case_id);
+		atp_free(f->deviation);
 		atp_free(f);
 	}
 	atp_free(r->findings);
+	for (i = 0; i < r->ninputs; i++) {
+		atp_free(r->inputs[i]->file);
+		atp_free(r->inputs[i]->format);
+		atp_free(r->inputs[i]);
+	}
+	atp_free(r->inputs);
+	for (i = 0; i < r->nrules; i++) {
+		atp_free(r->rules[i]->rule);
+		atp_free(r->rules[i]->severity);
+		atp_free(r->rules[i]->section);
+		atp_free(r->rules[i]);
+	}
+	atp_free(r->rules);
+	for (i = 0; i < r->nstats; i++)
+		atp_free(r->stats[i].name);
+	atp_free(r->stats);
+	atp_free(r->text_extra);
+	atp_free(r->version);
+	json_decref(r->json_extra);
 	for (i = 0; i < r->nlats; i++) {
 		atp_free(r->lats[i]->name);
 		atp_free(r->lats[i]->us);

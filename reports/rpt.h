@@ -57,6 +57,30 @@ struct rpt_finding {
 	char *command;
 	char *message;
 	char *case_id;             /* the case it was seen in, or NULL */
+	uint64_t offset;           /* byte offset in a binary input (line 0) */
+	char *deviation;           /* the catalogued deviation it is, or NULL */
+	uint64_t time_us;          /* on the input's clock; 0: the input has no times */
+};
+
+/* An input a tool read (the analyzer's files) and the format it was read
+ * as (NULL: unknown). */
+struct rpt_input {
+	char *file;
+	char *format;
+};
+
+/* A rule's tally over every occurrence, kept as a finding or not. */
+struct rpt_rule {
+	char *rule;
+	char *severity;            /* the worst seen */
+	char *section;
+	unsigned long count, fail, known, inconc, pass;
+};
+
+/* A named counter of the run, listed in the order added. */
+struct rpt_stat {
+	char *name;
+	uint64_t value;
 };
 
 struct rpt_case {
@@ -81,6 +105,22 @@ struct rpt_lat {
 	unsigned long missing;     /* sent, never answered */
 	int64_t *us;               /* final-byte times (a sample when n > nus) */
 	size_t nus;
+	/* Percentiles of the tool's own (over every exchange, not only the
+	 * sample); meaningful when n > 0. */
+	int64_t p50_us, p90_us, p99_us, max_us, max_first_us;
+	int64_t limit_us;          /* the limit set for this command; 0: none */
+};
+
+/*
+ * How a run is organised. The harness's by cases of steps; the analyzer's
+ * by findings and the rules they break. The JSON and text writers follow
+ * the layout; JUnit, TAP and HTML always list cases.
+ */
+struct json_t;
+
+enum rpt_layout {
+	RPT_LAYOUT_CASES,
+	RPT_LAYOUT_FINDINGS,
 };
 
 struct rpt_run {
@@ -102,6 +142,20 @@ struct rpt_run {
 	uint64_t exchanges;
 	double seconds;
 	char *started;             /* ISO 8601 UTC */
+	enum rpt_layout layout;
+	char *version;             /* the tool's, for the findings layout */
+	struct rpt_input **inputs;
+	size_t ninputs;
+	struct rpt_rule **rules;
+	size_t nrules;
+	struct rpt_stat *stats;
+	size_t nstats;
+	/* A section the text report prints as it is, after the findings
+	 * (the analyzer's network summary and its timeline), or NULL. */
+	char *text_extra;
+	/* Members the JSON report adds to its root after its own (the
+	 * analyzer's "network"); owned (a reference), or NULL. */
+	struct json_t *json_extra;
 };
 
 struct rpt_run *rpt_run_new(const char *tool);
@@ -113,6 +167,12 @@ struct rpt_case *rpt_case_add(struct rpt_run *r, const char *id, const char *fil
 struct rpt_step *rpt_step_add(struct rpt_case *c, const char *name, const char *phase);
 struct rpt_measure *rpt_measure_add(struct rpt_case *c, const char *name);
 struct rpt_finding *rpt_finding_add(struct rpt_run *r);
+struct rpt_input *rpt_input_add(struct rpt_run *r, const char *file, const char *format);
+struct rpt_rule *rpt_rule_add(struct rpt_run *r, const char *rule);
+/* Appends a counter; -1 on NOMEM. */
+int rpt_stat_add(struct rpt_run *r, const char *name, uint64_t value);
+/* The value of counter @name, 0 when there is none. */
+uint64_t rpt_stat_get(const struct rpt_run *r, const char *name);
 /* Copies @nus samples of @us. NULL on NOMEM. */
 struct rpt_lat *rpt_lat_add(struct rpt_run *r, const char *name, const int64_t *us, size_t nus);
 
@@ -139,7 +199,6 @@ int rpt_write_html(const struct rpt_run *r, FILE *f);
 /* The page of a station: @sum is the summary JSON of `run --station`
  * (units, cases with "unit"); @path names the page, for the links to each
  * unit's own ("run.html" -> "run-UNIT.html"). 0, or -1 on a write error. */
-struct json_t;
 int rpt_write_station_html(const struct json_t *sum, const char *path, FILE *f);
 /* Writes to @path ("-": standard output). -1 with errno on failure. */
 int rpt_write_path(const struct rpt_run *r, enum rpt_format fmt, const char *path);

@@ -322,6 +322,293 @@ build_json(const struct rpt_run *r)
 	return root;
 }
 
+
+/*
+ * Text of the findings layout (the analyzer): the verdict and counts first
+ * (TTCN-3 style, analyzer-anchors.md §4), then the rules with their counts,
+ * the findings grouped by rule with their source lines, a timeline of the
+ * failures and undecided points in input order, the tool's own section
+ * (the network side) and the timing table.
+ */
+#define SHOW_PER_RULE 20
+#define TIMELINE_MAX 60
+
+static void
+write_place(FILE *f, const struct rpt_finding *fd)
+{
+	if (fd->line != 0)
+		fprintf(f, "%s:%lu", fd->file != NULL ? fd->file : "?", fd->line);
+	else
+		fprintf(f, "%s@%llu", fd->file != NULL ? fd->file : "?",
+		    (unsigned long long)fd->offset);
+}
+
+/* Findings in the order of the session: by input, then by position (the
+ * array's order breaks ties, so equal places keep their order). */
+static int
+by_place(const void *a, const void *b)
+{
+	const struct rpt_finding *const *pa = a, *const *pb = b;
+	const struct rpt_finding *x = *pa, *y = *pb;
+	int c = strcmp(x->file != NULL ? x->file : "", y->file != NULL ? y->file : "");
+
+	if (c != 0)
+		return c;
+	if (x->line != y->line)
+		return x->line < y->line ? -1 : 1;
+	if (x->offset != y->offset)
+		return x->offset < y->offset ? -1 : 1;
+	return pa < pb ? -1 : pa > pb;
+}
+
+static int
+is_verdict(const struct rpt_finding *fd, const char *v)
+{
+	return fd->verdict != NULL && strcmp(fd->verdict, v) == 0;
+}
+
+/* What an engineer reads next to the log: the failures, known deviations
+ * and undecided points in the order they happened, with the time of day
+ * where the input has times. */
+static void
+write_timeline(const struct rpt_run *r, FILE *f)
+{
+	const struct rpt_finding **idx;
+	size_t i, n = 0;
+
+	idx = atp_calloc(r->nfindings > 0 ? r->nfindings : 1, sizeof(*idx));
+	if (idx == NULL)
+		return;
+	for (i = 0; i < r->nfindings; i++)
+		if (is_verdict(r->findings[i], "fail") || is_verdict(r->findings[i], "inconc") ||
+		    is_verdict(r->findings[i], "known"))
+			idx[n++] = r->findings[i];
+	if (n > 0) {
+		qsort(idx, n, sizeof(*idx), by_place);
+		fprintf(f, "\ntimeline:\n");
+	}
+	for (i = 0; i < n && i < TIMELINE_MAX; i++) {
+		const struct rpt_finding *fd = idx[i];
+		fprintf(f, "  ");
+		if (fd->time_us != 0) {
+			uint64_t s = fd->time_us / 1000000u;
+			fprintf(f, "%02u:%02u:%02u.%03u ", (unsigned)(s / 3600 % 24),
+			    (unsigned)(s / 60 % 60), (unsigned)(s % 60),
+			    (unsigned)(fd->time_us % 1000000u / 1000u));
+		}
+		write_place(f, fd);
+		fprintf(f, "  %-6s %s: %s\n", fd->verdict != NULL ? fd->verdict : "",
+		    fd->rule != NULL ? fd->rule : "", fd->message != NULL ? fd->message : "");
+	}
+	if (n > TIMELINE_MAX)
+		fprintf(f, "  ... and %zu more\n", n - TIMELINE_MAX);
+	atp_free((void *)idx);
+}
+
+static void
+write_text_findings(const struct rpt_run *r, FILE *f)
+{
+	size_t i, j;
+
+	if (r->verdict == RPT_ERROR && r->reason != NULL)
+		fprintf(f, "verdict: error (%s)", r->reason);
+	else
+		fprintf(f, "verdict: %s", rpt_verdict_name(r->verdict));
+	fprintf(f, " (profile %s)\n", r->profile != NULL ? r->profile : "?");
+	fprintf(f, "inputs: %llu file(s), %llu records (%llu with inferred direction), "
+	    "%llu bytes to the module, %llu from it\n",
+	    (unsigned long long)rpt_stat_get(r, "files"),
+	    (unsigned long long)rpt_stat_get(r, "records"),
+	    (unsigned long long)rpt_stat_get(r, "records_dir_inferred"),
+	    (unsigned long long)rpt_stat_get(r, "bytes_to_module"),
+	    (unsigned long long)rpt_stat_get(r, "bytes_from_module"));
+	for (i = 0; i < r->ninputs && i < 10; i++)
+		fprintf(f, "  %s (%s)\n", r->inputs[i]->file,
+		    r->inputs[i]->format != NULL ? r->inputs[i]->format : "?");
+	if (r->ninputs > 10)
+		fprintf(f, "  ... and %zu more\n", r->ninputs - 10);
+	fprintf(f, "exchanges: %llu commands, %llu responses, %llu reports, %llu unanswered, "
+	    "%llu unsolicited\n", (unsigned long long)rpt_stat_get(r, "commands"),
+	    (unsigned long long)rpt_stat_get(r, "responses"),
+	    (unsigned long long)rpt_stat_get(r, "reports"),
+	    (unsigned long long)rpt_stat_get(r, "unanswered"),
+	    (unsigned long long)rpt_stat_get(r, "unsolicited"));
+	if (r->nrules > 0)
+		fprintf(f, "\nrules:\n");
+	for (i = 0; i < r->nrules; i++) {
+		const struct rpt_rule *ru = r->rules[i];
+		int sec = ru->section != NULL && ru->section[0] != '\0';
+		fprintf(f, "  %-26s %-7s %s%-9s %5lu  (fail %lu, known %lu, inconc %lu)\n",
+		    ru->rule, ru->severity != NULL ? ru->severity : "", sec ? "§" : " ",
+		    sec ? ru->section : "-", ru->count, ru->fail, ru->known, ru->inconc);
+	}
+	for (i = 0; i < r->nrules; i++) {
+		const struct rpt_rule *ru = r->rules[i];
+		unsigned long shown = 0;
+
+		fprintf(f, "\n%s:\n", ru->rule);
+		for (j = 0; j < r->nfindings && shown < SHOW_PER_RULE; j++) {
+			const struct rpt_finding *fd = r->findings[j];
+			if (fd->rule == NULL || strcmp(fd->rule, ru->rule) != 0)
+				continue;
+			shown++;
+			fprintf(f, "  ");
+			write_place(f, fd);
+			fprintf(f, ": %s [%s]%s%s\n", fd->message != NULL ? fd->message : "",
+			    fd->verdict != NULL ? fd->verdict : "",
+			    fd->deviation != NULL ? " known: " : "",
+			    fd->deviation != NULL ? fd->deviation : "");
+		}
+		if (ru->count > shown)
+			fprintf(f, "  ... and %lu more\n", ru->count - shown);
+	}
+	write_timeline(r, f);
+	if (r->text_extra != NULL)
+		fputs(r->text_extra, f);
+	if (r->nlats > 0) {
+		fprintf(f, "\nlatency (ms, last byte sent to last byte of the response):\n");
+		fprintf(f, "  %-10s %7s %9s %9s %9s %9s %5s\n", "command", "n", "p50", "p90",
+		    "p99", "max", "lost");
+	}
+	for (i = 0; i < r->nlats; i++) {
+		const struct rpt_lat *l = r->lats[i];
+		fprintf(f, "  %-10s %7lu %9.3f %9.3f %9.3f %9.3f %5lu\n", l->name, l->n,
+		    (double)l->p50_us / 1000.0, (double)l->p90_us / 1000.0,
+		    (double)l->p99_us / 1000.0, (double)l->max_us / 1000.0, l->missing);
+	}
+}
+
+/*
+ * JSON of the findings layout (the analyzer). The keys of DESIGN.md
+ * ("verdict", "findings" with rule, severity, verdict, source {file, line},
+ * command, message, and "stats") plus the inputs, the per-rule counts and
+ * the per-command timing. Unlike the cases layout, a value that cannot be
+ * made (text that is not UTF-8) fails the whole report: NULL.
+ */
+static int
+jset(json_t *o, const char *k, json_t *v)
+{
+	return v == NULL ? -1 : json_object_set_new(o, k, v);
+}
+
+static json_t *
+finding_json(const struct rpt_finding *f)
+{
+	json_t *o = json_object(), *src = json_object();
+	int bad = 0;
+
+	if (o == NULL || src == NULL) {
+		json_decref(o);
+		json_decref(src);
+		return NULL;
+	}
+	bad |= jset(src, "file", jstr(f->file));
+	bad |= jset(src, "line", json_integer((json_int_t)f->line));
+	bad |= jset(src, "offset", json_integer((json_int_t)f->offset));
+	bad |= jset(o, "rule", jstr(f->rule));
+	bad |= jset(o, "severity", jstr(f->severity));
+	bad |= jset(o, "verdict", jstr(f->verdict));
+	bad |= jset(o, "section", jstr(f->section));
+	bad |= jset(o, "source", src);
+	bad |= jset(o, "command", jstr(f->command));
+	if (f->deviation != NULL)
+		bad |= jset(o, "deviation", json_string(f->deviation));
+	if (f->time_us != 0)
+		bad |= jset(o, "time_us", json_integer((json_int_t)f->time_us));
+	bad |= jset(o, "message", jstr(f->message));
+	if (bad) {
+		json_decref(o);
+		return NULL;
+	}
+	return o;
+}
+
+static json_t *
+lat_json(const struct rpt_lat *l)
+{
+	json_t *e = json_object();
+	int bad = e == NULL;
+
+	if (bad)
+		return NULL;
+	bad |= jset(e, "command", json_string(l->name));
+	bad |= jset(e, "timed", json_integer((json_int_t)l->n));
+	bad |= jset(e, "unanswered", json_integer((json_int_t)l->missing));
+	if (l->n > 0) {
+		bad |= jset(e, "p50_us", json_integer(l->p50_us));
+		bad |= jset(e, "p90_us", json_integer(l->p90_us));
+		bad |= jset(e, "p99_us", json_integer(l->p99_us));
+		bad |= jset(e, "max_us", json_integer(l->max_us));
+		bad |= jset(e, "max_first_byte_us", json_integer(l->max_first_us));
+	}
+	if (l->limit_us != 0)
+		bad |= jset(e, "limit_us", json_integer(l->limit_us));
+	if (bad) {
+		json_decref(e);
+		return NULL;
+	}
+	return e;
+}
+
+static json_t *
+build_json_findings(const struct rpt_run *r)
+{
+	json_t *o = json_object(), *fa = json_array(), *ra = json_array(), *in = json_array();
+	json_t *st = json_object(), *lat = json_array();
+	char tool[64];
+	size_t i;
+	int bad = 0;
+
+	if (o == NULL || fa == NULL || ra == NULL || in == NULL || st == NULL || lat == NULL) {
+		json_decref(o);
+		json_decref(fa);
+		json_decref(ra);
+		json_decref(in);
+		json_decref(st);
+		json_decref(lat);
+		return NULL;
+	}
+	snprintf(tool, sizeof(tool), "atproof %s", r->tool != NULL ? r->tool : "");
+	bad |= jset(o, "tool", json_string(tool));
+	if (r->version != NULL)
+		bad |= jset(o, "version", json_string(r->version));
+	bad |= jset(o, "verdict", json_string(rpt_verdict_name(r->verdict)));
+	bad |= jset(o, "profile", jstr(r->profile));
+	for (i = 0; i < r->ninputs; i++)
+		bad |= json_array_append_new(in, json_pack("{s:s,s:o}", "file", r->inputs[i]->file,
+		    "format", jstr(r->inputs[i]->format)));
+	bad |= jset(o, "inputs", in);
+	for (i = 0; i < r->nfindings; i++)
+		bad |= json_array_append_new(fa, finding_json(r->findings[i]));
+	bad |= jset(o, "findings", fa);
+	for (i = 0; i < r->nrules; i++) {
+		const struct rpt_rule *ru = r->rules[i];
+		bad |= json_array_append_new(ra, json_pack("{s:s,s:o,s:o,s:I,s:I,s:I,s:I,s:I}",
+		    "rule", ru->rule, "severity", jstr(ru->severity), "section", jstr(ru->section),
+		    "count", (json_int_t)ru->count, "fail", (json_int_t)ru->fail,
+		    "known", (json_int_t)ru->known, "inconc", (json_int_t)ru->inconc,
+		    "pass", (json_int_t)ru->pass));
+	}
+	bad |= jset(o, "rules", ra);
+	for (i = 0; i < r->nstats; i++)
+		bad |= jset(st, r->stats[i].name, json_integer((json_int_t)r->stats[i].value));
+	for (i = 0; i < r->nlats; i++)
+		bad |= json_array_append_new(lat, lat_json(r->lats[i]));
+	bad |= jset(st, "latency", lat);
+	bad |= jset(o, "stats", st);
+	if (r->json_extra != NULL) {
+		const char *k;
+		json_t *v;
+		json_object_foreach(r->json_extra, k, v)
+			bad |= json_object_set(o, k, v);
+	}
+	if (bad) {
+		json_decref(o);
+		return NULL;
+	}
+	return o;
+}
+
 /*
  * Text into XML or HTML markup: the five special characters as entities
  * (&apos; for the quote: XML has it, and so has HTML5), a control byte other than
@@ -494,15 +781,21 @@ rpt_write(const struct rpt_run *r, enum rpt_format fmt, FILE *f, int color)
 	errno = 0;
 	switch (fmt) {
 	case RPT_TEXT:
-		write_text(r, f, color);
+		if (r->layout == RPT_LAYOUT_FINDINGS)
+			write_text_findings(r, f);
+		else
+			write_text(r, f, color);
 		break;
 	case RPT_JSON:
-		j = build_json(r);
+		j = r->layout == RPT_LAYOUT_FINDINGS ? build_json_findings(r) : build_json(r);
 		if (j == NULL) {
 			errno = ENOMEM;
 			return -1;
 		}
-		rc = json_dumpf(j, f, JSON_INDENT(2) | JSON_PRESERVE_ORDER) < 0 ? -1 : 0;
+		/* The findings carry bytes of the device's: kept ASCII so that
+		 * any viewer shows them the same. */
+		rc = json_dumpf(j, f, JSON_INDENT(2) | JSON_PRESERVE_ORDER |
+		    (r->layout == RPT_LAYOUT_FINDINGS ? JSON_ENSURE_ASCII : 0)) < 0 ? -1 : 0;
 		fputc('\n', f);
 		json_decref(j);
 		break;
