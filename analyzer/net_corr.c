@@ -827,6 +827,20 @@ find(const uint8_t *hay, size_t hl, const uint8_t *nd, size_t nl)
 	return NULL;
 }
 
+/* The length of the common prefix of @a and @b: whole blocks by memcmp
+ * first (streams mostly match, and this runs over megabytes). */
+static size_t
+common(const uint8_t *a, size_t al, const uint8_t *b, size_t bl)
+{
+	size_t n = al < bl ? al : bl, k = 0;
+
+	while (n - k >= 64 && memcmp(a + k, b + k, 64) == 0)
+		k += 64;
+	while (k < n && a[k] == b[k])
+		k++;
+	return k;
+}
+
 /* One clock pair: @uart_first says the UART event caused the wire one. */
 static void
 pair(struct ana_net *n, uint64_t uart_ts, uint64_t net_ts, int uart_first)
@@ -874,9 +888,8 @@ align(struct ana_net *n, struct side *sd, int dir)
 			continue;
 		}
 		while (i < end) {
-			size_t run = 0;
-			while (i + run < end && j + run < wl && U[i + run] == W[j + run])
-				run++;
+			size_t run = common(U + i, end - i, W != NULL ? W + j : NULL,
+			    j < wl ? (size_t)(wl - j) : 0);
 			if (run > 0) {
 				if (first)
 					pair(n, c->at.ts, wire_ts(sd, dir == 0 ? j : j + run - 1), dir == 0);

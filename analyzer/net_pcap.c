@@ -50,6 +50,7 @@ struct ana_pcap {
 	size_t nflows, capflows;
 	uint32_t *hash;              /* index + 1 into flows, 0 empty */
 	size_t ooo_total;
+	struct ana_flow *last;       /* the flow of the previous packet */
 };
 
 void
@@ -98,9 +99,21 @@ static struct ana_flow *
 flow_get(struct ana_pcap *pc, int proto, const struct ana_ep *src, const struct ana_ep *dst,
     int create, uint64_t ts, int *dir)
 {
-	uint32_t h = flow_hash(proto, src, dst) % HASH_SLOTS;
-	struct ana_flow *fl;
+	uint32_t h;
+	struct ana_flow *fl = pc->last;
 
+	/* A capture is mostly runs of one connection's packets. */
+	if (fl != NULL && fl->proto == proto) {
+		if (ep_eq(&fl->cli, src) && ep_eq(&fl->srv, dst)) {
+			*dir = 0;
+			return fl;
+		}
+		if (ep_eq(&fl->cli, dst) && ep_eq(&fl->srv, src)) {
+			*dir = 1;
+			return fl;
+		}
+	}
+	h = flow_hash(proto, src, dst) % HASH_SLOTS;
 	for (;;) {
 		uint32_t k = pc->hash[h];
 		if (k == 0)
@@ -108,11 +121,11 @@ flow_get(struct ana_pcap *pc, int proto, const struct ana_ep *src, const struct 
 		fl = pc->flows[k - 1];
 		if (fl->proto == proto && ep_eq(&fl->cli, src) && ep_eq(&fl->srv, dst)) {
 			*dir = 0;
-			return fl;
+			return pc->last = fl;
 		}
 		if (fl->proto == proto && ep_eq(&fl->cli, dst) && ep_eq(&fl->srv, src)) {
 			*dir = 1;
-			return fl;
+			return pc->last = fl;
 		}
 		h = (h + 1) % HASH_SLOTS;
 	}
@@ -143,7 +156,7 @@ flow_get(struct ana_pcap *pc, int proto, const struct ana_ep *src, const struct 
 	*dir = 0;
 	if (pc->cb.open != NULL)
 		pc->cb.open(pc->cb.ctx, fl);
-	return fl;
+	return pc->last = fl;
 }
 
 /* TCP reassembly */

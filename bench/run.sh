@@ -267,30 +267,52 @@ rm -f "$AT"
 # Network pcaps with correlation: only once `atproof analyze --net` exists.
 # bench/netgen.c writes the network pcap and the UART capture of the same
 # SKSND traffic, so that every segment has its command to be matched to.
+# Both tools read the same pcap in this run, alternately, the best of
+# NET_RUNS each (8 sessions share 2 cores: the best is the least disturbed).
 NET=$W/ana/net.pcap
+NET_RUNS=3
 if "$A" analyze --help 2>&1 | grep -q -- '--net'; then
 	if ! "$BIN/netgen" "$NET" "$W/ana/net-uart.pcapng" $NET_MB >"$W/ana/net-gen.txt" 2>&1; then
 		skip analyzer "analyze --net: network pcap" "netgen failed: see $W/ana/net-gen.txt"
 	else
 		size=$(wc -c <"$NET")
-		t0=$(now)
-		"$A" analyze --firmware $FW --net "$NET" "$W/ana/net-uart.pcapng" >"$W/ana/net.txt" 2>&1
-		rcn=$?
-		t1=$(now)
-		MN=$(calc "$size / 1048576 / ($t1 - $t0)")
-		if [ $rcn -ge 2 ]; then
-			skip analyzer "analyze --net: network pcap" "atproof analyze --net failed (exit $rcn): see $W/ana/net.txt"
-		elif ! command -v tshark >/dev/null 2>&1; then
-			row analyzer "analyze --net: network pcap + correlation" "$(fmt "$MN" 1)" MiB/s "-" "" \
-			    "tshark not installed: no reference"
-		else
+		have_ts=0
+		command -v tshark >/dev/null 2>&1 && have_ts=1
+		TN="" TT="" rcn=0 rct=0 i=0
+		while [ $i -lt $NET_RUNS ]; do
+			i=$((i + 1))
+			t0=$(now)
+			"$A" analyze --firmware $FW --net "$NET" "$W/ana/net-uart.pcapng" >"$W/ana/net.txt" 2>&1
+			rcn=$?
+			t1=$(now)
+			d=$(calc "$t1 - $t0")
+			if [ -z "$TN" ] || [ "$(gt "$TN" "$d")" = 1 ]; then TN=$d; fi
+			[ $rcn -lt 2 ] || break
+			[ $have_ts = 1 ] || continue
 			t0=$(now)
 			tshark -q -z conv,tcp -r "$NET" >"$W/ana/net-tshark.txt" 2>&1
+			rct=$?
 			t1=$(now)
-			MT=$(calc "$size / 1048576 / ($t1 - $t0)")
+			d=$(calc "$t1 - $t0")
+			if [ -z "$TT" ] || [ "$(gt "$TT" "$d")" = 1 ]; then TT=$d; fi
+		done
+		MN=$(calc "$size / 1048576 / $TN")
+		# The correlation is real: every SKSND matched (up to the bytes
+		# kept), no finding on the network side.
+		matched=$(awk '/^  socket 1 tcp/ { sub(/\/.*/, "", $8); print $8; exit }' "$W/ana/net.txt")
+		if [ $rcn -ge 2 ]; then
+			skip analyzer "analyze --net: network pcap" "atproof analyze --net failed (exit $rcn): see $W/ana/net.txt"
+		elif [ $have_ts = 0 ]; then
+			row analyzer "analyze --net: network pcap + correlation" "$(fmt "$MN" 1)" MiB/s "-" "" \
+			    "tshark not installed: no reference"
+		elif [ $rct -ne 0 ]; then
+			row analyzer "analyze --net: network pcap + correlation" "$(fmt "$MN" 1)" MiB/s "-" "" \
+			    "tshark -q -z conv,tcp failed (exit $rct): see $W/ana/net-tshark.txt"
+		else
+			MT=$(calc "$size / 1048576 / $TT")
 			row analyzer "analyze --net: network pcap + correlation" "$(fmt "$MN" 1)" MiB/s \
 			    "tshark -q -z conv,tcp, same pcap: $(fmt "$MT" 1) MiB/s" "$(ratio "$MN" "$MT")" \
-			    "goal >= 10x; $(fmt "$(calc "$size / 1048576")") MiB pcap, $(kv "$W/ana/net-gen.txt" sends) SKSND of 512 B; exit $rcn"
+			    "goal >= 10x; best of $NET_RUNS each; $(fmt "$(calc "$size / 1048576")") MiB pcap + $(fmt "$(calc "$(wc -c <"$W/ana/net-uart.pcapng") / 1048576")") MiB UART pcapng, $(kv "$W/ana/net-gen.txt" sends) SKSND of 512 B, ${matched:-?} bytes matched; exit $rcn"
 		fi
 	fi
 	rm -f "$NET" "$W/ana/net-uart.pcapng"
