@@ -85,7 +85,8 @@ enum sock_state { SK_UNKNOWN, SK_OPEN, SK_CLOSED };
  * replayed instead of recomputed. The whole key is compared, never only its
  * hash; a key too long, or a call with too many findings, is not kept.
  */
-#define MEMO_SLOTS 32            /* a power of two */
+#define MEMO_SETS 16             /* a power of two */
+#define MEMO_WAYS 4              /* entries a set, replaced in turn */
 #define MEMO_FIND 4
 #define MEMO_CKEY 192            /* a command line and its terminator */
 #define MEMO_RKEY 448            /* that line and the response's bytes */
@@ -173,8 +174,9 @@ struct ana_session {
 	uint64_t rx_announced;
 	struct loc tx_at;
 	/* the validator's findings, replayed for repeated exchanges */
-	struct cmd_memo cmemo[MEMO_SLOTS];
-	struct rsp_memo rmemo[MEMO_SLOTS];
+	struct cmd_memo cmemo[MEMO_SETS][MEMO_WAYS];
+	struct rsp_memo rmemo[MEMO_SETS][MEMO_WAYS];
+	uint8_t cnext[MEMO_SETS], rnext[MEMO_SETS];  /* the way replaced next */
 	struct memo_find *recording;  /* findings go here too (NULL: not kept) */
 };
 
@@ -289,6 +291,16 @@ memo_hash(uint32_t h, const uint8_t *p, size_t n)
 	return h;
 }
 
+/* The way of a set to be replaced now: each in turn. */
+static size_t
+way_next(uint8_t *next)
+{
+	size_t w = *next;
+
+	*next = (uint8_t)((w + 1) % MEMO_WAYS);
+	return w;
+}
+
 /* Findings of a memo entry, as the validator gave them, at @offset. */
 static void
 memo_replay(struct ana_session *s, const struct memo_find *mf, uint64_t offset)
@@ -368,7 +380,9 @@ lat_name(const struct pend *p)
 static int
 is_cmd(const struct pend *p, const char *name)
 {
-	return p->parsed && p->cl.cmd != NULL && strcmp(p->cl.cmd->name, name) == 0;
+	/* The first letter settles most of the many calls per response. */
+	return p->parsed && p->cl.cmd != NULL && p->cl.cmd->name[0] == name[0] &&
+	    strcmp(p->cl.cmd->name, name) == 0;
 }
 
 /* The first argument as a socket number, or -1. */
@@ -611,7 +625,6 @@ state_rules(struct ana_session *s, struct pend *p, const struct atp_frame *f,
 
 	if (!p->parsed || p->cl.cmd == NULL)
 		return;
-	show_cmd(p, buf, sizeof(buf));
 	if (is_cmd(p, "SKCT")) {
 		if (!f->is_error && f->body.len > 4 &&
 		    atp_span_dec(atp_span_make(f->body.p + 4, f->body.len - 4), &n, SOCK_MAX - 1) == ATP_OK)
@@ -622,6 +635,8 @@ state_rules(struct ana_session *s, struct pend *p, const struct atp_frame *f,
 	    is_cmd(p, "SKSDF") || is_cmd(p, "SKSTT"))) {
 		enum sock_state st = s->sock[sk];
 		/* §2.2.3.11-15: a socket number is what AT+SKCT returned. */
+		if (st == SK_CLOSED || (st == SK_UNKNOWN && !is_cmd(p, "SKSTT")))
+			show_cmd(p, buf, sizeof(buf));
 		if (st == SK_CLOSED)
 			add(s, R_SOCK_CLOSED, f->is_error ? ATP_SEV_WARNING : ATP_SEV_ERROR, ATP_V_FAIL,
 			    p->cl.cmd->section, p->cl.cmd->name, &p->at,
@@ -888,6 +903,73 @@ net_report(struct ana_session *s, const struct atp_frame *f)
 	}
 }
 
+/* Whether @m holds the line of @p (its first @cl_len bytes) and frame @f. */
+static int
+rsp_memo_is(const struct rsp_memo *m, const struct pend *p, size_t cl_len, int parsed,
+    const struct atp_frame *f, size_t term_off)
+{
+	return m->len == cl_len + f->bytes.len && m->cl_len == cl_len && m->parsed == parsed &&
+	    m->flags == f->flags && m->body_len == f->body.len && m->term_off == term_off &&
+	    m->term_len == f->term.len && m->nlines == f->nlines && m->is_error == f->is_error &&
+	    m->errcode_ok == f->errcode_ok && m->errcode == f->errcode && m->cmd == f->cmd &&
+	    m->form == f->form && m->report == f->report &&
+	    memcmp(m->key, p->text, cl_len) == 0 &&
+	    memcmp(m->key + cl_len, f->bytes.p, f->bytes.len) == 0;
+}
+
+/* The validator on the response @f to @p, or what it said of the same line
+ * and frame before. */
+static void
+check_response(struct ana_session *s, const struct pend *p, const struct atp_frame *f)
+{
+	const struct atp_cmdline *cl = p->parsed ? &p->cl : NULL;
+	size_t cl_len = cl != NULL ? p->plen : 0;
+	size_t term_off = 0;
+	struct rsp_memo *m = NULL;
+	size_t set, w;
+
+	if (f->body.p == f->bytes.p && f->body.len <= f->bytes.len && f->term.p != NULL &&
+	    f->term.p >= f->bytes.p && f->term.len <= f->bytes.len &&
+	    (size_t)(f->term.p - f->bytes.p) <= f->bytes.len - f->term.len &&
+	    f->bytes.len > 0 && cl_len + f->bytes.len <= MEMO_RKEY) {
+		term_off = (size_t)(f->term.p - f->bytes.p);
+		set = memo_hash(memo_hash(2166136261u, (const uint8_t *)p->text, cl_len),
+		    f->bytes.p, f->bytes.len) & (MEMO_SETS - 1);
+		for (w = 0; w < MEMO_WAYS; w++) {
+			m = &s->rmemo[set][w];
+			if (rsp_memo_is(m, p, cl_len, cl != NULL, f, term_off)) {
+				memo_replay(s, &m->mf, f->offset);
+				return;
+			}
+		}
+		m = &s->rmemo[set][way_next(&s->rnext[set])];
+		m->len = 0;
+		memset(&m->mf, 0, sizeof(m->mf));
+	}
+	s->recording = m != NULL ? &m->mf : NULL;
+	if (atp_validate_response(cl, f, s->o.prof, on_finding, s) != ATP_OK && m != NULL)
+		m->mf.full = 1;
+	s->recording = NULL;
+	if (m == NULL || m->mf.full)
+		return;
+	memcpy(m->key, p->text, cl_len);
+	memcpy(m->key + cl_len, f->bytes.p, f->bytes.len);
+	m->cl_len = cl_len;
+	m->parsed = cl != NULL;
+	m->flags = f->flags;
+	m->body_len = f->body.len;
+	m->term_off = term_off;
+	m->term_len = f->term.len;
+	m->nlines = f->nlines;
+	m->is_error = f->is_error;
+	m->errcode_ok = f->errcode_ok;
+	m->errcode = f->errcode;
+	m->cmd = f->cmd;
+	m->form = f->form;
+	m->report = f->report;
+	m->len = cl_len + f->bytes.len;
+}
+
 static void
 on_response(struct ana_session *s, const struct atp_frame *f)
 {
@@ -933,10 +1015,7 @@ on_response(struct ana_session *s, const struct atp_frame *f)
 	}
 	p = pend_at(s, 0);
 	s->vcmd = cmd_name(p);
-	if (p->parsed)
-		atp_validate_response(&p->cl, f, s->o.prof, on_finding, s);
-	else
-		atp_validate_response(NULL, f, s->o.prof, on_finding, s);
+	check_response(s, p, f);
 	time_exchange(s, p, &first, &s->cur);
 	if (p->busy_with != NULL) {
 		/* The host should have waited; and the module, by §2.1.1.1,
@@ -1063,11 +1142,54 @@ on_frame(void *ctx, const struct atp_frame *f)
 
 /* Host side */
 
+/* Parses and validates the command line of @p (text[0..plen)), or replays
+ * what was said of the same bytes before. */
+static void
+host_parse(struct ana_session *s, struct pend *p)
+{
+	struct cmd_memo *m = NULL;
+	struct atp_diag d;
+	size_t set, w;
+
+	if (p->plen > 0 && p->plen <= MEMO_CKEY) {
+		set = memo_hash(2166136261u, (const uint8_t *)p->text, p->plen) & (MEMO_SETS - 1);
+		for (w = 0; w < MEMO_WAYS; w++) {
+			m = &s->cmemo[set][w];
+			if (m->len != p->plen || memcmp(m->key, p->text, p->plen) != 0)
+				continue;
+			p->parsed = m->parsed;
+			p->cl = m->cl;
+			cmdline_move(&p->cl, m->key, p->text, p->plen);
+			s->vcmd = p->parsed && p->cl.cmd != NULL ? p->cl.cmd->name : NULL;
+			if (p->parsed)
+				memo_replay(s, &m->mf, s->host_off);
+			return;
+		}
+		m = &s->cmemo[set][way_next(&s->cnext[set])];
+		m->len = 0;
+		memset(&m->mf, 0, sizeof(m->mf));
+	}
+	atp_diag_clear(&d);
+	if (atp_cmdline_parse(atp_span_make(p->text, p->plen), &p->cl, &d) == ATP_OK)
+		p->parsed = 1;
+	s->vcmd = p->parsed && p->cl.cmd != NULL ? p->cl.cmd->name : NULL;
+	s->recording = m != NULL ? &m->mf : NULL;
+	if (p->parsed)
+		atp_validate_cmdline(&p->cl, s->host_off, s->o.prof, on_finding, s);
+	s->recording = NULL;
+	if (m != NULL && !m->mf.full) {
+		memcpy(m->key, p->text, p->plen);
+		m->parsed = p->parsed;
+		m->cl = p->cl;
+		cmdline_move(&m->cl, p->text, m->key, p->plen);
+		m->len = p->plen;
+	}
+}
+
 static void
 host_line(struct ana_session *s, struct atp_span line, struct atp_span term)
 {
 	struct pend *p;
-	struct atp_diag d;
 	size_t i;
 
 	s->rep->st.commands++;
@@ -1103,13 +1225,9 @@ host_line(struct ana_session *s, struct atp_span line, struct atp_span term)
 	 * point into the slot's own copy. */
 	for (i = 0; i < term.len && i < 2; i++)
 		p->text[p->len + i] = (char)term.p[i];
-	atp_diag_clear(&d);
-	if (atp_cmdline_parse(atp_span_make(p->text, p->len + i), &p->cl, &d) == ATP_OK)
-		p->parsed = 1;
+	p->plen = p->len + i;
 	s->vloc = s->cur;
-	s->vcmd = p->parsed && p->cl.cmd != NULL ? p->cl.cmd->name : NULL;
-	if (p->parsed)
-		atp_validate_cmdline(&p->cl, s->host_off, s->o.prof, on_finding, s);
+	host_parse(s, p);
 	/* A blocking command (join, scan, connect) still running. */
 	for (i = 0; i < s->pcount; i++) {
 		struct pend *o = pend_at(s, i);
@@ -1254,6 +1372,30 @@ host_bytes(struct ana_session *s, const uint8_t *p, size_t len)
 				return;
 			}
 			continue;
+		}
+		if (s->hlen == 0 && !s->await_sksnd && len <= HOST_BUF) {
+			/* Nothing held: the lines are split where they are, as
+			 * they would be in hb, and only what is left of a line
+			 * to be ended by a later record is kept. */
+			c = atp_cur_make(p, len);
+			for (;;) {
+				size_t before = c.left;
+				rc = atp_cmdline_next(&c, s->o.skip_line_garbage, &g, &line, &term);
+				used = before - c.left;
+				if (g.len > 0)
+					host_garbage(s, g);
+				if (rc == ATP_OK)
+					host_line(s, line, term);
+				s->host_off += used;
+				if (rc != ATP_OK || used == 0 || s->await_sksnd)
+					break;
+			}
+			if (c.left > 0)
+				memcpy(s->hb, c.p, c.left);
+			s->hlen = c.left;
+			if (s->await_sksnd)
+				s->held = s->hlen > 0;
+			return;
 		}
 		n = HOST_BUF - s->hlen;
 		if (n > len)
