@@ -920,6 +920,16 @@ align(struct ana_net *n, struct side *sd, int dir)
 					j += skip;
 					continue;
 				}
+				/* Else the wire's next bytes further on in this
+				 * piece: the UART bytes before them never went
+				 * (so a lost run is named whole, not by keys). */
+				key = wl - j < RESYNC_KEY ? (size_t)(wl - j) : RESYNC_KEY;
+				at = key >= RESYNC_KEY / 2 && W != NULL ? find(U + i + 1,
+				    end - i - 1 < RESYNC_WIN ? end - i - 1 : RESYNC_WIN, W + j, key) : NULL;
+				if (at != NULL)
+					key = (size_t)(at - (U + i));
+				else
+					key = end - i < RESYNC_KEY ? end - i : RESYNC_KEY;
 				sd->uart_only += key;
 				sd->c[k].bad = 1;
 				note_range(sd->miss, &sd->nmiss, i, key, k);

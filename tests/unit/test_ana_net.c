@@ -529,6 +529,35 @@ net_teardown(char *path, int fd, struct ana_report *rep, struct ana_net *n)
 	close(fd);
 }
 
+/* Bytes lost from the middle of an SKSND are named as one run, and the
+ * rest of it still matches (resynchronised on the wire's next bytes). */
+static void
+a_run_lost_inside_one_sksnd_is_named_whole(void **state)
+{
+	static const struct pkt wire[] = {
+		P(DLT_EN10MB, 0, 0, 0, ISN, SYN, ""),
+		P(DLT_EN10MB, 0, 0, 0, ISN + 1, ACK, "hello how are you?"),
+	};
+	static const char sent[] = "hello peer, how are you?";
+	char path[] = "/tmp/test_ana_net_XXXXXX";
+	struct ana_report rep;
+	struct ana_net *n;
+	struct ana_loc at = { "uart.log", 3, 0, 0, 0 };
+	struct atp_diag d;
+	int fd = net_setup(path, wire, 2, &rep, &n);
+
+	(void)state;
+	ana_net_skct(n, 1, 0, 0, atp_span_str("10.0.0.2"), 80, &at);
+	ana_net_sent(n, 1, (const uint8_t *)sent, sizeof(sent) - 1, 1, &at);
+	atp_diag_clear(&d);
+	assert_int_equal(ana_net_read(n, path, &d), ATP_OK);
+	assert_int_equal(count_rule(&rep, "net-sent-missing", "6 bytes at offset 6 of the sent "
+	    "stream (\"peer, \")"), 1);
+	assert_int_equal(count_rule(&rep, "net-sent-missing", NULL), 1);
+	assert_int_equal(count_rule(&rep, "net-sent-extra", NULL), 0);
+	net_teardown(path, fd, &rep, n);
+}
+
 /* A TCP server on port 8000 (AT+SKCT=0,1,...): the module is 10.0.0.2,
  * clients at 10.0.0.1 connect from ports 40000 and 40001. */
 #define S(rev, seq, flags, data, cport) { DLT_EN10MB, 0, 0, rev, seq, flags, data, 8000, 0, cport }
@@ -652,6 +681,7 @@ main(void)
 		cmocka_unit_test(streams_past_the_ceiling_are_unverified_not_missing),
 		cmocka_unit_test(a_servers_accepted_connections_are_tied_by_the_peer_the_module_named),
 		cmocka_unit_test(a_udp_servers_datagrams_are_matched_both_ways),
+		cmocka_unit_test(a_run_lost_inside_one_sksnd_is_named_whole),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
