@@ -149,15 +149,22 @@ $(B)/fuzz/fuzz_%: fuzz/fuzz_%.c $$(call fuzz_src,fuzz_$$*) | $(DEPS_STAMP)
 	$(Q)mkdir -p $(dir $@)
 	$(call quiet,FUZZCC,$@)$(FUZZ_CC) $(CFLAGS_STD) -Iinclude -I. $(PC_CFLAGS) $(FUZZ_FLAGS) -o $@ $< $(call fuzz_src,fuzz_$*) $(PC_LIBS) -lm
 
-FUZZ_SECONDS ?= 20
+# Every target runs FUZZ_SECONDS (issue 7: at least 60 s each) even when an
+# earlier one found something, so one run lists every finding; a crash,
+# leak or timeout input is left in $(B)/fuzz/work/ (artifact_prefix) for
+# fuzz/regress/<target>/.
+FUZZ_SECONDS ?= 60
 fuzz-smoke: fuzz
-	$(Q)for t in $(FUZZ_SRC:fuzz/fuzz_%.c=%); do \
+	$(Q)bad=""; for t in $(FUZZ_SRC:fuzz/fuzz_%.c=%); do \
 		mkdir -p $(B)/fuzz/work/$$t; \
 		echo "fuzz $$t ($(FUZZ_SECONDS)s)"; \
-		$(B)/fuzz/fuzz_$$t -max_total_time=$(FUZZ_SECONDS) -print_final_stats=0 \
+		$(B)/fuzz/fuzz_$$t -max_total_time=$(FUZZ_SECONDS) -print_final_stats=1 \
+			-artifact_prefix=$(B)/fuzz/work/$$t- \
 			$(B)/fuzz/work/$$t fuzz/corpus/$$t >$(B)/fuzz/work/$$t.log 2>&1 \
-			|| { tail -40 $(B)/fuzz/work/$$t.log; exit 1; }; \
-	done
+			|| { tail -40 $(B)/fuzz/work/$$t.log; bad="$$bad $$t"; }; \
+		grep -E '^stat::number_of_executed_units' $(B)/fuzz/work/$$t.log; \
+	done; \
+	if [ -n "$$bad" ]; then echo "fuzz-smoke: findings in:$$bad"; exit 1; fi
 
 lint:
 	$(Q)sh tools/stylecheck.sh

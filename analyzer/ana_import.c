@@ -1734,7 +1734,9 @@ imp_setup(struct ana_imp *im, enum ana_fmt fmt, const char *regex, struct atp_di
 {
 	int err = ATP_OK;
 
-	im->rd = atp_malloc(RD_BUF);
+	/* Zeroed: PCRE2's JIT may read a few bytes past the subject (the line
+	 * in rd), which memcheck otherwise reports as uninitialised. */
+	im->rd = atp_calloc(1, RD_BUF);
 	im->acc = atp_malloc(ACC_CAP);
 	im->out = atp_malloc(ACC_CAP);
 	im->pc = atp_malloc(PIECE_CAP + 8);

@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /* \summary: allocation wrappers with Nth-allocation failure injection */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -12,8 +13,17 @@
  * atomic: failure injection is a single-threaded test facility.
  */
 static unsigned long alloc_count;
+static unsigned long alloc_total;  /* never reset: for ATP_ALLOC_REPORT */
 static unsigned long fail_at;
 static int env_read;
+
+/* ATP_ALLOC_REPORT=1: how many allocations the process made, on stderr at
+ * exit, so tools/oom.sh can spread its failure points over all of them. */
+static void
+report_total(void)
+{
+	fprintf(stderr, "atp_alloc: %lu allocations\n", alloc_total);
+}
 
 static int
 should_fail(void)
@@ -30,8 +40,11 @@ should_fail(void)
 			}
 			fail_at = v;
 		}
+		if (getenv("ATP_ALLOC_REPORT") != NULL)
+			(void)atexit(report_total);
 	}
 	alloc_count++;
+	alloc_total++;
 	return fail_at != 0 && alloc_count >= fail_at;
 }
 

@@ -206,10 +206,13 @@ emu_net_route(struct emu *e, uint32_t ip, uint16_t port, struct sockaddr_in *sa,
 	uint16_t to_port = port;
 	char a[16];
 
-	if (!emu_net_is_loopback(ip) && !emu_world_map(e->world, ip, port, &to, &to_port) &&
-	    !e->allow_net) {
-		emu_log_note(e, "%s: %s:%u refused: not loopback and not mapped by the world "
-		    "(--allow-net lets it out)", what, emu_fmt_ip(ip, a), (unsigned)port);
+	if (!emu_net_is_loopback(ip))
+		(void)emu_world_map(e->world, ip, port, &to, &to_port);
+	/* Where it really goes decides, not what the module asked: a world
+	 * file is data and must not open a way out (map to: 8.8.8.8). */
+	if (!emu_net_is_loopback(to) && !e->allow_net) {
+		emu_log_note(e, "%s: %s:%u refused: not loopback and not mapped to loopback by "
+		    "the world (--allow-net lets it out)", what, emu_fmt_ip(ip, a), (unsigned)port);
 		return -1;
 	}
 	memset(sa, 0, sizeof(*sa));

@@ -270,6 +270,13 @@ open_server(struct emu_net *n, struct emu_net_sock *s, uint16_t port)
 		to = 0x7f000001u;
 		to_port = port;
 	}
+	/* A world file may move a server, never off loopback (0.0.0.0 would
+	 * listen on every interface) unless --allow-net says so. */
+	if (!emu_net_is_loopback(to) && !e->allow_net) {
+		emu_log_note(e, "socket %d: %s server on port %u refused: the world maps it off "
+		    "loopback (--allow-net lets it out)", s->num, proto_name(s), (unsigned)port);
+		return -13;
+	}
 	memset(&sa, 0, sizeof(sa));
 	sa.sin_family = AF_INET;
 	sa.sin_addr.s_addr = htonl(to);

@@ -16,6 +16,61 @@ if [ "${VALGRIND:-0}" = 1 ]; then
 	VG="valgrind -q --error-exitcode=99 --leak-check=full --errors-for-leak-kinds=definite,indirect --track-fds=no"
 fi
 
+# The e2e scripts call "$B/atproof". Under VALGRIND=1 they get B=$B/vg
+# instead: a shadow of the build folder whose atproof is a script that
+# execs the real binary under memcheck, children included (the emulator
+# that run --emulator starts is /proc/self/exe, which valgrind reports as
+# the real binary, so it is traced too; the broker and shell tools are not).
+# Each process logs to $B/tests/log/vg/<pid>.log; a non-empty log fails the
+# script that made it, whatever exit code the script expected.
+E2E_B=$B
+E2E_TIMEOUT=600
+if [ "${VALGRIND:-0}" = 1 ]; then
+	real=$(cd "$B" && pwd)
+	vgdir=$real/vg
+	vglog=$real/tests/log/vg
+	rm -rf "$vgdir" "$vglog"
+	mkdir -p "$vgdir" "$vglog"
+	for f in "$real"/* "$real"/.[!.]*; do
+		[ -e "$f" ] || continue
+		case ${f##*/} in atproof | vg) continue ;; esac
+		ln -s "$f" "$vgdir/${f##*/}"
+	done
+	cat >"$vgdir/atproof" <<EOF
+#!/bin/sh
+exec valgrind -q --error-exitcode=99 --leak-check=full \\
+    --errors-for-leak-kinds=definite,indirect --track-fds=no \\
+    --trace-children=yes --trace-children-skip='*mosquitto*,/bin/*,/usr/bin/*,/usr/sbin/*' \\
+    --log-file="$vglog/%p.log" "$real/atproof" "\$@"
+EOF
+	chmod +x "$vgdir/atproof"
+	E2E_B=$vgdir
+	E2E_TIMEOUT=${VG_E2E_TIMEOUT:-3600}
+fi
+# E2E=<pattern> runs only the e2e scripts it matches (e.g. E2E='test_run_*');
+# E2E_ONLY=1 skips the unit tests and replays.
+E2E=${E2E:-test_*}
+UB=$B
+[ "${E2E_ONLY:-0}" = 1 ] && UB=/nonexistent
+
+# Under VALGRIND=1: any memcheck report from the processes of an e2e script
+# fails it (the logs move to $log/vg-<script>/).
+vg_clean() {
+	[ "${VALGRIND:-0}" = 1 ] || return 0
+	mkdir -p "$log/vg-$1"
+	for l in "$vglog"/*.log; do
+		[ -e "$l" ] || continue
+		mv "$l" "$log/vg-$1/"
+	done
+	for l in "$log/vg-$1"/*.log; do
+		[ -s "$l" ] || continue
+		echo "valgrind: $l"
+		head -40 "$l"
+		return 1
+	done
+	return 0
+}
+
 count_cmocka() {
 	# cmocka prints "[  PASSED  ] N test(s)." and "[  FAILED  ] N test(s)..."
 	p=$(sed -n 's/.*\[  PASSED  \] \([0-9][0-9]*\) test.*/\1/p' "$1" | tail -1)
@@ -23,7 +78,7 @@ count_cmocka() {
 	echo "${p:-0} ${f:-0}"
 }
 
-for t in "$B"/tests/test_*; do
+for t in "$UB"/tests/test_*; do
 	[ -x "$t" ] || continue
 	name=$(basename "$t")
 	CMOCKA_MESSAGE_OUTPUT=stdout timeout 900 $VG "$t" >"$log/$name.out" 2>&1
@@ -42,7 +97,7 @@ for t in "$B"/tests/test_*; do
 	fi
 done
 
-for t in "$B"/tests/replay_*; do
+for t in "$UB"/tests/replay_*; do
 	[ -x "$t" ] || continue
 	name=$(basename "$t")
 	target=${name#replay_}
@@ -57,10 +112,13 @@ for t in "$B"/tests/replay_*; do
 	fi
 done
 
-for t in tests/e2e/test_*.sh; do
+for t in tests/e2e/$E2E.sh; do
 	[ -f "$t" ] || continue
 	name=$(basename "$t" .sh)
-	if B=$B timeout 600 sh "$t" >"$log/$name.out" 2>&1; then
+	B=$E2E_B timeout "$E2E_TIMEOUT" sh "$t" >"$log/$name.out" 2>&1
+	rc=$?
+	vg_clean "$name" >>"$log/$name.out" || rc=99
+	if [ "$rc" -eq 0 ]; then
 		passed=$((passed + 1))
 		echo "ok   $name"
 	else
