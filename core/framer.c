@@ -17,8 +17,9 @@
  * is cut) depends only on the bytes seen and on the calls made at stream
  * offsets (flush, expect, transparent), never on where a chunk ended: that
  * is what makes the frames independent of the chunking. Counted and
- * transparent data are copied in runs for speed, but cut at the same fixed
- * counts (ATP_FRAME_DATA_MAX, the end of the count) whatever the chunking.
+ * transparent data, and a line's text up to its CR/LF, are copied in runs
+ * for speed, but cut at the same fixed counts (ATP_FRAME_DATA_MAX, the end
+ * of the count, the line and frame ceilings) whatever the chunking.
  *
  * A frame's bytes stay in the buffer until the frame is complete; a frame
  * that outgrows the line or frame ceiling is emitted in pieces, so the
@@ -615,17 +616,59 @@ data_bytes(struct atp_framer *fr, const uint8_t *p, size_t n, atp_frame_fn *cb, 
 	return k;
 }
 
+/*
+ * ST_TEXT: takes the bytes before the next CR/LF at once, as line_byte()
+ * would one by one, up to where it would cut (the line or frame ceiling).
+ * Returns how many; 0 when line_byte() must look at p[0] (a CR/LF, inline
+ * data, a ceiling reached).
+ */
+static size_t
+text_run(struct atp_framer *fr, const uint8_t *p, size_t n)
+{
+	struct pending *ln = &fr->ln;
+	size_t k = n, room;
+	const uint8_t *cr, *lf;
+
+	if (ln->inline_left > 0)
+		return 0;
+	room = fr->line_max - ln->text_len;
+	if (room < k)
+		k = room;
+	room = ATP_FRAME_MAX - fr->len;
+	if (room < k)
+		k = room;
+	if (k == 0)
+		return 0;
+	cr = memchr(p, '\r', k);
+	if (cr != NULL)
+		k = (size_t)(cr - p);
+	lf = memchr(p, '\n', k);
+	if (lf != NULL)
+		k = (size_t)(lf - p);
+	if (k == 0)
+		return 0;
+	if (fr->len == 0)
+		fr->start = fr->offset;
+	memcpy(fr->buf + fr->len, p, k);
+	fr->len += k;
+	fr->offset += k;
+	ln->text_len += k;
+	return k;
+}
+
 int
 atp_framer_feed(struct atp_framer *fr, const void *buf, size_t len, atp_frame_fn *cb, void *ctx)
 {
 	const uint8_t *p = buf;
-	size_t i = 0;
+	size_t i = 0, k;
 
 	if (fr == NULL || cb == NULL || (buf == NULL && len > 0) || fr->in_cb)
 		return ATP_ERR_ARG;
 	while (i < len) {
 		if (fr->st == ST_DATA || fr->st == ST_TRANSP)
 			i += data_bytes(fr, p + i, len - i, cb, ctx);
+		else if (fr->st == ST_TEXT && (k = text_run(fr, p + i, len - i)) > 0)
+			i += k;
 		else if (line_byte(fr, p[i], cb, ctx))
 			i++;
 	}
