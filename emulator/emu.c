@@ -165,8 +165,83 @@ emu_log_note(struct emu *e, const char *fmt, ...)
 
 /* ---- output --------------------------------------------------------- */
 
+/*
+ * The baud fault: the line level at @t of @len bytes sent 8N1, one bit
+ * lasting @bit time units, idle (1) before and after.
+ */
+static unsigned
+line_level(const uint8_t *in, size_t len, uint64_t bit, uint64_t t)
+{
+	uint64_t b = t / bit, k = b / 10, j = b % 10;
+
+	if (k >= len || j == 9)
+		return 1;
+	return j == 0 ? 0 : (in[k] >> (j - 1)) & 1u;
+}
+
+/*
+ * What a UART at @rx baud makes of @len bytes sent at @tx baud: it waits
+ * for a low line, samples the middle of its start bit, 8 data bits and
+ * the stop bit at its own rate, and hands over the byte whatever the stop
+ * bit was (a framing error still delivers it; a long low is a run of
+ * 0x00). Time is counted in units of 1/(tx*rx) s, so that both bit times
+ * are integers. Returns the bytes written to @out (at most @cap).
+ */
+static size_t
+baud_resample(const uint8_t *in, size_t len, uint64_t tx, uint64_t rx, uint8_t *out,
+    size_t cap)
+{
+	uint64_t tbit = rx, rbit = tx, total = (uint64_t)len * 10u * tbit, t = 0, s;
+	size_t n = 0;
+	unsigned m, v;
+
+	while (n < cap && t < total) {
+		if (line_level(in, len, tbit, t) != 0) {
+			t = (t / tbit + 1) * tbit;    /* levels change on bit edges */
+			continue;
+		}
+		if (line_level(in, len, tbit, t + rbit / 2) != 0) {
+			t += rbit / 2;                /* too short for a start bit */
+			continue;
+		}
+		v = 0;
+		for (m = 0; m < 8; m++) {
+			s = t + (m + 1u) * rbit + rbit / 2;
+			v |= line_level(in, len, tbit, s) << m;
+		}
+		out[n++] = (uint8_t)v;
+		t += 9u * rbit + rbit / 2;            /* after the stop bit's sample */
+	}
+	return n;
+}
+
+static void out_wire(struct emu *e, const void *bytes, size_t len);
+
+/* The host's rate: the module's default, AT+UART §2.2.2.20. */
+#define EMU_HOST_BAUD 115200u
+
 void
 emu_out(struct emu *e, const void *bytes, size_t len)
+{
+	uint8_t *w;
+	size_t cap;
+
+	if (e->faults->baud == 0 || len == 0) {
+		out_wire(e, bytes, len);
+		return;
+	}
+	/* A byte sent slower spans 115200/N host bit times, so at most about
+	 * that many host bytes (each takes 9.5 of them); twice that is room. */
+	cap = len * (size_t)(EMU_HOST_BAUD / e->faults->baud + 1u) * 2u + 2u;
+	w = atp_malloc(cap);
+	if (w == NULL)
+		return;
+	out_wire(e, w, baud_resample(bytes, len, e->faults->baud, EMU_HOST_BAUD, w, cap));
+	atp_free(w);
+}
+
+static void
+out_wire(struct emu *e, const void *bytes, size_t len)
 {
 	const struct emu_faults *f = e->faults;
 	uint8_t *dst;
@@ -1147,6 +1222,10 @@ static const struct {
 	  "it prints the \"ready\" banner and loses its RAM state (flash is kept)" },
 	{ "bitflip", "RATE",
 	  "flip one bit of each output byte with probability RATE (e.g. 0.001)" },
+	{ "baud", "N",
+	  "the module sends at N baud while the host listens at 115200: every\n"
+	  "output byte is what a UART sampling at the wrong rate reads (framing\n"
+	  "garbage, runs of 0x00); input is still read right" },
 	{ "seed", "N",
 	  "seed of the random faults (garbage, bitflip); default 1" },
 };
@@ -1293,6 +1372,12 @@ emu_fault_parse(struct emu_faults *f, const char *spec, struct atp_diag *d)
 		if (val == NULL || parse_prob(val, &p) != 0)
 			return BAD("RATE must be a decimal from 0 to 1 (bitflip=0.001)");
 		f->bitflip_rate = p;
+		return ATP_OK;
+	}
+	if (atp_span_eq(name, "baud")) {
+		if (val == NULL || parse_uint(val, 4000000, &v) != ATP_OK || v < 300)
+			return BAD("N must be a rate from 300 to 4000000 (baud=9600)");
+		f->baud = (unsigned long)v;
 		return ATP_OK;
 	}
 	if (atp_span_eq(name, "seed")) {

@@ -200,6 +200,7 @@ struct emu_faults {
 	double garbage_rate;      /* probability per response of random bytes before it */
 	unsigned reset_mid;       /* every Nth command resets the module instead */
 	double bitflip_rate;      /* probability per output byte of one flipped bit */
+	unsigned long baud;       /* baud=N: output sent at N, seen at 115200 (0: off) */
 	uint64_t seed;            /* of the fault random generator */
 };
 

@@ -50,9 +50,11 @@ struct hns_transport {
 	char *tmpdir;              /* emu: its private folder */
 	char *ptypath;
 	char *logpath;
+	size_t wrote;              /* bytes the last write handed over, also when it failed */
 };
 
-/* Line settings of a serial port: 8 data bits, 1 stop bit, and these. */
+/* Line settings of a serial port (the module's default is 115200 8N1,
+ * AT+UART §2.2.2.20). */
 struct hns_serial_cfg {
 	unsigned long baud;
 	char parity;               /* 'N', 'E', 'O' */

@@ -95,6 +95,11 @@ struct runner {
 	int undef;                   /* the step met an undefined variable */
 	char abort_msg[200];         /* an abort pattern matched this */
 	int banner_seen;             /* reset: the "ready" line came */
+	int module_reset;            /* ... and outside a reset step: the step ends */
+	int reset_tail;              /* its trailing line end may still come */
+	size_t step_rx, step_odd;    /* bytes read in the step; of them, not text */
+	int cap_failed;              /* the capture could not be written: exit 3 */
+	char cap_msg[300];
 	/* the command awaiting its response, for the validator */
 	char clbuf[ATP_LINE_MAX + 8];
 	struct atp_cmdline cl;
@@ -237,6 +242,20 @@ show_bytes(struct runner *R, const uint8_t *p, size_t len, char **text, char **h
  * offsets and lengths in the file stay those of the wire.
  */
 static void
+capture_failed(struct runner *R, const struct atp_diag *d)
+{
+	/* A full disk (ENOSPC) or a size limit (EFBIG) ends the capture, not
+	 * the run: the writer leaves the file valid up to its last complete
+	 * block, the run goes on and its reports say why it is exit 3. */
+	fprintf(stderr, "atproof run: capture %s (capture stopped; the run goes on)\n", d->msg);
+	if (!R->cap_failed)
+		snprintf(R->cap_msg, sizeof(R->cap_msg), "capture %s", d->msg);
+	R->cap_failed = 1;
+	(void)atp_pcapng_close(R->cap, NULL);
+	R->cap = NULL;
+}
+
+static void
 capture(struct runner *R, enum atp_dir dir, const void *p, size_t len, uint64_t t)
 {
 	struct atp_rec rec;
@@ -263,11 +282,8 @@ capture(struct runner *R, enum atp_dir dir, const void *p, size_t len, uint64_t 
 	rec.dir = dir;
 	rec.bytes = atp_span_make(m, len);
 	atp_diag_clear(&d);
-	if (atp_pcapng_write(R->cap, 0, &rec, &d) < 0) {
-		fprintf(stderr, "atproof run: capture: %s (capture stopped)\n", d.msg);
-		(void)atp_pcapng_close(R->cap, NULL);
-		R->cap = NULL;
-	}
+	if (atp_pcapng_write(R->cap, 0, &rec, &d) < 0)
+		capture_failed(R, &d);
 	atp_free(m);
 }
 
@@ -282,7 +298,7 @@ capture_comment(struct runner *R, const char *text)
 	m = hns_mask(&R->vars, text, strlen(text), NULL);
 	atp_diag_clear(&d);
 	if (m != NULL && atp_pcapng_comment(R->cap, hns_now_us() + R->epoch_off, m, &d) < 0)
-		fprintf(stderr, "atproof run: capture: %s\n", d.msg);
+		capture_failed(R, &d);
 	atp_free(m);
 }
 
@@ -420,13 +436,15 @@ pump(struct runner *R, uint64_t wait_us)
 {
 	uint8_t buf[READ_CHUNK];
 	struct atp_diag d;
+	size_t i;
 	long n;
 
 	if (R->vanished)
 		return -1;
 	if (hns_stop) {
 		R->vanished = 1;
-		snprintf(R->vanish_msg, sizeof(R->vanish_msg), "interrupted by a signal");
+		snprintf(R->vanish_msg, sizeof(R->vanish_msg), "interrupted by %s",
+		    hns_stop == SIGINT ? "SIGINT" : hns_stop == SIGTERM ? "SIGTERM" : "a signal");
 		return -1;
 	}
 	atp_diag_clear(&d);
@@ -459,6 +477,11 @@ pump(struct runner *R, uint64_t wait_us)
 		R->t_first = R->t_chunk;
 	R->rep->bytes_rx += (uint64_t)n;
 	capture(R, ATP_DIR_FROM_MODULE, buf, (size_t)n, R->t_chunk);
+	R->step_rx += (size_t)n;
+	for (i = 0; i < (size_t)n; i++)
+		if (buf[i] >= 0x7f || (buf[i] < 0x20 && buf[i] != '\r' && buf[i] != '\n' &&
+		    buf[i] != '\t'))
+			R->step_odd++;
 	if (atp_framer_feed(R->fr, buf, (size_t)n, on_frame, R) < 0)
 		R->qnomem = 1;
 	return 1;
@@ -471,8 +494,15 @@ send_bytes(struct runner *R, const void *p, size_t len)
 	int rc;
 
 	atp_diag_clear(&d);
+	R->t->wrote = 0;
 	rc = R->t->ops->write(R->t, p, len, &d);
 	if (rc < 0) {
+		/* What the port took before it failed left the harness: it is
+		 * counted and captured like any other byte. */
+		if (R->t->wrote > 0 && R->t->wrote <= len) {
+			R->rep->bytes_tx += R->t->wrote;
+			capture(R, ATP_DIR_TO_MODULE, p, R->t->wrote, hns_now_us());
+		}
 		if (rc == ATP_ERR_IO) {
 			R->vanished = 1;
 			snprintf(R->vanish_msg, sizeof(R->vanish_msg), "%s", d.msg);
@@ -684,12 +714,30 @@ account(struct runner *R, const struct qframe *q)
 		if (q->kind == ATP_FRAME_STRAY && R->st != NULL && R->st->kind == HNS_S_RESET &&
 		    R->banner_seen)
 			return;
-		if (q->kind == ATP_FRAME_TEXT && R->st != NULL && R->st->kind == HNS_S_RESET) {
+		/* The line end that follows an unasked banner is part of it. */
+		if (q->kind == ATP_FRAME_STRAY && R->reset_tail) {
+			R->reset_tail = 0;
+			return;
+		}
+		if (q->kind == ATP_FRAME_TEXT && R->st != NULL) {
 			const struct atp_report *b = atp_report_match(atp_span_make(q->bytes,
 			    q->len - q->term_len));
 			if (b != NULL && (b->flags & ATP_RPT_BANNER) != 0) {
-				R->banner_seen = 1;
-				return;
+				if (R->st->kind == HNS_S_RESET) {
+					R->banner_seen = 1;
+					return;
+				}
+				/* Unasked, the banner means the module restarted: the
+				 * command in flight is lost with its RAM state, and no
+				 * response will come (the step ends now, no timeout). */
+				if (!R->module_reset)
+					fail(R, RPT_FAIL, "the module reset: its \"ready\" banner came "
+					    "in the middle of the step; the command was lost with the "
+					    "module's RAM state (echo, Wi-Fi, sockets)");
+				R->module_reset = 1;
+				R->reset_tail = 1;
+				R->echo = 0;
+				R->echo_pending = 0;
 			}
 		}
 		memset(&f, 0, sizeof(f));
@@ -846,6 +894,24 @@ check_expect_rules(struct runner *R)
  * frame, until the step's deadline. Fills the report's actual fields.
  * Returns the response's +OK=<n> number (UINT64_MAX if none).
  */
+/*
+ * No response, and what came instead is mostly not text: a UART at the
+ * wrong rate makes framing garbage of every byte (0x00, 0xF0, 0xFE...),
+ * so no later step can work either. The run ends as for a vanished port
+ * (exit 3, an environment failure), with the cause named. Returns 1 then.
+ */
+static int
+baud_mismatch(struct runner *R)
+{
+	if (R->step_rx < 4 || R->step_odd * 4 < R->step_rx)
+		return 0;
+	R->vanished = 1;
+	snprintf(R->vanish_msg, sizeof(R->vanish_msg), "no valid response: the bytes look like "
+	    "a baud-rate mismatch (%zu bytes, %zu of them not text); check --baud",
+	    R->step_rx, R->step_odd);
+	return 1;
+}
+
 static int
 await_response(struct runner *R, const struct hns_matcher *m, uint64_t deadline_us)
 {
@@ -907,7 +973,7 @@ await_response(struct runner *R, const struct hns_matcher *m, uint64_t deadline_
 		if (got && expect_rules_met(R))
 			break;
 		now = hns_now_us();
-		if (now >= end || R->vanished)
+		if (now >= end || R->vanished || (R->module_reset && !got))
 			break;
 		if (pump(R, end - now > IDLE_FLUSH_US ? IDLE_FLUSH_US : end - now) > 0) {
 			quiet_from = hns_now_us();
@@ -924,6 +990,10 @@ await_response(struct runner *R, const struct hns_matcher *m, uint64_t deadline_
 	if (!got) {
 		if (R->t_first != 0)
 			R->rs->first_us = (int64_t)(R->t_first - R->t_sent);
+		if (R->module_reset)
+			return 0;
+		if (baud_mismatch(R))
+			return -1;
 		fail(R, RPT_FAIL, "no response within %llu ms",
 		    (unsigned long long)(deadline_us / 1000));
 		return 0;
@@ -1827,6 +1897,9 @@ run_step(struct runner *R, const struct hns_step *st, const char *phase)
 		R->why[0] = '\0';
 		R->nunconsumed = 0;
 		R->undef = 0;
+		R->module_reset = 0;
+		R->step_rx = 0;
+		R->step_odd = 0;
 		if (R->rcount != NULL)
 			memset(R->rcount, 0, (st->nrules + 1) * sizeof(*R->rcount));
 		snprintf(cm, sizeof(cm), "%s: %s step %s (%s:%lu)%s", R->rc->id, phase, st->name,
@@ -2260,6 +2333,10 @@ hns_run(struct hns_transport *t, struct hns_scenario *const *sc, size_t n,
 		rep->verdict = RPT_ERROR;
 		(void)rpt_set(&rep->reason, R.peer_msg);
 	}
+	if (R.cap_failed && !R.vanished && !R.peer_fail) {
+		rep->verdict = RPT_ERROR;
+		(void)rpt_set(&rep->reason, R.cap_msg);
+	}
 	if (R.vanished) {
 		rc = ATP_ERR_IO;
 		rep->verdict = RPT_ERROR;
@@ -2269,7 +2346,9 @@ hns_run(struct hns_transport *t, struct hns_scenario *const *sc, size_t n,
 			struct rpt_case *c = rpt_case_add(rep, sc[i]->id, sc[i]->file);
 			if (c != NULL) {
 				c->verdict = RPT_SKIP;
-				(void)rpt_set(&c->reason, "not run: the port vanished");
+				char nr[300];
+				snprintf(nr, sizeof(nr), "not run: %s", R.vanish_msg);
+				(void)rpt_set(&c->reason, nr);
 			}
 		}
 	}

@@ -402,8 +402,7 @@ run_one(const struct opts *o, struct hns_scenario *const *sc, size_t nsc,
 static void
 on_stop(int sig)
 {
-	(void)sig;
-	hns_stop = 1;
+	hns_stop = sig;
 }
 
 /*
@@ -769,6 +768,9 @@ hns_run_cli(int argc, char **argv)
 	}
 
 	(void)signal(SIGPIPE, SIG_IGN);
+	/* A file size limit (ulimit -f) must fail the write with EFBIG, which
+	 * the capture writer reports, rather than kill the run. */
+	(void)signal(SIGXFSZ, SIG_IGN);
 	{
 		/* No SA_RESTART: a wait in poll() returns at once and the runner
 		 * sees hns_stop; the emulator and peers are stopped on the way out. */
@@ -789,6 +791,10 @@ hns_run_cli(int argc, char **argv)
 		ex = run_station(&o, sc, nsc, &vars, &ro);
 	else
 		ex = run_one(&o, sc, nsc, &vars, &ro, NULL, NULL);
+	/* Interrupted (reports and capture finished): 128 + the signal, the
+	 * shell's convention, 130 for SIGINT and 143 for SIGTERM. */
+	if (hns_stop != 0)
+		ex = ATP_EXIT_SIGNAL + hns_stop;
 out:
 	for (i = 0; i < nsc; i++)
 		hns_scenario_free(sc[i]);

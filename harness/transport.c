@@ -71,6 +71,7 @@ fd_write(struct hns_transport *t, const void *buf, size_t len, struct atp_diag *
 	struct pollfd pfd;
 	ssize_t w;
 
+	t->wrote = 0;
 	while (len > 0) {
 		if (t->sock)
 			w = send(t->fd, p, len, MSG_NOSIGNAL);
@@ -79,6 +80,7 @@ fd_write(struct hns_transport *t, const void *buf, size_t len, struct atp_diag *
 		if (w > 0) {
 			p += w;
 			len -= (size_t)w;
+			t->wrote += (size_t)w;
 			continue;
 		}
 		if (w < 0 && errno == EINTR)

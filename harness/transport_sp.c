@@ -49,6 +49,7 @@ sp_write_all(struct hns_transport *t, const void *buf, size_t len, struct atp_di
 	enum sp_return r;
 
 	r = sp_blocking_write(sp_slot.port, buf, len, SP_WRITE_TIMEOUT_MS);
+	t->wrote = r > 0 ? (size_t)r : 0;
 	if (r < 0)
 		return sp_fail(d, t->name, "write");
 	if ((size_t)r < len)

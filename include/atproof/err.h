@@ -43,6 +43,8 @@ enum atp_exit {
 	ATP_EXIT_USAGE = 2,   /* usage error, or an invalid scenario/input file */
 	ATP_EXIT_ENV = 3,     /* port missing or vanished, permission, peer failed */
 	ATP_EXIT_INCONC = 4,  /* nothing failed, but something was undecided */
+	ATP_EXIT_SIGNAL = 128, /* + the signal: interrupted (130 SIGINT, 143 SIGTERM),
+	                          reports and capture finished */
 };
 
 #define ATP_DIAG_MSG_MAX 256

@@ -60,7 +60,7 @@ fi
 echo "exit 3 after $ms ms, report and capture complete"
 
 # SIGTERM to the harness (a CI timeout): it stops the emulator, writes its
-# report ("interrupted") and exits 3; nothing is left running.
+# report ("interrupted") and exits 143 (128 + SIGTERM); nothing is left running.
 "$B/atproof" run --emulator=manual --report json:"$out/int.json" scenarios/examples/slow.yaml \
     >"$out/int.txt" 2>&1 &
 run=$!
@@ -76,8 +76,8 @@ kill -TERM "$run"
 rc=0
 wait "$run" || rc=$?
 run=""
-[ $rc -eq 3 ] || { cat "$out/int.txt"; echo "SIGTERM: exit $rc, not 3"; exit 1; }
+[ $rc -eq 143 ] || { cat "$out/int.txt"; echo "SIGTERM: exit $rc, not 143"; exit 1; }
 python3 -c "import json; d=json.load(open('$out/int.json')); assert d['verdict'] == 'error' and 'interrupted' in d['reason'], d"
 sleep 0.2
 if [ -n "$emu" ] && kill -0 "$emu" 2>/dev/null; then echo "the emulator $emu outlived the harness"; exit 1; fi
-echo "SIGTERM: exit 3, report written, emulator stopped"
+echo "SIGTERM: exit 143, report written, emulator stopped"
