@@ -287,8 +287,11 @@ ana_net_skct(struct ana_net *n, long sock, int udp, int server, struct atp_span 
 	u->udp = udp;
 	u->server = server;
 	u->open = 1;
+	/* A server's host field is its idle timeout (§2.2.3.10): no host. */
+	if (server)
+		host = atp_span_make(NULL, 0);
 	snprintf(u->host, sizeof(u->host), "%.*s", (int)(host.len < 63 ? host.len : 63),
-	    (const char *)host.p);
+	    host.p != NULL ? (const char *)host.p : "");
 	u->rport = rport;
 	u->at = *at;
 	u->parent = SIZE_MAX;
@@ -1549,14 +1552,29 @@ ana_net_text(const struct ana_net *n, FILE *out)
 		ana_ep_str(&u->cli, a, sizeof(a));
 		ana_ep_str(&u->srv, b, sizeof(b));
 		if (u->server && !u->udp) {
-			fprintf(out, "  socket %ld tcp server on port %llu: %lu connections accepted\n",
+			fprintf(out, "  socket %ld tcp server on port %llu: connections accepted: %lu\n",
 			    u->sock, (unsigned long long)u->rport, u->naccepted);
+			continue;
+		}
+		if (u->accepted) {
+			char who[96];
+			if (u->parent != SIZE_MAX)
+				snprintf(who, sizeof(who), "accepted by socket %ld on port %llu",
+				    n->uc[u->parent].sock, (unsigned long long)u->rport);
+			else
+				snprintf(who, sizeof(who), "accepted on port %llu",
+				    (unsigned long long)u->rport);
+			fprintf(out, "  socket %ld tcp %s <- %s: sent %llu/%llu matched, %llu unsent; "
+			    "received %llu/%llu matched, %llu unreported\n", u->sock, who,
+			    u->cli.port != 0 ? a : "(no flow)", (unsigned long long)u->s[0].matched,
+			    (unsigned long long)u->s[0].u.len, (unsigned long long)u->s[0].uart_only,
+			    (unsigned long long)u->s[1].matched, (unsigned long long)u->s[1].w.len,
+			    (unsigned long long)u->s[1].wire_only);
 			continue;
 		}
 		fprintf(out, "  socket %ld %s%s %s:%llu -> %s: sent %llu/%llu matched, %llu unsent; "
 		    "received %llu/%llu matched, %llu unreported, %llu truncated\n", u->sock,
-		    u->udp ? "udp" : "tcp", u->accepted ? " accepted" : u->server ? " server" : "",
-		    u->host, (unsigned long long)u->rport,
+		    u->udp ? "udp" : "tcp", u->server ? " server" : "", u->host, (unsigned long long)u->rport,
 		    u->cli.port != 0 ? a : "(no flow)", (unsigned long long)u->s[0].matched,
 		    (unsigned long long)u->s[0].u.len, (unsigned long long)u->s[0].uart_only,
 		    (unsigned long long)u->s[1].matched, (unsigned long long)u->s[1].w.len,
@@ -1571,10 +1589,10 @@ ana_net_text(const struct ana_net *n, FILE *out)
 		if (u->mqtt || u->http != 0)
 			continue;
 		ana_ep_str(&u->cli, a, sizeof(a));
-		if (u->at.timed) {
+		if (u->at.timed && !u->accepted) {
 			t[nt].t = u->at.ts;
 			snprintf(t[nt++].what, sizeof(t[0].what), "uart  AT+SKCT -> socket %ld (%s:%llu)",
-			    u->sock, u->host, (unsigned long long)u->rport);
+			    u->sock, u->server ? "server" : u->host, (unsigned long long)u->rport);
 		}
 		if (u->ts_syn != 0) {
 			t[nt].t = (uint64_t)((int64_t)u->ts_syn - n->offset);
