@@ -1902,9 +1902,13 @@ run_step(struct runner *R, const struct hns_step *st, const char *phase)
 		R->step_odd = 0;
 		if (R->rcount != NULL)
 			memset(R->rcount, 0, (st->nrules + 1) * sizeof(*R->rcount));
-		snprintf(cm, sizeof(cm), "%s: %s step %s (%s:%lu)%s", R->rc->id, phase, st->name,
-		    st->pos.file, st->pos.line, attempt > 0 ? " retry" : "");
-		capture_comment(R, cm);
+		if (R->cap != NULL) {
+			/* Formatted only for a capture: it costs a sixth of an
+			 * exchange's own work otherwise. */
+			snprintf(cm, sizeof(cm), "%s: %s step %s (%s:%lu)%s", R->rc->id, phase,
+			    st->name, st->pos.file, st->pos.line, attempt > 0 ? " retry" : "");
+			capture_comment(R, cm);
+		}
 		R->rs->attempts = attempt + 1;
 		exec_step(R);
 		if (R->vanished)
