@@ -293,11 +293,23 @@ memo_hash(uint64_t h, const uint8_t *p, size_t n)
 		h = (h ^ w) * UINT64_C(0x100000001b3);
 		h ^= h >> 29;
 	}
-	w = n;
-	if (i < n)
-		memcpy(&w, p + i, n - i);
+	/* The tail a byte at a time: a short memcpy into w and the load
+	 * of w stall the store forwarding. */
+	for (w = n; i < n; i++)
+		w = (w << 8) | p[i];
 	h = (h ^ w) * UINT64_C(0x100000001b3);
 	return h ^ (h >> 32);
+}
+
+/* memo_hash() of a key's length, first and last 24 bytes: what tells the
+ * exchanges of a log apart, in a third of the time for a long response. */
+static uint64_t
+memo_hash_ends(uint64_t h, const uint8_t *p, size_t n)
+{
+	if (n <= 48)
+		return memo_hash(h, p, n);
+	h = memo_hash(h ^ n, p, 24);
+	return memo_hash(h, p + n - 24, 24);
 }
 
 /* The way of a set to be replaced now: each in turn. */
@@ -960,7 +972,7 @@ check_response(struct ana_session *s, const struct pend *p, const struct atp_fra
 	    (size_t)(f->term.p - f->bytes.p) <= f->bytes.len - f->term.len &&
 	    f->bytes.len > 0 && cl_len + f->bytes.len <= MEMO_RKEY) {
 		term_off = (size_t)(f->term.p - f->bytes.p);
-		set = memo_hash(memo_hash(0, (const uint8_t *)p->text, cl_len),
+		set = memo_hash_ends(memo_hash_ends(0, (const uint8_t *)p->text, cl_len),
 		    f->bytes.p, f->bytes.len) & (MEMO_SETS - 1);
 		for (w = 0; w < MEMO_WAYS; w++) {
 			m = &s->rmemo[set][w];
@@ -1180,7 +1192,7 @@ host_parse(struct ana_session *s, struct pend *p)
 	size_t set, w;
 
 	if (p->plen > 0 && p->plen <= MEMO_CKEY) {
-		set = memo_hash(0, (const uint8_t *)p->text, p->plen) & (MEMO_SETS - 1);
+		set = memo_hash_ends(0, (const uint8_t *)p->text, p->plen) & (MEMO_SETS - 1);
 		for (w = 0; w < MEMO_WAYS; w++) {
 			m = &s->cmemo[set][w];
 			if (m->len != p->plen || memcmp(m->key, p->text, p->plen) != 0)
