@@ -224,6 +224,8 @@ struct hns_peerdef {
 	char *name;
 	enum hns_ptype type;
 	int echo;                  /* send back what arrives */
+	unsigned port;             /* port: N, or 0 for a free one */
+	uint64_t reset_after;      /* tcp-server: RST a connection after N bytes; 0 never */
 	struct hns_http_answer *answers;
 	size_t nanswers;
 	char **topics;             /* MQTT: what the harness's client subscribes */

@@ -132,6 +132,9 @@ const uint8_t *hns_peers_rx(struct hns_peers *ps, const char *name, size_t *len,
     int *overflow);
 void hns_peers_consume(struct hns_peers *ps, const char *name, size_t n);
 const char *hns_peers_unread(struct hns_peers *ps, size_t *len);
+/* How many connections the peers reset (reset_after), and in @buf what
+ * the last peer that did says about it. */
+size_t hns_peers_resets(const struct hns_peers *ps, char *buf, size_t size);
 
 /*
  * Stations (station.c): the units of one run.

@@ -37,6 +37,8 @@ struct peer {
 	int clients[PEER_CLIENTS_MAX]; /* TCP: accepted connections, -1 free */
 	uint8_t *req[PEER_CLIENTS_MAX];  /* HTTP: the request so far */
 	size_t reqlen[PEER_CLIENTS_MAX];
+	uint64_t got[PEER_CLIENTS_MAX];  /* TCP: bytes from each connection */
+	unsigned resets;               /* connections reset (reset_after) */
 	struct sockaddr_in from;       /* UDP: the last sender */
 	int have_from;
 	unsigned port;
@@ -279,7 +281,7 @@ peer_open(struct peer *p, struct atp_diag *d)
 	memset(&a, 0, sizeof(a));
 	a.sin_family = AF_INET;
 	a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-	a.sin_port = 0;
+	a.sin_port = htons((uint16_t)p->def->port);
 	if (bind(p->fd, (struct sockaddr *)&a, sizeof(a)) < 0)
 		goto fail;
 	if (p->def->type != HNS_P_UDP && listen(p->fd, PEER_CLIENTS_MAX) < 0)
@@ -291,6 +293,9 @@ peer_open(struct peer *p, struct atp_diag *d)
 fail:
 	if (d != NULL)
 		d->sys_errno = errno;
+	if (p->def->port != 0)
+		return atp_diag_set(d, ATP_ERR_IO, "peer %s could not start on 127.0.0.1:%u: %s",
+		    p->def->name, p->def->port, strerror(errno));
 	return atp_diag_set(d, ATP_ERR_IO, "peer %s could not start: %s", p->def->name,
 	    strerror(errno));
 }
@@ -353,6 +358,23 @@ hns_peers_start(const struct hns_peerdef *defs, size_t n, struct hns_peers **out
 	return ATP_OK;
 }
 
+size_t
+hns_peers_resets(const struct hns_peers *ps, char *buf, size_t size)
+{
+	size_t i, n = 0;
+
+	for (i = 0; ps != NULL && i < ps->n; i++) {
+		const struct peer *p = &ps->p[i];
+		if (p->resets == 0)
+			continue;
+		n += p->resets;
+		snprintf(buf, size, "peer %s reset %u connection%s (RST) after %llu bytes, as its "
+		    "reset_after asks", p->def->name, p->resets, p->resets > 1 ? "s" : "",
+		    (unsigned long long)p->def->reset_after);
+	}
+	return n;
+}
+
 unsigned
 hns_peers_port(const struct hns_peers *ps, size_t i)
 {
@@ -401,6 +423,7 @@ drop_client(struct peer *p, size_t k)
 {
 	close(p->clients[k]);
 	p->clients[k] = -1;
+	p->got[k] = 0;
 	atp_free(p->req[k]);
 	p->req[k] = NULL;
 	p->reqlen[k] = 0;
@@ -521,7 +544,7 @@ void
 hns_peers_service(struct hns_peers *ps)
 {
 	uint8_t buf[4096];
-	size_t i, k;
+	size_t i, k, e;
 	ssize_t r;
 
 	if (ps == NULL)
@@ -574,8 +597,23 @@ hns_peers_service(struct hns_peers *ps)
 					continue;
 				}
 				keep(p, buf, (size_t)r);
+				/* With reset_after, what is echoed stops at the limit
+				 * (got[k] is below it: the connection is gone at it). */
+				e = (size_t)r;
+				if (p->def->reset_after > 0 && p->def->reset_after - p->got[k] < e)
+					e = (size_t)(p->def->reset_after - p->got[k]);
 				if (p->def->echo)
-					send_all(p->clients[k], buf, (size_t)r);
+					send_all(p->clients[k], buf, e);
+				p->got[k] += (uint64_t)r;
+				if (p->def->reset_after > 0 && p->got[k] >= p->def->reset_after) {
+					/* A linger of 0 makes close() send RST, not FIN:
+					 * the module's side sees ECONNRESET. */
+					struct linger lg = { 1, 0 };
+					(void)setsockopt(p->clients[k], SOL_SOCKET, SO_LINGER, &lg,
+					    sizeof(lg));
+					drop_client(p, k);
+					p->resets++;
+				}
 			}
 		}
 	}

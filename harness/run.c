@@ -247,7 +247,8 @@ capture_failed(struct runner *R, const struct atp_diag *d)
 	/* A full disk (ENOSPC) or a size limit (EFBIG) ends the capture, not
 	 * the run: the writer leaves the file valid up to its last complete
 	 * block, the run goes on and its reports say why it is exit 3. */
-	fprintf(stderr, "atproof run: capture %s (capture stopped; the run goes on)\n", d->msg);
+	fprintf(stderr, "atproof run: capture %s; the capture stops here, the run goes on\n",
+	    d->msg);
 	if (!R->cap_failed)
 		snprintf(R->cap_msg, sizeof(R->cap_msg), "capture %s", d->msg);
 	R->cap_failed = 1;
@@ -1923,6 +1924,13 @@ run_step(struct runner *R, const struct hns_step *st, const char *phase)
 			if (R->vanished)
 				break;
 		}
+	}
+	/* A connection a peer reset on purpose explains what the module did
+	 * next (a closed socket, +ERR, missing data): the failure says so. */
+	if (step_failed(R) && !R->vanished && R->peers != NULL) {
+		char pn[200];
+		if (hns_peers_resets(R->peers, pn, sizeof(pn)) > 0)
+			fail(R, R->sv, "%s", pn);
 	}
 	if (R->vanished) {
 		R->sv = RPT_ERROR;

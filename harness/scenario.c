@@ -1098,7 +1098,8 @@ load_answers(struct loader *L, const struct hns_ynode *n, struct hns_peerdef *pd
 static void
 load_peers(struct loader *L, const struct hns_ynode *n)
 {
-	static const char *const keys[] = { "type", "echo", "answers", "subscribe", NULL };
+	static const char *const keys[] = { "type", "echo", "answers", "subscribe", "port",
+		"reset_after", NULL };
 	struct hns_scenario *s = L->s;
 	size_t i;
 	char nm[160];
@@ -1133,6 +1134,22 @@ load_peers(struct loader *L, const struct hns_ynode *n)
 		    strcmp(t->str, "mqtt") == 0 ? HNS_P_MQTT : HNS_P_TCP_SERVER;
 		if (hns_ymap_get(v, "echo") != NULL)
 			(void)get_bool(L, hns_ymap_get(v, "echo"), "echo", &pd->echo);
+		if ((t = hns_ymap_get(v, "port")) != NULL) {
+			uint64_t port = 0;
+			if (pd->type == HNS_P_MQTT)
+				lmsg(L, t, 1, "an mqtt peer's port is a free one: port goes with "
+				    "tcp-server, udp and http-server");
+			else if (get_uint(L, t, "port", 65535, &port) == 0 && port == 0)
+				lmsg(L, t, 1, "port must be 1..65535 (leave it out for a free one)");
+			pd->port = (unsigned)port;
+		}
+		if ((t = hns_ymap_get(v, "reset_after")) != NULL) {
+			if (pd->type != HNS_P_TCP_SERVER)
+				lmsg(L, t, 1, "reset_after goes with tcp-server");
+			else if (get_uint(L, t, "reset_after", HNS_DATA_MAX, &pd->reset_after) == 0 &&
+			    pd->reset_after == 0)
+				lmsg(L, t, 1, "reset_after must be 1 or more bytes");
+		}
 		pd->name = xstrdup(L, k, k->str);
 		if (pd->name == NULL)
 			return;
