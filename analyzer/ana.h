@@ -28,14 +28,15 @@ enum ana_fmt {
 	ANA_FMT_RAW,          /* bare bytes: "to:FILE", "from:FILE" or FILE */
 	ANA_FMT_ARROWS,       /* the manual's notation: "→ AT+...", "← +OK" */
 	ANA_FMT_SSCOM,        /* "[hh:mm:ss.mmm]发→◇..." / "收←◆" */
-	ANA_FMT_SOCAT,        /* socat -x -v hex dump */
-	ANA_FMT_JPNEVULATOR,  /* jpnevulator --timing-print hex dump */
+	ANA_FMT_SOCAT,        /* socat -v dump, hex (-x) or text */
+	ANA_FMT_JPNEVULATOR,  /* jpnevulator hex dump, with --timing-print or bare */
 	ANA_FMT_INTERCEPTTY,  /* interceptty: "< 0x41 (A)" one byte a line */
 	ANA_FMT_TERM,         /* a terminal log: lines with no direction */
 	ANA_FMT_SALEAE,       /* Saleae Logic 1 or Logic 2 CSV export */
 	ANA_FMT_SIGROK,       /* sigrok-cli uart decoder output (text or JSON trace) */
 	ANA_FMT_REGEX,        /* regex:PATTERN, named groups ts, dir, data */
 	ANA_FMT_HEXDUMP,      /* text2pcap's input: "I|O <time>", "000000 41 54" */
+	ANA_FMT_USBMON,       /* usbmon text of a USB-serial adapter: Bo/Bi data words */
 };
 
 /* The name used by --format ("pcapng", "arrows"...). */
@@ -83,6 +84,8 @@ int ana_imp_linktype(const struct ana_imp *im);
 unsigned ana_imp_ifidx(const struct ana_imp *im);
 /* Bytes a logic-analyzer export marks with a parity or framing error. */
 unsigned long ana_imp_line_errors(const struct ana_imp *im);
+/* Transfers the capture tool cut (usbmon's text shows 32 bytes of each). */
+unsigned long ana_imp_cut(const struct ana_imp *im);
 void ana_imp_close(struct ana_imp *im);
 
 /*

@@ -68,7 +68,7 @@ usage(FILE *f)
 	    "                       [--net FILE.pcap] [--report FORMAT:PATH]...\n"
 	    "                       [--baseline OLD.json] FILE...\n"
 	    "  FMT: auto pcapng raw arrows sscom socat jpnevulator interceptty term saleae\n"
-	    "       sigrok hexdump regex:PATTERN (named groups ts, dir, data or hex)\n"
+	    "       sigrok hexdump usbmon regex:PATTERN (named groups ts, dir, data or hex)\n"
 	    "  raw: FILE is one stream with no direction; to:FILE / from:FILE give it,\n"
 	    "       and 'to:HOST.bin from:MODULE.bin' together make one session\n"
 	    "  --limit CMD=MS: a finding when CMD takes longer (CMD '*': every command)\n"
@@ -240,6 +240,13 @@ analyze_file(struct ana_report *rep, const char *path, enum ana_fmt fmt, const c
 		rc = input_finding(rep, "uart-errors", ATP_SEV_WARNING, name, 0,
 		    "%s: %lu bytes decoded with a parity or framing error (baud rate or format "
 		    "wrong, or a noisy line)", name, ana_imp_line_errors(im));
+	/* The capture tool kept less than went over the line (usbmon's text
+	 * shows 32 bytes of a URB): what the rules say of those frames
+	 * is not sure. */
+	if ((rc == 0 || rc == 1) && ana_imp_cut(im) > 0)
+		rc = input_finding(rep, "input-cut", ATP_SEV_WARNING, name, 0,
+		    "%s: %lu transfers longer than the capture shows, their bytes cut (usbmon's text "
+		    "keeps 32 bytes of each; a pcap of usbmon keeps them whole)", name, ana_imp_cut(im));
 	/* Nothing read is no pass: most often the wrong --format. */
 	if ((rc == 0 || rc == 1) && rep->st.records == before && ana_imp_linktype(im) == 0)
 		rc = input_finding(rep, "input-empty", ATP_SEV_WARNING, name, 0,

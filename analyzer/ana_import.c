@@ -88,11 +88,24 @@ struct ana_imp {
 	uint64_t last_tod;
 	int in_module_line;      /* arrows: the last line was the module's */
 	int sig_kind;            /* sigrok JSON: 0 unknown, 1 data, 2 packets */
+	uint64_t sig_end;        /* sigrok text: last sample of the last byte */
 	int csv_time, csv_data, csv_name, csv_type, csv_cols;
 	int csv_header;
 	int csv_err[4], csv_nerr;    /* error columns */
 	unsigned long line_errors;   /* bytes with a parity/framing error */
 	int socat_swap;              /* '>' is the module's side */
+	int socat_text;              /* -v without -x: the data as text */
+	int socat_new;               /* text: the next data starts a block */
+	enum atp_dir socat_dir;      /* text: the block's direction and time */
+	uint64_t socat_ts;
+	uint64_t socat_left;         /* text: bytes of the block still to come */
+	int jpn_hdr;                 /* jpnevulator: 0 none yet, 1 untimed, 2 timed */
+	size_t jpn_width;            /* bare rows: the widest seen (--width) */
+	int jpn_short;               /* bare rows: the last one ended a packet */
+	int usb_dev_set, usb_ftdi;   /* usbmon: the adapter, and whether an FTDI */
+	uint64_t usb_bus, usb_dev;
+	uint64_t usb_last_ts, usb_epoch;
+	unsigned long usb_cut;       /* usbmon: URBs longer than their text */
 	uint8_t last_byte;
 	enum atp_dir last_dir;
 	pcre2_code *re;
@@ -119,6 +132,7 @@ static const struct {
 	{ ANA_FMT_SIGROK, "sigrok" },
 	{ ANA_FMT_REGEX, "regex" },
 	{ ANA_FMT_HEXDUMP, "hexdump" },
+	{ ANA_FMT_USBMON, "usbmon" },
 };
 
 const char *
@@ -500,12 +514,13 @@ sscom_header(struct atp_span s, uint64_t *tod, struct atp_span *rest)
 	return 1;
 }
 
-/* "> 2026/11/24 19:19:13.000014350  length=8 from=0 to=7" */
+/* "> 2026/11/24 19:19:13.000014350  length=8 from=0 to=7"; @len (may be
+ * NULL) gets the block's length. */
 static int
-socat_header(struct atp_span s, enum atp_dir *dir, uint64_t *us)
+socat_header(struct atp_span s, enum atp_dir *dir, uint64_t *us, uint64_t *len)
 {
 	struct atp_span c = s;
-	uint64_t y, mo, d, h, mi, se, f;
+	uint64_t y, mo, d, h, mi, se, f, f2;
 	int64_t days;
 
 	if (c.len < 2 || (c.p[0] != '>' && c.p[0] != '<') || c.p[1] != ' ')
@@ -539,6 +554,11 @@ socat_header(struct atp_span s, enum atp_dir *dir, uint64_t *us)
 	c = ltrim(c);
 	if (!starts(c, "length="))
 		return 0;
+	c = skip(c, 7);
+	if (!number(&c, 12, &f2, NULL))
+		return 0;
+	if (len != NULL)
+		*len = f2;
 	days = ana_days_from_civil((int64_t)y, (unsigned)mo, (unsigned)d);
 	*us = ((uint64_t)days * 86400u + h * 3600u + mi * 60u + se) * 1000000u + f;
 	return 1;
@@ -615,25 +635,31 @@ hexdump_row(struct atp_span s, struct atp_span *hex)
 	return 1;
 }
 
+/* "109-179 uart-1: 41" (--protocol-decoder-samplenum: the annotation's
+ * first and last sample) or "uart-1: 41"; @sn (may be NULL) gets the
+ * sample numbers, [0] 0 and [1] 0 when there are none. */
 static int
-sigrok_text(struct atp_span s, struct atp_span *val)
+sigrok_text(struct atp_span s, struct atp_span *val, uint64_t *sn)
 {
 	struct atp_span c = s;
-	uint64_t n;
+	uint64_t a = 0, b = 0;
 	size_t at;
 
-	/* "109-179 uart-1: 41" or "uart-1: 41" */
-	if (number(&c, 20, &n, NULL)) {
+	if (number(&c, 20, &a, NULL)) {
 		if (!starts(c, "-"))
 			return 0;
 		c = skip(c, 1);
-		if (!number(&c, 20, &n, NULL) || !starts(c, " "))
+		if (!number(&c, 20, &b, NULL) || !starts(c, " "))
 			return 0;
 		c = skip(c, 1);
 	}
 	if (!starts(c, "uart") || !find(c, ": ", &at))
 		return 0;
 	*val = skip(c, at + 2);
+	if (sn != NULL) {
+		sn[0] = a;
+		sn[1] = b;
+	}
 	return 1;
 }
 
@@ -673,12 +699,34 @@ arrow_marker(struct atp_span s, enum atp_dir *dir, int *raw, size_t *mlen)
 	return 0;
 }
 
+static size_t jpn_row(struct atp_span s, uint8_t *out, size_t cap);
+
+/* "d5ea89a0 3575914555 S Bo:1:005:2 ...": a usbmon text line. */
+static int
+usbmon_line(struct atp_span s)
+{
+	size_t i = 0;
+	uint64_t v;
+
+	while (i < s.len && hexval(s.p[i]) >= 0)
+		i++;
+	if (i == 0 || i > 16 || i >= s.len || s.p[i] != ' ')
+		return 0;
+	s = skip(s, i + 1);
+	if (!number(&s, 20, &v, NULL) || s.len < 7 || s.p[0] != ' ' ||
+	    (s.p[1] != 'S' && s.p[1] != 'C' && s.p[1] != 'E') || s.p[2] != ' ')
+		return 0;
+	s = skip(s, 3);
+	return (s.p[0] == 'B' || s.p[0] == 'C' || s.p[0] == 'I' || s.p[0] == 'Z') &&
+	    (s.p[1] == 'i' || s.p[1] == 'o') && s.p[2] == ':' && ATP_ISDIGIT(s.p[3]);
+}
+
 enum ana_fmt
 ana_fmt_detect(const uint8_t *head, size_t len)
 {
 	struct atp_span all = atp_span_make(head, len), line;
-	size_t i, nonprint = 0, lines = 0;
-	int arrows = 0, maybe_arrow, prev_io = 0;
+	size_t i, nonprint = 0, lines = 0, rows = 0, others = 0, hdrs = 0;
+	int arrows = 0, maybe_arrow, prev_io = 0, prev_other = 0;
 
 	if (atp_capture_sniff(head, len) != ATP_CAPFMT_UNKNOWN)
 		return ANA_FMT_PCAPNG;
@@ -713,20 +761,32 @@ ana_fmt_detect(const uint8_t *head, size_t len)
 			return ANA_FMT_SALEAE;
 		if (find(line, "\"ph\"", &i) && find(line, "\"tid\"", &i))
 			return ANA_FMT_SIGROK;
-		if (sigrok_text(line, &rest))
+		if (sigrok_text(line, &rest, NULL))
 			return ANA_FMT_SIGROK;
 		if (sscom_header(line, &t, &rest))
 			return ANA_FMT_SSCOM;
-		if (socat_header(line, &dir, &t))
+		if (socat_header(line, &dir, &t, NULL))
 			return ANA_FMT_SOCAT;
 		if (jpn_header(line, &t, &rest))
 			return ANA_FMT_JPNEVULATOR;
 		if (icpt_line(line, &dir, &b, &t, &has_ts))
 			return ANA_FMT_INTERCEPTTY;
+		if (usbmon_line(line))
+			return ANA_FMT_USBMON;
 		if (prev_io && line.len >= 8 && ATP_ISDIGIT(line.p[0]) && hexdump_row(line, &rest) &&
 		    ltrim(rest).len > 0 && ATP_ISXDIGIT(ltrim(rest).p[0]))
 			return ANA_FMT_HEXDUMP;
 		prev_io = line.len >= 2 && (line.p[0] == 'I' || line.p[0] == 'O') && line.p[1] == ' ';
+		/* jpnevulator without --timing-print: bare rows, perhaps with
+		 * a tty's name before each packet. */
+		if (jpn_row(line, &b, 1) > 0) {
+			rows++;
+			hdrs += prev_other ? 1u : 0u;
+			prev_other = 0;
+		} else {
+			others++;
+			prev_other = line.len <= 64;
+		}
 		/* Arrows need the protocol after the marker: a bare '>' or '<'
 		 * is too common in other text to decide on. */
 		maybe_arrow = arrow_marker(ltrim(line), &dir, &raw, &ml);
@@ -738,6 +798,8 @@ ana_fmt_detect(const uint8_t *head, size_t len)
 		if (arrows >= 2)
 			return ANA_FMT_ARROWS;
 	}
+	if (rows >= 2 && (others - hdrs) * 4 <= rows)
+		return ANA_FMT_JPNEVULATOR;
 	if (arrows > 0)
 		return ANA_FMT_ARROWS;
 	/* A CR that does not end a CR LF is a command's own terminator: the
@@ -1185,13 +1247,98 @@ p_sscom(struct ana_imp *im, struct atp_span line, struct atp_span eol, struct pi
 	return pc->len > 0 || pc->brk;
 }
 
+/*
+ * socat -v without -x (the text form): the header, then the block's bytes
+ * as text: CR and a few other controls as "\r"-style escapes, a backslash
+ * doubled, LF as the log's own line break, other bytes that are not
+ * printable as '.' (lost). Nothing ends a block but its length, so the next
+ * header may follow the data on the same line ("AT\r> 2026/...",
+ * analyzer-anchors.md §2.1): the length given by the header is counted
+ * down, byte by byte.
+ */
+static void
+socat_block(struct ana_imp *im, enum atp_dir dir, uint64_t us, uint64_t len)
+{
+	if (im->socat_swap)
+		dir = dir == ATP_DIR_TO_MODULE ? ATP_DIR_FROM_MODULE : ATP_DIR_TO_MODULE;
+	im->socat_dir = dir;
+	im->socat_ts = us;
+	im->socat_left = len;
+	im->socat_new = 1;
+	im->last_dir = dir;
+}
+
+static int
+p_socat_text(struct ana_imp *im, struct atp_span line, struct piece *pc, int *bad)
+{
+	size_t i = 0, n = 0;
+	enum atp_dir dir;
+	uint64_t us, len;
+
+	/* A header at the start of a line is one even when the count says
+	 * otherwise (a log cut or edited): the count resynchronises. */
+	if (socat_header(line, &dir, &us, &len)) {
+		if (im->socat_left > 0)
+			*bad = 1;
+		socat_block(im, dir, us, len);
+		return 0;
+	}
+	pc->dir = im->socat_dir;
+	pc->ts_us = im->socat_ts;
+	pc->has_ts = 1;
+	pc->brk = im->socat_new;
+	pc->cont = !im->socat_new;
+	while (im->socat_left > 0 && i < line.len) {
+		uint8_t c = line.p[i++];
+		if (c == '\\' && i < line.len) {
+			switch (line.p[i]) {
+			case 'r': c = '\r'; i++; break;
+			case 'a': c = 0x07; i++; break;
+			case 'b': c = 0x08; i++; break;
+			case 'v': c = 0x0b; i++; break;
+			case 'f': c = 0x0c; i++; break;
+			case '\\': i++; break;
+			default: break;
+			}
+		}
+		im->pc[n++] = c;
+		im->socat_left--;
+	}
+	if (im->socat_left == 0 && i < line.len) {
+		/* The next header, after the data on the same line. */
+		if (socat_header(skip(line, i), &dir, &us, &len)) {
+			if (n > 0) {
+				pc->len = n;
+				im->socat_new = 0;
+				socat_block(im, dir, us, len);
+				return 1;
+			}
+			socat_block(im, dir, us, len);
+			return 0;
+		}
+		*bad = 1;
+	} else if (im->socat_left > 0) {
+		/* The log's line break is a LF of the data. */
+		im->pc[n++] = '\n';
+		im->socat_left--;
+	} else if (n == 0 && rtrim(line).len > 0) {
+		*bad = 1;
+	}
+	if (n > 0)
+		im->socat_new = 0;
+	pc->len = n;
+	return n > 0;
+}
+
 static int
 p_socat(struct ana_imp *im, struct atp_span line, struct piece *pc, int *bad)
 {
 	enum atp_dir dir;
 	uint64_t us;
 
-	if (socat_header(line, &dir, &us)) {
+	if (im->socat_text)
+		return p_socat_text(im, line, pc, bad);
+	if (socat_header(line, &dir, &us, NULL)) {
 		if (im->socat_swap)
 			dir = dir == ATP_DIR_TO_MODULE ? ATP_DIR_FROM_MODULE : ATP_DIR_TO_MODULE;
 		pc->brk = 1;
@@ -1211,24 +1358,78 @@ p_socat(struct ana_imp *im, struct atp_span line, struct piece *pc, int *bad)
 	return 0;
 }
 
+/*
+ * A row of jpnevulator's hex dump: "41 54 2B 0D" (upper case as it prints
+ * them), then blanks and the ASCII column with --ascii. Returns the number
+ * of bytes, 0 when the line is no row.
+ */
+static size_t
+jpn_row(struct atp_span s, uint8_t *out, size_t cap)
+{
+	if (s.len < 2 || hexval(s.p[0]) < 0 || hexval(s.p[1]) < 0 ||
+	    (s.len > 2 && s.p[2] != ' ' && s.p[2] != '\t'))
+		return 0;
+	return hex_pairs(s, out, cap);
+}
+
+/*
+ * jpnevulator. With --timing-print each packet has a header "<time>: ALIAS";
+ * without it there is a header "ALIAS" (or "ALIAS:") only when it reads
+ * more than one tty, and none at all for one: then the dump is bare rows,
+ * a packet (bytes with less than --timing-delta between them) starting a
+ * new row. A row shorter than the widest seen ended its packet; a packet
+ * that ended a line and a row that starts another are cut apart too, so
+ * that each is read for its direction.
+ */
 static int
 p_jpn(struct ana_imp *im, struct atp_span line, struct piece *pc, int *bad)
 {
 	struct atp_span alias;
 	uint64_t us;
+	size_t n;
 
 	if (jpn_header(line, &us, &alias)) {
 		pc->brk = 1;
 		pc->dir = ana_dir_word(alias.p, alias.len);
 		pc->ts_us = us;
 		pc->has_ts = 1;
+		im->jpn_hdr = 2;
 		return 1;
 	}
-	pc->len = hex_pairs(line, im->pc, PIECE_CAP);
-	pc->cont = 1;
-	if (pc->len == 0 && rtrim(line).len > 0)
-		*bad = 1;
-	return pc->len > 0;
+	n = jpn_row(line, im->pc, PIECE_CAP);
+	if (n == 0) {
+		alias = rtrim(line);
+		if (alias.len > 0 && alias.p[alias.len - 1] == ':')
+			alias.len--;
+		if (im->jpn_hdr != 2 && alias.len > 0 && alias.len <= 64) {
+			/* An untimed header: the tty's name or alias. */
+			pc->brk = 1;
+			pc->dir = ana_dir_word(alias.p, alias.len);
+			im->jpn_hdr = 1;
+			return 1;
+		}
+		if (rtrim(line).len > 0)
+			*bad = 1;
+		return 0;
+	}
+	pc->len = n;
+	if (im->jpn_hdr != 0) {
+		pc->cont = 1;
+		return 1;
+	}
+	pc->dir = ATP_DIR_UNKNOWN;
+	if (im->jpn_width == 0)
+		im->jpn_width = 16;          /* jpnevulator's default --width */
+	if (n > im->jpn_width)
+		im->jpn_width = n;
+	if (!im->acc_open || im->jpn_short || ((im->last_byte == '\r' || im->last_byte == '\n') &&
+	    im->pc[0] != '\r' && im->pc[0] != '\n'))
+		pc->brk = 1;
+	else
+		pc->cont = 1;
+	im->jpn_short = n < im->jpn_width;
+	im->last_byte = im->pc[n - 1];
+	return 1;
 }
 
 static int
@@ -1273,6 +1474,162 @@ p_hexdump(struct ana_imp *im, struct atp_span line, struct piece *pc, int *bad)
 	}
 	*bad = 1;
 	return 0;
+}
+
+/*
+ * usbmon's text interface (/sys/kernel/debug/usb/usbmon/Nu, the kernel's
+ * Documentation/usb/usbmon.rst) over a USB-serial adapter: the bulk
+ * endpoints carry the UART's bytes (analyzer-anchors.md §1.7, §2.2).
+ *   "d5ea89a0 3575914555 S Bo:1:005:2 -115 9 = 41542b51 56455230 0d"
+ * A URB tag, a time in µs (kept in 32 bits by the kernel: it wraps every
+ * 71 minutes), the event (S submit, C callback, E error), the address word
+ * (type and direction, bus, device, endpoint; older kernels leave the bus
+ * out), the status, the length, then '=' and the data as words of up to 4
+ * bytes. What the host writes is the data of a Bo submission, what it reads
+ * that of a Bi callback with status 0. The text interface shows at most
+ * 32 bytes of a URB: a longer one is cut (ATP_RECF_CUT). The first device
+ * with bulk data is the adapter; other devices are left out. An FTDI chip
+ * starts every IN packet with two status bytes, and sends them alone when
+ * idle: a 2-byte Bi completion ("01 60") marks the adapter as one, and
+ * those bytes are dropped.
+ */
+#define USBMON_WRAP (1ull << 32)
+
+static struct atp_span
+usb_tok(struct atp_span *s)
+{
+	struct atp_span t;
+	size_t i = 0;
+
+	*s = ltrim(*s);
+	while (i < s->len && s->p[i] != ' ' && s->p[i] != '\t')
+		i++;
+	t = atp_span_make(s->p, i);
+	*s = skip(*s, i);
+	return t;
+}
+
+static int
+usb_num(struct atp_span t, uint64_t *v)
+{
+	size_t nd;
+
+	return number(&t, 20, v, &nd) && t.len == 0;
+}
+
+static int
+p_usbmon(struct ana_imp *im, struct atp_span line, struct piece *pc, int *bad)
+{
+	struct atp_span c = rtrim(line), tag, t, ev, addr, st, ln, eq;
+	uint64_t ts, len, bus = 0, dev, ep, v;
+	size_t i, n = 0, k;
+	int in;
+
+	if (c.len == 0)
+		return 0;
+	tag = usb_tok(&c);
+	t = usb_tok(&c);
+	ev = usb_tok(&c);
+	addr = usb_tok(&c);
+	for (i = 0; i < tag.len && hexval(tag.p[i]) >= 0; i++)
+		;
+	if (tag.len == 0 || i != tag.len || !usb_num(t, &ts) || ev.len != 1 || addr.len < 6 ||
+	    addr.p[2] != ':') {
+		*bad = 1;
+		return 0;
+	}
+	/* "Bo:1:005:2" (bus, device, endpoint) or "Bo:005:2". */
+	{
+		struct atp_span a = skip(addr, 3);
+		uint64_t f[3];
+		size_t nf = 0;
+		while (nf < 3 && number(&a, 10, &f[nf], NULL)) {
+			nf++;
+			if (a.len == 0 || a.p[0] != ':')
+				break;
+			a = skip(a, 1);
+		}
+		if (a.len != 0 || nf < 2) {
+			*bad = 1;
+			return 0;
+		}
+		if (nf == 3)
+			bus = f[0];
+		dev = f[nf - 2];
+		ep = f[nf - 1];
+		(void)ep;
+	}
+	/* Control, interrupt and isochronous URBs, and errors: nothing
+	 * of the UART's. */
+	if (addr.p[0] != 'B' || (addr.p[1] != 'i' && addr.p[1] != 'o') || ev.p[0] == 'E')
+		return 0;
+	in = addr.p[1] == 'i';
+	if ((in && ev.p[0] != 'C') || (!in && ev.p[0] != 'S'))
+		return 0;
+	st = usb_tok(&c);
+	ln = usb_tok(&c);
+	eq = usb_tok(&c);
+	if (!usb_num(ln, &len)) {
+		*bad = 1;
+		return 0;
+	}
+	/* A callback's status is 0 when the data came; -115 (in progress)
+	 * on a submission. */
+	if (in && !atp_span_eq(st, "0"))
+		return 0;
+	if (!atp_span_eq(eq, "="))
+		return 0;
+	if (!im->usb_dev_set) {
+		im->usb_dev_set = 1;
+		im->usb_bus = bus;
+		im->usb_dev = dev;
+	} else if (im->usb_bus != bus || im->usb_dev != dev) {
+		return 0;
+	}
+	for (;;) {
+		struct atp_span w = usb_tok(&c);
+		if (w.len == 0)
+			break;
+		if (w.len % 2 != 0 || w.len > 8) {
+			*bad = 1;
+			return 0;
+		}
+		for (k = 0; k + 1 < w.len && n < PIECE_CAP; k += 2) {
+			int hi = hexval(w.p[k]), lo = hexval(w.p[k + 1]);
+			if (hi < 0 || lo < 0) {
+				*bad = 1;
+				return 0;
+			}
+			im->pc[n++] = (uint8_t)(hi * 16 + lo);
+		}
+	}
+	if (n > len)
+		n = (size_t)len;
+	if (in && len == 2 && n == 2 && (im->pc[0] & 0x0fu) == 0x01u && (im->pc[1] & 0x60u) != 0)
+		im->usb_ftdi = 1;
+	if (in && im->usb_ftdi) {
+		if (n <= 2)
+			return 0;
+		memmove(im->pc, im->pc + 2, n - 2);
+		n -= 2;
+		len -= 2;
+	}
+	if (n == 0)
+		return 0;
+	if (ts < im->usb_last_ts && im->usb_last_ts - ts > USBMON_WRAP / 2)
+		im->usb_epoch += USBMON_WRAP;
+	im->usb_last_ts = ts;
+	v = ts + im->usb_epoch;
+	pc->len = n;
+	pc->dir = in ? ATP_DIR_FROM_MODULE : ATP_DIR_TO_MODULE;
+	pc->ts_us = v;
+	pc->has_ts = 1;
+	pc->brk = 1;
+	if (len > n) {
+		pc->flags |= ATP_RECF_CUT;
+		im->usb_cut++;
+	}
+	return 1;
 }
 
 /*
@@ -1513,7 +1870,7 @@ static int
 p_sigrok(struct ana_imp *im, struct atp_span line, struct piece *pc, int *bad)
 {
 	struct atp_span s = rtrim(ltrim(line)), val;
-	uint64_t n;
+	uint64_t n, sn[2];
 
 	if (starts(s, "[") || starts(s, ","))
 		s = ltrim(skip(s, 1));
@@ -1571,14 +1928,23 @@ p_sigrok(struct ana_imp *im, struct atp_span line, struct piece *pc, int *bad)
 		json_decref(o);
 		return ok;
 	}
-	if (!sigrok_text(s, &val)) {
+	if (!sigrok_text(s, &val, sn)) {
 		*bad = 1;
 		return 0;
 	}
 	/* "uart-1: 41" one byte, or a packet "AT+QVER[0D]"; no direction
-	 * and no time in sigrok's text output (§2.1). */
+	 * and no time in sigrok's text output (§2.1). Sample numbers are no
+	 * time either (the sample rate is not printed), but a byte that
+	 * starts more than two byte-lengths after the last one ended came
+	 * after an idle line: a new burst. */
 	if (val.len == 2 && atp_span_hex(val, &n, 255) == ATP_OK) {
 		byte_piece(im, pc, ATP_DIR_UNKNOWN, 0, 0, (uint8_t)n);
+		if (sn[1] > sn[0]) {
+			if (im->sig_end != 0 && sn[0] > im->sig_end &&
+			    sn[0] - im->sig_end > 2 * (sn[1] - sn[0]))
+				pc->brk = 1;
+			im->sig_end = sn[1];
+		}
 		return 1;
 	}
 	/* The decoder's other annotations (with no class filter given):
@@ -1702,29 +2068,43 @@ static void
 socat_sides(struct ana_imp *im)
 {
 	struct atp_span all = atp_span_make(im->rd, im->rd_len), line;
-	int votes = 0, want = 0;
+	int votes = 0, want = 0, first = 1;
 	enum atp_dir dir = ATP_DIR_UNKNOWN;
 	uint64_t us;
 
 	while (all.len > 0) {
 		struct atp_cur c = atp_cur_make(all.p, all.len);
 		uint8_t b[4];
+		size_t k, n;
 
 		atp_cur_until(&c, "\n", &line);
 		all = skip(all, line.len + 1);
-		if (socat_header(line, &dir, &us)) {
-			want = 1;
-			continue;
+		if (want && first) {
+			/* The first block's data tells the form: hex rows
+			 * (" 41 54 ...") with -x, text without. */
+			first = 0;
+			im->socat_text = !(line.len >= 3 && line.p[0] == ' ' && hexval(line.p[1]) >= 0 &&
+			    hexval(line.p[2]) >= 0 && (line.len == 3 || line.p[3] == ' '));
 		}
-		if (!want || line.len < 2 || line.p[0] != ' ')
-			continue;
-		want = 0;
-		if (hex_pairs(line, b, sizeof(b)) < 3)
-			continue;
-		if (ana_infer_dir(b, 3) == dir)
-			votes++;
-		else
-			votes--;
+		if (want) {
+			want = 0;
+			n = im->socat_text ? (line.len < 3 ? line.len : 3) :
+			    hex_pairs(line, b, sizeof(b));
+			if (im->socat_text)
+				memcpy(b, line.p, n);
+			if (n >= 3)
+				votes += ana_infer_dir(b, 3) == dir ? 1 : -1;
+		}
+		/* A header at the start of the line, or (text) after data. */
+		for (k = 0; k < line.len; k++) {
+			if ((line.p[k] == '>' || line.p[k] == '<') &&
+			    socat_header(skip(line, k), &dir, &us, NULL)) {
+				want = 1;
+				break;
+			}
+			if (!im->socat_text && !first)
+				break;
+		}
 	}
 	im->socat_swap = votes < 0;
 }
@@ -1947,6 +2327,12 @@ ana_imp_line_errors(const struct ana_imp *im)
 	return im->line_errors;
 }
 
+unsigned long
+ana_imp_cut(const struct ana_imp *im)
+{
+	return im->usb_cut;
+}
+
 int
 ana_imp_linktype(const struct ana_imp *im)
 {
@@ -2073,6 +2459,9 @@ ana_imp_next(struct ana_imp *im, struct atp_rec *out, struct atp_diag *d)
 			break;
 		case ANA_FMT_HEXDUMP:
 			got = p_hexdump(im, line, &pc, &bad);
+			break;
+		case ANA_FMT_USBMON:
+			got = p_usbmon(im, line, &pc, &bad);
 			break;
 		case ANA_FMT_AUTO:
 		case ANA_FMT_PCAPNG:

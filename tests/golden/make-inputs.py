@@ -52,6 +52,19 @@ STATE = [
     (9.000, H, b"AT+QVER\r"),
 ]
 
+# G3 pushes +SKTRPT's data after its header, as a write of its own
+# (w600-firmware.md §8.4, §14): the header and the data are two records, the
+# second one in two pieces.
+SPLIT = [
+    (0.000, H, b"AT+SKRPTM=1\r"), (0.010, M, b"+OK\r\n\r\n"),
+    (0.100, H, b"AT+SKCT=0,0,10.0.0.1,7000\r"), (0.300, M, b"+OK=1\r\n\r\n"),
+    (0.400, H, b"AT+SKSND=1,5\r"), (0.410, M, b"+OK=5\r\n\r\n"), (0.420, H, b"hello"),
+    (0.600, M, b"+SKTRPT=1,6,10.0.0.1,7000\r\n\r\n"), (0.601, M, b"world!"),
+    (0.800, M, b"+SKTRPT=1,10,10.0.0.1,7000\r\n\r\n"), (0.801, M, b"abcde"),
+    (0.803, M, b"fghij"),
+    (0.900, H, b"AT+QVER\r"), (0.912, M, b"+OK=G3.1.2\r\n\r\n"),
+]
+
 
 def hexs(b, upper=False):
     s = " ".join("%02x" % c for c in b)
@@ -93,6 +106,74 @@ def socat(ev):
             chunk = b[i:i + 16]
             out.append(" %-48s %s\n" % (hexs(chunk), asc(chunk)))
         out.append("--\n")
+    return "".join(out)
+
+
+def socat_text(ev):
+    # socat -v without -x: controls as escapes, LF as a line break,
+    # other bytes that are not printable as '.'; the next header follows
+    # the data on the same line when the data does not end with LF.
+    esc = {7: "\\a", 8: "\\b", 9: "\t", 10: "\n", 11: "\\v", 12: "\\f", 13: "\\r",
+           92: "\\\\"}
+    out, off = [], {H: 0, M: 0}
+    for t, d, b in ev:
+        us = int(round((t - int(t)) * 1e6))
+        out.append("%s 2026/11/24 %s.%06d  length=%d from=%d to=%d\n" % (
+            ">" if d == H else "<", hms(t)[:8], us, len(b), off[d], off[d] + len(b) - 1))
+        off[d] += len(b)
+        out.append("".join(esc.get(c, chr(c) if 32 <= c < 127 else ".") for c in b))
+    return "".join(out)
+
+
+def jpnevulator_plain(ev):
+    # jpnevulator --read --ascii on one tty, no --timing-print: bare rows,
+    # each packet on rows of its own.
+    out = []
+    for t, d, b in ev:
+        for i in range(0, len(b), 16):
+            chunk = b[i:i + 16]
+            out.append("%-47s\t%s\n" % (hexs(chunk, True), asc(chunk)))
+    return "".join(out)
+
+
+def usbmon(ev, ftdi=False):
+    # /sys/kernel/debug/usb/usbmon/1u: Bo submissions carry the host's
+    # bytes, Bi callbacks the module's (32 bytes of data shown at most).
+    out, tag = [], 0xd5ea8000
+    if ftdi:
+        # The port is open before the first command: the chip's idle
+        # status packets come first.
+        out.append("d5ea7fc0 3575900000 C Bi:1:005:1 0 2 = 0160\n")
+    def words(b):
+        b = b[:32]
+        return " ".join(b[i:i + 4].hex() for i in range(0, len(b), 4))
+    for t, d, b in ev:
+        ts = (int(round(t * 1e6)) + 3575914555) % (1 << 32)
+        tag += 0x40
+        if d == H:
+            out.append("%08x %d S Bo:1:005:2 -115 %d = %s\n" % (tag, ts, len(b), words(b)))
+            out.append("%08x %d C Bo:1:005:2 0 %d >\n" % (tag, ts + 150, len(b)))
+        else:
+            data = (b"\x01\x60" + b) if ftdi else b
+            out.append("%08x %d S Bi:1:005:1 -115 512 <\n" % (tag, ts - 900))
+            out.append("%08x %d C Bi:1:005:1 0 %d = %s\n" % (tag, ts, len(data), words(data)))
+            if ftdi:
+                out.append("%08x %d S Bi:1:005:1 -115 512 <\n" % (tag + 1, ts + 100))
+                out.append("%08x %d C Bi:1:005:1 0 2 = 0160\n" % (tag + 1, ts + 16000))
+        # Another device on the bus (a keyboard): left out.
+        out.append("%08x %d C Ii:1:002:1 0 8 = 00000400 00000000\n" % (tag + 2, ts + 5))
+    return "".join(out)
+
+
+def sigrok_samplenum(ev):
+    # sigrok-cli -P uart -A uart=rx-data:tx-data --protocol-decoder-samplenum
+    # at 1 MS/s, 115200 8N1 (8.68 samples a bit): the data annotation
+    # spans the eight data bits.
+    out = []
+    for t, d, b in ev:
+        for i, c in enumerate(b):
+            s0 = int(round((t + i * 87e-6) * 1e6)) + 9
+            out.append("%d-%d uart-1: %02X\n" % (s0, s0 + 69, c))
     return "".join(out)
 
 
@@ -290,6 +371,18 @@ w("cut.pcapng", pcapng(BASIC)[:-10])
 w("bad-rtac.pcap", pcap(BAD, 250, rtac))
 w("two-uarts.pcapng", pcapng_two(BASIC, BAD))
 w("basic-ether.pcap", pcap(BASIC, 1, ether))
+w("basic-socat-text.txt", socat_text(BASIC))
+w("state-socat-text.txt", socat_text(STATE))
+w("basic-jpnevulator-plain.txt", jpnevulator_plain(BASIC))
+w("basic-usbmon.txt", usbmon(BASIC))
+w("split-sktrpt-usbmon-ftdi.txt", usbmon(SPLIT, ftdi=True))
+w("split-sktrpt-jpnevulator.txt", jpnevulator(SPLIT))
+w("bad-sigrok-samplenum.txt", sigrok_samplenum(BAD))
+# A response longer than the 32 bytes usbmon's text shows of a URB.
+w("cut-usbmon.txt", usbmon(BASIC[:6] + [
+    (0.300, H, b"AT+LKSTT\r"),
+    (0.309, M, b"+OK=1,\"192.168.1.5\",\"255.255.255.0\",\"192.168.1.1\",\"192.168.1.1\",\"0.0.0.0\"\r\n\r\n"),
+]))
 # Two one-way files (slsnif -i/-o): the interleaving is the analyzer's job.
 PAIR = BAD + [
     (0.600, H, b"AT+SKCT=0,0,10.0.0.1,80\r"), (0.700, M, b"+OK=1\r\n\r\n"),
