@@ -1963,7 +1963,7 @@ return {
 			responses = {
 				set = "+OK[=<pin:Dec 0..99999999>]",
 				flash = "+OK[=<pin:Dec 0..99999999>]",
-				query = "+OK=<mode:Text 0..16>[,<pin:Dec 0..99999999>]",
+				query = "+OK=<mode:Enum get_pin|set_pin|start_pin|start_pbc>[,<pin:Dec 0..99999999>]",
 			},
 			binary_phase = "none",
 			errors = {
@@ -1978,7 +1978,7 @@ return {
 				-64,
 			},
 			flags = {},
-			note = "The reply format '+OK[=mode],[pin]' is unclear; the model expects +OK, with the PIN for get_pin.",
+			note = "The reply format '+OK[=mode],[pin]' is unclear; the model expects +OK, with the PIN for get_pin. The query's mode is one of the four mode words (an open text field would swallow the ',pin' that follows).",
 		},
 		{
 			name = "WJOIN",
