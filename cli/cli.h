@@ -13,6 +13,7 @@ int hns_lint_cli(int argc, char **argv);   /* harness/ */
 int ana_cli(int argc, char **argv);        /* analyzer/ */
 int cli_commands(int argc, char **argv);   /* cli/commands.c */
 int cli_diff(int argc, char **argv);       /* cli/diff.c */
+int cli_ports(int argc, char **argv);      /* cli/ports.c */
 /* Runs @fn (run, analyze) and, given --baseline OLD.json, compares its
  * JSON report with OLD (cli/baseline.c): exit 1 when it is worse. */
 int cli_baseline(int (*fn)(int, char **), const char *name, int argc, char **argv);

@@ -31,6 +31,8 @@ static const struct {
 	{ "diff", cli_diff,
 	  "diff     [--latency-threshold PCT] [--latency-floor US] [--report FORMAT:PATH]...\n"
 	  "         OLD.json NEW.json                       compare two runs (release check)" },
+	{ "ports", cli_ports,
+	  "ports    [--json]                                serial ports, USB IDs, by-id names" },
 };
 
 #define NSUB (sizeof(subcommands) / sizeof(subcommands[0]))
@@ -84,7 +86,7 @@ main(int argc, char **argv)
 			return subcommands[i].fn(argc - 1, argv + 1);
 		}
 	fprintf(stderr, "atproof: '%s' is not a subcommand (expected one of emu, run, "
-	    "analyze, lint, commands, diff)\n", argv[1]);
+	    "analyze, lint, commands, diff, ports)\n", argv[1]);
 	usage(stderr);
 	return ATP_EXIT_USAGE;
 }

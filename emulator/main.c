@@ -51,15 +51,24 @@ struct port {
 	/* TCP */
 	int lfd;
 	struct sink tcp;
+	speed_t speed;            /* --baud: the rate the module's UART runs at; 0 any */
 };
 
 static struct emu_loop *stop_loop;
+static int reset_pipe[2] = { -1, -1 };
 
 static void
 on_signal(int sig)
 {
-	(void)sig;
-	emu_loop_stop_async(stop_loop);
+	int e = errno;
+
+	/* SIGUSR1 power-cycles the modules (a test rig's reset line);
+	 * the loop does it, a signal handler only says so. */
+	if (sig == SIGUSR1)
+		(void)!write(reset_pipe[1], "r", 1);
+	else
+		emu_loop_stop_async(stop_loop);
+	errno = e;
 }
 
 static void
@@ -70,7 +79,7 @@ usage(FILE *f)
 	fprintf(f,
 	    "usage: atproof emu [--pty PATH] [--tcp [HOST:]PORT] [--firmware PROFILE] [--world FILE]\n"
 	    "                   [--flash FILE] [--fault NAME[=VALUE]]... [--log FILE] [--allow-net]\n"
-	    "                   [--count N]\n\n"
+	    "                   [--count N] [--mac MAC] [--baud N]\n\n"
 	    "A virtual Air602 (W600) module that answers AT+ commands as the chosen firmware does.\n\n"
 	    "  --pty PATH         create a pseudo-terminal and make PATH a symlink to it\n"
 	    "  --tcp [HOST:]PORT  serve the byte stream on TCP (raw, one client at a time);\n"
@@ -89,10 +98,16 @@ usage(FILE *f)
 	    "                     FILE (default '-': standard error; /dev/null for none)\n"
 	    "  --allow-net        let sockets reach non-loopback addresses\n"
 	    "  --count N          serve N modules (1..%d): PATH-0.., PORT+0..\n"
+	    "  --mac MAC          the module's MAC, XX:XX:XX:XX:XX:XX (default\n"
+	    "                     28:6d:cd:00:4e:7d); with --count, module i gets MAC+i\n"
+	    "  --baud N           the module's UART runs at N baud: what a pty client sends\n"
+	    "                     at another rate (its termios speed) is lost, as framing\n"
+	    "                     garbage is, and gets no answer (default: any rate)\n"
 	    "  --help             this text\n\n", COUNT_MAX);
 	emu_fault_help(f);
 	fprintf(f,
-	    "\nServes until SIGTERM or SIGINT, then removes the symlinks.\n"
+	    "\nServes until SIGTERM or SIGINT, then removes the symlinks. SIGUSR1\n"
+	    "power-cycles every module (a reset line): it prints ready, as after AT+Z.\n"
 	    "Exit codes: 0 stopped cleanly, 2 usage or invalid world file, 3 pty, port or\n"
 	    "flash could not be set up.\n");
 }
@@ -330,6 +345,16 @@ on_fd(struct emu_loop *loop, int fd, unsigned ev, void *ctx)
 	if (!(ev & EMU_EV_IN))
 		return;
 	k = read(fd, buf, sizeof(buf));
+	if (k > 0 && fd == pt->master && pt->speed != 0) {
+		struct termios t;
+		/* The client's rate is the pty's termios speed (the slave's,
+		 * which the master shares); a UART at another rate reads
+		 * framing errors, not the bytes. */
+		if (tcgetattr(pt->slave, &t) == 0 && cfgetospeed(&t) != pt->speed) {
+			emu_log_note(pt->e, "%zd bytes at another baud rate: lost", k);
+			return;
+		}
+	}
 	if (k > 0) {
 		emu_input(pt->e, buf, (size_t)k);
 		return;
@@ -341,10 +366,35 @@ on_fd(struct emu_loop *loop, int fd, unsigned ev, void *ctx)
 	/* The pty master cannot hang up while we hold the slave. */
 }
 
+static unsigned long reset_count;
+
+/* SIGUSR1: every module boots again, as on a pulse of its reset pin. */
+static void
+on_reset(struct emu_loop *loop, int fd, unsigned ev, void *ctx)
+{
+	struct port *ports = ctx;
+	unsigned long i;
+	char b[16];
+
+	(void)loop;
+	(void)ev;
+	while (read(fd, b, sizeof(b)) > 0)
+		;
+	for (i = 0; i < reset_count; i++) {
+		if (ports[i].e == NULL)
+			continue;     /* not made yet */
+		emu_log_note(ports[i].e, "reset line pulsed: power cycle");
+		emu_reset(ports[i].e, 1);
+	}
+}
+
 /* ---- options ------------------------------------------------------------ */
 
 struct opts {
 	const char *pty, *tcp, *firmware, *world, *flash, *log;
+	uint8_t mac[6];
+	int has_mac;
+	speed_t speed;
 	const char *faults[FAULTS_ARGS_MAX];
 	size_t nfaults;
 	int allow_net;
@@ -372,6 +422,43 @@ opt_val(int argc, char **argv, int *i, const char *name, const char **val, int *
 	}
 	*val = argv[++*i];
 	return 1;
+}
+
+/* "28:6d:cd:00:4e:7d" (either case). */
+static int
+parse_mac(const char *s, uint8_t mac[6])
+{
+	uint64_t b;
+	size_t i;
+
+	if (strlen(s) != 17)
+		return -1;
+	for (i = 0; i < 6; i++) {
+		if ((i < 5 && s[3 * i + 2] != ':') ||
+		    atp_span_hex(atp_span_make(s + 3 * i, 2), &b, 0xff) != ATP_OK)
+			return -1;
+		mac[i] = (uint8_t)b;
+	}
+	return 0;
+}
+
+/* A rate as termios names it; 0 if it has no name. */
+static speed_t
+speed_of(unsigned long baud)
+{
+	static const struct {
+		unsigned long baud;
+		speed_t sp;
+	} rates[] = { { 1200, B1200 }, { 2400, B2400 }, { 4800, B4800 }, { 9600, B9600 },
+		{ 19200, B19200 }, { 38400, B38400 }, { 57600, B57600 }, { 115200, B115200 },
+		{ 230400, B230400 }, { 460800, B460800 }, { 921600, B921600 },
+		{ 2000000, B2000000 }, { 3000000, B3000000 }, { 4000000, B4000000 } };
+	size_t i;
+
+	for (i = 0; i < sizeof(rates) / sizeof(rates[0]); i++)
+		if (rates[i].baud == baud)
+			return rates[i].sp;
+	return 0;
 }
 
 static int
@@ -408,6 +495,20 @@ parse_opts(int argc, char **argv, struct opts *o)
 			}
 			if (!bad)
 				o->faults[o->nfaults++] = v;
+		} else if (opt_val(argc, argv, &i, "--mac", &v, &bad)) {
+			if (!bad && parse_mac(v, o->mac) != 0) {
+				fprintf(stderr, "atproof emu: --mac wants XX:XX:XX:XX:XX:XX, not '%s'\n",
+				    v);
+				return -1;
+			}
+			o->has_mac = 1;
+		} else if (opt_val(argc, argv, &i, "--baud", &v, &bad)) {
+			uint64_t n;
+			if (!bad && (atp_span_dec(atp_span_str(v), &n, 4000000) != ATP_OK ||
+			    (o->speed = speed_of((unsigned long)n)) == 0)) {
+				fprintf(stderr, "atproof emu: --baud %s is not a rate a tty has\n", v);
+				return -1;
+			}
 		} else if (opt_val(argc, argv, &i, "--count", &v, &bad)) {
 			uint64_t n;
 			if (!bad && (atp_span_dec(atp_span_str(v), &n, COUNT_MAX) != ATP_OK || n == 0 ||
@@ -552,6 +653,15 @@ emu_cli(int argc, char **argv)
 		ports[i].pty.fd = ports[i].tcp.fd = -1;
 	}
 	stop_loop = loop;
+	if (pipe(reset_pipe) == 0) {
+		fcntl(reset_pipe[0], F_SETFL, fcntl(reset_pipe[0], F_GETFL) | O_NONBLOCK);
+		fcntl(reset_pipe[1], F_SETFL, fcntl(reset_pipe[1], F_GETFL) | O_NONBLOCK);
+		fcntl(reset_pipe[0], F_SETFD, FD_CLOEXEC);
+		fcntl(reset_pipe[1], F_SETFD, FD_CLOEXEC);
+		(void)emu_loop_add_fd(loop, reset_pipe[0], EMU_EV_IN, on_reset, ports);
+		reset_count = o.count;
+		signal(SIGUSR1, on_signal);
+	}
 	signal(SIGTERM, on_signal);
 	signal(SIGINT, on_signal);
 	signal(SIGPIPE, SIG_IGN);
@@ -583,6 +693,18 @@ emu_cli(int argc, char **argv)
 			goto out;
 		}
 		emu_set_output_cb(pt->e, on_output, pt);
+		pt->speed = o.speed;
+		if (o.has_mac) {
+			/* Module i: MAC + i, carried over the 48 bits. */
+			uint64_t m = 0;
+			for (k = 0; k < 6; k++)
+				m = m << 8 | o.mac[k];
+			m += i;
+			for (k = 6; k-- > 0; m >>= 8)
+				pt->e->mac[k] = (uint8_t)m;
+			memcpy(pt->e->apmac, pt->e->mac, 6);
+			pt->e->apmac[0] |= 0x02;    /* the SoftAP's, locally administered */
+		}
 		if (o.pty != NULL) {
 			if (o.count == 1)
 				snprintf(path, sizeof(path), "%s", o.pty);
@@ -623,6 +745,10 @@ out:
 	}
 	atp_free(ports);
 	emu_loop_free(loop);
+	if (reset_pipe[0] >= 0) {
+		close(reset_pipe[0]);
+		close(reset_pipe[1]);
+	}
 	emu_log_close(log);
 	emu_world_free(world);
 	cleanup_tmpdir(o.count);

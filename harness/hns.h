@@ -119,7 +119,8 @@ enum hns_skind {
 	HNS_S_LEAVE_TRANSPARENT,   /* guard, "+++", guard, +OK */
 	HNS_S_WAIT_REPORT,
 	HNS_S_SLEEP,
-	HNS_S_RESET,               /* AT+Z, +OK, settle */
+	HNS_S_RESET,               /* AT+Z, +OK, settle; or a DTR/RTS pulse, settle,
+	                              AT+ until +OK */
 	HNS_S_MEASURE,
 	HNS_S_SET,                 /* set variables */
 	HNS_S_PEER_SEND,           /* a network peer sends */
@@ -195,6 +196,10 @@ struct hns_step {
 	/* LINE */
 	int dtr, rts;              /* 0, 1, -1: leave */
 	uint64_t break_us;
+	/* RESET by a modem line */
+	int rline;                 /* 0 AT+Z, 1 DTR, 2 RTS */
+	int ractive;               /* the line's state during the pulse: 1 asserted */
+	uint64_t pulse_us;
 	/* flow */
 	unsigned retry;            /* extra attempts (0: none) */
 	uint64_t retry_delay_us;

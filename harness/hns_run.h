@@ -59,6 +59,8 @@ struct hns_serial_cfg {
 	unsigned long baud;
 	char parity;               /* 'N', 'E', 'O' */
 	int flow;                  /* 0 none, 1 RTS/CTS, 2 XON/XOFF */
+	int databits;              /* 5..8; 0: 8 */
+	int stopbits;              /* 1, 2; 0: 1 */
 };
 
 int hns_tty_open(const char *path, const struct hns_serial_cfg *cfg,
@@ -77,6 +79,7 @@ struct hns_emu_opts {
 	const char *const *faults;
 	size_t nfaults;
 	const char *exe;           /* NULL: /proc/self/exe */
+	const char *mac;           /* NULL: the emulator's own; "28:6d:cd:00:4e:7d" */
 };
 int hns_emu_open(const struct hns_emu_opts *o, struct hns_transport **out, struct atp_diag *d);
 /* Closes and frees; stops an emulator child. NULL is allowed. */
@@ -144,13 +147,50 @@ size_t hns_peers_resets(const struct hns_peers *ps, char *buf, size_t size);
 struct hns_unit {
 	char name[64];
 	char *port, *tcp, *emulator;   /* exactly one is set */
-	unsigned long baud;
+	unsigned long baud;            /* 0: found by probing (baud: auto) */
+	/* As in struct hns_serial_cfg; 0 (flow -1): as on the command line. */
+	char parity;
+	int flow, databits, stopbits;
+	char mac[18];                  /* emulator: its MAC, distinct per unit */
 };
 
 /* Parses a station file (@buf, named @path in messages). */
 int hns_station_load(const char *path, const void *buf, size_t len, struct hns_unit **out,
     size_t *nout, hns_msg_fn *msg, void *ctx);
 void hns_units_free(struct hns_unit *u, size_t n);
+
+/*
+ * Serial ports by stable names (ports.c, transport_sp.c)
+ */
+#define HNS_BAUD_AUTO 0ul        /* --baud auto: probe the rates of hns_baud_rates */
+
+/* `usb:VID:PID[:SERIAL]`: hex VID and PID (case-insensitive). */
+struct hns_usb_sel {
+	unsigned vid, pid;
+	char serial[128];          /* "" when not given */
+};
+/* 1 if @s is a selector (starts with "usb:"), 0 if not. */
+int hns_usb_sel_is(const char *s);
+/* Parses @s. ATP_ERR_SYNTAX with a message in @d. */
+int hns_usb_sel_parse(const char *s, struct hns_usb_sel *out, struct atp_diag *d);
+/*
+ * What --port names: a device, a /dev/serial/by-id/ link or a usb:
+ * selector, made the device libserialport knows (*dev) and, when the user
+ * gave another name for it, that name (*alias: the by-id link, or the
+ * selector). ATP_ERR_NOTFOUND (no port matches) or ATP_ERR_LIMIT (more
+ * than one matches), with a message naming the candidates in @d.
+ */
+int hns_port_resolve(const char *spec, char *dev, size_t devsize, char *alias,
+    size_t aliassize, struct atp_diag *d);
+/* Follows symlinks from @path to a name /sys/class/tty knows:
+ * "/dev/serial/by-id/usb-X-if00-port0" -> "/dev/ttyUSB0". @path itself
+ * when the links lead to no such name (a link to a pty). */
+int hns_port_follow(const char *path, char *out, size_t size);
+/* qsort() order of a libserialport port list (struct sp_port *[]): by name. */
+int hns_sp_port_cmp(const void *a, const void *b);
+/* The rates --baud auto tries, in order, and how many. */
+extern const unsigned long hns_baud_rates[];
+extern const size_t hns_nbaud_rates;
 
 /* A decimal number from device text: [-]digits[.digits]. */
 int hns_parse_number(struct atp_span s, double *out);

@@ -1599,6 +1599,94 @@ exec_wait_report(struct runner *R)
 		    (unsigned long long)(step_deadline(R, REPORT_DEADLINE_US) / 1000));
 }
 
+#define RESET_DEADLINE_US 5000000u   /* a line reset: the module boots, then answers */
+#define PROBE_US           300000u   /* one AT+ of the wait for it */
+
+/* Drives the reset step's line to @active (1 asserted). 0, or -1 after
+ * failing the step: inconclusive where the transport has no modem lines. */
+static int
+reset_line_set(struct runner *R, int active)
+{
+	struct atp_diag d;
+	int dtr = -1, rts = -1;
+
+	if (R->st->rline == 1)
+		dtr = active;
+	else
+		rts = active;
+	atp_diag_clear(&d);
+	if (R->t->ops->line == NULL) {
+		fail(R, RPT_INCONC, "the %s transport has no modem lines to reset by",
+		    R->t->ops->name);
+		return -1;
+	}
+	if (R->t->ops->line(R->t, dtr, rts, 0, &d) < 0) {
+		fail(R, d.code == ATP_ERR_UNSUPP ? RPT_INCONC : RPT_ERROR, "%s", d.msg);
+		return -1;
+	}
+	return 0;
+}
+
+/*
+ * reset: { line: dtr|rts, pulse, active, settle }: the module's reset pin
+ * is wired to a modem line (auto-reset circuits). The line is held at its
+ * active state for the pulse, released, and after settle the module is
+ * asked AT+ (§2.2.1.1) until it answers +OK, within the step's deadline.
+ * The "ready" banner of its boot is accepted on the way.
+ */
+static void
+exec_reset_line(struct runner *R)
+{
+	static const char probe[] = "AT+\r";
+	uint64_t end, now;
+	unsigned tries = 0;
+
+	R->banner_seen = 0;
+	if (reset_line_set(R, R->st->ractive) < 0)
+		return;
+	settle(R, scaled(R, R->st->pulse_us));
+	if (reset_line_set(R, !R->st->ractive) < 0)
+		return;
+	R->echo = 0;
+	R->transparent = 0;
+	R->sink = SINK_NONE;
+	atp_framer_expect_clear(R->fr);
+	settle(R, scaled(R, R->st->sleep_us));
+	end = hns_now_us() + step_deadline(R, RESET_DEADLINE_US);
+	while (!step_failed(R) && !R->vanished && (now = hns_now_us()) < end) {
+		uint64_t until = now + (end - now < PROBE_US ? end - now : PROBE_US);
+		tries++;
+		if (send_line(R, probe, sizeof(probe) - 1) < 0)
+			return;
+		while (!R->vanished && !step_failed(R)) {
+			while (R->qn > 0) {
+				struct qframe *q = &R->q[0];
+				if (q->kind == ATP_FRAME_RESPONSE) {
+					int ok = !q->is_error;
+					if (!ok)
+						fail(R, RPT_FAIL, "the module answered AT+ with +ERR=%ld "
+						    "after the reset", q->errcode);
+					qpop(R);
+					if (ok)
+						return;
+					continue;
+				}
+				account(R, q);
+				qpop(R);
+			}
+			now = hns_now_us();
+			if (now >= until)
+				break;
+			if (pump(R, until - now) <= 0 && hns_now_us() >= until)
+				(void)atp_framer_flush(R->fr, on_frame, R);
+		}
+	}
+	if (!step_failed(R) && !R->vanished)
+		fail(R, RPT_FAIL, "no +OK to AT+ within %llu ms of the %s pulse (%u tries)",
+		    (unsigned long long)(step_deadline(R, RESET_DEADLINE_US) / 1000),
+		    R->st->rline == 1 ? "DTR" : "RTS", tries);
+}
+
 static void
 exec_reset(struct runner *R)
 {
@@ -1607,6 +1695,10 @@ exec_reset(struct runner *R)
 	predrain(R);
 	if (step_failed(R) || R->vanished)
 		return;
+	if (R->st->rline != 0) {
+		exec_reset_line(R);
+		return;
+	}
 	R->banner_seen = 0;
 	if (send_line(R, line, sizeof(line) - 1) < 0)
 		return;

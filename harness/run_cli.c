@@ -26,7 +26,9 @@ run_usage(FILE *f)
 	    "Runs conformance scenarios (docs/scenarios.md) against a module or the emulator.\n"
 	    "\n"
 	    "Transport (one of):\n"
-	    "  --port DEVICE        a serial device (libserialport) or a tty/pty (termios)\n"
+	    "  --port DEVICE        a serial device (libserialport) or a tty/pty (termios);\n"
+	    "                       a /dev/serial/by-id/ link, or usb:VID:PID[:SERIAL] to\n"
+	    "                       pick a USB adapter by its IDs (atproof ports lists them)\n"
 	    "  --tcp HOST:PORT      raw serial over TCP (ser2net style)\n"
 	    "  --emulator[=PROFILE] start `atproof emu` on a private pty (manual by default)\n"
 	    "  --station FILE       the units of a station (ports, tcp, emulators), all\n"
@@ -34,9 +36,13 @@ run_usage(FILE *f)
 	    "  --world FILE         with --emulator or --station: the emulator's world\n"
 	    "  --fault NAME[=VALUE] with --emulator or --station: an emulator fault\n"
 	    "                       (repeatable)\n"
-	    "  --baud N             line speed (default 115200)\n"
+	    "  --baud N|auto        line speed (default 115200); auto: the first of 115200,\n"
+	    "                       9600, 19200, 38400, 57600, 230400, 460800, 921600,\n"
+	    "                       2000000, 4800, 2400, 1200 at which AT+ answers +OK\n"
 	    "  --parity P           for --port: none (default), even, odd\n"
 	    "  --flow F             for --port: none (default), rtscts, xonxoff\n"
+	    "  --databits N         for --port: 8 (default), 7, 6 or 5\n"
+	    "  --stopbits N         for --port: 1 (default) or 2\n"
 	    "  --serial BACKEND     for --port: auto (libserialport, else termios for\n"
 	    "                       ptys), libserialport or termios\n"
 	    "\n"
@@ -104,9 +110,9 @@ print_msg(void *ctx, const char *file, unsigned long line, unsigned long col, in
 
 struct opts {
 	const char *port, *tcp, *emu_profile, *world, *firmware, *tags, *capture, *root;
-	const char *backend, *station;
+	const char *backend, *station, *mac;
 	char parity;
-	int flow;
+	int flow, databits, stopbits;
 	int emulator, identify, lenient;
 	unsigned long baud;
 	double scale;
@@ -228,11 +234,30 @@ parse_opts(int argc, char **argv, struct opts *o, struct hns_vars *vars)
 				return -1;
 		} else if (want_arg(argc, argv, &a, "--baud", &v)) {
 			uint64_t b;
-			if (v == NULL || atp_span_dec(atp_span_str(v), &b, 10000000) < 0) {
-				fprintf(stderr, "atproof run: --baud wants a number\n");
+			if (v != NULL && strcmp(v, "auto") == 0) {
+				o->baud = HNS_BAUD_AUTO;
+				continue;
+			}
+			if (v == NULL || atp_span_dec(atp_span_str(v), &b, 10000000) < 0 || b == 0) {
+				fprintf(stderr, "atproof run: --baud wants a number or auto\n");
 				return -1;
 			}
 			o->baud = (unsigned long)b;
+			continue;
+		} else if (want_arg(argc, argv, &a, "--databits", &v) ||
+		    want_arg(argc, argv, &a, "--stopbits", &v)) {
+			int stop = strncmp(arg, "--stopbits", 10) == 0;
+			uint64_t b;
+			if (v == NULL || atp_span_dec(atp_span_str(v), &b, 8) < 0 ||
+			    (stop ? (b != 1 && b != 2) : b < 5)) {
+				fprintf(stderr, "atproof run: %s\n", stop ? "--stopbits is 1 or 2" :
+				    "--databits is 5, 6, 7 or 8");
+				return -1;
+			}
+			if (stop)
+				o->stopbits = (int)b;
+			else
+				o->databits = (int)b;
 			continue;
 		} else if (want_arg(argc, argv, &a, "--timeout-scale", &v)) {
 			double x;
@@ -278,16 +303,104 @@ parse_opts(int argc, char **argv, struct opts *o, struct hns_vars *vars)
 	return 0;
 }
 
+/* Opens the serial device @dev with @sc: libserialport for real UARTs,
+ * termios for what it cannot open (ptys: it looks devices up in
+ * /sys/class/tty, DESIGN.md). */
 static int
-open_transport(const struct opts *o, struct hns_transport **t)
+open_serial(const struct opts *o, const char *dev, const struct hns_serial_cfg *sc,
+    struct hns_transport **t, struct atp_diag *d)
+{
+	int rc;
+
+	if (strcmp(o->backend, "termios") != 0) {
+		rc = hns_sp_open(dev, sc, t, d);
+		if (rc == ATP_OK || strcmp(o->backend, "libserialport") == 0)
+			return rc;
+		atp_diag_clear(d);
+	}
+	return hns_tty_open(dev, sc, t, d);
+}
+
+#define PROBE_WAIT_US 300000u   /* AT+ answers in a few ms at any rate */
+
+/*
+ * --baud auto: sends AT+ (the bare command, §2.2.1.1) at each rate of
+ * hns_baud_rates and takes the first that answers +OK. At a wrong rate
+ * the module reads framing garbage and answers nothing (or garbage), so
+ * only +OK decides. @tried lists the rates tried.
+ */
+static int
+probe_baud(const struct opts *o, const char *dev, struct hns_serial_cfg *sc, char *tried,
+    size_t tsize, struct atp_diag *d)
+{
+	static const char probe[] = "AT+\r";
+	size_t i, tl = 0;
+
+	tried[0] = '\0';
+	for (i = 0; i < hns_nbaud_rates && !hns_stop; i++) {
+		struct hns_transport *t = NULL;
+		char buf[256];
+		size_t got = 0;
+		uint64_t end;
+		int ok = 0;
+
+		sc->baud = hns_baud_rates[i];
+		if (tl + 12 < tsize)
+			tl += (size_t)snprintf(tried + tl, tsize - tl, "%s%lu", i > 0 ? ", " : "",
+			    sc->baud);
+		atp_diag_clear(d);
+		if (open_serial(o, dev, sc, &t, d) < 0) {
+			if (d->code == ATP_ERR_ARG)
+				continue;     /* a rate the device cannot do */
+			return d->code;
+		}
+		if (t->ops->write(t, probe, sizeof(probe) - 1, d) < 0) {
+			hns_transport_close(t);
+			return ATP_ERR_IO;
+		}
+		end = hns_now_us() + PROBE_WAIT_US;
+		while (!ok && got + 1 < sizeof(buf)) {
+			uint64_t now = hns_now_us();
+			long n;
+			if (now >= end)
+				break;
+			n = t->ops->read(t, buf + got, sizeof(buf) - 1 - got, end - now, d);
+			if (n < 0) {
+				hns_transport_close(t);
+				return ATP_ERR_IO;
+			}
+			got += (size_t)n;
+			buf[got] = '\0';
+			/* +OK at the start of a line: not inside garbage that
+			 * happens to spell it mid-line. */
+			ok = (got >= 3 && memcmp(buf, "+OK", 3) == 0) || strstr(buf, "\n+OK") != NULL;
+		}
+		hns_transport_close(t);
+		if (ok)
+			return ATP_OK;
+	}
+	return atp_diag_set(d, ATP_ERR_NOTFOUND, "--baud auto: no answer to AT+ at %s baud",
+	    tried);
+}
+
+/*
+ * Opens the unit's transport. For --port, *@serial gets what the JSON
+ * report says of the line (the report's "serial"): the device, the name
+ * the user gave for it, the rate and whether --baud auto found it.
+ */
+static int
+open_transport(const struct opts *o, struct hns_transport **t, json_t **serial)
 {
 	struct hns_serial_cfg sc;
 	struct atp_diag d;
+	char dev[4096], alias[4096], tried[160];
 	int rc;
 
 	sc.baud = o->baud;
 	sc.parity = o->parity;
 	sc.flow = o->flow;
+	sc.databits = o->databits;
+	sc.stopbits = o->stopbits;
 	atp_diag_clear(&d);
 	if (o->emulator) {
 		struct hns_emu_opts eo;
@@ -296,22 +409,49 @@ open_transport(const struct opts *o, struct hns_transport **t)
 		eo.world = o->world;
 		eo.faults = o->faults;
 		eo.nfaults = o->nfaults;
+		eo.mac = o->mac;
 		rc = hns_emu_open(&eo, t, &d);
 	} else if (o->tcp != NULL) {
 		rc = hns_tcp_open(o->tcp, t, &d);
 	} else {
-		/* libserialport for real UARTs; termios for what it cannot open
-		 * (ptys: it looks devices up in /sys/class/tty, DESIGN.md). */
-		if (strcmp(o->backend, "termios") != 0) {
-			rc = hns_sp_open(o->port, &sc, t, &d);
-			if (rc == ATP_OK || strcmp(o->backend, "libserialport") == 0) {
-				if (rc < 0)
-					fprintf(stderr, "atproof run: %s\n", d.msg);
-				return rc;
-			}
-			atp_diag_clear(&d);
+		/* A by-id link or a usb: selector names the device. */
+		rc = hns_port_resolve(o->port, dev, sizeof(dev), alias, sizeof(alias), &d);
+		if (rc == ATP_OK && o->baud == HNS_BAUD_AUTO) {
+			rc = probe_baud(o, dev, &sc, tried, sizeof(tried), &d);
+			if (rc == ATP_OK)
+				fprintf(stderr, "atproof run: %s answers at %lu baud (tried %s)\n",
+				    dev, sc.baud, tried);
 		}
-		rc = hns_tty_open(o->port, &sc, t, &d);
+		if (rc == ATP_OK)
+			rc = open_serial(o, dev, &sc, t, &d);
+		if (rc == ATP_OK)
+			*serial = json_pack("{s:s, s:s?, s:I, s:b, s:s}", "device", dev, "name",
+			    alias[0] != '\0' ? alias : NULL, "baud", (json_int_t)sc.baud, "baud_auto",
+			    o->baud == HNS_BAUD_AUTO, "line", (*t)->desc);
+		if (rc == ATP_OK && (alias[0] != '\0' || o->baud == HNS_BAUD_AUTO)) {
+			/* The report names the device and what the user called
+			 * it; the line settings say a rate was found. */
+			size_t n = strlen(dev) + strlen(alias) + 4;
+			char *nm = atp_malloc(n), *desc = atp_malloc(strlen((*t)->desc) + 24);
+			if (nm == NULL || desc == NULL) {
+				atp_free(nm);
+				atp_free(desc);
+				hns_transport_close(*t);
+				*t = NULL;
+				rc = atp_diag_set(&d, ATP_ERR_NOMEM, "out of memory");
+			} else {
+				if (alias[0] != '\0')
+					snprintf(nm, n, "%s (%s)", dev, alias);
+				else
+					snprintf(nm, n, "%s", dev);
+				snprintf(desc, strlen((*t)->desc) + 24, "%s%s", (*t)->desc,
+				    o->baud == HNS_BAUD_AUTO ? " (baud auto)" : "");
+				atp_free((*t)->name);
+				atp_free((*t)->desc);
+				(*t)->name = nm;
+				(*t)->desc = desc;
+			}
+		}
 	}
 	if (rc < 0)
 		fprintf(stderr, "atproof run: %s\n", d.msg);
@@ -351,12 +491,22 @@ run_one(const struct opts *o, struct hns_scenario *const *sc, size_t nsc,
 	size_t i;
 	int rc, ex;
 
-	if (open_transport(o, &t) < 0)
+	json_t *serial = NULL;
+
+	if (open_transport(o, &t, &serial) < 0)
 		return ATP_EXIT_ENV;
 	rep = rpt_run_new("run");
 	if (rep == NULL) {
+		json_decref(serial);
 		hns_transport_close(t);
 		return ATP_EXIT_ENV;
+	}
+	if (serial != NULL) {
+		rep->json_extra = json_object();
+		if (rep->json_extra != NULL)
+			json_object_set_new(rep->json_extra, "serial", serial);   /* takes it */
+		else
+			json_decref(serial);
 	}
 	if (o->capture != NULL) {
 		unit_path(o->capture, unit, cap, sizeof(cap));
@@ -399,6 +549,7 @@ run_one(const struct opts *o, struct hns_scenario *const *sc, size_t nsc,
 	return ex;
 }
 
+/* The signal itself, so that the run can say which and exit 128 + it. */
 static void
 on_stop(int sig)
 {
@@ -523,6 +674,15 @@ run_station(const struct opts *o, struct hns_scenario *const *sc, size_t nsc,
 			uo.emulator = u[i].emulator != NULL;
 			uo.emu_profile = u[i].emulator;
 			uo.baud = u[i].baud;
+			if (u[i].parity != 0)
+				uo.parity = u[i].parity;
+			if (u[i].flow >= 0)
+				uo.flow = u[i].flow;
+			if (u[i].databits != 0)
+				uo.databits = u[i].databits;
+			if (u[i].stopbits != 0)
+				uo.stopbits = u[i].stopbits;
+			uo.mac = u[i].mac[0] != '\0' ? u[i].mac : NULL;
 			snprintf(jpath, sizeof(jpath), "%s/unit-%zu.json", dir, i);
 			rc = run_one(&uo, sc, nsc, vars, ro, u[i].name, jpath);
 			fflush(NULL);

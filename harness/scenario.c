@@ -1211,7 +1211,10 @@ step_name(struct hns_step *st)
 		snprintf(buf, sizeof(buf), "wait_report %s", st->report ? st->report : "");
 		break;
 	case HNS_S_SLEEP: snprintf(buf, sizeof(buf), "sleep"); break;
-	case HNS_S_RESET: snprintf(buf, sizeof(buf), "reset"); break;
+	case HNS_S_RESET:
+		snprintf(buf, sizeof(buf), "reset%s", st->rline == 1 ? " by dtr" :
+		    st->rline == 2 ? " by rts" : "");
+		break;
 	case HNS_S_MEASURE:
 		snprintf(buf, sizeof(buf), "measure %s", st->mname ? st->mname : "");
 		break;
@@ -1379,13 +1382,32 @@ load_one_step(struct loader *L, const struct hns_ynode *n, struct hns_step *st)
 		break;
 	case HNS_S_RESET:
 		st->sleep_us = 500000;
+		st->pulse_us = 100000;
+		st->ractive = 1;
 		v = hns_ymap_get(n, "reset");
 		if (v->type == HNS_Y_MAP) {
-			static const char *const skeys[] = { "settle", NULL };
+			static const char *const skeys[] = { "settle", "line", "pulse", "active", NULL };
 			const struct hns_ynode *g = hns_ymap_get(v, "settle");
 			check_keys(L, v, "reset", skeys);
 			if (g != NULL)
 				(void)get_dur(L, g, "settle", &st->sleep_us);
+			/* A reset pin wired to DTR or RTS (auto-reset circuits):
+			 * a pulse, then AT+ until the module answers. */
+			if ((g = hns_ymap_get(v, "line")) != NULL && is_scalar(L, g, "line")) {
+				if (strcmp(g->str, "dtr") == 0)
+					st->rline = 1;
+				else if (strcmp(g->str, "rts") == 0)
+					st->rline = 2;
+				else
+					lmsg(L, g, 1, "reset line is dtr or rts, not \"%s\"", g->str);
+			}
+			if ((g = hns_ymap_get(v, "pulse")) != NULL)
+				(void)get_dur(L, g, "pulse", &st->pulse_us);
+			if ((g = hns_ymap_get(v, "active")) != NULL)
+				(void)get_bool(L, g, "active", &st->ractive);
+			if ((hns_ymap_get(v, "pulse") != NULL || hns_ymap_get(v, "active") != NULL) &&
+			    hns_ymap_get(v, "line") == NULL)
+				lmsg(L, v, 1, "pulse and active go with line: dtr or rts");
 		}
 		st->cmdp = atp_cmd_find_str("Z");
 		st->form = ATP_FORM_BARE;

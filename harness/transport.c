@@ -469,6 +469,10 @@ hns_emu_open(const struct hns_emu_opts *o, struct hns_transport **out, struct at
 	 * writing it cost more system calls than the exchange itself. */
 	argv[a++] = "--log";
 	argv[a++] = "/dev/null";
+	if (o->mac != NULL) {
+		argv[a++] = "--mac";
+		argv[a++] = o->mac;
+	}
 	if (o->world != NULL) {
 		argv[a++] = "--world";
 		argv[a++] = o->world;
@@ -524,7 +528,7 @@ hns_emu_open(const struct hns_emu_opts *o, struct hns_transport **out, struct at
 		nap_us(2000);
 	}
 	{
-		struct hns_serial_cfg sc = { 115200, 'N', 0 };
+		struct hns_serial_cfg sc = { 115200, 'N', 0, 8, 1 };
 		rc = hns_tty_open(path, &sc, &tty, d);
 	}
 	if (rc < 0) {

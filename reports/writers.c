@@ -319,6 +319,12 @@ build_json(const struct rpt_run *r)
 	json_object_set_new(stats, "seconds", json_real(r->seconds));
 	json_object_set_new(root, "stats", stats);
 	json_object_set_new(root, "timing", build_timing(r));
+	if (r->json_extra != NULL) {    /* the harness's "serial" */
+		const char *k;
+		json_t *v;
+		json_object_foreach(r->json_extra, k, v)
+			json_object_set(root, k, v);
+	}
 	return root;
 }
 

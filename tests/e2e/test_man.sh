@@ -11,7 +11,7 @@ out=$(mktemp -d)
 trap 'rm -rf "$out"' EXIT
 command -v groff >/dev/null 2>&1 ||
 	{ echo "groff is missing: run 'make deps-check' (Debian groff-base)"; exit 1; }
-SUBS="emu run analyze lint commands diff"
+SUBS="emu run analyze lint commands diff ports"
 
 page_of() { [ "$1" = atproof ] && echo docs/atproof.1 || echo "docs/atproof-$1.1"; }
 
