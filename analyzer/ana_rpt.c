@@ -98,6 +98,63 @@ add_lat(struct rpt_run *run, const struct ana_lat *l)
 	return 0;
 }
 
+/* Findings in the order of the session: by input, then by position (the
+ * array's order breaks ties, so equal places keep their order). */
+static int
+by_place(const void *a, const void *b)
+{
+	const struct ana_finding *const *pa = a, *const *pb = b;
+	const struct ana_finding *x = *pa, *y = *pb;
+	int c = strcmp(x->file != NULL ? x->file : "", y->file != NULL ? y->file : "");
+
+	if (c != 0)
+		return c;
+	if (x->line != y->line)
+		return x->line < y->line ? -1 : 1;
+	if (x->offset != y->offset)
+		return x->offset < y->offset ? -1 : 1;
+	return x < y ? -1 : x > y;
+}
+
+/*
+ * The session's timeline: its failures, known deviations and undecided
+ * points in the order they happened, with their time where the input has
+ * one (what an engineer reads next to the log).
+ */
+static int
+add_timeline(struct rpt_run *run, const struct ana_report *r)
+{
+	const struct ana_finding **idx;
+	size_t i, n = 0;
+	int rc = 0;
+
+	idx = atp_calloc(r->nf > 0 ? r->nf : 1, sizeof(*idx));
+	if (idx == NULL)
+		return -1;
+	for (i = 0; i < r->nf; i++)
+		if (r->f[i].verdict == ATP_V_FAIL || r->f[i].verdict == ATP_V_INCONC ||
+		    r->f[i].verdict == ATP_V_KNOWN)
+			idx[n++] = &r->f[i];
+	qsort(idx, n, sizeof(*idx), by_place);
+	for (i = 0; i < n && rc == 0; i++) {
+		const struct ana_finding *f = idx[i];
+		struct rpt_event *e = rpt_event_add(run);
+		char what[400];
+
+		snprintf(what, sizeof(what), "%s: %s", f->rule, f->message);
+		if (e == NULL || rpt_set(&e->lane, "uart") || rpt_set(&e->file, f->file) ||
+		    rpt_set(&e->verdict, atp_verdict_name(f->verdict)) || rpt_set(&e->what, what)) {
+			rc = -1;
+			break;
+		}
+		e->time_us = f->ts_us;
+		e->line = f->line;
+		e->offset = f->offset;
+	}
+	atp_free((void *)idx);
+	return rc;
+}
+
 static int
 add_stats(struct rpt_run *run, const struct ana_report *r)
 {
@@ -259,7 +316,7 @@ ana_to_rpt(const struct ana_report *r, int input_error, struct rpt_run **out)
 			}
 		}
 	}
-	if (add_stats(run, r) != 0 || add_net(run, r->net) != 0)
+	if (add_stats(run, r) != 0 || add_timeline(run, r) != 0 || add_net(run, r->net) != 0)
 		goto oom;
 	run->bytes_tx = r->st.bytes_to;
 	run->bytes_rx = r->st.bytes_from;

@@ -192,6 +192,18 @@ rpt_rule_add(struct rpt_run *r, const char *rule)
 	return ru;
 }
 
+struct rpt_event *
+rpt_event_add(struct rpt_run *r)
+{
+	struct rpt_event *e = atp_calloc(1, sizeof(*e));
+
+	if (e != NULL && push((void ***)&r->events, &r->nevents, e) == NULL) {
+		atp_free(e);
+		return NULL;
+	}
+	return e;
+}
+
 int
 rpt_stat_add(struct rpt_run *r, const char *name, uint64_t value)
 {
@@ -286,6 +298,14 @@ rpt_run_free(struct rpt_run *r)
 		atp_free(r->rules[i]);
 	}
 	atp_free(r->rules);
+	for (i = 0; i < r->nevents; i++) {
+		atp_free(r->events[i]->lane);
+		atp_free(r->events[i]->file);
+		atp_free(r->events[i]->verdict);
+		atp_free(r->events[i]->what);
+		atp_free(r->events[i]);
+	}
+	atp_free(r->events);
 	for (i = 0; i < r->nstats; i++)
 		atp_free(r->stats[i].name);
 	atp_free(r->stats);

@@ -77,6 +77,18 @@ struct rpt_rule {
 	unsigned long count, fail, known, inconc, pass;
 };
 
+/* A point of the run's timeline, in the order added (the analyzer's
+ * failures, known deviations and undecided points, in session order). */
+struct rpt_event {
+	uint64_t time_us;          /* on the input's clock; 0: untimed */
+	char *lane;                /* "uart", "net" */
+	char *file;
+	unsigned long line;        /* 0: a binary input (see offset) */
+	uint64_t offset;
+	char *verdict;
+	char *what;
+};
+
 /* A named counter of the run, listed in the order added. */
 struct rpt_stat {
 	char *name;
@@ -150,6 +162,8 @@ struct rpt_run {
 	size_t nrules;
 	struct rpt_stat *stats;
 	size_t nstats;
+	struct rpt_event **events;
+	size_t nevents;
 	/* A section the text report prints as it is, after the findings
 	 * (the analyzer's network summary and its timeline), or NULL. */
 	char *text_extra;
@@ -169,6 +183,7 @@ struct rpt_measure *rpt_measure_add(struct rpt_case *c, const char *name);
 struct rpt_finding *rpt_finding_add(struct rpt_run *r);
 struct rpt_input *rpt_input_add(struct rpt_run *r, const char *file, const char *format);
 struct rpt_rule *rpt_rule_add(struct rpt_run *r, const char *rule);
+struct rpt_event *rpt_event_add(struct rpt_run *r);
 /* Appends a counter; -1 on NOMEM. */
 int rpt_stat_add(struct rpt_run *r, const char *name, uint64_t value);
 /* The value of counter @name, 0 when there is none. */

@@ -349,66 +349,34 @@ write_place(FILE *f, const struct rpt_finding *fd)
 		    (unsigned long long)fd->offset);
 }
 
-/* Findings in the order of the session: by input, then by position (the
- * array's order breaks ties, so equal places keep their order). */
-static int
-by_place(const void *a, const void *b)
-{
-	const struct rpt_finding *const *pa = a, *const *pb = b;
-	const struct rpt_finding *x = *pa, *y = *pb;
-	int c = strcmp(x->file != NULL ? x->file : "", y->file != NULL ? y->file : "");
-
-	if (c != 0)
-		return c;
-	if (x->line != y->line)
-		return x->line < y->line ? -1 : 1;
-	if (x->offset != y->offset)
-		return x->offset < y->offset ? -1 : 1;
-	return pa < pb ? -1 : pa > pb;
-}
-
-static int
-is_verdict(const struct rpt_finding *fd, const char *v)
-{
-	return fd->verdict != NULL && strcmp(fd->verdict, v) == 0;
-}
-
-/* What an engineer reads next to the log: the failures, known deviations
- * and undecided points in the order they happened, with the time of day
- * where the input has times. */
+/* The run's timeline: what an engineer reads next to the log, with the
+ * time of day where the input has times. */
 static void
 write_timeline(const struct rpt_run *r, FILE *f)
 {
-	const struct rpt_finding **idx;
-	size_t i, n = 0;
+	size_t i;
 
-	idx = atp_calloc(r->nfindings > 0 ? r->nfindings : 1, sizeof(*idx));
-	if (idx == NULL)
-		return;
-	for (i = 0; i < r->nfindings; i++)
-		if (is_verdict(r->findings[i], "fail") || is_verdict(r->findings[i], "inconc") ||
-		    is_verdict(r->findings[i], "known"))
-			idx[n++] = r->findings[i];
-	if (n > 0) {
-		qsort(idx, n, sizeof(*idx), by_place);
+	if (r->nevents > 0)
 		fprintf(f, "\ntimeline:\n");
-	}
-	for (i = 0; i < n && i < TIMELINE_MAX; i++) {
-		const struct rpt_finding *fd = idx[i];
+	for (i = 0; i < r->nevents && i < TIMELINE_MAX; i++) {
+		const struct rpt_event *e = r->events[i];
 		fprintf(f, "  ");
-		if (fd->time_us != 0) {
-			uint64_t s = fd->time_us / 1000000u;
+		if (e->time_us != 0) {
+			uint64_t s = e->time_us / 1000000u;
 			fprintf(f, "%02u:%02u:%02u.%03u ", (unsigned)(s / 3600 % 24),
 			    (unsigned)(s / 60 % 60), (unsigned)(s % 60),
-			    (unsigned)(fd->time_us % 1000000u / 1000u));
+			    (unsigned)(e->time_us % 1000000u / 1000u));
 		}
-		write_place(f, fd);
-		fprintf(f, "  %-6s %s: %s\n", fd->verdict != NULL ? fd->verdict : "",
-		    fd->rule != NULL ? fd->rule : "", fd->message != NULL ? fd->message : "");
+		if (e->line != 0)
+			fprintf(f, "%s:%lu", e->file != NULL ? e->file : "?", e->line);
+		else
+			fprintf(f, "%s@%llu", e->file != NULL ? e->file : "?",
+			    (unsigned long long)e->offset);
+		fprintf(f, "  %-6s %s\n", e->verdict != NULL ? e->verdict : "",
+		    e->what != NULL ? e->what : "");
 	}
-	if (n > TIMELINE_MAX)
-		fprintf(f, "  ... and %zu more\n", n - TIMELINE_MAX);
-	atp_free((void *)idx);
+	if (r->nevents > TIMELINE_MAX)
+		fprintf(f, "  ... and %zu more\n", r->nevents - TIMELINE_MAX);
 }
 
 static void
