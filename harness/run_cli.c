@@ -71,7 +71,8 @@ run_usage(FILE *f)
 	    "                       only when this run is worse (release check)\n"
 	    "\n"
 	    "Exit: 0 conforms, 1 a failure (or worse than --baseline), 2 bad scenario\n"
-	    "or usage, 3 port missing or vanished, 4 inconclusive only.\n");
+	    "or usage, 3 port missing or vanished, 4 inconclusive only, 130/143\n"
+	    "interrupted by SIGINT/SIGTERM.\n");
 }
 
 static int
