@@ -74,7 +74,7 @@ struct runner {
 	size_t nunconsumed;
 	/* the frames */
 	struct qframe *q;
-	size_t qn;
+	size_t qn, qcap;             /* queued; room for (grown, never shrunk) */
 	int qnomem;
 	/* the wire */
 	uint64_t t_chunk;            /* when the bytes being fed were read */
@@ -117,7 +117,7 @@ struct runner {
 	int echo_pending;
 	/* per-step report counters for EXPECT rules */
 	unsigned long *rcount;
-	size_t nrcount;
+	size_t nrcount, rcount_cap;
 };
 
 static int
@@ -393,12 +393,17 @@ on_frame(void *ctx, const struct atp_frame *f)
 		R->qnomem = 1;
 		return;
 	}
-	nq = atp_realloc(R->q, (R->qn + 1) * sizeof(*nq));
-	if (nq == NULL) {
-		R->qnomem = 1;
-		return;
+	if (R->qn == R->qcap) {
+		/* Grown by doubling: a frame a response must not cost a realloc. */
+		size_t cap = R->qcap != 0 ? R->qcap * 2 : 16;
+		nq = atp_realloc(R->q, cap * sizeof(*nq));
+		if (nq == NULL) {
+			R->qnomem = 1;
+			return;
+		}
+		R->q = nq;
+		R->qcap = cap;
 	}
-	R->q = nq;
 	q = &R->q[R->qn];
 	memset(q, 0, sizeof(*q));
 	q->bytes = (uint8_t *)atp_memdup0(f->kind == ATP_FRAME_DATA ? f->body.p : f->bytes.p,
@@ -1981,8 +1986,12 @@ run_step(struct runner *R, const struct hns_step *st, const char *phase)
 		snprintf(e, sizeof(e), "+ERR=%ld", st->expect.errcode);
 		(void)rpt_set(&R->rs->expected, e);
 	}
-	atp_free(R->rcount);
-	R->rcount = atp_calloc(st->nrules + 1, sizeof(*R->rcount));
+	if (R->rcount == NULL || st->nrules + 1 > R->rcount_cap) {
+		/* Kept from step to step (zeroed per attempt below). */
+		atp_free(R->rcount);
+		R->rcount = atp_calloc(st->nrules + 1, sizeof(*R->rcount));
+		R->rcount_cap = R->rcount != NULL ? st->nrules + 1 : 0;
+	}
 	R->nrcount = R->rcount != NULL ? st->nrules : 0;
 	for (attempt = 0; attempt <= st->retry; attempt++) {
 		char cm[300];

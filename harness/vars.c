@@ -187,8 +187,10 @@ hns_expand(const struct hns_vars *vs, const char *in, char **out, size_t *outlen
 			continue;
 		}
 		if (p[0] != '$' || p[1] != '{') {
-			gb_add(&g, p, 1);
-			p++;
+			/* Up to the next '$' in one piece, not byte by byte. */
+			n = 1 + strcspn(p + 1, "$");
+			gb_add(&g, p, n);
+			p += n;
 			continue;
 		}
 		for (n = 0; name_char((uint8_t)p[2 + n]); n++)
