@@ -88,6 +88,7 @@ enum sock_state { SK_UNKNOWN, SK_OPEN, SK_CLOSED };
 #define MEMO_SETS 16             /* a power of two */
 #define MEMO_WAYS 4              /* entries a set, replaced in turn */
 #define MEMO_FIND 4
+#define LAT_CACHE 16             /* names of the timing table, by address */
 #define MEMO_CKEY 192            /* a command line and its terminator */
 #define MEMO_RKEY 448            /* that line and the response's bytes */
 
@@ -177,6 +178,11 @@ struct ana_session {
 	struct cmd_memo cmemo[MEMO_SETS][MEMO_WAYS];
 	struct rsp_memo rmemo[MEMO_SETS][MEMO_WAYS];
 	uint8_t cnext[MEMO_SETS], rnext[MEMO_SETS];  /* the way replaced next */
+	/* where the timing table keeps a name (its entries never move) */
+	struct {
+		const char *name;
+		size_t idx;
+	} latc[LAT_CACHE];
 	struct memo_find *recording;  /* findings go here too (NULL: not kept) */
 };
 
@@ -348,18 +354,31 @@ rebase(struct atp_span *sp, const void *from, const void *to, size_t len)
 		sp->p = (const uint8_t *)to + off;
 }
 
+/* @src, parsed at @from, as a parse of the same bytes at @to. Only the
+ * arguments the line has are copied (cmdline.h: args[0..nargs)): a copy
+ * of the whole struct was most of the cost of a repeated line. */
 static void
-cmdline_move(struct atp_cmdline *cl, const void *from, const void *to, size_t len)
+cmdline_copy(struct atp_cmdline *dst, const struct atp_cmdline *src, const void *from,
+    const void *to, size_t len)
 {
-	size_t i;
+	size_t i, n = src->nargs < ATP_ARGS_MAX ? src->nargs : ATP_ARGS_MAX;
 
-	rebase(&cl->text, from, to, len);
-	rebase(&cl->name, from, to, len);
-	rebase(&cl->argtext, from, to, len);
-	rebase(&cl->term, from, to, len);
-	for (i = 0; i < ATP_ARGS_MAX; i++) {
-		rebase(&cl->args[i].raw, from, to, len);
-		rebase(&cl->args[i].value, from, to, len);
+	dst->text = src->text;
+	dst->name = src->name;
+	dst->form = src->form;
+	dst->argtext = src->argtext;
+	dst->nargs = src->nargs;
+	dst->term = src->term;
+	dst->issues = src->issues;
+	dst->cmd = src->cmd;
+	rebase(&dst->text, from, to, len);
+	rebase(&dst->name, from, to, len);
+	rebase(&dst->argtext, from, to, len);
+	rebase(&dst->term, from, to, len);
+	for (i = 0; i < n; i++) {
+		dst->args[i] = src->args[i];
+		rebase(&dst->args[i].raw, from, to, len);
+		rebase(&dst->args[i].value, from, to, len);
 	}
 }
 
@@ -399,11 +418,16 @@ lat_name(const struct pend *p)
 }
 
 static int
-is_cmd(const struct pend *p, const char *name)
+name_is(const struct atp_cmd *c, const char *name)
 {
 	/* The first letter settles most of the many calls per response. */
-	return p->parsed && p->cl.cmd != NULL && p->cl.cmd->name[0] == name[0] &&
-	    strcmp(p->cl.cmd->name, name) == 0;
+	return c->name[0] == name[0] && strcmp(c->name, name) == 0;
+}
+
+static int
+is_cmd(const struct pend *p, const char *name)
+{
+	return p->parsed && p->cl.cmd != NULL && name_is(p->cl.cmd, name);
 }
 
 /* The first argument as a socket number, or -1. */
@@ -430,6 +454,25 @@ show_cmd(const struct pend *p, char *buf, size_t size)
 
 /* Timing */
 
+/* ana_report_lat() without its walk over the table for a name seen before
+ * (names are the command table's, or literals: their address is theirs). */
+static struct ana_lat *
+lat_of(struct ana_session *s, const char *name)
+{
+	size_t k = ((uintptr_t)name >> 2) % LAT_CACHE;
+	struct ana_lat *l;
+
+	if (s->latc[k].name == name && s->latc[k].idx < s->rep->nlat &&
+	    s->rep->lat[s->latc[k].idx].name[0] == name[0])
+		return &s->rep->lat[s->latc[k].idx];
+	l = ana_report_lat(s->rep, name);
+	if (l != NULL) {
+		s->latc[k].name = name;
+		s->latc[k].idx = (size_t)(l - s->rep->lat);
+	}
+	return l;
+}
+
 static uint32_t
 lcg_next(struct ana_session *s)
 {
@@ -450,7 +493,7 @@ time_exchange(struct ana_session *s, const struct pend *p, const struct loc *fir
 		return;
 	lf = first->ts - p->at.ts;
 	ll = final->ts - p->at.ts;
-	l = ana_report_lat(s->rep, lat_name(p));
+	l = lat_of(s, lat_name(p));
 	if (l == NULL) {
 		s->oom = 1;
 		return;
@@ -493,6 +536,14 @@ norm(struct atp_span v, char *out, size_t size)
 	out[n] = '\0';
 }
 
+/* A value (a string of VAL_MAX at most) into a parameter's copy: up to its
+ * NUL, not the whole array, as this runs on every answer to a setter. */
+static void
+val_set(char *dst, const char *v)
+{
+	memcpy(dst, v, strlen(v) + 1);
+}
+
 static struct param *
 param_get(struct ana_session *s, const char *name, int create)
 {
@@ -529,7 +580,7 @@ param_rule(struct ana_session *s, const struct pend *p, const struct atp_frame *
 
 	if (c == NULL || f->is_error)
 		return;
-	if (strcmp(c->name, "Z") == 0) {
+	if (name_is(c, "Z")) {
 		/* A reset keeps what is in flash and loses the rest (§2.1). */
 		for (i = 0; i < s->nparams;) {
 			pm = &s->params[i];
@@ -547,11 +598,11 @@ param_rule(struct ana_session *s, const struct pend *p, const struct atp_frame *
 				s->sock[i] = SK_CLOSED;
 		return;
 	}
-	if (strcmp(c->name, "RSTF") == 0) {
+	if (name_is(c, "RSTF")) {
 		s->nparams = 0;
 		return;
 	}
-	if (strcmp(c->name, "PMTF") == 0) {
+	if (name_is(c, "PMTF")) {
 		/* §2.2.1.7: every parameter in RAM is saved to flash. */
 		for (i = 0; i < s->nparams; i++) {
 			memcpy(s->params[i].flash, s->params[i].ram, sizeof(s->params[i].ram));
@@ -567,11 +618,11 @@ param_rule(struct ana_session *s, const struct pend *p, const struct atp_frame *
 		if (pm == NULL)
 			return;
 		norm(p->cl.argtext, v, sizeof(v));
-		memcpy(pm->ram, v, sizeof(v));
+		val_set(pm->ram, v);
 		pm->calibrated = 0;
 		pm->after_reset = 0;
 		if (p->cl.form == ATP_FORM_FLASH) {
-			memcpy(pm->flash, v, sizeof(v));
+			val_set(pm->flash, v);
 			pm->has_flash = 1;
 			pm->ram_differs = 0;
 		} else {
@@ -606,7 +657,7 @@ param_rule(struct ana_session *s, const struct pend *p, const struct atp_frame *
 			    "AT+%s: set with = to what the query does not answer (it answers %s)",
 			    c->name, shown);
 		pm->ram_differs = 0;
-		memcpy(pm->ram, v, sizeof(v));
+		val_set(pm->ram, v);
 		return;
 	}
 	if (!pm->has_flash)
@@ -615,8 +666,8 @@ param_rule(struct ana_session *s, const struct pend *p, const struct atp_frame *
 		/* The module's own way of writing the value, learnt before the
 		 * reset, is what to compare with after it. */
 		if (!pm->ram_differs && !pm->calibrated && same_value(pm->flash, v)) {
-			memcpy(pm->flash, v, sizeof(v));
-			memcpy(pm->ram, v, sizeof(v));
+			val_set(pm->flash, v);
+			val_set(pm->ram, v);
 			pm->calibrated = 1;
 		}
 		return;
@@ -742,7 +793,7 @@ missing(struct ana_session *s, struct pend *p, int at_end)
 		return;
 	}
 	s->rep->st.unanswered++;
-	l = ana_report_lat(s->rep, lat_name(p));
+	l = lat_of(s, lat_name(p));
 	if (l != NULL)
 		l->missing++;
 	if (at_end)
@@ -1182,6 +1233,15 @@ on_frame(void *ctx, const struct atp_frame *f)
 
 /* Host side */
 
+/* memcpy() of a command line, kept out of line: inlined, the compiler made
+ * it a "rep movs", whose start-up cost was most of host_line() for the
+ * short lines of a log (issue 8). */
+static void __attribute__((noinline))
+copy_text(char *dst, const uint8_t *src, size_t n)
+{
+	memcpy(dst, src, n);
+}
+
 /* Parses and validates the command line of @p (text[0..plen)), or replays
  * what was said of the same bytes before. */
 static void
@@ -1198,8 +1258,7 @@ host_parse(struct ana_session *s, struct pend *p)
 			if (m->len != p->plen || memcmp(m->key, p->text, p->plen) != 0)
 				continue;
 			p->parsed = m->parsed;
-			p->cl = m->cl;
-			cmdline_move(&p->cl, m->key, p->text, p->plen);
+			cmdline_copy(&p->cl, &m->cl, m->key, p->text, p->plen);
 			s->vcmd = p->parsed && p->cl.cmd != NULL ? p->cl.cmd->name : NULL;
 			if (p->parsed)
 				memo_replay(s, &m->mf, s->host_off);
@@ -1220,8 +1279,7 @@ host_parse(struct ana_session *s, struct pend *p)
 	if (m != NULL && !m->mf.full) {
 		memcpy(m->key, p->text, p->plen);
 		m->parsed = p->parsed;
-		m->cl = p->cl;
-		cmdline_move(&m->cl, p->text, m->key, p->plen);
+		cmdline_copy(&m->cl, &p->cl, p->text, m->key, p->plen);
 		m->len = p->plen;
 	}
 }
@@ -1262,9 +1320,9 @@ host_line(struct ana_session *s, struct atp_span line, struct atp_span term)
 	p->echoed = 0;
 	p->sksnd_size = 0;
 	p->len = line.len < ATP_LINE_MAX ? line.len : ATP_LINE_MAX;
-	memcpy(p->text, line.p, p->len);
+	copy_text(p->text, line.p, p->len);
 	p->at = s->cur;
-	memcpy(s->last_sent, line.p, p->len);
+	copy_text(s->last_sent, line.p, p->len);
 	s->last_sent_len = p->len;
 	/* Parsed with its terminator, as the firmware got it; the spans
 	 * point into the slot's own copy. */
@@ -1477,6 +1535,17 @@ host_bytes(struct ana_session *s, const uint8_t *p, size_t len)
 	}
 }
 
+/* Where a record is. */
+static void
+loc_of(struct loc *l, const struct atp_rec *rec)
+{
+	l->file = rec->src_file;
+	l->line = rec->src_line;
+	l->off = rec->src_offset;
+	l->timed = (rec->flags & ATP_RECF_NO_TIME) == 0;
+	l->ts = rec->ts_us;
+}
+
 /* Public */
 
 int
@@ -1525,11 +1594,7 @@ ana_session_feed(struct ana_session *s, const struct atp_rec *rec)
 	size_t i;
 
 	st->records++;
-	s->cur.file = rec->src_file;
-	s->cur.line = rec->src_line;
-	s->cur.off = rec->src_offset;
-	s->cur.timed = (rec->flags & ATP_RECF_NO_TIME) == 0;
-	s->cur.ts = rec->ts_us;
+	loc_of(&s->cur, rec);
 	if (s->cur.timed) {
 		if (st->first_ts == 0 || rec->ts_us < st->first_ts)
 			st->first_ts = rec->ts_us;
@@ -1590,8 +1655,10 @@ ana_session_feed(struct ana_session *s, const struct atp_rec *rec)
 		st->bytes_from += rec->bytes.len;
 		/* A host payload still owed when the module speaks: see
 		 * on_response(). */
-		s->mlast = s->cur;
-		s->ring[s->rhead] = s->cur;
+		/* From the record, not copied from s->cur: a copy of what was
+		 * just written field by field stalls (issue 8). */
+		loc_of(&s->mlast, rec);
+		loc_of(&s->ring[s->rhead], rec);
 		s->ring_off[s->rhead] = atp_framer_offset(s->fr);
 		s->rhead = (s->rhead + 1) % LOC_RING;
 		if (s->rcount < LOC_RING)

@@ -795,20 +795,25 @@ cur_u32(struct atp_cur *c, int big, uint32_t *v)
 static int
 opt_next(struct atp_cur *c, int big, uint16_t *code, struct atp_span *val)
 {
-	struct atp_cur save = *c;
+	/* Kept as two scalars: a copy of the whole cursor, just written
+	 * field by field, stalls on the store forwarding (issue 8). */
+	const uint8_t *save_p = c->p;
+	size_t save_left = c->left;
 	struct atp_span pad;
 	uint16_t len;
 
 	if (c->left == 0)
 		return 0;
 	if (cur_u16(c, big, code) != ATP_OK || cur_u16(c, big, &len) != ATP_OK) {
-		*c = save;
+		c->p = save_p;
+		c->left = save_left;
 		return ATP_ERR_SYNTAX;
 	}
 	if (*code == OPT_END)
 		return 0;
 	if (take(c, len, val) != ATP_OK || take(c, pad4(len) - len, &pad) != ATP_OK) {
-		*c = save;
+		c->p = save_p;
+		c->left = save_left;
 		return ATP_ERR_SYNTAX;
 	}
 	return 1;
@@ -980,10 +985,10 @@ read_idb(struct atp_pcapng_reader *r, struct atp_cur *c, uint64_t off, struct at
  * there are several) and the flags.
  */
 static int
-packet_opts(struct atp_pcapng_reader *r, struct atp_cur c, uint64_t off, uint32_t *flags,
-    struct atp_span *comment, struct atp_diag *d)
+packet_opts(struct atp_pcapng_reader *r, const uint8_t *p, size_t left, uint64_t off,
+    uint32_t *flags, struct atp_span *comment, struct atp_diag *d)
 {
-	struct atp_cur first = c;
+	struct atp_cur c = atp_cur_make(p, left);
 	struct atp_span val;
 	size_t n = 0, total = 0;
 	uint16_t code;
@@ -1013,14 +1018,14 @@ packet_opts(struct atp_pcapng_reader *r, struct atp_cur c, uint64_t off, uint32_
 		uint8_t *q;
 		/* total < block length <= ATP_PCAPNG_BLOCK_MAX */
 		if (total > r->cmt_cap) {
-			uint8_t *p = atp_realloc(r->cmt, total);
-			if (p == NULL)
+			uint8_t *nc = atp_realloc(r->cmt, total);
+			if (nc == NULL)
 				return rerr(r, d, ATP_ERR_NOMEM, off, "out of memory for comments");
-			r->cmt = p;
+			r->cmt = nc;
 			r->cmt_cap = total;
 		}
 		q = r->cmt;
-		c = first;
+		c = atp_cur_make(p, left);
 		n = 0;
 		while (opt_next(&c, r->big, &code, &val) > 0) {
 			if (code != OPT_COMMENT)
@@ -1041,10 +1046,10 @@ packet_opts(struct atp_pcapng_reader *r, struct atp_cur c, uint64_t off, uint32_
  * taking the direction from a P2P_DIRECTION tag when the flags gave none.
  */
 static int
-strip_upper_pdu(struct atp_pcapng_reader *r, struct atp_rec *rec, uint64_t off,
-    struct atp_diag *d)
+strip_upper_pdu(struct atp_pcapng_reader *r, struct atp_span *bytes, enum atp_dir *dir,
+    uint64_t off, struct atp_diag *d)
 {
-	struct atp_cur c = atp_cur_make(rec->bytes.p, rec->bytes.len);
+	struct atp_cur c = atp_cur_make(bytes->p, bytes->len);
 	uint16_t type, len;
 	struct atp_span val;
 
@@ -1055,40 +1060,44 @@ strip_upper_pdu(struct atp_pcapng_reader *r, struct atp_rec *rec, uint64_t off,
 			    "packet (link type 252)");
 		if (type == EXP_PDU_TAG_END_OF_OPT)
 			break;
-		if (type == EXP_PDU_TAG_P2P_DIRECTION && len == 4 && rec->dir == ATP_DIR_UNKNOWN) {
+		if (type == EXP_PDU_TAG_P2P_DIRECTION && len == 4 && *dir == ATP_DIR_UNKNOWN) {
 			uint32_t v = be32(val.p);
 			/* Wireshark's P2P_DIR_SENT (0) is the DTE's side: the host. */
 			if (v == 0)
-				rec->dir = ATP_DIR_TO_MODULE;
+				*dir = ATP_DIR_TO_MODULE;
 			else if (v == 1)
-				rec->dir = ATP_DIR_FROM_MODULE;
+				*dir = ATP_DIR_FROM_MODULE;
 		}
 	}
-	rec->bytes = atp_span_make(c.p, c.left);
+	*bytes = atp_span_make(c.p, c.left);
 	return ATP_OK;
 }
 
-static void
-set_dir(struct atp_rec *rec, uint32_t flags)
+static enum atp_dir
+dir_of(uint32_t flags)
 {
 	switch (flags & 3u) {
-	case EPB_DIR_INBOUND: rec->dir = ATP_DIR_FROM_MODULE; break;
-	case EPB_DIR_OUTBOUND: rec->dir = ATP_DIR_TO_MODULE; break;
-	default: rec->dir = ATP_DIR_UNKNOWN; break;
+	case EPB_DIR_INBOUND: return ATP_DIR_FROM_MODULE;
+	case EPB_DIR_OUTBOUND: return ATP_DIR_TO_MODULE;
+	default: return ATP_DIR_UNKNOWN;
 	}
 }
 
-/* EPB, PB or SPB: 1 with a record in @rec, or an error. */
+/* EPB, PB or SPB: 1 with a record in @rec, or an error (@rec untouched:
+ * the record is written at the end, from scalars, which also spares the
+ * reader a struct copy that stalled on the store forwarding). */
 static int
 read_packet(struct atp_pcapng_reader *r, uint32_t type, struct atp_cur *c, uint64_t off,
     struct atp_rec *rec, unsigned *ifidx, struct atp_diag *d)
 {
 	uint32_t id = 0, hi = 0, lo = 0, caplen = 0, origlen = 0, flags = 0;
 	struct atp_span data, pad, comment = { NULL, 0 };
+	enum atp_dir dir = ATP_DIR_UNKNOWN;
+	unsigned rflags = 0;
+	uint64_t ts = 0;
 	const struct rif *f;
 	int rc;
 
-	memset(rec, 0, sizeof(*rec));
 	if (type == BT_SPB) {
 		if (cur_u32(c, r->big, &origlen) != ATP_OK)
 			return rerr(r, d, ATP_ERR_SYNTAX, off, "Simple Packet Block too short");
@@ -1103,7 +1112,7 @@ read_packet(struct atp_pcapng_reader *r, uint32_t type, struct atp_cur *c, uint6
 		if (r->ifs[0].snaplen != 0 && caplen > r->ifs[0].snaplen)
 			caplen = r->ifs[0].snaplen;
 		(void)take(c, caplen, &data);
-		rec->flags |= ATP_RECF_NO_TIME;
+		rflags |= ATP_RECF_NO_TIME;
 	} else {
 		uint16_t id16 = 0, drops;
 		if (type == BT_PB) {
@@ -1121,26 +1130,30 @@ read_packet(struct atp_pcapng_reader *r, uint32_t type, struct atp_cur *c, uint6
 		if (take(c, caplen, &data) != ATP_OK || take(c, pad4(caplen) - caplen, &pad) != ATP_OK)
 			return rerr(r, d, ATP_ERR_SYNTAX, off, "%s: %u captured bytes do not fit "
 			    "in the block", block_name(type), caplen);
-		rc = packet_opts(r, *c, off, &flags, &comment, d);
+		rc = packet_opts(r, c->p, c->left, off, &flags, &comment, d);
 		if (rc < 0)
 			return rc;
 		f = &r->ifs[id];
-		if (ts_to_us((uint64_t)hi << 32 | lo, f->tsresol, f->tsoffset, &rec->ts_us) != ATP_OK)
+		if (ts_to_us((uint64_t)hi << 32 | lo, f->tsresol, f->tsoffset, &ts) != ATP_OK)
 			return rerr(r, d, ATP_ERR_LIMIT, off, "time stamp out of range "
 			    "(if_tsresol %u, if_tsoffset %lld)", f->tsresol, (long long)f->tsoffset);
-		set_dir(rec, flags);
+		dir = dir_of(flags);
 	}
 	if (origlen > caplen)
-		rec->flags |= ATP_RECF_CUT;
-	rec->bytes = data;
-	rec->comment = comment;
-	rec->src_file = r->name;
-	rec->src_offset = off;
+		rflags |= ATP_RECF_CUT;
 	if (r->ifs[id].linktype == ATP_LINKTYPE_UPPER_PDU) {
-		rc = strip_upper_pdu(r, rec, off, d);
+		rc = strip_upper_pdu(r, &data, &dir, off, d);
 		if (rc < 0)
 			return rc;
 	}
+	rec->ts_us = ts;
+	rec->dir = dir;
+	rec->flags = rflags;
+	rec->bytes = data;
+	rec->comment = comment;
+	rec->src_file = r->name;
+	rec->src_line = 0;
+	rec->src_offset = off;
 	*ifidx = id;
 	return 1;
 }
@@ -1297,7 +1310,7 @@ pcap_record(struct atp_pcapng_reader *r, struct atp_rec *rec, struct atp_diag *d
 	rec->src_offset = off;
 	r->pos += PCAP_REC_HDR_LEN + (size_t)caplen;
 	if (r->pcap_linktype == ATP_LINKTYPE_UPPER_PDU) {
-		rc = strip_upper_pdu(r, rec, off, d);
+		rc = strip_upper_pdu(r, &rec->bytes, &rec->dir, off, d);
 		if (rc < 0)
 			return rc;
 	}
@@ -1359,10 +1372,11 @@ atp_pcapng_next(struct atp_pcapng_reader *r, struct atp_rec *out, unsigned *ifid
 			return rc;
 	}
 	for (;;) {
+		/* A pcapng record is written to @out only once it is whole. */
 		if (r->fmt == ATP_CAPFMT_PCAP)
 			rc = pcap_record(r, &rec, d);
 		else
-			rc = pcapng_block(r, &rec, &id, d);
+			rc = pcapng_block(r, out, &id, d);
 		if (rc < 0)
 			return rc;
 		if (rc == 2)
@@ -1370,7 +1384,8 @@ atp_pcapng_next(struct atp_pcapng_reader *r, struct atp_rec *out, unsigned *ifid
 		if (rc == 1)
 			break;
 	}
-	*out = rec;
+	if (r->fmt == ATP_CAPFMT_PCAP)
+		*out = rec;
 	if (ifidx != NULL)
 		*ifidx = id;
 	if (linktype != NULL)
