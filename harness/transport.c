@@ -239,12 +239,13 @@ hns_tty_open(const char *path, const struct hns_serial_cfg *cfg, struct hns_tran
 	struct termios tio;
 	char desc[48];
 	speed_t sp = baud_const(cfg->baud);
+	int bits = cfg->databits != 0 ? cfg->databits : 8;
 
 	*out = NULL;
 	if (sp == 0)
 		return atp_diag_set(d, ATP_ERR_ARG, "baud rate %lu is not supported", cfg->baud);
-	snprintf(desc, sizeof(desc), "%lu 8%c1%s", cfg->baud, cfg->parity,
-	    cfg->flow == 1 ? " rtscts" : cfg->flow == 2 ? " xonxoff" : "");
+	snprintf(desc, sizeof(desc), "%lu %d%c%d%s", cfg->baud, bits, cfg->parity,
+	    cfg->stopbits == 2 ? 2 : 1, cfg->flow == 1 ? " rtscts" : cfg->flow == 2 ? " xonxoff" : "");
 	t = transport_new(&tty_ops, path, desc);
 	if (t == NULL)
 		return atp_diag_set(d, ATP_ERR_NOMEM, "out of memory");
@@ -266,7 +267,9 @@ hns_tty_open(const char *path, const struct hns_serial_cfg *cfg, struct hns_tran
 	tio.c_oflag &= ~(tcflag_t)OPOST;
 	tio.c_lflag &= ~(tcflag_t)(ECHO | ECHONL | ICANON | ISIG | IEXTEN);
 	tio.c_cflag &= ~(tcflag_t)(CSIZE | PARENB | PARODD | CSTOPB | CRTSCTS);
-	tio.c_cflag |= CS8 | CLOCAL | CREAD;
+	tio.c_cflag |= (bits == 5 ? CS5 : bits == 6 ? CS6 : bits == 7 ? CS7 : CS8) | CLOCAL | CREAD;
+	if (cfg->stopbits == 2)
+		tio.c_cflag |= CSTOPB;
 	if (cfg->parity == 'E' || cfg->parity == 'O')
 		tio.c_cflag |= PARENB | (cfg->parity == 'O' ? PARODD : 0);
 	if (cfg->flow == 1)

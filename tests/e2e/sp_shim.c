@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <termios.h>
 #include <unistd.h>
 
 /*
@@ -20,7 +21,9 @@
  *
  * It also stands for the wiring of a test rig:
  *   SP_SHIM_LOG=FILE            appends "dtr 1", "rts 0"... for every change
- *                               of a line, for the test to check;
+ *                               of a line, and "termios 7O2" for every
+ *                               tcsetattr() (a pty keeps only CS8 and no
+ *                               parity, so the test reads what was asked);
  *   SP_SHIM_RESET=LINE:PID      LINE (dtr or rts) drives the module's reset
  *                               pin: when it is released (asserted, then
  *                               deasserted) the module, the emulator PID,
@@ -30,13 +33,42 @@
  * as it reads the kernel's.
  */
 int ioctl(int fd, unsigned long req, ...);
+int tcsetattr(int fd, int act, const struct termios *t);
 
 static int lines = TIOCM_DTR | TIOCM_RTS;  /* what TIOCMGET first reports */
 
 static void
+log_line(const char *text)
+{
+	const char *log = getenv("SP_SHIM_LOG");
+	int fd;
+
+	if (log != NULL && (fd = open(log, O_WRONLY | O_APPEND | O_CREAT, 0644)) >= 0) {
+		(void)!write(fd, text, strlen(text));
+		close(fd);
+	}
+}
+
+int
+tcsetattr(int fd, int act, const struct termios *t)
+{
+	static int (*real)(int, int, const struct termios *);
+	tcflag_t c = t->c_cflag;
+	char buf[32];
+
+	snprintf(buf, sizeof(buf), "termios %d%c%d\n", (c & CSIZE) == CS5 ? 5 : (c & CSIZE) == CS6 ?
+	    6 : (c & CSIZE) == CS7 ? 7 : 8, !(c & PARENB) ? 'N' : (c & PARODD) ? 'O' : 'E',
+	    (c & CSTOPB) ? 2 : 1);
+	log_line(buf);
+	if (real == 0)
+		*(void **)&real = dlsym(RTLD_NEXT, "tcsetattr");
+	return real(fd, act, t);
+}
+
+static void
 note(int before, int after)
 {
-	const char *log = getenv("SP_SHIM_LOG"), *reset = getenv("SP_SHIM_RESET");
+	const char *reset = getenv("SP_SHIM_RESET");
 	static const struct {
 		int bit;
 		const char *name;
@@ -45,14 +77,10 @@ note(int before, int after)
 
 	for (i = 0; i < 2; i++) {
 		char buf[32];
-		int fd, n;
 		if ((before & l[i].bit) == (after & l[i].bit))
 			continue;
-		if (log != NULL && (fd = open(log, O_WRONLY | O_APPEND | O_CREAT, 0644)) >= 0) {
-			n = snprintf(buf, sizeof(buf), "%s %d\n", l[i].name, (after & l[i].bit) != 0);
-			(void)!write(fd, buf, (size_t)n);
-			close(fd);
-		}
+		snprintf(buf, sizeof(buf), "%s %d\n", l[i].name, (after & l[i].bit) != 0);
+		log_line(buf);
 		/* The reset pin follows the line: released, the module boots. */
 		if (reset != NULL && strncmp(reset, l[i].name, 3) == 0 && reset[3] == ':' &&
 		    (after & l[i].bit) == 0)

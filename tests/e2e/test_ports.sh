@@ -94,6 +94,20 @@ assert d["verdict"] == "pass", d["verdict"]
 assert d["serial"]["baud"] == 57600 and d["serial"]["baud_auto"] is True, d["serial"]
 assert d["serial"]["line"] == "57600 8N1", d["serial"]
 PY
+# Data bits, stop bits and parity reach the port: the shim logs what each
+# tcsetattr() asked (a pty itself keeps only CS8 without parity).
+cc -shared -fPIC -O2 -o "$out/sp_shim.so" tests/e2e/sp_shim.c -ldl
+asan=$(ldd "$A" 2>/dev/null | awk '/libasan/ { print $3 }')
+preload="${asan:+$asan }$out/sp_shim.so"
+LD_PRELOAD="$preload" SP_SHIM_LOG="$out/7e2.log" "$A" run --port "$out/slow" --serial termios \
+    --baud 57600 --databits 7 --stopbits 2 --parity even --report json:"$out/7e2.json" \
+    scenarios/examples/basic.yaml >"$out/7e2.txt" 2>&1 || { cat "$out/7e2.txt"; fail "a 7E2 run"; }
+[ "$(cat "$out/7e2.log")" = "termios 7E2" ] || { cat "$out/7e2.log"; fail "7E2 not asked"; }
+python3 - "$out/7e2.json" <<'PY'
+import json, sys
+d = json.load(open(sys.argv[1]))
+assert d["serial"]["line"] == "57600 7E2", d["serial"]
+PY
 # At a fixed wrong rate the module answers nothing: the run cannot pass.
 rc=0
 "$A" run --port "$out/slow" --serial termios --baud 115200 --no-identify \
@@ -148,9 +162,6 @@ fi
 
 # ---- in a namespace: two USB-UARTs ---------------------------------------------
 
-cc -shared -fPIC -O2 -o "$out/sp_shim.so" tests/e2e/sp_shim.c -ldl
-asan=$(ldd "$A" 2>/dev/null | awk '/libasan/ { print $3 }')
-preload="${asan:+$asan }$out/sp_shim.so"
 start_emu ptyA --firmware g3 --mac 02:00:00:00:00:a0 --baud 57600
 start_emu ptyB --firmware luat --mac 02:00:00:00:00:b0
 emuB=${pids##* }
@@ -199,6 +210,15 @@ echo \$? >'$out/byid.rc'
 SP_SHIM_LOG='$out/lines.log' SP_SHIM_RESET=dtr:$emuB '$A' run --port usb:1a86:7523:ATP0002 \
     --serial libserialport --report json:'$out/reset.json' '$out/reset.yaml' >'$out/reset.txt' 2>&1
 echo \$? >'$out/reset.rc'
+SP_SHIM_LOG='$out/pst.log' '$A' run --station '$out/ports-station.yaml' --serial libserialport --report json:'$out/pst.json' \
+    scenarios/examples/basic.yaml >'$out/pst.txt' 2>&1
+echo \$? >'$out/pst.rc'
+EOF
+cat >"$out/ports-station.yaml" <<'EOF'
+station: bench
+units:
+  - { name: a, port: "usb:1a86:7523:ATP0001", baud: auto, databits: 8, stopbits: 2, parity: none }
+  - { name: b, port: /dev/serial/by-id/usb-1a86_USB_Serial_ATP0002-if00-port0 }
 EOF
 unshare -m sh "$out/inner.sh" >"$out/inner.txt" 2>&1 || { cat "$out/inner.txt"; fail "namespace"; }
 
@@ -249,4 +269,19 @@ PY
 grep -q "^dtr 0$" "$out/lines.log" || { cat "$out/lines.log"; fail "no DTR release recorded"; }
 grep -q "reset line pulsed" "$out/ptyB.log" || fail "the module was not reset"
 grep -q "reset line pulsed" "$out/ptyA.log" && fail "the other module was reset"
-echo "ports, usb: selection, by-id, baud auto, DTR reset, station MACs ok"
+# A station of the two adapters by their stable names: each unit reaches
+# its own module, with its own line settings (libserialport reads back
+# what it set, and a pty keeps only 8 bits without parity: 8N2 here; the
+# 7E2 of the termios run above shows the other keys reach the port).
+[ "$(cat "$out/pst.rc")" = 0 ] || { cat "$out/pst.txt"; fail "station of ports: exit $(cat "$out/pst.rc")"; }
+grep -q "^termios 8N2$" "$out/pst.log" && grep -q "^termios 8N1$" "$out/pst.log" ||
+    { cat "$out/pst.log"; fail "the units' line settings were not asked"; }
+python3 - "$out/pst.json" "$out/pst-a.json" <<'PY'
+import json, sys
+d = json.load(open(sys.argv[1]))
+assert [(u["name"], u["mac"], u["verdict"]) for u in d["units"]] == \
+    [("a", "0200000000a0", "pass"), ("b", "0200000000b0", "pass")], d["units"]
+s = json.load(open(sys.argv[2]))["serial"]
+assert (s["device"], s["line"], s["baud_auto"]) == ("/dev/ttyUSB0", "57600 8N2", True), s
+PY
+echo "ports, usb: selection, by-id, baud auto, line settings, DTR reset, stations ok"
