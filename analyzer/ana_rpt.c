@@ -116,41 +116,90 @@ by_place(const void *a, const void *b)
 	return x < y ? -1 : x > y;
 }
 
+/* The correlator's events (--net), gathered for the merge. */
+#define NET_EV_MAX 400
+struct net_ev {
+	uint64_t t;
+	char what[120];
+};
+
+struct net_evs {
+	struct net_ev *ev;
+	size_t n;
+};
+
+static void
+net_ev_put(void *ctx, uint64_t t_us, const char *what)
+{
+	struct net_evs *ne = ctx;
+
+	if (ne->n >= NET_EV_MAX)
+		return;
+	ne->ev[ne->n].t = t_us;
+	snprintf(ne->ev[ne->n].what, sizeof(ne->ev[0].what), "%s", what);
+	ne->n++;
+}
+
+static int
+add_event(struct rpt_run *run, const struct ana_finding *f, const struct net_ev *nv)
+{
+	struct rpt_event *e = rpt_event_add(run);
+	char what[400];
+
+	if (e == NULL)
+		return -1;
+	if (nv != NULL) {
+		e->time_us = nv->t;
+		return rpt_set(&e->lane, strncmp(nv->what, "net", 3) == 0 ? "net" : "uart") ||
+		    rpt_set(&e->what, nv->what);
+	}
+	snprintf(what, sizeof(what), "%s: %s", f->rule, f->message);
+	e->time_us = f->ts_us;
+	e->line = f->line;
+	e->offset = f->offset;
+	return rpt_set(&e->lane, "uart") || rpt_set(&e->file, f->file) ||
+	    rpt_set(&e->verdict, atp_verdict_name(f->verdict)) || rpt_set(&e->what, what);
+}
+
 /*
  * The session's timeline: its failures, known deviations and undecided
  * points in the order they happened, with their time where the input has
- * one (what an engineer reads next to the log).
+ * one (what an engineer reads next to the log); with --net, the sockets'
+ * UART and network events interleaved with them on the UART clock.
  */
 static int
 add_timeline(struct rpt_run *run, const struct ana_report *r)
 {
 	const struct ana_finding **idx;
-	size_t i, n = 0;
+	struct net_evs ne = { NULL, 0 };
+	size_t i, j = 0, n = 0;
 	int rc = 0;
 
 	idx = atp_calloc(r->nf > 0 ? r->nf : 1, sizeof(*idx));
 	if (idx == NULL)
 		return -1;
+	if (r->net != NULL) {
+		ne.ev = atp_calloc(NET_EV_MAX, sizeof(*ne.ev));
+		if (ne.ev == NULL) {
+			atp_free((void *)idx);
+			return -1;
+		}
+		(void)ana_net_events(r->net, net_ev_put, &ne);
+	}
 	for (i = 0; i < r->nf; i++)
 		if (r->f[i].verdict == ATP_V_FAIL || r->f[i].verdict == ATP_V_INCONC ||
 		    r->f[i].verdict == ATP_V_KNOWN)
 			idx[n++] = &r->f[i];
 	qsort(idx, n, sizeof(*idx), by_place);
-	for (i = 0; i < n && rc == 0; i++) {
-		const struct ana_finding *f = idx[i];
-		struct rpt_event *e = rpt_event_add(run);
-		char what[400];
-
-		snprintf(what, sizeof(what), "%s: %s", f->rule, f->message);
-		if (e == NULL || rpt_set(&e->lane, "uart") || rpt_set(&e->file, f->file) ||
-		    rpt_set(&e->verdict, atp_verdict_name(f->verdict)) || rpt_set(&e->what, what)) {
-			rc = -1;
-			break;
-		}
-		e->time_us = f->ts_us;
-		e->line = f->line;
-		e->offset = f->offset;
+	/* Both lists are in time order (the findings in the session's); a
+	 * finding with no time goes where the session put it. */
+	for (i = 0; rc == 0 && (i < n || j < ne.n);) {
+		if (i < n && (j >= ne.n || idx[i]->ts_us == 0 || idx[i]->ts_us <= ne.ev[j].t))
+			rc = add_event(run, idx[i++], NULL);
+		else
+			rc = add_event(run, NULL, &ne.ev[j++]);
 	}
+	atp_free(ne.ev);
 	atp_free((void *)idx);
 	return rc;
 }

@@ -165,6 +165,12 @@ int ana_net_read_file(struct ana_net *n, FILE *f, const char *path, struct atp_d
 /* Writers: the "network" object of the JSON report (a json_t *), and the
  * network part of the text report with the interleaved timeline. */
 void *ana_net_json(const struct ana_net *n);
+/* The network summary (per socket) as text. */
 void ana_net_text(const struct ana_net *n, FILE *out);
+/* The correlation's events on the UART clock (network ones moved by the
+ * clock offset), in time order, each given to @cb ("uart  AT+SKCT ...",
+ * "net   TCP SYN ..."); at most 400. Returns how many. */
+size_t ana_net_events(const struct ana_net *n, void (*cb)(void *ctx, uint64_t t_us, const char *what),
+    void *ctx);
 
 #endif

@@ -1536,8 +1536,7 @@ tl_cmp(const void *a, const void *b)
 void
 ana_net_text(const struct ana_net *n, FILE *out)
 {
-	size_t i, nt = 0, k;
-	struct tl *t;
+	size_t i;
 	char a[80], b[80];
 
 	if (n == NULL || !n->read)
@@ -1580,9 +1579,23 @@ ana_net_text(const struct ana_net *n, FILE *out)
 		    (unsigned long long)u->s[1].matched, (unsigned long long)u->s[1].w.len,
 		    (unsigned long long)u->s[1].wire_only, (unsigned long long)u->s[1].truncated);
 	}
+}
+
+/* The timeline goes through the report model (ana_rpt.c), interleaved
+ * there with the session's findings. */
+size_t
+ana_net_events(const struct ana_net *n, void (*cb)(void *ctx, uint64_t t_us, const char *what),
+    void *ctx)
+{
+	size_t i, nt = 0, k;
+	struct tl *t;
+	char a[80];
+
+	if (n == NULL || !n->read)
+		return 0;
 	t = atp_calloc(TL_MAX, sizeof(*t));
 	if (t == NULL)
-		return;
+		return 0;
 	/* UART events on their clock, network ones moved onto it. */
 	for (i = 0; i < n->nuc && nt + 4 < TL_MAX; i++) {
 		const struct uconn *u = &n->uc[i];
@@ -1631,12 +1644,8 @@ ana_net_text(const struct ana_net *n, FILE *out)
 		}
 	}
 	qsort(t, nt, sizeof(*t), tl_cmp);
-	if (nt > 0)
-		fprintf(out, "\nnetwork timeline (UART clock):\n");
 	for (i = 0; i < nt; i++)
-		fprintf(out, "  %llu.%06llu  %s\n", (unsigned long long)(t[i].t / 1000000u),
-		    (unsigned long long)(t[i].t % 1000000u), t[i].what);
-	if (nt == TL_MAX)
-		fprintf(out, "  ... (first %d events)\n", TL_MAX);
+		cb(ctx, t[i].t, t[i].what);
 	atp_free(t);
+	return nt;
 }

@@ -70,6 +70,13 @@ frames(const uint8_t *data, size_t size)
 	ana_pcap_close(pc);
 }
 
+/* The timeline's events, written where nothing reads them. */
+static void
+ev_sink(void *ctx, uint64_t t_us, const char *what)
+{
+	fprintf(ctx, "%llu %s\n", (unsigned long long)t_us, what);
+}
+
 static void
 file(const uint8_t *data, size_t size)
 {
@@ -106,6 +113,7 @@ file(const uint8_t *data, size_t size)
 		(void)ana_net_read_file(n, f, "fuzz.pcap", &d);
 		if (sink != NULL) {
 			ana_net_text(n, sink);
+			(void)ana_net_events(n, ev_sink, sink);
 			fclose(sink);
 		}
 		json_decref((json_t *)ana_net_json(n));

@@ -354,12 +354,19 @@ write_place(FILE *f, const struct rpt_finding *fd)
 static void
 write_timeline(const struct rpt_run *r, FILE *f)
 {
-	size_t i;
+	size_t i, shown = 0, left = 0;
 
 	if (r->nevents > 0)
 		fprintf(f, "\ntimeline:\n");
-	for (i = 0; i < r->nevents && i < TIMELINE_MAX; i++) {
+	for (i = 0; i < r->nevents; i++) {
 		const struct rpt_event *e = r->events[i];
+		/* The first findings, and every event of the correlation
+		 * (bounded where it is made). */
+		if (e->file != NULL && shown >= TIMELINE_MAX) {
+			left++;
+			continue;
+		}
+		shown += e->file != NULL;
 		fprintf(f, "  ");
 		if (e->time_us != 0) {
 			uint64_t s = e->time_us / 1000000u;
@@ -367,16 +374,19 @@ write_timeline(const struct rpt_run *r, FILE *f)
 			    (unsigned)(s / 60 % 60), (unsigned)(s % 60),
 			    (unsigned)(e->time_us % 1000000u / 1000u));
 		}
+		if (e->file == NULL) {
+			fprintf(f, "%s\n", e->what != NULL ? e->what : "");
+			continue;
+		}
 		if (e->line != 0)
-			fprintf(f, "%s:%lu", e->file != NULL ? e->file : "?", e->line);
+			fprintf(f, "%s:%lu", e->file, e->line);
 		else
-			fprintf(f, "%s@%llu", e->file != NULL ? e->file : "?",
-			    (unsigned long long)e->offset);
+			fprintf(f, "%s@%llu", e->file, (unsigned long long)e->offset);
 		fprintf(f, "  %-6s %s\n", e->verdict != NULL ? e->verdict : "",
 		    e->what != NULL ? e->what : "");
 	}
-	if (r->nevents > TIMELINE_MAX)
-		fprintf(f, "  ... and %zu more\n", r->nevents - TIMELINE_MAX);
+	if (left > 0)
+		fprintf(f, "  ... and %zu more\n", left);
 }
 
 static void
