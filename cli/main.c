@@ -15,7 +15,7 @@ static const struct {
 	  "emu      [--pty PATH] [--tcp HOST:PORT] [--firmware PROFILE] [--world FILE]\n"
 	  "         [--flash FILE] [--fault NAME[=VALUE]]...   a virtual Air602" },
 	{ "run", hns_run_cli,
-	  "run      (--port DEVICE | --tcp HOST:PORT | --emulator[=PROFILE]) [--baud N]\n"
+	  "run      (--port DEVICE | --tcp HOST:PORT | --emulator[=PROFILE]) [--baud N|auto]\n"
 	  "         [--firmware PROFILE] [--tags EXPR] [--var NAME=VALUE]...\n"
 	  "         [--capture FILE.pcapng] [--report FORMAT:PATH]... [--baseline OLD.json]\n"
 	  "         SCENARIO|DIR...                         run conformance scenarios" },

@@ -351,9 +351,11 @@ probe_baud(const struct opts *o, const char *dev, struct hns_serial_cfg *sc, cha
 			    sc->baud);
 		atp_diag_clear(d);
 		if (open_serial(o, dev, sc, &t, d) < 0) {
-			if (d->code == ATP_ERR_ARG)
-				continue;     /* a rate the device cannot do */
-			return d->code;
+			/* A missing port fails at the first rate; a rate the
+			 * adapter cannot do is skipped. */
+			if (i == 0 && d->code != ATP_ERR_ARG)
+				return d->code;
+			continue;
 		}
 		if (t->ops->write(t, probe, sizeof(probe) - 1, d) < 0) {
 			hns_transport_close(t);

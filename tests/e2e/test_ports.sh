@@ -123,6 +123,18 @@ rc=0
 grep -q "no answer to AT+ at 115200, 9600, .*, 1200 baud" "$out/odd.txt" ||
     { cat "$out/odd.txt"; fail "the message does not name the rates"; }
 
+# Usage: bad line options are exit 2; a missing port is exit 3 (auto too).
+for opt in "--baud 0" "--baud fast" "--databits 9" "--databits 4" "--stopbits 3"; do
+	rc=0
+	# shellcheck disable=SC2086
+	"$A" run --port "$out/odd" $opt scenarios/examples/basic.yaml >"$out/u.txt" 2>&1 || rc=$?
+	[ $rc -eq 2 ] || { cat "$out/u.txt"; fail "run $opt: exit $rc, not 2"; }
+done
+rc=0
+"$A" run --port "$out/nothing" --baud auto scenarios/examples/basic.yaml >"$out/m.txt" 2>&1 || rc=$?
+[ $rc -eq 3 ] && grep -q "cannot open $out/nothing" "$out/m.txt" ||
+    { cat "$out/m.txt"; fail "a missing port with --baud auto: exit $rc"; }
+
 # A station: emulated units get MACs of their own; line keys are checked.
 cat >"$out/st.yaml" <<'EOF'
 station: t
