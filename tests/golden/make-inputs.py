@@ -136,6 +136,17 @@ def jpnevulator_plain(ev):
     return "".join(out)
 
 
+def jpnevulator_names(ev):
+    # Two ttys without --timing-print: each packet under its tty's alias.
+    out = []
+    for t, d, b in ev:
+        out.append("%s\n" % ("DTE2DCE" if d == H else "DCE2DTE"))
+        for i in range(0, len(b), 16):
+            chunk = b[i:i + 16]
+            out.append("%-47s\t%s\n" % (hexs(chunk, True), asc(chunk)))
+    return "".join(out)
+
+
 def usbmon(ev, ftdi=False):
     # /sys/kernel/debug/usb/usbmon/1u: Bo submissions carry the host's
     # bytes, Bi callbacks the module's (32 bytes of data shown at most).
@@ -374,6 +385,7 @@ w("basic-ether.pcap", pcap(BASIC, 1, ether))
 w("basic-socat-text.txt", socat_text(BASIC))
 w("state-socat-text.txt", socat_text(STATE))
 w("basic-jpnevulator-plain.txt", jpnevulator_plain(BASIC))
+w("bad-jpnevulator-names.txt", jpnevulator_names(BAD))
 w("basic-usbmon.txt", usbmon(BASIC))
 w("split-sktrpt-usbmon-ftdi.txt", usbmon(SPLIT, ftdi=True))
 w("split-sktrpt-jpnevulator.txt", jpnevulator(SPLIT))
