@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: MIT */
-/* \summary: stable port names: usb: selectors, by-id links, a station's line keys and MACs */
+/* \summary: real adapters: usb: selectors, by-id links, station line keys and MACs, line resets */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -193,6 +193,38 @@ test_station_units_get_line_settings_and_distinct_macs(void **state)
 	}
 }
 
+static void
+test_reset_steps_by_a_modem_line_load_their_keys(void **state)
+{
+	static const char yaml[] =
+	    "id: r\n"
+	    "title: resets\n"
+	    "spec: \"§2.2.1.3\"\n"
+	    "steps:\n"
+	    "  - reset: { settle: 100ms }\n"
+	    "  - reset: { line: dtr }\n"
+	    "  - reset: { line: rts, pulse: 20ms, active: off, settle: 1s }\n";
+	struct hns_scenario *sc = NULL;
+	char msgs[2048] = "";
+
+	(void)state;
+	assert_int_equal(hns_scenario_load_mem("r.yaml", yaml, strlen(yaml), NULL, msg_sink, msgs,
+	    &sc), ATP_OK);
+	assert_int_equal(sc->nsteps, 3);
+	assert_int_equal(sc->steps[0].rline, 0);            /* AT+Z */
+	assert_int_equal(sc->steps[0].sleep_us, 100000);
+	assert_int_equal(sc->steps[1].rline, 1);
+	assert_int_equal(sc->steps[1].ractive, 1);          /* the defaults */
+	assert_int_equal(sc->steps[1].pulse_us, 100000);
+	assert_int_equal(sc->steps[1].sleep_us, 500000);
+	assert_string_equal(sc->steps[1].name, "reset by dtr");
+	assert_int_equal(sc->steps[2].rline, 2);
+	assert_int_equal(sc->steps[2].ractive, 0);
+	assert_int_equal(sc->steps[2].pulse_us, 20000);
+	assert_int_equal(sc->steps[2].sleep_us, 1000000);
+	hns_scenario_free(sc);
+}
+
 int
 main(void)
 {
@@ -201,6 +233,7 @@ main(void)
 		cmocka_unit_test(test_bad_selectors_are_refused_with_a_message),
 		cmocka_unit_test(test_by_id_links_resolve_to_the_tty),
 		cmocka_unit_test(test_station_units_get_line_settings_and_distinct_macs),
+		cmocka_unit_test(test_reset_steps_by_a_modem_line_load_their_keys),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
