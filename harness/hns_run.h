@@ -88,8 +88,9 @@ void hns_transport_close(struct hns_transport *t);
 /* Monotonic microseconds. */
 uint64_t hns_now_us(void);
 
-/* Set by SIGINT/SIGTERM (run_cli.c): the runner ends the run at once, as
- * for a vanished port, and still writes its reports and capture. */
+/* Set to the signal's number by SIGINT/SIGTERM (run_cli.c): the runner ends
+ * the run at once, as for a vanished port, and still writes its reports and
+ * capture; the exit code is 128 + it. */
 #include <signal.h>
 extern volatile sig_atomic_t hns_stop;
 

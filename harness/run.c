@@ -97,7 +97,7 @@ struct runner {
 	int banner_seen;             /* reset: the "ready" line came */
 	int module_reset;            /* ... and outside a reset step: the step ends */
 	int reset_tail;              /* its trailing line end may still come */
-	size_t step_rx, step_odd;    /* bytes read in the step; of them, not text */
+	size_t step_rx, step_odd;    /* bytes of the step no frame took; of them, not text */
 	int cap_failed;              /* the capture could not be written: exit 3 */
 	char cap_msg[300];
 	/* the command awaiting its response, for the validator */
@@ -442,7 +442,6 @@ pump(struct runner *R, uint64_t wait_us)
 {
 	uint8_t buf[READ_CHUNK];
 	struct atp_diag d;
-	size_t i;
 	long n;
 
 	if (R->vanished)
@@ -483,11 +482,6 @@ pump(struct runner *R, uint64_t wait_us)
 		R->t_first = R->t_chunk;
 	R->rep->bytes_rx += (uint64_t)n;
 	capture(R, ATP_DIR_FROM_MODULE, buf, (size_t)n, R->t_chunk);
-	R->step_rx += (size_t)n;
-	for (i = 0; i < (size_t)n; i++)
-		if (buf[i] >= 0x7f || (buf[i] < 0x20 && buf[i] != '\r' && buf[i] != '\n' &&
-		    buf[i] != '\t'))
-			R->step_odd++;
 	if (atp_framer_feed(R->fr, buf, (size_t)n, on_frame, R) < 0)
 		R->qnomem = 1;
 	return 1;
@@ -577,7 +571,17 @@ warn(struct runner *R, const char *rule, const char *fmt, ...)
 static void
 note_unconsumed(struct runner *R, const struct qframe *q, const char *what)
 {
-	size_t n = q->len;
+	size_t n = q->len, i;
+
+	/* Lines and line ends nobody took: what a wrong baud rate makes of
+	 * every response. Counted data (SKRCV, +SKTRPT) never comes here. */
+	if (q->kind == ATP_FRAME_TEXT || q->kind == ATP_FRAME_STRAY) {
+		R->step_rx += q->len;
+		for (i = 0; i < q->len; i++)
+			if (q->bytes[i] >= 0x7f || (q->bytes[i] < 0x20 && q->bytes[i] != '\r' &&
+			    q->bytes[i] != '\n' && q->bytes[i] != '\t'))
+				R->step_odd++;
+	}
 
 	if (R->nunconsumed < sizeof(R->unconsumed)) {
 		if (n > sizeof(R->unconsumed) - R->nunconsumed)
