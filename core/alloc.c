@@ -25,8 +25,8 @@ report_total(void)
 	fprintf(stderr, "atp_alloc: %lu allocations\n", alloc_total);
 }
 
-static int
-should_fail(void)
+static void
+read_env(void)
 {
 	if (!env_read) {
 		const char *e = getenv("ATP_FAIL_ALLOC");
@@ -43,6 +43,12 @@ should_fail(void)
 		if (getenv("ATP_ALLOC_REPORT") != NULL)
 			(void)atexit(report_total);
 	}
+}
+
+static int
+should_fail(void)
+{
+	read_env();
 	alloc_count++;
 	alloc_total++;
 	return fail_at != 0 && alloc_count >= fail_at;
@@ -52,7 +58,7 @@ unsigned long
 atp_alloc_fail_at(unsigned long n)
 {
 	unsigned long c = alloc_count;
-	env_read = 1;
+	read_env();
 	fail_at = n;
 	alloc_count = 0;
 	return c;

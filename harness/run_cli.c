@@ -689,6 +689,11 @@ run_station(const struct opts *o, struct hns_scenario *const *sc, size_t nsc,
 			snprintf(jpath, sizeof(jpath), "%s/unit-%zu.json", dir, i);
 			rc = run_one(&uo, sc, nsc, vars, ro, u[i].name, jpath);
 			fflush(NULL);
+			/* Our copies of the parent's lists: freed so that memcheck
+			 * sees a clean unit process (make valgrind). */
+			hns_units_free(u, nu);
+			atp_free(pids);
+			atp_free(codes);
 			_exit(rc);
 		}
 	}

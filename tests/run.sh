@@ -57,6 +57,7 @@ UB=$B
 # fails it (the logs move to $log/vg-<script>/).
 vg_clean() {
 	[ "${VALGRIND:-0}" = 1 ] || return 0
+	rm -rf "$log/vg-$1"
 	mkdir -p "$log/vg-$1"
 	for l in "$vglog"/*.log; do
 		[ -e "$l" ] || continue
@@ -64,6 +65,10 @@ vg_clean() {
 	done
 	for l in "$log/vg-$1"/*.log; do
 		[ -s "$l" ] || continue
+		# Valgrind's own notes (an ioctl it has no wrapper for, a large
+		# allocation) are not findings; an error or a leak is.
+		grep -v -E '== (Warning: |   This could cause spurious|   See README_MISSING|   This is probably caused)' "$l" |
+		    grep -q -E '^==[0-9]+== +[^ ]' || continue
 		echo "valgrind: $l"
 		head -40 "$l"
 		return 1

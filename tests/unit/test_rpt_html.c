@@ -144,11 +144,14 @@ static void
 test_latency_is_grouped_by_command_with_percentiles(void **state)
 {
 	struct rpt_run *r = rpt_run_new("run");
-	struct rpt_case *c = rpt_case_add(r, "t", "t.yaml");
+	struct rpt_case *c;
 	char *h;
 	int i;
 
 	(void)state;
+	assert_non_null(r);
+	c = rpt_case_add(r, "t", "t.yaml");
+	assert_non_null(c);
 	for (i = 1; i <= 100; i++)
 		step(c, i % 2 ? "AT+QVER" : "AT+QVER=...", RPT_PASS, "+OK", i * 10);
 	rpt_run_finish(r);
@@ -166,10 +169,12 @@ test_the_analyzer_samples_make_the_latency_table(void **state)
 {
 	struct rpt_run *r = rpt_run_new("analyze");
 	static const int64_t us[] = { 300, 100, 200 };
-	struct rpt_lat *l = rpt_lat_add(r, "QMAC", us, NROWS(us));
+	struct rpt_lat *l;
 	char *h;
 
 	(void)state;
+	assert_non_null(r);
+	l = rpt_lat_add(r, "QMAC", us, NROWS(us));
 	assert_non_null(l);
 	l->n = 10;
 	l->missing = 2;
@@ -194,6 +199,7 @@ test_a_big_run_is_capped_and_says_what_it_left_out(void **state)
 	clock_t t0;
 
 	(void)state;
+	assert_non_null(r);
 	for (i = 0; i < 6000; i++) {
 		struct rpt_case *c;
 		snprintf(id, sizeof(id), "case-%zu", i);
@@ -244,13 +250,16 @@ static void
 test_cut_text_stays_utf8_and_control_bytes_do_not_reach_the_page(void **state)
 {
 	struct rpt_run *r = rpt_run_new("run");
-	struct rpt_case *c = rpt_case_add(r, "u", "u.yaml");
+	struct rpt_case *c;
 	struct rpt_step *s;
 	char longs[700], ctl[] = "bad\001byte\033[31m";
 	size_t i;
 	char *h;
 
 	(void)state;
+	assert_non_null(r);
+	c = rpt_case_add(r, "u", "u.yaml");
+	assert_non_null(c);
 	/* 2-byte characters at odd offsets: 'x' then "é" repeated. */
 	longs[0] = 'x';
 	for (i = 1; i + 2 < sizeof(longs); i += 2) {
