@@ -296,4 +296,6 @@ assert [(u["name"], u["mac"], u["verdict"]) for u in d["units"]] == \
 s = json.load(open(sys.argv[2]))["serial"]
 assert (s["device"], s["line"], s["baud_auto"]) == ("/dev/ttyUSB0", "57600 8N2", True), s
 PY
+# The emulators ran clean too (a sanitizer build reports on their stderr).
+if grep -l "Sanitizer\|runtime error" "$out"/*.err 2>/dev/null; then fail "an emulator's sanitizer report"; fi
 echo "ports, usb: selection, by-id, baud auto, line settings, DTR reset, stations ok"
