@@ -1,8 +1,8 @@
 #!/bin/sh
 # SPDX-License-Identifier: MIT
-# SIGINT in the middle of a run, sent two ways: to the harness alone, and
-# to its whole process group as a terminal's Ctrl-C does (the emulator gets
-# it too). Each time:
+# SIGINT in the middle of a run, sent three ways: to the harness alone, to
+# its whole process group as a terminal's Ctrl-C does (the emulator gets it
+# too), and to a station of two units. Each time:
 #   - exit 130 (128 + SIGINT, the shell's convention for "interrupted");
 #   - the JSON and JUnit reports are complete and valid: the run and the
 #     case running are errors "interrupted by SIGINT", the scenario not
@@ -87,3 +87,35 @@ PY
 	if kill -0 "$emu" 2>/dev/null; then echo "$how: the emulator $emu outlived the run"; exit 1; fi
 	echo "ok   SIGINT to the $how: exit 130, reports valid, capture complete, emulator gone"
 done
+
+# A station: SIGINT to it reaches every unit (as SIGTERM); the station exits
+# 130, each unit's report says it was interrupted and its capture is whole.
+printf 'station: bench\nunits:\n  - { name: u, emulator: manual, count: 2 }\n' >"$out/station.yaml"
+"$B/atproof" run --station "$out/station.yaml" --capture "$out/st.pcapng" \
+    --report json:"$out/st.json" "$E/slow.yaml" >"$out/st.txt" 2>&1 &
+run=$!
+i=0
+until [ "$(grep -ao 'AT+QVER' "$out/st-u-1.pcapng" 2>/dev/null | wc -l)" -ge 2 ] &&
+    [ "$(grep -ao 'AT+QVER' "$out/st-u-0.pcapng" 2>/dev/null | wc -l)" -ge 2 ]; do
+	[ $i -lt 600 ] || { cat "$out/st.txt"; echo "station: the units never started"; exit 1; }
+	sleep 0.05
+	i=$((i + 1))
+done
+kill -INT "$run"
+rc=0
+wait "$run" || rc=$?
+run=""
+[ $rc -eq 130 ] || { cat "$out/st.txt"; echo "station: exit $rc, not 130"; exit 1; }
+for u in u-0 u-1; do
+	"$B/atproof" analyze --report json:"$out/ana-$u.json" "$out/st-$u.pcapng" >/dev/null 2>&1 || true
+	python3 - "$out/st-$u.json" "$out/ana-$u.json" <<'PY'
+import json, sys
+run, ana = json.load(open(sys.argv[1])), json.load(open(sys.argv[2]))
+assert run["verdict"] == "error" and run["reason"].startswith("interrupted by SIG"), run.get("reason")
+st, rs = ana["stats"], run["stats"]
+assert st["bytes_to_module"] == rs["bytes_tx"] > 0, (st["bytes_to_module"], rs["bytes_tx"])
+assert st["bytes_from_module"] == rs["bytes_rx"] > 0, (st["bytes_from_module"], rs["bytes_rx"])
+PY
+done
+python3 -c "import json, sys; d = json.load(open(sys.argv[1])); assert [u['verdict'] for u in d['units']] == ['error', 'error'], d['units']" "$out/st.json"
+echo "ok   SIGINT to a station: exit 130, every unit's report and capture finished"
