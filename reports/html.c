@@ -781,7 +781,12 @@ write_findings(const struct rpt_run *r, FILE *f)
 		const struct rpt_finding *fd = r->findings[i];
 		fprintf(f, "<tr><td>");
 		esc(f, fd->file);
-		fprintf(f, ":%lu</td><td class=\"%s\">", fd->line,
+		/* A binary input has offsets, not lines. */
+		if (r->layout == RPT_LAYOUT_FINDINGS && fd->line == 0)
+			fprintf(f, "@%llu", (unsigned long long)fd->offset);
+		else
+			fprintf(f, ":%lu", fd->line);
+		fprintf(f, "</td><td class=\"%s\">",
 		    fd->verdict != NULL && strcmp(fd->verdict, "fail") == 0 ? "fail" : "");
 		esc(f, fd->verdict);
 		fprintf(f, "</td><td>");
@@ -803,6 +808,49 @@ write_findings(const struct rpt_run *r, FILE *f)
 		    (size_t)HTML_FINDINGS_MAX, r->nfindings);
 }
 
+/* The run's timeline (the analyzer's: findings and, with --net, the
+ * sockets' UART and network events), when it has one. */
+static void
+write_timeline(const struct rpt_run *r, FILE *f)
+{
+	size_t i;
+
+	if (r->nevents == 0)
+		return;
+	fprintf(f, "<h2 id=\"timeline\">Timeline</h2>\n<table id=\"timeline-table\"><tr>"
+	    "<th>time</th><th>place</th><th>verdict</th><th>event</th></tr>\n");
+	for (i = 0; i < r->nevents && i < HTML_FINDINGS_MAX; i++) {
+		const struct rpt_event *e = r->events[i];
+		fprintf(f, "<tr><td>");
+		if (e->time_us != 0) {
+			uint64_t s = e->time_us / 1000000u;
+			fprintf(f, "%02u:%02u:%02u.%06u", (unsigned)(s / 3600 % 24),
+			    (unsigned)(s / 60 % 60), (unsigned)(s % 60),
+			    (unsigned)(e->time_us % 1000000u));
+		}
+		fprintf(f, "</td><td>");
+		if (e->file != NULL) {
+			esc(f, e->file);
+			if (e->line != 0)
+				fprintf(f, ":%lu", e->line);
+			else
+				fprintf(f, "@%llu", (unsigned long long)e->offset);
+		} else {
+			esc(f, e->lane);
+		}
+		fprintf(f, "</td><td class=\"%s\">",
+		    e->verdict != NULL && strcmp(e->verdict, "fail") == 0 ? "fail" : "");
+		esc(f, e->verdict);
+		fprintf(f, "</td><td>");
+		esc_cut(f, e->what, 240);
+		fprintf(f, "</td></tr>\n");
+	}
+	fprintf(f, "</table>\n");
+	if (r->nevents > HTML_FINDINGS_MAX)
+		fprintf(f, "<p class=\"note\">%zu of %zu events listed.</p>\n",
+		    (size_t)HTML_FINDINGS_MAX, r->nevents);
+}
+
 int
 rpt_write_html(const struct rpt_run *r, FILE *f)
 {
@@ -818,6 +866,7 @@ rpt_write_html(const struct rpt_run *r, FILE *f)
 	write_latency(r, f);
 	write_measures(r, f);
 	write_findings(r, f);
+	write_timeline(r, f);
 	fprintf(f, "<p class=\"note\">atproof %s report; self-contained: no file or address "
 	    "outside this page is needed.</p>\n</body></html>\n", r->tool);
 	return ferror(f) ? -1 : 0;

@@ -208,6 +208,21 @@ test_timeline_shows_the_first_findings_and_every_network_event(void **state)
 	rpt_run_free(r);
 }
 
+/* The HTML page shows the timeline, and binary places as offsets. */
+static void
+test_html_has_the_timeline(void **state)
+{
+	struct rpt_run *r = sample(2);
+	char *s = render(r, RPT_HTML);
+
+	(void)state;
+	assert_non_null(strstr(s, "id=\"timeline-table\""));
+	assert_non_null(strstr(s, "<td>10:00:00.500000</td><td>net</td>"));
+	assert_non_null(strstr(s, "cap.pcapng@4698"));
+	free(s);
+	rpt_run_free(r);
+}
+
 /* The findings layout changes only the JSON and text: JUnit lists cases. */
 static void
 test_junit_still_lists_cases(void **state)
@@ -233,6 +248,7 @@ main(void)
 		cmocka_unit_test(test_json_has_the_analyzers_keys),
 		cmocka_unit_test(test_text_groups_by_rule_and_keeps_places),
 		cmocka_unit_test(test_timeline_shows_the_first_findings_and_every_network_event),
+		cmocka_unit_test(test_html_has_the_timeline),
 		cmocka_unit_test(test_junit_still_lists_cases),
 	};
 
