@@ -225,6 +225,10 @@ echo \$? >'$out/reset.rc'
 SP_SHIM_LOG='$out/pst.log' '$A' run --station '$out/ports-station.yaml' --serial libserialport --report json:'$out/pst.json' \
     scenarios/examples/basic.yaml >'$out/pst.txt' 2>&1
 echo \$? >'$out/pst.rc'
+mkdir -p '$out/empty'
+mount --bind '$out/empty' /sys/class/tty
+'$A' ports >'$out/empty.txt' 2>&1; echo \$? >'$out/empty.rc'
+'$A' ports --json >'$out/empty.json' 2>&1
 EOF
 cat >"$out/ports-station.yaml" <<'EOF'
 station: bench
@@ -296,6 +300,10 @@ assert [(u["name"], u["mac"], u["verdict"]) for u in d["units"]] == \
 s = json.load(open(sys.argv[2]))["serial"]
 assert (s["device"], s["line"], s["baud_auto"]) == ("/dev/ttyUSB0", "57600 8N2", True), s
 PY
+# No port at all is no error.
+[ "$(cat "$out/empty.rc")" = 0 ] && [ "$(cat "$out/empty.txt")" = "no serial ports found" ] ||
+    { cat "$out/empty.txt"; fail "atproof ports without ports"; }
+python3 -c "import json,sys; assert json.load(open(sys.argv[1])) == {'ports': []}" "$out/empty.json"
 # The emulators ran clean too (a sanitizer build reports on their stderr).
 if grep -l "Sanitizer\|runtime error" "$out"/*.err 2>/dev/null; then fail "an emulator's sanitizer report"; fi
 echo "ports, usb: selection, by-id, baud auto, line settings, DTR reset, stations ok"
