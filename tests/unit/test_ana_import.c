@@ -140,6 +140,40 @@ static const struct icase icases[] = {
 	  IN("O 2026-11-24T10:00:00.000000\n000000 41 54 2b 51 56 45 52 0d\n"
 	     "I 2026-11-24T10:00:00.012000\n000000 2b 4f 4b 3d 31 0d 0a 0d\n000008 0a\n"),
 	  { "H t=1795514400000000 AT+QVER\\r", "M t=1795514400012000 +OK=1\\r\\n\\r\\n" } },
+	{ "socat -v text: escapes, LF from line breaks, the next header after the data",
+	  ANA_FMT_AUTO, NULL,
+	  IN("> 2026/11/24 10:00:00.000000  length=8 from=0 to=7\n"
+	     "AT+QVER\\r< 2026/11/24 10:00:00.012000  length=8 from=0 to=7\n"
+	     "+OK=\\\\\\a\\r\n"
+	     "> 2026/11/24 10:00:00.100000  length=3 from=8 to=10\n"
+	     "a\tb"),
+	  { "H t=1795514400000000 AT+QVER\\r", "M t=1795514400012000 +OK=\\\\\\x07\\r\\n",
+	    "H t=1795514400100000 a\\tb" } },
+	{ "jpnevulator without --timing-print: a short row or a new line starts a packet",
+	  ANA_FMT_AUTO, NULL,
+	  IN("41 54 2B 51 56 45 52 0D                        \tAT+QVER.\n"
+	     "2B 4F 4B 3D 30 30 31 45 45 33 41 38 30 31 30 32\t+OK=001EE3A80102\n"
+	     "0D 0A 0D 0A                                    \t....\n"
+	     "41 54 2B 5A 0D                                 \tAT+Z.\n"),
+	  { "Hi AT+QVER\\r", "Mi +OK=001EE3A80102\\r\\n\\r\\n", "Hi AT+Z\\r" } },
+	{ "usbmon: Bo submissions and Bi callbacks of the adapter, FTDI status dropped",
+	  ANA_FMT_AUTO, NULL,
+	  IN("d5ea7fc0 3575900000 C Bi:1:005:1 0 2 = 0160\n"
+	     "d5ea8040 3575914555 S Bo:1:005:2 -115 8 = 41542b51 5645520d\n"
+	     "d5ea8040 3575914705 C Bo:1:005:2 0 8 >\n"
+	     "d5ea8042 3575914710 C Ii:1:002:1 0 8 = 00000400 00000000\n"
+	     "d5ea8043 3575914711 S Bo:1:002:2 -115 2 = 4142\n"
+	     "d5ea8080 3575924555 C Bi:1:005:1 0 9 = 01602b4f 4b0d0a0d 0a\n"
+	     "d5ea8081 4294967000 S Bo:1:005:2 -115 3 = 41540d\n"
+	     "d5ea8082 100 C Bi:1:005:1 0 40 = 01602b4f 4b0d0a0d 0a000000 00000000 "
+	     "00000000 00000000 00000000 00000000\n"),
+	  { "H t=3575914555 AT+QVER\\r", "M t=3575924555 +OK\\r\\n\\r\\n",
+	    "H t=4294967000 AT\\r", "M t=4294967396 +OK\\r\\n\\r\\n\\x00\\x00\\x00\\x00\\x00"
+	    "\\x00\\x00\\x00\\x00\\x00\\x00\\x00\\x00\\x00\\x00\\x00\\x00\\x00\\x00\\x00\\x00\\x00\\x00" } },
+	{ "sigrok sample numbers: an idle gap starts a new burst",
+	  ANA_FMT_AUTO, NULL,
+	  IN("9-78 uart-1: 41\n96-165 uart-1: 41\n1009-1078 uart-1: 42\n"),
+	  { "Mi AA", "Mi B" } },
 	{ "raw bytes with bare CRs are the wire's and cut after line ends",
 	  ANA_FMT_AUTO, NULL,
 	  IN("AT+QVER\r+OK=1\r\n\r\nAT+E\r"),
@@ -208,6 +242,9 @@ static const struct {
 	{ "[15:37:11.116]\xe5\x8f\x91\xe2\x86\x92\xe2\x97\x87" "AT+X\n", ANA_FMT_SSCOM },
 	{ "> 2026/11/24 19:19:13.000014350  length=8 from=0 to=7\n", ANA_FMT_SOCAT },
 	{ "O 12.5\n000000 41 54 2b 0d\n", ANA_FMT_HEXDUMP },
+	{ "41 54 0D         \tAT.\n2B 4F 4B 0D 0A 0D 0A\t+OK....\n", ANA_FMT_JPNEVULATOR },
+	{ "DTE2DCE\n41 54 0D\nDCE2DTE\n2B 4F 4B 0D 0A 0D 0A\n", ANA_FMT_JPNEVULATOR },
+	{ "d5ea8040 3575914555 S Bo:1:005:2 -115 8 = 41542b51 5645520d\n", ANA_FMT_USBMON },
 	{ "2026-11-24 19:19:23.800285: DTE2DCE\n", ANA_FMT_JPNEVULATOR },
 	{ "[12345678:123456] < 0x41 (A)\n", ANA_FMT_INTERCEPTTY },
 	{ "intro\n\xe2\x86\x92 AT+QVER\n", ANA_FMT_ARROWS },
