@@ -349,7 +349,10 @@ emu_loop_run(struct emu_loop *loop)
 
 	loop->stop = 0;
 	while (!loop->stop) {
-		rc = emu_loop_run_once(loop, 1000);
+		/* No timeout of our own: a timer, an fd or the self-pipe of a
+		 * signal wakes the loop. A poll() with a timeout arms a kernel
+		 * timer every round, a sixth of a pty round trip (issue 4). */
+		rc = emu_loop_run_once(loop, -1);
 		if (rc != ATP_OK)
 			break;
 	}
