@@ -417,6 +417,19 @@ log_tail(const char *path, char *buf, size_t size)
 		buf[--n] = '\0';
 }
 
+/* ATP_EMU_START_MS lengthens the wait for the emulator's pty, for an
+ * emulator under valgrind (make valgrind sets it; 50 times slower). */
+static uint64_t
+emu_start_us(void)
+{
+	const char *s = getenv("ATP_EMU_START_MS");
+	uint64_t ms;
+
+	if (s != NULL && atp_span_dec(atp_span_str(s), &ms, 600000) == ATP_OK && ms > 0)
+		return ms * 1000u;
+	return EMU_START_US;
+}
+
 /*
  * Starts `atproof emu --pty <private path> --firmware P [--world F]
  * [--fault X]...` and opens its pty. The binary is ourselves
@@ -511,7 +524,7 @@ hns_emu_open(const struct hns_emu_opts *o, struct hns_transport **out, struct at
 		execv(exe, (char *const *)(uintptr_t)argv);
 		_exit(127);
 	}
-	end = hns_now_us() + EMU_START_US;
+	end = hns_now_us() + emu_start_us();
 	for (;;) {
 		struct stat st;
 		if (stat(path, &st) == 0)
@@ -526,7 +539,8 @@ hns_emu_open(const struct hns_emu_opts *o, struct hns_transport **out, struct at
 		if (hns_now_us() >= end) {
 			hns_transport_close(t);
 			return atp_diag_set(d, ATP_ERR_TIMEOUT,
-			    "the emulator's pty did not appear within %u ms", EMU_START_US / 1000);
+			    "the emulator's pty did not appear within %llu ms",
+			    (unsigned long long)(emu_start_us() / 1000));
 		}
 		nap_us(2000);
 	}

@@ -16,28 +16,32 @@ if [ "${VALGRIND:-0}" = 1 ]; then
 	VG="valgrind -q --error-exitcode=99 --leak-check=full --errors-for-leak-kinds=definite,indirect --track-fds=no"
 fi
 
-# The e2e scripts call "$B/atproof". Under VALGRIND=1 they get B=$B/vg
+# The e2e scripts call "$B/atproof". Under VALGRIND=1 they get B=$B/vg.<pid>
 # instead: a shadow of the build folder whose atproof is a script that
 # execs the real binary under memcheck, children included (the emulator
 # that run --emulator starts is /proc/self/exe, which valgrind reports as
 # the real binary, so it is traced too; the broker and shell tools are not).
-# Each process logs to $B/tests/log/vg/<pid>.log; a non-empty log fails the
+# Each process logs to $B/tests/log/vg.<run>/<pid>.log; a non-empty log fails the
 # script that made it, whatever exit code the script expected.
 E2E_B=$B
 E2E_TIMEOUT=600
 if [ "${VALGRIND:-0}" = 1 ]; then
 	real=$(cd "$B" && pwd)
-	vgdir=$real/vg
-	vglog=$real/tests/log/vg
-	rm -rf "$vgdir" "$vglog"
+	# Per run (two runs on one build folder must not share them).
+	vgdir=$real/vg.$$
+	vglog=$real/tests/log/vg.$$
+	trap 'rm -rf "$vgdir" "$vglog"' EXIT
 	mkdir -p "$vgdir" "$vglog"
 	for f in "$real"/* "$real"/.[!.]*; do
 		[ -e "$f" ] || continue
-		case ${f##*/} in atproof | vg) continue ;; esac
+		case ${f##*/} in atproof | vg.*) continue ;; esac
 		ln -s "$f" "$vgdir/${f##*/}"
 	done
+	# The emulator under memcheck takes seconds to make its pty.
 	cat >"$vgdir/atproof" <<EOF
 #!/bin/sh
+ATP_EMU_START_MS=\${ATP_EMU_START_MS:-60000}
+export ATP_EMU_START_MS
 exec valgrind -q --error-exitcode=99 --leak-check=full \\
     --errors-for-leak-kinds=definite,indirect --track-fds=no \\
     --trace-children=yes --trace-children-skip='*mosquitto*,/bin/*,/usr/bin/*,/usr/sbin/*' \\

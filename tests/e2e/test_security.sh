@@ -105,7 +105,9 @@ free_port() {
 # "every interface".
 port=$(free_port)
 : >"$out/net.log"
-net "$B/atproof" emu --tcp "$port" --firmware manual >"$out/emu.txt" 2>&1 &
+# (Not through net(): $! must be atproof's own pid, for the kill below.)
+ATP_NETLOG="$out/net.log" LD_PRELOAD="$preload" "$B/atproof" emu --tcp "$port" \
+    --firmware manual >"$out/emu.txt" 2>&1 &
 emu=$!
 i=0
 until grep -q "^bind " "$out/net.log" 2>/dev/null; do
