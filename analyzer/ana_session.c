@@ -68,6 +68,7 @@ struct pend {
 	size_t len;
 	struct atp_cmdline cl;       /* spans into text */
 	size_t plen;                 /* text[0..plen) was parsed: line and terminator */
+	uint64_t hash;               /* memo_hash_ends() of text[0..plen) */
 	int parsed;
 	struct loc at;               /* the command line's record */
 	const char *busy_with;       /* a blocking command was running */
@@ -88,7 +89,7 @@ enum sock_state { SK_UNKNOWN, SK_OPEN, SK_CLOSED };
 #define MEMO_SETS 16             /* a power of two */
 #define MEMO_WAYS 4              /* entries a set, replaced in turn */
 #define MEMO_FIND 4
-#define LAT_CACHE 16             /* names of the timing table, by address */
+#define LAT_CACHE 64             /* names of the timing table, by address */
 #define MEMO_CKEY 192            /* a command line and its terminator */
 #define MEMO_RKEY 448            /* that line and the response's bytes */
 
@@ -459,7 +460,8 @@ show_cmd(const struct pend *p, char *buf, size_t size)
 static struct ana_lat *
 lat_of(struct ana_session *s, const char *name)
 {
-	size_t k = ((uintptr_t)name >> 2) % LAT_CACHE;
+	size_t k = (size_t)(((uint64_t)(uintptr_t)name * UINT64_C(0x9e3779b97f4a7c15)) >> 58) %
+	    LAT_CACHE;
 	struct ana_lat *l;
 
 	if (s->latc[k].name == name && s->latc[k].idx < s->rep->nlat &&
@@ -1023,8 +1025,8 @@ check_response(struct ana_session *s, const struct pend *p, const struct atp_fra
 	    (size_t)(f->term.p - f->bytes.p) <= f->bytes.len - f->term.len &&
 	    f->bytes.len > 0 && cl_len + f->bytes.len <= MEMO_RKEY) {
 		term_off = (size_t)(f->term.p - f->bytes.p);
-		set = memo_hash_ends(memo_hash_ends(0, (const uint8_t *)p->text, cl_len),
-		    f->bytes.p, f->bytes.len) & (MEMO_SETS - 1);
+		set = memo_hash_ends(cl != NULL ? p->hash : 0, f->bytes.p, f->bytes.len) &
+		    (MEMO_SETS - 1);
 		for (w = 0; w < MEMO_WAYS; w++) {
 			m = &s->rmemo[set][w];
 			if (rsp_memo_is(m, p, cl_len, cl != NULL, f, term_off)) {
@@ -1251,8 +1253,9 @@ host_parse(struct ana_session *s, struct pend *p)
 	struct atp_diag d;
 	size_t set, w;
 
+	p->hash = memo_hash_ends(0, (const uint8_t *)p->text, p->plen);
 	if (p->plen > 0 && p->plen <= MEMO_CKEY) {
-		set = memo_hash_ends(0, (const uint8_t *)p->text, p->plen) & (MEMO_SETS - 1);
+		set = p->hash & (MEMO_SETS - 1);
 		for (w = 0; w < MEMO_WAYS; w++) {
 			m = &s->cmemo[set][w];
 			if (m->len != p->plen || memcmp(m->key, p->text, p->plen) != 0)

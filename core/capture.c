@@ -1146,11 +1146,15 @@ read_packet(struct atp_pcapng_reader *r, uint32_t type, struct atp_cur *c, uint6
 		if (rc < 0)
 			return rc;
 	}
+	/* Member by member: a copy of a whole span just written as two
+	 * words stalls on the store forwarding. */
 	rec->ts_us = ts;
 	rec->dir = dir;
 	rec->flags = rflags;
-	rec->bytes = data;
-	rec->comment = comment;
+	rec->bytes.p = data.p;
+	rec->bytes.len = data.len;
+	rec->comment.p = comment.p;
+	rec->comment.len = comment.len;
 	rec->src_file = r->name;
 	rec->src_line = 0;
 	rec->src_offset = off;
