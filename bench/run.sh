@@ -233,32 +233,44 @@ AT=$W/ana/at.pcapng
 if ! "$BIN/capgen" records "$AT" $AT_RECORDS >"$W/ana/gen.txt" 2>&1; then
 	skip analyzer "analyze: AT capture" "capgen failed: see $W/ana/gen.txt"
 else
-	t0=$(now)
-	"$A" analyze --firmware $FW "$AT" >"$W/ana/at.txt" 2>&1
-	rca=$?
-	t1=$(now)
-	TA=$(calc "$t1 - $t0")
+	# Both read the same file, alternately, the best of AT_RUNS each: 8
+	# sessions share 2 cores, and the best is the least disturbed run.
+	AT_RUNS=3
+	TA="" TT="" rca=0 rct=0
+	have_ts=0
+	command -v tshark >/dev/null 2>&1 && have_ts=1
+	k=0
+	while [ $k -lt $AT_RUNS ] && [ $rca -lt 2 ]; do
+		t0=$(now)
+		"$A" analyze --firmware $FW "$AT" >"$W/ana/at.txt" 2>&1
+		rca=$?
+		t1=$(now)
+		t=$(calc "$t1 - $t0")
+		if [ -z "$TA" ] || [ "$(gt "$TA" "$t")" = 1 ]; then TA=$t; fi
+		if [ $have_ts = 1 ] && [ $rct -eq 0 ]; then
+			t0=$(now)
+			tshark -r "$AT" >/dev/null 2>"$W/ana/tshark.err"
+			rct=$?
+			t1=$(now)
+			t=$(calc "$t1 - $t0")
+			if [ -z "$TT" ] || [ "$(gt "$TT" "$t")" = 1 ]; then TT=$t; fi
+		fi
+		k=$((k + 1))
+	done
 	FA=$(calc "$AT_RECORDS / $TA")
 	if [ $rca -ge 2 ]; then
 		skip analyzer "analyze: AT capture" "atproof analyze failed (exit $rca): see $W/ana/at.txt"
-	elif ! command -v tshark >/dev/null 2>&1; then
+	elif [ $have_ts = 0 ]; then
 		row analyzer "analyze: AT capture (pcapng)" "$(fmt "$FA")" frames/s "-" "" \
 		    "tshark not installed: no reference"
+	elif [ $rct -ne 0 ]; then
+		row analyzer "analyze: AT capture (pcapng)" "$(fmt "$FA")" frames/s "-" "" \
+		    "tshark -r failed (exit $rct)"
 	else
-		t0=$(now)
-		tshark -r "$AT" >/dev/null 2>"$W/ana/tshark.err"
-		rct=$?
-		t1=$(now)
-		TT=$(calc "$t1 - $t0")
 		FT=$(calc "$AT_RECORDS / $TT")
-		if [ $rct -ne 0 ]; then
-			row analyzer "analyze: AT capture (pcapng)" "$(fmt "$FA")" frames/s "-" "" \
-			    "tshark -r failed (exit $rct)"
-		else
-			row analyzer "analyze: AT capture (pcapng)" "$(fmt "$FA")" frames/s \
-			    "tshark -r, same file: $(fmt "$FT") frames/s" "$(ratio "$FA" "$FT")" \
-			    "goal >= 20x; $(fmt $AT_RECORDS) records, $(fmt "$(calc "$(wc -c <"$AT") / 1048576")" 1) MiB"
-		fi
+		row analyzer "analyze: AT capture (pcapng)" "$(fmt "$FA")" frames/s \
+		    "tshark -r, same file: $(fmt "$FT") frames/s" "$(ratio "$FA" "$FT")" \
+		    "goal >= 20x; $(fmt $AT_RECORDS) records, $(fmt "$(calc "$(wc -c <"$AT") / 1048576")" 1) MiB; best of $AT_RUNS each, alternating"
 	fi
 fi
 
