@@ -101,8 +101,10 @@ usage(FILE *f)
 	    "  --mac MAC          the module's MAC, XX:XX:XX:XX:XX:XX (default\n"
 	    "                     28:6d:cd:00:4e:7d); with --count, module i gets MAC+i\n"
 	    "  --baud N           the module's UART runs at N baud: what a pty client sends\n"
-	    "                     at another rate (its termios speed) is lost, as framing\n"
-	    "                     garbage is, and gets no answer (default: any rate)\n"
+	    "                     at another rate (its termios speed) arrives as garbage\n"
+	    "                     (0xff bytes, no line end) and gets no answer; the\n"
+	    "                     firmware may drop the next line with it (default: any\n"
+	    "                     rate)\n"
 	    "  --help             this text\n\n", COUNT_MAX);
 	emu_fault_help(f);
 	fprintf(f,
@@ -349,10 +351,11 @@ on_fd(struct emu_loop *loop, int fd, unsigned ev, void *ctx)
 		struct termios t;
 		/* The client's rate is the pty's termios speed (the slave's,
 		 * which the master shares); a UART at another rate reads
-		 * framing errors, not the bytes. */
+		 * framing garbage, not the bytes: here 0xff, never a line end,
+		 * which the firmware buffers as it would the real garbage. */
 		if (tcgetattr(pt->slave, &t) == 0 && cfgetospeed(&t) != pt->speed) {
-			emu_log_note(pt->e, "%zd bytes at another baud rate: lost", k);
-			return;
+			emu_log_note(pt->e, "%zd bytes at another baud rate: read as garbage", k);
+			memset(buf, 0xff, (size_t)k);
 		}
 	}
 	if (k > 0) {

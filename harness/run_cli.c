@@ -328,13 +328,16 @@ open_serial(const struct opts *o, const char *dev, const struct hns_serial_cfg *
  * --baud auto: sends AT+ (the bare command, §2.2.1.1) at each rate of
  * hns_baud_rates and takes the first that answers +OK. At a wrong rate
  * the module reads framing garbage and answers nothing (or garbage), so
- * only +OK decides. @tried lists the rates tried.
+ * only +OK decides. A CR goes first: the Luat firmware drops a line that
+ * does not start with AT+ up to its end (firmware §1.2), so the garbage
+ * of the rates before would otherwise swallow the AT+ at the right one.
+ * @tried lists the rates tried.
  */
 static int
 probe_baud(const struct opts *o, const char *dev, struct hns_serial_cfg *sc, char *tried,
     size_t tsize, struct atp_diag *d)
 {
-	static const char probe[] = "AT+\r";
+	static const char probe[] = "\rAT+\r";
 	size_t i, tl = 0;
 
 	tried[0] = '\0';
