@@ -964,8 +964,11 @@ hns_run_cli(int argc, char **argv)
 		ex = run_one(&o, sc, nsc, &vars, &ro, NULL, NULL);
 	/* Interrupted (reports and capture finished): 128 + the signal, the
 	 * shell's convention, 130 for SIGINT and 143 for SIGTERM. */
-	if (hns_stop != 0)
+	if (hns_stop != 0) {
 		ex = ATP_EXIT_SIGNAL + hns_stop;
+		fprintf(stderr, "atproof run: interrupted by %s; reports and capture written "
+		    "(exit %d)\n", hns_stop == SIGINT ? "SIGINT" : "SIGTERM", ex);
+	}
 out:
 	for (i = 0; i < nsc; i++)
 		hns_scenario_free(sc[i]);

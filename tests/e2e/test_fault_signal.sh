@@ -53,6 +53,8 @@ for how in harness group; do
 	wait "$run" || rc=$?
 	run=""
 	[ $rc -eq 130 ] || { cat "$out/run.txt"; echo "$how: exit $rc, not 130"; exit 1; }
+	grep -q 'interrupted by SIGINT; reports and capture written (exit 130)' "$out/run.txt" ||
+	    { cat "$out/run.txt"; echo "$how: no word of the interruption on standard error"; exit 1; }
 	"$B/atproof" analyze --report json:"$out/ana.json" "$out/cap.pcapng" >/dev/null 2>&1 || true
 	python3 - "$out/run.json" "$out/run.xml" "$out/ana.json" "$how" <<'PY'
 import json, sys
