@@ -1153,15 +1153,20 @@ exec_send(struct runner *R)
 	if (render(R, line, sizeof(line), &len) < 0)
 		return;
 	cmd = R->st->cmdp;
-	if (R->st->raw != NULL) {
-		struct atp_cmdline cl;
-		if (atp_cmdline_parse(atp_span_make(line, len), &cl, NULL) == ATP_OK)
-			cmd = cl.cmd;
-	}
 	if (send_line(R, line, len) < 0)
 		return;
 	if (R->st->nowait)
 		return;
+	if (R->st->raw != NULL) {
+		/* send_line() parsed the same bytes for the validator: its
+		 * result, not a second parse, unless the line did not fit. */
+		struct atp_cmdline cl;
+		if (R->have_cl)
+			cmd = R->cl.cmd;
+		else if (len >= sizeof(R->clbuf) &&
+		    atp_cmdline_parse(atp_span_make(line, len), &cl, NULL) == ATP_OK)
+			cmd = cl.cmd;
+	}
 	if (await_response(R, &R->st->expect, step_deadline(R, cmd != NULL &&
 	    (cmd->flags & ATP_CMD_BLOCKING) ? BLOCKING_DEADLINE_US : DEFAULT_DEADLINE_US)) < 0)
 		return;
