@@ -662,8 +662,15 @@ emu_cli(int argc, char **argv)
 		fcntl(reset_pipe[0], F_SETFD, FD_CLOEXEC);
 		fcntl(reset_pipe[1], F_SETFD, FD_CLOEXEC);
 		(void)emu_loop_add_fd(loop, reset_pipe[0], EMU_EV_IN, on_reset, ports);
+		struct sigaction sa;
 		reset_count = o.count;
-		signal(SIGUSR1, on_signal);
+		/* sigaction, not signal(): strict POSIX's signal() is one-shot
+		 * (System V), and a rig pulses the reset line more than once. */
+		memset(&sa, 0, sizeof(sa));
+		sa.sa_handler = on_signal;
+		sa.sa_flags = SA_RESTART;
+		sigemptyset(&sa.sa_mask);
+		(void)sigaction(SIGUSR1, &sa, NULL);
 	}
 	signal(SIGTERM, on_signal);
 	signal(SIGINT, on_signal);

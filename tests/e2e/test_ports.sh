@@ -74,7 +74,10 @@ steps:
     form: query
     expect: { regex: '^\+OK(?!=.*atproof_dtr)' }
 EOF
-"$A" lint "$out/reset.yaml" >"$out/lint2.txt" 2>&1 || { cat "$out/lint2.txt"; fail "lint of reset.yaml"; }
+sed -e 's/line: dtr, pulse: 50ms, settle: 200ms, active: on/line: rts, pulse: 50ms, active: off/' \
+    -e 's/id: reset-dtr/id: reset-rts/' "$out/reset.yaml" >"$out/reset-rts.yaml"
+"$A" lint "$out/reset.yaml" "$out/reset-rts.yaml" >"$out/lint2.txt" 2>&1 ||
+    { cat "$out/lint2.txt"; fail "lint of reset.yaml"; }
 
 # A pty has no modem lines: the line reset is inconclusive (4).
 rc=0
@@ -222,6 +225,9 @@ echo \$? >'$out/byid.rc'
 SP_SHIM_LOG='$out/lines.log' SP_SHIM_RESET=dtr:$emuB '$A' run --port usb:1a86:7523:ATP0002 \
     --serial libserialport --report json:'$out/reset.json' '$out/reset.yaml' >'$out/reset.txt' 2>&1
 echo \$? >'$out/reset.rc'
+SP_SHIM_LOG='$out/rts.log' SP_SHIM_RESET=rts:$emuB '$A' run --port usb:1a86:7523:ATP0002 \
+    --serial libserialport '$out/reset-rts.yaml' >'$out/rts.txt' 2>&1
+echo \$? >'$out/rts.rc'
 SP_SHIM_LOG='$out/pst.log' '$A' run --station '$out/ports-station.yaml' --serial libserialport --report json:'$out/pst.json' \
     scenarios/examples/basic.yaml >'$out/pst.txt' 2>&1
 echo \$? >'$out/pst.rc'
@@ -285,6 +291,10 @@ PY
 grep -q "^dtr 0$" "$out/lines.log" || { cat "$out/lines.log"; fail "no DTR release recorded"; }
 grep -q "reset line pulsed" "$out/ptyB.log" || fail "the module was not reset"
 grep -q "reset line pulsed" "$out/ptyA.log" && fail "the other module was reset"
+# RTS, active off (inverted wiring): released first, then asserted again.
+[ "$(cat "$out/rts.rc")" = 0 ] || { cat "$out/rts.txt"; fail "RTS reset: exit $(cat "$out/rts.rc")"; }
+[ "$(grep -v termios "$out/rts.log")" = "$(printf 'rts 0\nrts 1')" ] || { cat "$out/rts.log"; fail "RTS pulse"; }
+[ "$(grep -c "reset line pulsed" "$out/ptyB.log")" = 2 ] || fail "the RTS pulse did not reset"
 # A station of the two adapters by their stable names: each unit reaches
 # its own module, with its own line settings (libserialport reads back
 # what it set, and a pty keeps only 8 bits without parity: 8N2 here; the
