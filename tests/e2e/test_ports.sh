@@ -8,13 +8,17 @@
 # itself; the preloaded shim answers the modem-line ioctls a pty lacks and
 # wires DTR to the second emulator's reset (SIGUSR1). Checked:
 #   - atproof ports (text, --json): both ports, IDs, description, by-id;
+#     with no port at all, "no serial ports found" and exit 0;
 #   - run --port usb:VID:PID: ambiguous is exit 3 naming both; with the
 #     serial it picks the right module (its MAC, set by emu --mac);
 #   - run --port /dev/serial/by-id/...: resolved, the report names both;
 #   - --baud auto: the module at 57600 (emu --baud) is found at 57600; a
 #     module at no listed rate is exit 3 naming the rates;
-#   - reset: { line: dtr }: the pulse reaches the module, which boots
-#     (its RAM-only SSID is gone); on a pty without lines: inconclusive;
+#   - reset: { line: dtr }, then { line: rts, active: off }: the pulse
+#     reaches the module, which boots (its RAM-only SSID is gone); on a pty
+#     without lines: inconclusive;
+#   - data bits, stop bits and parity reach tcsetattr (termios and
+#     libserialport), from the command line and from a station's units;
 #   - lint checks the reset keys; a station's units get distinct MACs and
 #     line settings.
 # The parts that need no namespace run everywhere; without root or unshare
