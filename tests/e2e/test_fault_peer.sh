@@ -147,3 +147,20 @@ for path, step, symptom in ((sys.argv[1], "stream", "5 of 22 bytes came back"),
     assert "peer echo reset 1 connection (RST) after 10 bytes" in m, (path, m)
 PY
 echo "ok   a peer that resets: the failing step names the RST (transparent and socket)"
+
+# The options are checked at load: each misuse is exit 2 with its place.
+for bad in "{ type: udp, reset_after: 5 }|reset_after goes with tcp-server" \
+    "{ type: tcp-server, reset_after: 0 }|reset_after must be 1 or more" \
+    "{ type: tcp-server, port: 0 }|port must be 1..65535" \
+    "{ type: tcp-server, port: 70000 }|is larger than 65535" \
+    "{ type: mqtt, port: 1883 }|an mqtt peer's port is a free one"; do
+	def=${bad%%|*}
+	msg=${bad#*|}
+	printf 'id: bad-peer\ntitle: t\nspec: "§2.2.3.10 AT+SKCT"\npeers:\n  echo: %s\nsteps:\n  - cmd: QVER\n' \
+	    "$def" >"$out/bad.yaml"
+	rc=0
+	"$B/atproof" lint "$out/bad.yaml" >"$out/bad.txt" 2>&1 || rc=$?
+	[ $rc -eq 2 ] && grep -q "bad.yaml:5:.*$msg" "$out/bad.txt" ||
+	    { cat "$out/bad.txt"; echo "peer $def: exit $rc, not 2 with '$msg'"; exit 1; }
+done
+echo "ok   port: and reset_after: misused: exit 2 at the place"
