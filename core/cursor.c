@@ -6,24 +6,6 @@
 #include "atproof/cursor.h"
 #include "atproof/err.h"
 
-struct atp_cur
-atp_cur_make(const void *p, size_t len)
-{
-	struct atp_cur c;
-	c.p = p;
-	c.left = p != NULL ? len : 0;
-	return c;
-}
-
-struct atp_span
-atp_span_make(const void *p, size_t len)
-{
-	struct atp_span s;
-	s.p = p;
-	s.len = p != NULL ? len : 0;
-	return s;
-}
-
 struct atp_span
 atp_span_str(const char *s)
 {
