@@ -2414,7 +2414,13 @@ hns_run(struct hns_transport *t, struct hns_scenario *const *sc, size_t n,
 		po.comment = "atproof run";
 		atp_diag_clear(&d);
 		if (atp_pcapng_open(o->capture, &po, &R.cap, &d) < 0) {
-			fprintf(stderr, "atproof run: capture %s: %s\n", o->capture, d.msg);
+			/* Nothing runs without the capture asked for: exit 3, and
+			 * the report says why (not an empty pass). */
+			char m[300];
+			snprintf(m, sizeof(m), "capture %s; nothing was run", d.msg);
+			fprintf(stderr, "atproof run: %s\n", m);
+			rep->verdict = RPT_ERROR;
+			(void)rpt_set(&rep->reason, m);
 			atp_framer_free(R.fr);
 			return ATP_ERR_IO;
 		}

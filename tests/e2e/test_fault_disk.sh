@@ -96,3 +96,17 @@ else
 	echo "skip tshark check: tshark is not installed (make deps-check installs it)"
 fi
 echo "ok   capture cut at $size of $full bytes: exit 3, one clear message, the run and report finished, the file valid"
+
+# A capture that cannot even be created: nothing runs, exit 3, not a pass.
+rc=0
+"$B/atproof" run --emulator=manual --capture "$out/no-such-dir/cap.pcapng" \
+    --report json:"$out/nocap.json" "$out/many.yaml" >"$out/nocap.txt" 2>&1 || rc=$?
+[ $rc -eq 3 ] || { cat "$out/nocap.txt"; echo "uncreatable capture: exit $rc, not 3"; exit 1; }
+grep -q "capture $out/no-such-dir/cap.pcapng: cannot create the capture: No such file or directory" \
+    "$out/nocap.txt" || { cat "$out/nocap.txt"; echo "uncreatable capture: no clear error"; exit 1; }
+python3 -c "
+import json, sys
+d = json.load(open(sys.argv[1]))
+assert d['verdict'] == 'error' and 'cannot create the capture' in d['reason'], d
+assert d['stats']['bytes_tx'] == 0 and not d['cases'], d['stats']" "$out/nocap.json"
+echo "ok   capture that cannot be created: exit 3, nothing run, the report says why"
