@@ -105,6 +105,7 @@ struct uconn {
 	char peer[48];
 	uint64_t peer_port;
 	unsigned long naccepted;     /* a listener's connections tied */
+	int refused;                 /* a SYN to the port that was reset: none */
 	int flip;                    /* the module is the flow's server side */
 	size_t http;                 /* 1 + index of its AT+HTTPC, 0: none */
 	char host[64];
@@ -1007,7 +1008,7 @@ conn_findings(struct ana_net *n, struct uconn *u)
 	}
 	/* A TCP server's peers come to it: each accepted connection is judged
 	 * on its own. */
-	if (u->server && !u->udp)
+	if ((u->server && !u->udp) || u->refused)
 		return;
 	if (u->fl == NULL && u->server) {
 		if (u->s[0].nc > 0 || u->s[1].nc > 0)
@@ -1330,12 +1331,22 @@ ana_net_read_file(struct ana_net *n, FILE *f, const char *path, struct atp_diag 
 		struct uconn *u = &n->uc[i];
 		if (u->fl == NULL)
 			continue;
+		if (u->accepted && u->sock < 0 && (u->fl->flags & NET_F_SYN) &&
+		    !(u->fl->flags & NET_F_SYNACK) && u->fl->bytes[0] == 0 && u->fl->bytes[1] == 0) {
+			/* A SYN nobody answered (reset: the port did not
+			 * listen yet, or any more) was never a connection. */
+			n->uc[u->parent].naccepted--;
+			u->fl->user = NULL;
+			u->fl = NULL;
+			u->refused = 1;
+			continue;
+		}
 		u->cli = u->fl->cli;
 		u->srv = u->fl->srv;
 		u->flags = u->fl->flags;
 		u->ts_syn = u->fl->ts_syn;
 		u->ts_synack = u->fl->ts_synack;
-		if (!u->udp && (u->flags & NET_F_SYN) && u->accepted) {
+		if (!u->udp && (u->flags & NET_F_SYNACK) && u->accepted) {
 			/* Listening came before the client's SYN, and the host
 			 * heard of the accepted socket after it. */
 			pair(n, n->uc[u->parent].at.ts, u->ts_syn, 1);
@@ -1451,7 +1462,7 @@ ana_net_json(const struct ana_net *n)
 	for (i = 0; i < n->nuc; i++) {
 		const struct uconn *u = &n->uc[i];
 		json_t *c;
-		if (u->mqtt || u->http != 0)
+		if (u->mqtt || u->http != 0 || u->refused)
 			continue;
 		ana_ep_str(&u->cli, a, sizeof(a));
 		ana_ep_str(&u->srv, b, sizeof(b));
@@ -1546,7 +1557,7 @@ ana_net_text(const struct ana_net *n, FILE *out)
 	    n->st.flows, (long long)n->offset, n->pairs);
 	for (i = 0; i < n->nuc; i++) {
 		const struct uconn *u = &n->uc[i];
-		if (u->mqtt || u->http != 0)
+		if (u->mqtt || u->http != 0 || u->refused)
 			continue;
 		ana_ep_str(&u->cli, a, sizeof(a));
 		ana_ep_str(&u->srv, b, sizeof(b));
@@ -1599,7 +1610,7 @@ ana_net_events(const struct ana_net *n, void (*cb)(void *ctx, uint64_t t_us, con
 	/* UART events on their clock, network ones moved onto it. */
 	for (i = 0; i < n->nuc && nt + 4 < TL_MAX; i++) {
 		const struct uconn *u = &n->uc[i];
-		if (u->mqtt || u->http != 0)
+		if (u->mqtt || u->http != 0 || u->refused)
 			continue;
 		ana_ep_str(&u->cli, a, sizeof(a));
 		if (u->at.timed && !u->accepted) {

@@ -19,8 +19,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
  *   0: the rest is a capture file, read by libpcap and correlated with a
  *      UART side that opened TCP and UDP sockets to ports 80 and 53, sent
  *      and got bytes on them, resolved a name, made an HTTP request to
- *      port 80 and spoke MQTT to port 1883 (so every matcher, the DNS,
- *      HTTP and MQTT parsers see the flows);
+ *      port 80, spoke MQTT to port 1883, and listened as a TCP server on
+ *      port 8000 (two accepted sockets: one named by +SKTRPT's peer
+ *      10.0.0.1:40000, one not) and a UDP server on port 9000 (so every
+ *      matcher, the DNS, HTTP and MQTT parsers see the flows);
  *   1: the rest is frames, each a 2-byte big-endian length and its bytes,
  *      of the link type picked by the first byte's upper bits, fed straight
  *      to the decoder (no file framing in the way of the reassembly).
@@ -106,6 +108,14 @@ file(const uint8_t *data, size_t size)
 	ana_net_mqtt(n, ANA_MQ_SUB, atp_span_str("cmd/#"), atp_span_str(""), &at);
 	ana_net_mqtt(n, ANA_MQ_TOPIC, atp_span_str("5"), atp_span_str("cmd/x"), &at);
 	ana_net_mqtt(n, ANA_MQ_DATA, atp_span_str("2"), atp_span_str("on"), &at);
+	ana_net_skct(n, 3, 0, 1, atp_span_str("0"), 8000, &at);
+	ana_net_peer(n, 4, atp_span_str("\"10.0.0.1\""), 40000, &at);
+	ana_net_recv(n, 4, 4, (const uint8_t *)"ping", 4, 1, &at);
+	ana_net_sent(n, 4, (const uint8_t *)"pong", 4, 1, &at);
+	ana_net_sent(n, 6, (const uint8_t *)"hi", 2, 1, &at);
+	ana_net_skct(n, 5, 1, 1, atp_span_str(""), 9000, &at);
+	ana_net_recv(n, 5, 4, (const uint8_t *)"ping", 4, 1, &at);
+	ana_net_sent(n, 5, (const uint8_t *)"pong", 4, 1, &at);
 	f = fmemopen((void *)(uintptr_t)(data + 1), size - 1, "rb");
 	if (f != NULL) {
 		FILE *sink = fopen("/dev/null", "w");

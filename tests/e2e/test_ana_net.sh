@@ -21,9 +21,12 @@ fi
 out=$(mktemp -d)
 srv=""
 tpid=""
+cpid=""
 cleanup() {
-	[ -n "$tpid" ] && kill "$tpid" 2>/dev/null
-	[ -n "$srv" ] && kill "$srv" 2>/dev/null
+	# (a process that is gone already must not stop the cleanup)
+	[ -z "$tpid" ] || kill "$tpid" 2>/dev/null || true
+	[ -z "$cpid" ] || kill "$cpid" 2>/dev/null || true
+	[ -z "$srv" ] || kill "$srv" 2>/dev/null || true
 	rm -rf "$out"
 }
 trap cleanup EXIT
@@ -86,7 +89,69 @@ run() {
 	fi
 }
 
+# A TCP server on the module (AT+SKCT=0,1,...): a client on loopback
+# connects to the emulator's listening port and says "ping from client";
+# the module reports it as +SKTRPT on the accepted socket's own number,
+# and the host answers with AT+SKSND on that number.
+sport=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+mkdir -p "$out/lib"
+cp scenarios/examples/lib/common.yaml "$out/lib/"
+cat >"$out/server.yaml" <<EOS
+id: e2e-net-server
+title: A TCP server's accepted connection carries data both ways
+spec: ["§2.2.3.10 AT+SKCT", "§2.2.3.17 AT+SKRPTM"]
+tags: [e2e, socket, server]
+include: lib/common.yaml
+setup:
+  - use: join-open
+  - cmd: SKRPTM
+    args: [1]
+steps:
+  - cmd: SKCT
+    args: [0, 1, 0, "\${srv_port}"]
+    expect: { shape: "+OK=<srv:Dec 1..20>" }
+  - wait_report: +SKTRPT
+    expect: { glob: "+SKTRPT=*,16,127.0.0.1,*" }
+    deadline: 10s
+  - read_data: { text: "ping from client", len: "\${len}" }
+  - cmd: SKSND
+    args: ["\${socket}", 16]
+    expect: "+OK=16"
+  - send_data: "pong from module"
+  - sleep: 500ms
+teardown:
+  - cmd: SKCLS
+    args: ["\${srv}"]
+  - cmd: SKRPTM
+    args: [0]
+EOS
+python3 - "$sport" >"$out/client.out" 2>&1 <<'EOC' &
+import socket, sys, time
+end = time.time() + 20
+while True:
+    try:
+        c = socket.create_connection(("127.0.0.1", int(sys.argv[1])), timeout=1)
+        break
+    except OSError:
+        if time.time() > end:
+            sys.exit("no server")
+        time.sleep(0.05)
+c.sendall(b"ping from client")
+c.settimeout(10)
+got = b""
+while len(got) < 16:
+    d = c.recv(64)
+    if not d:
+        break
+    got += d
+print(got.decode(errors="replace"))
+c.close()
+EOC
+cpid=$!
+
 E=scenarios/examples
+run server luat --var srv_port="$sport" "$out/server.yaml"
+wait "$cpid" || true
 run sockets luat $E/socket.yaml $E/peers.yaml $E/report.yaml $E/http.yaml
 run sockets-g3 g3 $E/socket.yaml $E/peers.yaml $E/report.yaml $E/http.yaml
 run mqtt manual $E/mqtt.yaml
@@ -175,9 +240,36 @@ for name, rule, what in (("rcvshort", "net-recv-unreported", '"\\xFF"'),
                            for f in hits):
         bad.append(f"{name}: no {rule} naming {what}: {[f['message'] for f in net_findings(d)]}")
 
+# The TCP server: its accepted connection tied to the client's SYN by the
+# port +SKTRPT named, "ping from client" reported, "pong from module" sent.
+d = load("server")
+conns = d["network"]["connections"]
+srv = [c for c in conns if c.get("role") == "server"]
+acc = [c for c in conns if c.get("role") == "accepted"]
+if len(srv) != 1 or srv[0]["accepted"] != 1:
+    bad.append(f"server: listening sockets {srv}")
+if len(acc) != 1:
+    bad.append(f"server: accepted connections {acc}")
+else:
+    c = acc[0]
+    s, r = c["sent"], c["received"]
+    if not c["matched"] or c["parent"] != srv[0]["socket"] or not c["handshake"]["syn"]:
+        bad.append(f"server: accepted connection {c}")
+    if s["matched"] != 16 or s["unsent"] or s["extra"] or r["matched"] != 16 or r["unreported"] \
+            or r["phantom"]:
+        bad.append(f"server: bytes {s} {r}")
+    if c["peer"]["port"] != int(c["client"].rsplit(":", 1)[1]):
+        bad.append(f"server: peer {c['peer']} is not the flow's client {c['client']}")
+if net_findings(d):
+    bad.append(f"server: findings {[f['message'] for f in net_findings(d)]}")
+with open(f"{out}/client.out") as f:
+    if f.read().strip() != "pong from module":
+        bad.append("server: the client did not get the module's answer")
+
 for b in bad:
     print("FAIL", b)
 if bad:
     sys.exit(1)
-print("ok   sockets, MQTT, LUAT's cut +SKTRPT and both faults matched against the capture")
+print("ok   sockets, a server's accepted connection, MQTT, LUAT's cut +SKTRPT and both faults "
+      "matched against the capture")
 EOF

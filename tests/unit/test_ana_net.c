@@ -566,6 +566,9 @@ static void
 a_servers_accepted_connections_are_tied_by_the_peer_the_module_named(void **state)
 {
 	static const struct pkt wire[] = {
+		/* A client that came before the port listened: reset, no
+		 * connection at all. */
+		S(0, 300, SYN, "", 39000), S(1, 0, 0x14, "", 39000),
 		/* The second client first: the order of connections does not
 		 * decide, the port +SKTRPT named does. */
 		S(0, 500, SYN, "", 40001), S(1, 70, SYN | ACK, "", 40001),
@@ -598,6 +601,7 @@ a_servers_accepted_connections_are_tied_by_the_peer_the_module_named(void **stat
 	assert_int_equal(count_rule(&rep, "net-sent-missing", "socket 2: 1 bytes at offset 5"), 1);
 	assert_int_equal(count_rule(&rep, "net-recv-phantom", NULL), 0);
 	assert_int_equal(count_rule(&rep, "net-no-connection", NULL), 0);
+	assert_int_equal(count_rule(&rep, "net-connect-refused", NULL), 0);
 	/* The connection from 40001 reached the module, never the host. */
 	assert_int_equal(count_rule(&rep, "net-recv-unreported", "\"never told\""), 1);
 	assert_int_equal(count_rule(&rep, "net-recv-unreported", "hello"), 0);
