@@ -986,7 +986,7 @@ await_response(struct runner *R, const struct hns_matcher *m, uint64_t deadline_
 		if (now >= end || R->vanished || (R->module_reset && !got))
 			break;
 		if (pump(R, end - now > IDLE_FLUSH_US ? IDLE_FLUSH_US : end - now) > 0) {
-			quiet_from = hns_now_us();
+			quiet_from = R->t_chunk;    /* pump's clock reading of the bytes */
 			flushed = 0;
 		} else if (!flushed && hns_now_us() - quiet_from >= IDLE_FLUSH_US) {
 			/* "+ERR=-2\r\n" (a parse-stage error, firmware §1.4) is

@@ -67,7 +67,7 @@ static int
 fd_write(struct hns_transport *t, const void *buf, size_t len, struct atp_diag *d)
 {
 	const uint8_t *p = buf;
-	uint64_t end = hns_now_us() + WRITE_TIMEOUT_US;
+	uint64_t end = 0;          /* set at the first write that must wait */
 	struct pollfd pfd;
 	ssize_t w;
 
@@ -87,7 +87,9 @@ fd_write(struct hns_transport *t, const void *buf, size_t len, struct atp_diag *
 			continue;
 		if (w < 0 && errno != EAGAIN && errno != EWOULDBLOCK)
 			return vanished(d, t->name, strerror(errno), errno);
-		if (hns_now_us() >= end)
+		if (end == 0)
+			end = hns_now_us() + WRITE_TIMEOUT_US;
+		else if (hns_now_us() >= end)
 			return atp_diag_set(d, ATP_ERR_TIMEOUT, "port %s: a write did not "
 			    "drain in %u ms", t->name, WRITE_TIMEOUT_US / 1000);
 		pfd.fd = t->fd;
