@@ -123,8 +123,10 @@ atp_framer_new(const struct atp_framer_opts *opts, struct atp_framer **out)
 	if (fr == NULL)
 		return ATP_ERR_NOMEM;
 	/* One buffer at the frame ceiling, allocated once: feeding never
-	 * allocates, so it cannot fail half-way through a chunk. */
-	fr->buf = atp_malloc(ATP_FRAME_MAX);
+	 * allocates, so it cannot fail half-way through a chunk. Zeroed:
+	 * frames are matched in place, and PCRE2's JIT may read a few bytes
+	 * past a frame, which memcheck reports as uninitialised. */
+	fr->buf = atp_calloc(1, ATP_FRAME_MAX);
 	if (fr->buf == NULL) {
 		atp_free(fr);
 		return ATP_ERR_NOMEM;
