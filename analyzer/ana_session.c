@@ -253,6 +253,19 @@ add_dev(struct ana_session *s, const struct atp_deviation *dv, int known, const 
 		s->oom = 1;
 }
 
+/* snprintf(dst, size, "%s", src) without the formatting machinery: a
+ * repeated exchange's findings are replayed by the thousand (issue 8). */
+static void
+scopy(char *dst, size_t size, const char *src)
+{
+	size_t n = strlen(src);
+
+	if (n >= size)
+		n = size - 1;
+	memcpy(dst, src, n);
+	dst[n] = '\0';
+}
+
 static void
 on_finding(void *ctx, const struct atp_finding *vf)
 {
@@ -263,18 +276,18 @@ on_finding(void *ctx, const struct atp_finding *vf)
 	f.rule = vf->rule;
 	f.severity = vf->severity;
 	f.verdict = vf->verdict;
-	snprintf(f.section, sizeof(f.section), "%s", vf->section != NULL ? vf->section : "");
+	scopy(f.section, sizeof(f.section), vf->section != NULL ? vf->section : "");
 	if (vf->cmd != NULL)
-		snprintf(f.command, sizeof(f.command), "%s", vf->cmd->name);
+		scopy(f.command, sizeof(f.command), vf->cmd->name);
 	else if (s->vcmd != NULL)
-		snprintf(f.command, sizeof(f.command), "%s", s->vcmd);
+		scopy(f.command, sizeof(f.command), s->vcmd);
 	if (vf->deviation != NULL)
-		snprintf(f.deviation, sizeof(f.deviation), "%s", vf->deviation->id);
+		scopy(f.deviation, sizeof(f.deviation), vf->deviation->id);
 	f.file = s->vloc.file;
 	f.line = s->vloc.line;
 	f.offset = s->vloc.off;
 	f.ts_us = s->vloc.timed ? s->vloc.ts : 0;
-	snprintf(f.message, sizeof(f.message), "%s", vf->message);
+	scopy(f.message, sizeof(f.message), vf->message);
 	if (ana_report_add(s->rep, &f) != ATP_OK)
 		s->oom = 1;
 	if (s->recording != NULL) {
