@@ -322,31 +322,63 @@ open_serial(const struct opts *o, const char *dev, const struct hns_serial_cfg *
 	return hns_tty_open(dev, sc, t, d);
 }
 
-#define PROBE_WAIT_US 300000u   /* AT+ answers in a few ms at any rate */
+#define PROBE_WAIT_US 500000u   /* AT+ answers in a few ms at any rate */
+
+/*
+ * One AT+ on @t: 1 if +OK came back, 0 if not, ATP_ERR_IO. What was
+ * waiting before (a late answer to the rate before) is read away first.
+ * A CR goes first: the Luat firmware drops a line that does not start
+ * with AT+ up to its end (firmware §1.2), so the garbage of the rates
+ * before would otherwise swallow the AT+ at the right one.
+ */
+static int
+probe_once(struct hns_transport *t, struct atp_diag *d)
+{
+	static const char probe[] = "\rAT+\r";
+	char buf[256];
+	size_t got = 0;
+	uint64_t end;
+	long n;
+
+	while ((n = t->ops->read(t, buf, sizeof(buf), 0, d)) > 0)
+		;
+	if (n < 0 || t->ops->write(t, probe, sizeof(probe) - 1, d) < 0)
+		return ATP_ERR_IO;
+	end = hns_now_us() + PROBE_WAIT_US;
+	while (got + 1 < sizeof(buf)) {
+		uint64_t now = hns_now_us();
+		if (now >= end)
+			break;
+		n = t->ops->read(t, buf + got, sizeof(buf) - 1 - got, end - now, d);
+		if (n < 0)
+			return ATP_ERR_IO;
+		got += (size_t)n;
+		buf[got] = '\0';
+		/* +OK at the start of a line: not inside garbage that happens
+		 * to spell it mid-line. */
+		if ((got >= 3 && memcmp(buf, "+OK", 3) == 0) || strstr(buf, "\n+OK") != NULL)
+			return 1;
+	}
+	return 0;
+}
 
 /*
  * --baud auto: sends AT+ (the bare command, §2.2.1.1) at each rate of
- * hns_baud_rates and takes the first that answers +OK. At a wrong rate
- * the module reads framing garbage and answers nothing (or garbage), so
- * only +OK decides. A CR goes first: the Luat firmware drops a line that
- * does not start with AT+ up to its end (firmware §1.2), so the garbage
- * of the rates before would otherwise swallow the AT+ at the right one.
+ * hns_baud_rates and takes the first that answers +OK twice (once could
+ * be a late answer to the rate before). At a wrong rate the module reads
+ * framing garbage and answers nothing (or garbage), so only +OK decides.
  * @tried lists the rates tried.
  */
 static int
 probe_baud(const struct opts *o, const char *dev, struct hns_serial_cfg *sc, char *tried,
     size_t tsize, struct atp_diag *d)
 {
-	static const char probe[] = "\rAT+\r";
 	size_t i, tl = 0;
 
 	tried[0] = '\0';
 	for (i = 0; i < hns_nbaud_rates && !hns_stop; i++) {
 		struct hns_transport *t = NULL;
-		char buf[256];
-		size_t got = 0;
-		uint64_t end;
-		int ok = 0;
+		int ok;
 
 		sc->baud = hns_baud_rates[i];
 		if (tl + 12 < tsize)
@@ -360,29 +392,13 @@ probe_baud(const struct opts *o, const char *dev, struct hns_serial_cfg *sc, cha
 				return d->code;
 			continue;
 		}
-		if (t->ops->write(t, probe, sizeof(probe) - 1, d) < 0) {
-			hns_transport_close(t);
-			return ATP_ERR_IO;
-		}
-		end = hns_now_us() + PROBE_WAIT_US;
-		while (!ok && got + 1 < sizeof(buf)) {
-			uint64_t now = hns_now_us();
-			long n;
-			if (now >= end)
-				break;
-			n = t->ops->read(t, buf + got, sizeof(buf) - 1 - got, end - now, d);
-			if (n < 0) {
-				hns_transport_close(t);
-				return ATP_ERR_IO;
-			}
-			got += (size_t)n;
-			buf[got] = '\0';
-			/* +OK at the start of a line: not inside garbage that
-			 * happens to spell it mid-line. */
-			ok = (got >= 3 && memcmp(buf, "+OK", 3) == 0) || strstr(buf, "\n+OK") != NULL;
-		}
+		ok = probe_once(t, d);
+		if (ok == 1)
+			ok = probe_once(t, d);
 		hns_transport_close(t);
-		if (ok)
+		if (ok < 0)
+			return ok;
+		if (ok == 1)
 			return ATP_OK;
 	}
 	return atp_diag_set(d, ATP_ERR_NOTFOUND, "--baud auto: no answer to AT+ at %s baud",
