@@ -261,6 +261,40 @@ test_secrets_are_masked_everywhere_even_after_a_change(void **state)
 	hns_vars_clear(&vs);
 }
 
+/* Clear text goes in runs (hns_expand, hns_mask): a '$' that starts no
+ * reference, a run around a secret and binary bytes come out unchanged. */
+static void
+test_clear_text_between_references_and_secrets_is_kept_whole(void **state)
+{
+	static const char bin[] = "+OK\0\x01\xff$ ok\r\n";
+	struct hns_vars vs;
+	struct atp_diag d;
+	char *out = NULL;
+	size_t len;
+
+	(void)state;
+	memset(&vs, 0, sizeof(vs));
+	assert_int_equal(hns_vars_set(&vs, "a", "x", 1, 0), ATP_OK);
+	assert_int_equal(hns_expand(&vs, "cost $5, ${a}$ and $${a}$", &out, &len, &d), ATP_OK);
+	assert_string_equal(out, "cost $5, x$ and ${a}$");
+	assert_int_equal(len, 21);
+	atp_free(out);
+	/* No secret at all: the bytes as they are, NUL included. */
+	out = hns_mask(&vs, bin, sizeof(bin) - 1, &len);
+	assert_non_null(out);
+	assert_int_equal(len, sizeof(bin) - 1);
+	assert_memory_equal(out, bin, sizeof(bin) - 1);
+	atp_free(out);
+	/* A secret in the middle of clear runs, twice. */
+	assert_int_equal(hns_vars_set(&vs, "k", "s3cr", 4, 1), ATP_OK);
+	out = hns_mask(&vs, "ab s3cr cd\0s3cr", 16, &len);
+	assert_non_null(out);
+	assert_int_equal(len, 14);
+	assert_memory_equal(out, "ab *** cd\0***", 14);
+	atp_free(out);
+	hns_vars_clear(&vs);
+}
+
 static void
 collect_ref(void *ctx, const char *name, size_t len)
 {
@@ -381,6 +415,7 @@ main(void)
 		cmocka_unit_test(test_variables_expand_with_escapes_and_the_environment),
 		cmocka_unit_test(test_an_expansion_cannot_grow_without_bound),
 		cmocka_unit_test(test_secrets_are_masked_everywhere_even_after_a_change),
+		cmocka_unit_test(test_clear_text_between_references_and_secrets_is_kept_whole),
 		cmocka_unit_test(test_references_are_listed_but_not_the_environment),
 		cmocka_unit_test(test_tag_expressions_follow_precedence),
 		cmocka_unit_test(test_durations_and_numbers_parse_strictly),
