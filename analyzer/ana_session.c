@@ -342,17 +342,16 @@ way_next(uint8_t *next)
 	return w;
 }
 
-/* Findings of a memo entry, as the validator gave them, at @offset. */
+/* Findings of a memo entry, as the validator gave them. Its offsets are
+ * those of the first time, and stay so: on_finding() places a finding at
+ * s->vloc, never at the validator's offset. */
 static void
-memo_replay(struct ana_session *s, const struct memo_find *mf, uint64_t offset)
+memo_replay(struct ana_session *s, const struct memo_find *mf)
 {
 	size_t i;
 
-	for (i = 0; i < mf->n; i++) {
-		struct atp_finding f = mf->f[i];
-		f.offset = offset;
-		on_finding(s, &f);
-	}
+	for (i = 0; i < mf->n; i++)
+		on_finding(s, &mf->f[i]);
 }
 
 /* A span of a line parsed at @from, moved to the same bytes at @to. */
@@ -1043,7 +1042,7 @@ check_response(struct ana_session *s, const struct pend *p, const struct atp_fra
 		for (w = 0; w < MEMO_WAYS; w++) {
 			m = &s->rmemo[set][w];
 			if (rsp_memo_is(m, p, cl_len, cl != NULL, f, term_off)) {
-				memo_replay(s, &m->mf, f->offset);
+				memo_replay(s, &m->mf);
 				return;
 			}
 		}
@@ -1277,7 +1276,7 @@ host_parse(struct ana_session *s, struct pend *p)
 			cmdline_copy(&p->cl, &m->cl, m->key, p->text, p->plen);
 			s->vcmd = p->parsed && p->cl.cmd != NULL ? p->cl.cmd->name : NULL;
 			if (p->parsed)
-				memo_replay(s, &m->mf, s->host_off);
+				memo_replay(s, &m->mf);
 			return;
 		}
 		m = &s->cmemo[set][way_next(&s->cnext[set])];
