@@ -289,6 +289,54 @@ findings_carry_the_source_line_and_the_command(void **state)
 	ana_report_free(&rep);
 }
 
+/*
+ * A repeated exchange gives the findings of its first time, each at its own
+ * record: the session replays what the validator said of the same line and
+ * response (issue 8) instead of asking again.
+ */
+static const struct scase repeated = {
+	"four times the same two exchanges", "luat", NULL,
+	{ H(0, "at+QVER\r"), M(10, "+OK=1\r\n\r\n"), H(100, "AT+UART=?\r"),
+	  M(110, "+OK=115200,0,0,0,0\r\n\r\n"),
+	  H(200, "at+QVER\r"), M(210, "+OK=1\r\n\r\n"), H(300, "AT+UART=?\r"),
+	  M(310, "+OK=115200,0,0,0,0\r\n\r\n"),
+	  H(400, "at+QVER\r"), M(410, "+OK=1\r\n\r\n"), H(500, "AT+UART=?\r"),
+	  M(510, "+OK=115200,0,0,0,0\r\n\r\n"),
+	  H(600, "at+QVER\r"), M(610, "+OK=1\r\n\r\n"), H(700, "AT+UART=?\r"),
+	  M(710, "+OK=115200,0,0,0,0\r\n\r\n") },
+	{ NULL }, 4, 4 };
+
+static void
+a_repeated_exchange_gives_its_findings_each_time_at_its_own_record(void **state)
+{
+	struct ana_report rep;
+	size_t k, per;
+
+	(void)state;
+	run_case(&repeated, &rep);
+	/* The first time: the host's lower-case prefix, and LUAT's UART
+	 * query format (a known deviation). */
+	assert_true(rep.nf >= 2);
+	assert_int_equal(rep.nf % 4, 0);
+	per = rep.nf / 4;
+	for (k = 0; k < rep.nf; k++) {
+		const struct ana_finding *f = &rep.f[k], *first = &rep.f[k % per];
+		assert_string_equal(f->rule, first->rule);
+		assert_int_equal(f->verdict, first->verdict);
+		assert_string_equal(f->message, first->message);
+		assert_string_equal(f->command, first->command);
+		/* Its own record: four lines on from the same finding before. */
+		assert_int_equal(f->line, first->line + 4 * (k / per));
+		assert_int_equal(f->ts_us, first->ts_us + 200000u * (k / per));
+	}
+	assert_string_equal(rep.f[0].rule, "cmd-syntax");
+	assert_int_equal(rep.f[0].line, 1);
+	assert_string_equal(rep.f[per - 1].rule, "uart-query-flow");
+	assert_int_equal(rep.f[per - 1].verdict, ATP_V_KNOWN);
+	assert_int_equal(rep.f[per - 1].line, 4);
+	ana_report_free(&rep);
+}
+
 static void
 timing_rows_give_percentiles_of_the_final_byte(void **state)
 {
@@ -405,6 +453,7 @@ main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(sessions_give_the_findings_of_their_rules),
 		cmocka_unit_test(findings_carry_the_source_line_and_the_command),
+		cmocka_unit_test(a_repeated_exchange_gives_its_findings_each_time_at_its_own_record),
 		cmocka_unit_test(timing_rows_give_percentiles_of_the_final_byte),
 		cmocka_unit_test(the_verdict_is_the_worst_and_known_does_not_fail),
 		cmocka_unit_test(findings_are_kept_up_to_a_ceiling_per_rule_and_counted_beyond),
