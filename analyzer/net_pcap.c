@@ -51,7 +51,13 @@ struct ana_pcap {
 	uint32_t *hash;              /* index + 1 into flows, 0 empty */
 	size_t ooo_total;
 	struct ana_flow *last;       /* the flow of the previous packet */
+	char *iobuf;                 /* the FILE's buffer, freed after it */
 };
+
+/* libpcap reads each record with two freads: a large stdio buffer saves
+ * the read calls of the default 4 KiB one (a quarter of the time on a
+ * large capture). */
+#define IOBUF_SIZE (1u << 20)
 
 void
 ana_ep_str(const struct ana_ep *e, char *buf, size_t size)
@@ -527,26 +533,36 @@ ana_pcap_open(FILE *f, const struct ana_net_cb *cb, struct ana_pcap **out, struc
 {
 	char err[PCAP_ERRBUF_SIZE];
 	pcap_t *p;
+	char *iobuf;
 	int rc, dlt;
 
 	*out = NULL;
 	err[0] = '\0';
+	iobuf = atp_malloc(IOBUF_SIZE);
+	if (iobuf != NULL && setvbuf(f, iobuf, _IOFBF, IOBUF_SIZE) != 0) {
+		atp_free(iobuf);
+		iobuf = NULL;
+	}
 	p = pcap_fopen_offline_with_tstamp_precision(f, PCAP_TSTAMP_PRECISION_MICRO, err);
 	if (p == NULL) {
 		fclose(f);
+		atp_free(iobuf);
 		return atp_diag_set(d, ATP_ERR_SYNTAX, "not a capture libpcap reads: %s", err);
 	}
 	dlt = pcap_datalink(p);
 	if (!dlt_ok(dlt)) {
 		pcap_close(p);
+		atp_free(iobuf);
 		return atp_diag_set(d, ATP_ERR_UNSUPP, "link type %d is not decoded (Ethernet, "
 		    "Linux cooked SLL/SLL2, raw IP, loopback)", dlt);
 	}
 	if ((rc = ana_pcap_new(dlt, cb, out)) != ATP_OK) {
 		pcap_close(p);
+		atp_free(iobuf);
 		return atp_diag_set(d, rc, "out of memory");
 	}
 	(*out)->pc = p;
+	(*out)->iobuf = iobuf;
 	return ATP_OK;
 }
 
@@ -621,5 +637,6 @@ ana_pcap_close(struct ana_pcap *pc)
 	atp_free(pc->hash);
 	if (pc->pc != NULL)
 		pcap_close(pc->pc);
+	atp_free(pc->iobuf);         /* after the FILE pcap_close closed */
 	atp_free(pc);
 }

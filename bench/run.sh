@@ -290,7 +290,8 @@ rm -f "$AT"
 # Both tools read the same pcap in this run, alternately, the best of
 # NET_RUNS each (8 sessions share 2 cores: the best is the least disturbed).
 NET=$W/ana/net.pcap
-NET_RUNS=3
+NET_RUNS=5
+[ "$QUICK" = 0 ] || NET_RUNS=3
 if "$A" analyze --help 2>&1 | grep -q -- '--net'; then
 	if ! "$BIN/netgen" "$NET" "$W/ana/net-uart.pcapng" $NET_MB >"$W/ana/net-gen.txt" 2>&1; then
 		skip analyzer "analyze --net: network pcap" "netgen failed: see $W/ana/net-gen.txt"
