@@ -992,12 +992,17 @@ show(const uint8_t *p, size_t len, char *buf, size_t size)
 static void
 conn_findings(struct ana_net *n, struct uconn *u)
 {
-	char peer[80], buf[64];
+	char peer[80], buf[64], who[80];
 	size_t i;
 	struct side *tx = &u->s[0], *rx = &u->s[1];
 	enum atp_verdict vd;
 
 	snprintf(peer, sizeof(peer), "%s:%llu", u->host, (unsigned long long)u->rport);
+	if (u->sock >= 0)
+		snprintf(who, sizeof(who), "socket %ld", u->sock);
+	else
+		snprintf(who, sizeof(who), "a connection to server port %llu the host never heard of",
+		    (unsigned long long)u->rport);
 	if (u->accepted) {
 		if (u->peer_port != 0)
 			snprintf(peer, sizeof(peer), "%s:%llu", u->peer,
@@ -1039,8 +1044,8 @@ conn_findings(struct ana_net *n, struct uconn *u)
 		    u->sock, peer);
 	if (u->gaps > 0)
 		nfind(n, R_NET_GAP, ATP_SEV_WARNING, ATP_V_INCONC, "2.2.3.11", NULL, &u->at,
-		    "socket %ld: %lu holes (%llu bytes) in the captured stream: those bytes cannot "
-		    "be matched", u->sock, u->gaps, (unsigned long long)u->gap_bytes);
+		    "%s: %lu holes (%llu bytes) in the captured stream: those bytes cannot "
+		    "be matched", who, u->gaps, (unsigned long long)u->gap_bytes);
 	/* With holes in the capture, a byte not seen may just not be captured. */
 	vd = u->gaps > 0 ? ATP_V_INCONC : ATP_V_FAIL;
 	for (i = 0; i < tx->nmiss; i++) {
@@ -1048,16 +1053,16 @@ conn_findings(struct ana_net *n, struct uconn *u)
 		const struct chunk *c = &tx->c[r->chunk];
 		show(tx->u.p + r->off, (size_t)r->len, buf, sizeof(buf));
 		nfind(n, R_NET_SENT_MISSING, ATP_SEV_ERROR, vd, "2.2.3.11", "SKSND", &c->at,
-		    "socket %ld: %llu bytes at offset %llu of the sent stream (\"%s\"), acknowledged "
-		    "by AT+SKSND's +OK, never went to %s", u->sock, (unsigned long long)r->len,
+		    "%s: %llu bytes at offset %llu of the sent stream (\"%s\"), acknowledged "
+		    "by AT+SKSND's +OK, never went to %s", who, (unsigned long long)r->len,
 		    (unsigned long long)r->off, buf, peer);
 	}
 	for (i = 0; i < tx->nextra; i++) {
 		const struct range *r = &tx->extra[i];
 		show(tx->w.p + r->off, (size_t)r->len, buf, sizeof(buf));
 		nfind(n, R_NET_SENT_EXTRA, ATP_SEV_ERROR, ATP_V_FAIL, "2.2.3.11", "SKSND", &u->at,
-		    "socket %ld: %llu bytes at offset %llu on the wire to %s (\"%s\") that the host "
-		    "never gave AT+SKSND", u->sock, (unsigned long long)r->len,
+		    "%s: %llu bytes at offset %llu on the wire to %s (\"%s\") that the host "
+		    "never gave AT+SKSND", who, (unsigned long long)r->len,
 		    (unsigned long long)r->off, peer, buf);
 	}
 	for (i = 0; i < rx->nextra; i++) {
@@ -1070,8 +1075,8 @@ conn_findings(struct ana_net *n, struct uconn *u)
 		int tail = r->chunk >= rx->nc && (last == NULL || last->announced <= last->len);
 		show(rx->w.p + r->off, (size_t)r->len, buf, sizeof(buf));
 		nfind(n, R_NET_RECV_UNREP, ATP_SEV_ERROR, tail ? ATP_V_INCONC : vd, "2.2.3.17",
-		    "SKRCV", at, "socket %ld: %llu bytes at offset %llu of the stream from %s "
-		    "(\"%s\") were never reported to the host (+SKTRPT or SKRCV)%s", u->sock,
+		    "SKRCV", at, "%s: %llu bytes at offset %llu of the stream from %s "
+		    "(\"%s\") were never reported to the host (+SKTRPT or SKRCV)%s", who,
 		    (unsigned long long)r->len, (unsigned long long)r->off, peer, buf,
 		    tail ? "; the log may end before the host read them" : "");
 	}
@@ -1079,15 +1084,15 @@ conn_findings(struct ana_net *n, struct uconn *u)
 		const struct range *r = &rx->miss[i];
 		show(rx->u.p + r->off, (size_t)r->len, buf, sizeof(buf));
 		nfind(n, R_NET_RECV_PHANTOM, ATP_SEV_ERROR, vd, "2.2.3.17", "SKRCV",
-		    &rx->c[r->chunk].at, "socket %ld: %llu bytes reported to the host (\"%s\") "
-		    "that %s never sent", u->sock, (unsigned long long)r->len, buf, peer);
+		    &rx->c[r->chunk].at, "%s: %llu bytes reported to the host (\"%s\") "
+		    "that %s never sent", who, (unsigned long long)r->len, buf, peer);
 	}
 	if (rx->truncated > 0) {
 		const struct atp_deviation *dv = atp_deviation_find("sktrpt-cap-511");
 		nfind(n, dv != NULL ? dv->id : "sktrpt-cap-511", n->luat ? ATP_SEV_WARNING : ATP_SEV_ERROR,
 		    n->luat ? ATP_V_KNOWN : ATP_V_FAIL, "2.2.3.17", "SKTRPT", &u->at,
-		    "socket %ld: %llu bytes on the wire cut from long +SKTRPT reports (only "
-		    "their last 511 bytes reached the host)", u->sock,
+		    "%s: %llu bytes on the wire cut from long +SKTRPT reports (only "
+		    "their last 511 bytes reached the host)", who,
 		    (unsigned long long)rx->truncated);
 	}
 }

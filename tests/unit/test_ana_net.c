@@ -604,6 +604,8 @@ a_servers_accepted_connections_are_tied_by_the_peer_the_module_named(void **stat
 	assert_int_equal(count_rule(&rep, "net-connect-refused", NULL), 0);
 	/* The connection from 40001 reached the module, never the host. */
 	assert_int_equal(count_rule(&rep, "net-recv-unreported", "\"never told\""), 1);
+	assert_int_equal(count_rule(&rep, "net-recv-unreported", "a connection to server port 8000 "
+	    "the host never heard of: 10 bytes at offset 0"), 1);
 	assert_int_equal(count_rule(&rep, "net-recv-unreported", "hello"), 0);
 	o = ana_net_json(n);
 	assert_non_null(o);
