@@ -64,10 +64,12 @@ on_signal(int sig)
 
 	/* SIGUSR1 power-cycles the modules (a test rig's reset line);
 	 * the loop does it, a signal handler only says so. */
-	if (sig == SIGUSR1)
-		(void)!write(reset_pipe[1], "r", 1);
-	else
+	if (sig == SIGUSR1) {
+		if (reset_pipe[1] >= 0)
+			(void)!write(reset_pipe[1], "r", 1);
+	} else if (stop_loop != NULL) {
 		emu_loop_stop_async(stop_loop);
+	}
 	errno = e;
 }
 
@@ -754,10 +756,16 @@ out:
 		emu_free(pt->e);
 	}
 	atp_free(ports);
+	/* A second SIGINT/SIGTERM (Ctrl-C to the group, then the harness's
+	 * own SIGTERM) may come while we clean up: the handler must not
+	 * reach the freed loop or a closed pipe. */
+	stop_loop = NULL;
 	emu_loop_free(loop);
 	if (reset_pipe[0] >= 0) {
+		int w = reset_pipe[1];
+		reset_pipe[1] = -1;
 		close(reset_pipe[0]);
-		close(reset_pipe[1]);
+		close(w);
 	}
 	emu_log_close(log);
 	emu_world_free(world);
