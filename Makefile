@@ -178,7 +178,9 @@ golden-update: all
 oom: all $(TEST_BIN)
 	$(Q)B=$(B) sh tools/oom.sh
 
-# The unit tests and fuzz replays under valgrind (memcheck, leaks included).
+# The unit tests, fuzz replays and e2e scripts under valgrind (memcheck,
+# leaks included; the scripts' atproof and the emulators it starts too, see
+# tests/run.sh). E2E='test_run_*' E2E_ONLY=1 narrows it.
 valgrind: all $(TEST_BIN) $(REPLAY_BIN)
 	$(Q)B=$(B) VALGRIND=1 sh tests/run.sh
 
