@@ -1004,8 +1004,13 @@ await_response(struct runner *R, const struct hns_matcher *m, uint64_t deadline_
 			return 0;
 		if (baud_mismatch(R))
 			return -1;
-		fail(R, RPT_FAIL, "no response within %llu ms",
-		    (unsigned long long)(deadline_us / 1000));
+		/* Not one byte since the run began: more likely the setup than
+		 * the device (no power, TX/RX swapped, both ends at other rates,
+		 * where the module hears garbage and stays silent). */
+		fail(R, RPT_FAIL, "no response within %llu ms%s",
+		    (unsigned long long)(deadline_us / 1000), R->rep->bytes_rx == 0 ?
+		    " (not one byte has come from the module since the run began: check its "
+		    "power, the wiring and --baud)" : "");
 		return 0;
 	}
 	check_expect_rules(R);
