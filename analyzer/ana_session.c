@@ -433,8 +433,15 @@ lat_name(const struct pend *p)
 static int
 name_is(const struct atp_cmd *c, const char *name)
 {
-	/* The first letter settles most of the many calls per response. */
-	return c->name[0] == name[0] && strcmp(c->name, name) == 0;
+	const char *a = c->name;
+
+	/* strcmp() inline: the first letter or two settle most of the many
+	 * calls per response, and a call each showed (issue 8). */
+	while (*a != '\0' && *a == *name) {
+		a++;
+		name++;
+	}
+	return *a == *name;
 }
 
 static int
@@ -717,6 +724,9 @@ report_opens(struct ana_session *s, const struct atp_frame *f)
 		s->sock[n] = SK_OPEN;
 }
 
+static int skstt_entry(const struct atp_frame *f, size_t i, uint64_t *sock,
+    struct atp_span *host, uint64_t *port);
+
 /* Protocol-state rules on a response */
 
 static void
@@ -753,6 +763,15 @@ state_rules(struct ana_session *s, struct pend *p, const struct atp_frame *f,
 			    f->is_error ? "the module refused it" : "the module answered +OK");
 		if (is_cmd(p, "SKCLS") && !f->is_error)
 			s->sock[sk] = SK_CLOSED;
+		/* A server's accepted sockets, listed after it, are open. */
+		if (is_cmd(p, "SKSTT") && !f->is_error) {
+			struct atp_span host;
+			uint64_t acc, port;
+			size_t i;
+			for (i = 1; i < f->nlines; i++)
+				if (skstt_entry(f, i, &acc, &host, &port))
+					s->sock[acc] = SK_OPEN;
+		}
 	}
 	if (is_cmd(p, "WJOIN")) {
 		s->wjoin = f->is_error ? 0 : 1;
@@ -904,6 +923,47 @@ arg(const struct pend *p, size_t i)
 	return i < p->cl.nargs ? p->cl.args[i].value : atp_span_make(NULL, 0);
 }
 
+/* Entry @i (>= 1) of AT+SKSTT's answer: a TCP server's accepted socket,
+ * <socket>,<status>,<host>,<HostPort>,... (§2.2.3.13). 0 when it does not
+ * read so. */
+static int
+skstt_entry(const struct atp_frame *f, size_t i, uint64_t *sock, struct atp_span *host,
+    uint64_t *port)
+{
+	struct atp_span l, fld[4];
+	struct atp_cur c;
+	size_t k;
+
+	if (atp_frame_line(f, i, &l, NULL) != ATP_OK)
+		return 0;
+	c = atp_cur_make(l.p, l.len);
+	for (k = 0; k < 4; k++) {
+		const uint8_t *comma = c.left > 0 ? memchr(c.p, ',', c.left) : NULL;
+		size_t fl = comma != NULL ? (size_t)(comma - c.p) : c.left;
+		if (atp_cur_take(&c, fl, &fld[k]) != ATP_OK || (k < 3 && comma == NULL))
+			return 0;
+		if (comma != NULL)
+			(void)atp_cur_lit(&c, ",");
+	}
+	*host = fld[2];
+	return atp_span_dec(fld[0], sock, SOCK_MAX - 1) == ATP_OK &&
+	    atp_span_dec(fld[3], port, 65535) == ATP_OK;
+}
+
+/* The accepted sockets AT+SKSTT listed: their numbers and peers tie them
+ * to connections. */
+static void
+net_skstt(struct ana_net *n, const struct atp_frame *f, const struct ana_loc *at)
+{
+	struct atp_span host;
+	uint64_t sock, port;
+	size_t i;
+
+	for (i = 1; i < f->nlines; i++)
+		if (skstt_entry(f, i, &sock, &host, &port))
+			ana_net_peer(n, (long)sock, host, port, at);
+}
+
 /* A command answered +OK: what it says about sockets, names and MQTT
  * (§2.2.3, §2.2.4) goes to the correlator. */
 static void
@@ -930,6 +990,8 @@ net_response(struct ana_session *s, const struct pend *p, const struct atp_frame
 		}
 	} else if (is_cmd(p, "SKCLS")) {
 		ana_net_skcls(n, sock_arg(p));
+	} else if (is_cmd(p, "SKSTT")) {
+		net_skstt(n, f, &at);
 	} else if (is_cmd(p, "SKSND")) {
 		s->tx_sock = sock_arg(p);
 		s->tx_first = 1;

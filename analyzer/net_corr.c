@@ -1352,9 +1352,9 @@ ana_net_read_file(struct ana_net *n, FILE *f, const char *path, struct atp_diag 
 		u->ts_syn = u->fl->ts_syn;
 		u->ts_synack = u->fl->ts_synack;
 		if (!u->udp && (u->flags & NET_F_SYNACK) && u->accepted) {
-			/* Listening came before the client's SYN, and the host
-			 * heard of the accepted socket after it. */
-			pair(n, n->uc[u->parent].at.ts, u->ts_syn, 1);
+			/* The host heard of the accepted socket after its SYN.
+			 * (Listening came before it too, but clients come when
+			 * they will: no tight bound to estimate the offset by.) */
 			if (u->sock >= 0)
 				pair(n, u->at.ts, u->ts_syn, 0);
 		} else if (!u->udp && (u->flags & NET_F_SYN)) {

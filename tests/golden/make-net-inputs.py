@@ -161,3 +161,22 @@ TRUNC_UART = [
 TRUNC_NET = cli.open(0.101) + cli.send(0.400, False, LONG)
 w("net-trunc511.pcapng", pcapng(TRUNC_UART))
 w("net-trunc511.pcap", pcap(TRUNC_NET))
+
+# A TCP server polled without reports (SKRPTM=0): two clients, and the
+# host learns their sockets from AT+SKSTT, which numbers the later one 2;
+# each SKRCV must be tied to its client by the port SKSTT named, not by
+# the order the connections came in.
+c1 = Conn(PEER, 41000, MOD, 7000, 7000, 9000)
+c2 = Conn(PEER, 41001, MOD, 7000, 8000, 10000)
+POLL_UART = [
+    (0.100, H, b"AT+SKCT=0,1,0,7000\r"), (0.105, M, b"+OK=1\r\n\r\n"),
+    (0.500, H, b"AT+SKSTT=1\r"),
+    (0.505, M, b"+OK=1,1,\"0.0.0.0\",0,7000,0\r\n2,2,\"192.168.1.100\",41001,7000,11\r\n"
+               b"3,2,\"192.168.1.100\",41000,7000,11\r\n\r\n"),
+    (0.600, H, b"AT+SKRCV=2,64\r"), (0.605, M, b"+OK=11\r\n\r\nfrom 41001!"),
+    (0.700, H, b"AT+SKRCV=3,64\r"), (0.705, M, b"+OK=11\r\n\r\nfrom 41000!"),
+]
+POLL_NET = (c1.open(0.200) + c1.send(0.210, True, b"from 41000!") +
+            c2.open(0.300) + c2.send(0.310, True, b"from 41001!"))
+w("net-server-poll.pcapng", pcapng(POLL_UART))
+w("net-server-poll.pcap", pcap(POLL_NET))
