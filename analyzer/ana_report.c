@@ -158,6 +158,51 @@ cmp_u32(const void *a, const void *b)
 	return x < y ? -1 : x > y;
 }
 
+/*
+ * The value of rank @k (0-based) of @a, as a sort would put it: a
+ * quickselect with a three-way partition (reservoirs of equal times are
+ * the usual case), the reservoir sorted after as many rounds as a sort
+ * would take. A report asks three percentiles of every command: sorting
+ * 4096 values each time was a tenth of analyzing 100,000 records (issue 8).
+ */
+static uint32_t
+rank_of(uint32_t *a, size_t n, size_t k)
+{
+	size_t lo = 0, hi = n, rounds = 0;
+
+	while (hi - lo > 1) {
+		uint32_t x = a[lo], y = a[lo + (hi - lo) / 2], z = a[hi - 1], piv, t;
+		size_t lt = lo, i = lo, gt = hi;
+
+		if (++rounds > 64) {
+			qsort(a + lo, hi - lo, sizeof(a[0]), cmp_u32);
+			return a[k];
+		}
+		/* The median of three. */
+		piv = x < y ? (y < z ? y : (x < z ? z : x)) : (x < z ? x : (y < z ? z : y));
+		while (i < gt) {
+			if (a[i] < piv) {
+				t = a[lt];
+				a[lt++] = a[i];
+				a[i++] = t;
+			} else if (a[i] > piv) {
+				t = a[--gt];
+				a[gt] = a[i];
+				a[i] = t;
+			} else {
+				i++;
+			}
+		}
+		if (k < lt)
+			hi = lt;
+		else if (k >= gt)
+			lo = gt;
+		else
+			return piv;
+	}
+	return a[lo];
+}
+
 uint64_t
 ana_lat_pct(const struct ana_lat *l, unsigned p)
 {
@@ -167,12 +212,11 @@ ana_lat_pct(const struct ana_lat *l, unsigned p)
 	if (l->nkept == 0)
 		return 0;
 	memcpy(tmp, l->final_us, l->nkept * sizeof(tmp[0]));
-	qsort(tmp, l->nkept, sizeof(tmp[0]), cmp_u32);
 	/* Nearest rank. */
 	idx = (l->nkept * p + 99) / 100;
 	if (idx > 0)
 		idx--;
 	if (idx >= l->nkept)
 		idx = l->nkept - 1;
-	return tmp[idx];
+	return rank_of(tmp, l->nkept, idx);
 }

@@ -433,15 +433,8 @@ lat_name(const struct pend *p)
 static int
 name_is(const struct atp_cmd *c, const char *name)
 {
-	const char *a = c->name;
-
-	/* strcmp() inline: the first letter or two settle most of the many
-	 * calls per response, and a call each showed (issue 8). */
-	while (*a != '\0' && *a == *name) {
-		a++;
-		name++;
-	}
-	return *a == *name;
+	/* The first letter settles most of the many calls per response. */
+	return c->name[0] == name[0] && strcmp(c->name, name) == 0;
 }
 
 static int

@@ -5,6 +5,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include <cmocka.h>
@@ -356,6 +357,50 @@ timing_rows_give_percentiles_of_the_final_byte(void **state)
 	ana_report_free(&rep);
 }
 
+static int
+cmp_u32(const void *a, const void *b)
+{
+	uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
+	return x < y ? -1 : x > y;
+}
+
+/* A percentile is the nearest rank of the sorted reservoir, whatever its
+ * values: all equal, a few distinct, spread, sorted either way. */
+static void
+percentiles_are_nearest_ranks_of_the_sorted_times(void **state)
+{
+	static uint32_t keep[ANA_LAT_KEEP], sorted[ANA_LAT_KEEP];
+	uint32_t x = 12345;
+	size_t n, i, shape;
+	unsigned p;
+
+	(void)state;
+	for (shape = 0; shape < 5; shape++) {
+		for (n = 1; n <= ANA_LAT_KEEP; n = n * 3 + 1) {
+			struct ana_lat l;
+			memset(&l, 0, sizeof(l));
+			l.final_us = keep;
+			l.nkept = n;
+			for (i = 0; i < n; i++) {
+				x = x * 1103515245u + 12345u;
+				keep[i] = shape == 0 ? 7000u : shape == 1 ? (x >> 8) % 3u :
+				    shape == 2 ? x >> 8 : shape == 3 ? (uint32_t)i : (uint32_t)(n - i);
+			}
+			memcpy(sorted, keep, n * sizeof(keep[0]));
+			qsort(sorted, n, sizeof(sorted[0]), cmp_u32);
+			for (p = 1; p <= 100; p++) {
+				size_t idx = (n * p + 99) / 100;
+				idx = idx > 0 ? idx - 1 : 0;
+				if (idx >= n)
+					idx = n - 1;
+				if (ana_lat_pct(&l, p) != sorted[idx])
+					fail_msg("shape %zu, %zu values: p%u is %llu, want %u", shape, n, p,
+					    (unsigned long long)ana_lat_pct(&l, p), sorted[idx]);
+			}
+		}
+	}
+}
+
 static void
 the_verdict_is_the_worst_and_known_does_not_fail(void **state)
 {
@@ -455,6 +500,7 @@ main(void)
 		cmocka_unit_test(findings_carry_the_source_line_and_the_command),
 		cmocka_unit_test(a_repeated_exchange_gives_its_findings_each_time_at_its_own_record),
 		cmocka_unit_test(timing_rows_give_percentiles_of_the_final_byte),
+		cmocka_unit_test(percentiles_are_nearest_ranks_of_the_sorted_times),
 		cmocka_unit_test(the_verdict_is_the_worst_and_known_does_not_fail),
 		cmocka_unit_test(findings_are_kept_up_to_a_ceiling_per_rule_and_counted_beyond),
 		cmocka_unit_test(allocation_failures_are_errors_not_crashes),
