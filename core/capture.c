@@ -1114,16 +1114,16 @@ read_packet(struct atp_pcapng_reader *r, uint32_t type, struct atp_cur *c, uint6
 		(void)take(c, caplen, &data);
 		rflags |= ATP_RECF_NO_TIME;
 	} else {
-		uint16_t id16 = 0, drops;
-		if (type == BT_PB) {
-			rc = cur_u16(c, r->big, &id16) || cur_u16(c, r->big, &drops);
-			id = id16;
-		} else {
-			rc = cur_u32(c, r->big, &id);
-		}
-		if (rc || cur_u32(c, r->big, &hi) || cur_u32(c, r->big, &lo) ||
-		    cur_u32(c, r->big, &caplen) || cur_u32(c, r->big, &origlen))
+		struct atp_span h;
+		/* The fixed fields in one take: the interface (a PB's 16 bits
+		 * and its drop count), the time stamp, the two lengths. */
+		if (take(c, 20, &h) != ATP_OK)
 			return rerr(r, d, ATP_ERR_SYNTAX, off, "%s too short", block_name(type));
+		id = type == BT_PB ? rd16(h.p, r->big) : rd32(h.p, r->big);
+		hi = rd32(h.p + 4, r->big);
+		lo = rd32(h.p + 8, r->big);
+		caplen = rd32(h.p + 12, r->big);
+		origlen = rd32(h.p + 16, r->big);
 		if (id >= r->nif)
 			return rerr(r, d, ATP_ERR_SYNTAX, off, "%s on interface %u, but the section "
 			    "has %u", block_name(type), id, r->nif);
