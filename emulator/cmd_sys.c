@@ -584,7 +584,28 @@ PARAM_HANDLER(key, get_key, set_key)
 PARAM_HANDLER(bssid, get_bssid, set_bssid)
 PARAM_HANDLER(chl, get_chl, set_chl)
 PARAM_HANDLER(chll, get_chll, set_chll)
-PARAM_HANDLER(uart, get_uart, set_uart)
+/*
+ * AT+UART also moves the line. The firmware only stores the setting: the
+ * UART is set up from flash at boot, so =! followed by AT+Z is the way
+ * (w600-firmware.md §3, §16.12: uart-after-restart), and emu_reset()
+ * takes flash's rate. The firmware notes are silent on anything else, so
+ * the manual's reading stands for the manual profile: "=" saves in memory
+ * and takes effect (§2.1; w600-firmware.md §16.5), =! as well and keeps
+ * it, so the rate changes at once. Either way the +OK goes out at the old
+ * rate: param_cmd() has sent it when the rate moves.
+ */
+static int
+cmd_uart(struct emu *e, const struct atp_cmdline *cl)
+{
+	int rc = param_cmd(e, cl, get_uart, set_uart);
+
+	if (rc == 0 && (cl->form == ATP_FORM_SET || cl->form == ATP_FORM_FLASH) &&
+	    !emu_dev(e, "uart-after-restart") && e->line_baud != e->ram.uart.baud) {
+		emu_log_note(e, "UART now at %u baud", e->ram.uart.baud);
+		e->line_baud = e->ram.uart.baud;
+	}
+	return rc;
+}
 PARAM_HANDLER(webs, get_webs, set_webs)
 PARAM_HANDLER(dname, get_dname, set_dname)
 PARAM_HANDLER(pass, get_pass, set_pass)

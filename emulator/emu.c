@@ -1091,6 +1091,7 @@ emu_reset(struct emu *e, int banner)
 	emu_net_reset(e);
 	/* Boot: the parameters come back from flash; echo is off (§1.4). */
 	e->ram = e->flash;
+	e->line_baud = e->flash.uart.baud;
 	e->echo = 0;
 	if (banner)
 		emu_out_str(e, "ready\r\n\r\n");
@@ -1154,6 +1155,7 @@ emu_new(struct emu_loop *loop, const struct emu_config *cfg, struct emu **out,
 		snprintf(e->custdata, sizeof(e->custdata), "%s", e->world->custdata);
 	load_flash(e);
 	e->ram = e->flash;
+	e->line_baud = e->flash.uart.baud;
 	rc = emu_net_attach(e);
 	if (rc != ATP_OK) {
 		atp_diag_set(d, rc, "emulator: networking could not start");

@@ -350,6 +350,9 @@ struct emu {
 	char *flash_path;                 /* NULL: in memory */
 	uint8_t mac[6], apmac[6];
 	int echo;                         /* AT+E (RAM only, off at boot) */
+	/* The rate the UART runs at now (AT+UART §2.2.2.20): flash's at boot;
+	 * AT+UART= moves it at once unless the profile has uart-after-restart. */
+	unsigned line_baud;
 	struct emu_link sta, ap;          /* station and SoftAP */
 	unsigned wprt_up;                 /* the network type WJOIN used */
 	char custdata[EMU_CUSTDATA_MAX + 1];

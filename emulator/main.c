@@ -51,7 +51,8 @@ struct port {
 	/* TCP */
 	int lfd;
 	struct sink tcp;
-	speed_t speed;            /* --baud: the rate the module's UART runs at; 0 any */
+	speed_t speed;            /* --baud given: the client's rate must be the
+	                           * module's (e->line_baud, AT+UART); 0 any */
 };
 
 static struct emu_loop *stop_loop;
@@ -102,8 +103,9 @@ usage(FILE *f)
 	    "  --count N          serve N modules (1..%d): PATH-0.., PORT+0..\n"
 	    "  --mac MAC          the module's MAC, XX:XX:XX:XX:XX:XX (default\n"
 	    "                     28:6d:cd:00:4e:7d); with --count, module i gets MAC+i\n"
-	    "  --baud N           the module's UART runs at N baud: what a pty client sends\n"
-	    "                     at another rate (its termios speed) arrives as garbage\n"
+	    "  --baud N           the module's UART runs at N baud (its flash holds N, and\n"
+	    "                     AT+UART moves it as the firmware does): what a pty client\n"
+	    "                     sends at another rate (its termios speed) arrives as garbage\n"
 	    "                     (0xff bytes, no line end) and gets no answer; the\n"
 	    "                     firmware may drop the next line with it (default: any\n"
 	    "                     rate)\n"
@@ -332,6 +334,8 @@ open_tcp(struct port *pt, const char *host, unsigned port)
 
 /* ---- events ------------------------------------------------------------- */
 
+static speed_t speed_of(unsigned long baud);
+
 static void
 on_fd(struct emu_loop *loop, int fd, unsigned ev, void *ctx)
 {
@@ -355,7 +359,7 @@ on_fd(struct emu_loop *loop, int fd, unsigned ev, void *ctx)
 		 * which the master shares); a UART at another rate reads
 		 * framing garbage, not the bytes: here 0xff, never a line end,
 		 * which the firmware buffers as it would the real garbage. */
-		if (tcgetattr(pt->slave, &t) == 0 && cfgetospeed(&t) != pt->speed) {
+		if (tcgetattr(pt->slave, &t) == 0 && cfgetospeed(&t) != speed_of(pt->e->line_baud)) {
 			emu_log_note(pt->e, "%zd bytes at another baud rate: read as garbage", k);
 			memset(buf, 0xff, (size_t)k);
 		}
@@ -400,6 +404,7 @@ struct opts {
 	uint8_t mac[6];
 	int has_mac;
 	speed_t speed;
+	unsigned long baud;
 	const char *faults[FAULTS_ARGS_MAX];
 	size_t nfaults;
 	int allow_net;
@@ -457,7 +462,8 @@ speed_of(unsigned long baud)
 	} rates[] = { { 1200, B1200 }, { 2400, B2400 }, { 4800, B4800 }, { 9600, B9600 },
 		{ 19200, B19200 }, { 38400, B38400 }, { 57600, B57600 }, { 115200, B115200 },
 		{ 230400, B230400 }, { 460800, B460800 }, { 921600, B921600 },
-		{ 2000000, B2000000 }, { 3000000, B3000000 }, { 4000000, B4000000 } };
+		{ 2000000, B2000000 }, { 3000000, B3000000 }, { 4000000, B4000000 },
+		{ 600, B600 }, { 1800, B1800 }, { 1000000, B1000000 }, { 1500000, B1500000 } };
 	size_t i;
 
 	for (i = 0; i < sizeof(rates) / sizeof(rates[0]); i++)
@@ -514,6 +520,7 @@ parse_opts(int argc, char **argv, struct opts *o)
 				fprintf(stderr, "atproof emu: --baud %s is not a rate a tty has\n", v);
 				return -1;
 			}
+			o->baud = (unsigned long)n;
 		} else if (opt_val(argc, argv, &i, "--count", &v, &bad)) {
 			uint64_t n;
 			if (!bad && (atp_span_dec(atp_span_str(v), &n, COUNT_MAX) != ATP_OK || n == 0 ||
@@ -706,6 +713,13 @@ emu_cli(int argc, char **argv)
 		}
 		emu_set_output_cb(pt->e, on_output, pt);
 		pt->speed = o.speed;
+		if (o.speed != 0) {
+			/* The module runs at N because its flash says so (as
+			 * after AT+UART=!N): AT+Z and power cycles come back at
+			 * N, RSTF and AT+Z at the factory 115200. */
+			pt->e->flash.uart.baud = pt->e->ram.uart.baud = (unsigned)o.baud;
+			pt->e->line_baud = (unsigned)o.baud;
+		}
 		if (o.has_mac) {
 			/* Module i: MAC + i, carried over the 48 bits. */
 			uint64_t m = 0;
