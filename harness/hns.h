@@ -126,6 +126,7 @@ enum hns_skind {
 	HNS_S_PEER_SEND,           /* a network peer sends */
 	HNS_S_PEER_EXPECT,         /* what a network peer received */
 	HNS_S_LINE,                /* DTR, RTS, break */
+	HNS_S_BAUD,                /* the host side's rate (after AT+UART) */
 };
 
 enum hns_dsrc {
@@ -196,6 +197,8 @@ struct hns_step {
 	/* LINE */
 	int dtr, rts;              /* 0, 1, -1: leave */
 	uint64_t break_us;
+	/* BAUD */
+	unsigned long baud;
 	/* RESET by a modem line */
 	int rline;                 /* 0 AT+Z, 1 DTR, 2 RTS */
 	int ractive;               /* the line's state during the pulse: 1 asserted */

@@ -38,6 +38,12 @@ struct hns_transport_ops {
 	 * when the device cannot (a pty). */
 	int (*line)(struct hns_transport *t, int dtr, int rts, uint64_t break_us,
 	    struct atp_diag *d);
+	/* The host side's rate (the `baud` step; AT+UART §2.2.2.20): waits for
+	 * what was written to go out at the old rate, then moves the port to
+	 * @baud (on the emulator's pty, the termios speed it reads). NULL
+	 * where the transport has no rate (TCP); ATP_ERR_ARG for a rate the
+	 * device cannot take. */
+	int (*baud)(struct hns_transport *t, unsigned long baud, struct atp_diag *d);
 };
 
 struct hns_transport {
@@ -51,6 +57,7 @@ struct hns_transport {
 	char *ptypath;
 	char *logpath;
 	size_t wrote;              /* bytes the last write handed over, also when it failed */
+	unsigned long baud;        /* the host side's rate now; 0: none (TCP, fd) */
 };
 
 /* Line settings of a serial port (the module's default is 115200 8N1,
@@ -80,8 +87,13 @@ struct hns_emu_opts {
 	size_t nfaults;
 	const char *exe;           /* NULL: /proc/self/exe */
 	const char *mac;           /* NULL: the emulator's own; "28:6d:cd:00:4e:7d" */
+	unsigned long baud;        /* 0: 115200. The emulator runs with --baud: its
+	                              flash holds the rate, and a host at another
+	                              rate is not understood (the `baud` step) */
 };
 int hns_emu_open(const struct hns_emu_opts *o, struct hns_transport **out, struct atp_diag *d);
+/* Records that the port now runs at @baud (t->baud, the rate in t->desc). */
+void hns_transport_rate(struct hns_transport *t, unsigned long baud);
 /* Closes and frees; stops an emulator child. NULL is allowed. */
 void hns_transport_close(struct hns_transport *t);
 

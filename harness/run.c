@@ -84,6 +84,7 @@ struct runner {
 	int echo;
 	int transparent;
 	int vanished;
+	unsigned long run_baud;      /* the port's rate at the start; 0: none (TCP) */
 	char vanish_msg[256];
 	int quiet;                   /* identify: no findings */
 	struct hns_peers *peers;     /* the case's network peers, or NULL */
@@ -1913,6 +1914,23 @@ exec_line(struct runner *R)
 		fail(R, d.code == ATP_ERR_UNSUPP ? RPT_INCONC : RPT_ERROR, "%s", d.msg);
 }
 
+/* The host side's rate, after an AT+UART moved the module's (§2.2.2.20).
+ * A transport without a rate (TCP) leaves the step undecided, as `line`. */
+static void
+exec_baud(struct runner *R)
+{
+	struct atp_diag d;
+
+	predrain(R);
+	if (R->t->ops->baud == NULL) {
+		fail(R, RPT_INCONC, "the %s transport has no baud rate", R->t->ops->name);
+		return;
+	}
+	atp_diag_clear(&d);
+	if (R->t->ops->baud(R->t, R->st->baud, &d) < 0)
+		fail(R, RPT_ERROR, "%s", d.msg);
+}
+
 static void
 exec_step(struct runner *R)
 {
@@ -1943,6 +1961,7 @@ exec_step(struct runner *R)
 	case HNS_S_PEER_SEND: exec_peer_send(R); break;
 	case HNS_S_PEER_EXPECT: exec_peer_expect(R); break;
 	case HNS_S_LINE: exec_line(R); break;
+	case HNS_S_BAUD: exec_baud(R); break;
 	}
 	if (R->qnomem)
 		fail(R, RPT_ERROR, "out of memory (or more than %u frames queued)", QUEUE_MAX);
@@ -2280,6 +2299,25 @@ run_case(struct runner *R, const struct hns_scenario *sc, const size_t *combo,
 	/* Teardown always runs, every step of it. */
 	if (run_list(R, sc->teardown, sc->nteardown, "teardown", 1, &failed, ci, nc) < 0)
 		goto vanished;
+	/* A case that left the port at another rate (a failure between
+	 * its `baud` steps, or a teardown without one) hands the next case
+	 * the run's rate: the runner's own step says so in the report. */
+	if (R->run_baud != 0 && R->t->baud != R->run_baud) {
+		static const struct hns_step back = { .kind = HNS_S_BAUD };
+		struct hns_step b = back;
+		char nm[80];
+		snprintf(nm, sizeof(nm), "the runner: baud back to %lu, the run's rate",
+		    R->run_baud);
+		b.name = nm;
+		b.baud = R->run_baud;
+		b.pos.file = sc->file;
+		if (sc->nsteps > 0)
+			b.pos = sc->steps[sc->nsteps - 1].pos;
+		if (sc->nteardown > 0)
+			b.pos = sc->teardown[sc->nteardown - 1].pos;
+		if (run_step(R, &b, "teardown") < 0)
+			goto vanished;
+	}
 	/* Strict to the end: bytes after the last step fail the case. */
 	{
 		static const struct hns_step quiet = { .kind = HNS_S_SLEEP };
@@ -2400,6 +2438,7 @@ hns_run(struct hns_transport *t, struct hns_scenario *const *sc, size_t n,
 
 	memset(&R, 0, sizeof(R));
 	R.t = t;
+	R.run_baud = t->baud;
 	R.o = o;
 	R.rep = rep;
 	R.globals = globals;

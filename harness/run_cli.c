@@ -432,6 +432,10 @@ open_transport(const struct opts *o, struct hns_transport **t, json_t **serial)
 		eo.faults = o->faults;
 		eo.nfaults = o->nfaults;
 		eo.mac = o->mac;
+		/* The emulator runs at the run's rate (--baud auto: the
+		 * factory 115200), so a `baud` step that leaves it behind
+		 * is not understood, as on a real module. */
+		eo.baud = o->baud == HNS_BAUD_AUTO ? 115200ul : o->baud;
 		rc = hns_emu_open(&eo, t, &d);
 	} else if (o->tcp != NULL) {
 		rc = hns_tcp_open(o->tcp, t, &d);

@@ -911,6 +911,7 @@ static const struct {
 	{ "peer_send", HNS_S_PEER_SEND, { "peer_send", NULL } },
 	{ "peer_expect", HNS_S_PEER_EXPECT, { "peer_expect", NULL } },
 	{ "line", HNS_S_LINE, { "line", NULL } },
+	{ "baud", HNS_S_BAUD, { "baud", NULL } },
 	{ "expect", HNS_S_EXPECT, { "expect", NULL } },
 };
 #define NACTIONS (sizeof(actions) / sizeof(actions[0]))
@@ -1226,6 +1227,7 @@ step_name(struct hns_step *st)
 		snprintf(buf, sizeof(buf), "peer_expect %s", st->peer ? st->peer : "");
 		break;
 	case HNS_S_LINE: snprintf(buf, sizeof(buf), "line"); break;
+	case HNS_S_BAUD: snprintf(buf, sizeof(buf), "baud %lu", st->baud); break;
 	}
 	/* Escape CR and LF so one step stays on one line in every report. */
 	{
@@ -1465,6 +1467,24 @@ load_one_step(struct loader *L, const struct hns_ynode *n, struct hns_step *st)
 		}
 		break;
 	}
+	case HNS_S_BAUD: {
+		/* AT+UART's rates as the firmware takes them (wm_uart.c:36,
+		 * w600-firmware.md §3); the manual lists 1200..115200
+		 * (§2.2.2.20), the rest is uart-more-rates. */
+		static const unsigned long rates[] = { 600, 1200, 1800, 2400, 4800, 9600, 19200,
+			38400, 57600, 115200, 230400, 460800, 921600, 1000000, 1250000, 1500000,
+			2000000 };
+		v = hns_ymap_get(n, "baud");
+		if (get_uint(L, v, "baud", 4000000, &u) < 0)
+			break;
+		st->baud = (unsigned long)u;
+		for (k = 0; k < sizeof(rates) / sizeof(rates[0]) && rates[k] != u; k++)
+			;
+		if (k == sizeof(rates) / sizeof(rates[0]))
+			lmsg(L, v, 1, "baud: %lu is none of AT+UART's rates (600 .. 2000000, "
+			    "§2.2.2.20 and wm_uart.c:36)", st->baud);
+		break;
+	}
 	case HNS_S_LINE: {
 		static const char *const lkeys[] = { "dtr", "rts", "break", NULL };
 		const struct hns_ynode *x;
@@ -1543,6 +1563,28 @@ push_step(struct loader *L, const struct hns_ynode *n, struct hns_step **out, si
 	*slot = &(*out)[(*nout)++];
 	memset(*slot, 0, sizeof(**slot));
 	L->nsteps_total++;
+}
+
+/* A scenario that moves the host's rate should move it back in its
+ * teardown, after the AT+UART that moves the module: the runner puts the
+ * host side back by itself, but only the scenario can talk the module back
+ * (a module left at another rate answers nothing that follows). */
+static void
+check_baud_back(struct loader *L, const struct hns_ynode *root)
+{
+	const struct hns_scenario *s = L->s;
+	size_t i;
+	int moved = 0, back = 0;
+
+	for (i = 0; i < s->nsetup; i++)
+		moved |= s->setup[i].kind == HNS_S_BAUD;
+	for (i = 0; i < s->nsteps; i++)
+		moved |= s->steps[i].kind == HNS_S_BAUD;
+	for (i = 0; i < s->nteardown; i++)
+		back |= s->teardown[i].kind == HNS_S_BAUD;
+	if (moved && !back && !(L->opts != NULL && L->opts->lax))
+		lmsg(L, root, 0, "a baud step and no baud step in the teardown: a failure "
+		    "half-way leaves the module at another rate");
 }
 
 static void
@@ -2026,6 +2068,7 @@ load_top(struct loader *L, const struct hns_ynode *root)
 	cap = 0;
 	if ((v = hns_ymap_get(root, "teardown")) != NULL)
 		load_steps(L, v, &s->teardown, &s->nteardown, &cap);
+	check_baud_back(L, root);
 }
 
 int

@@ -176,9 +176,50 @@ fail:
 	    "port %s: modem lines: %s", t->name, strerror(errno));
 }
 
+static speed_t baud_const(unsigned long baud);
+
+/* Another rate on a tty or the emulator's pty: TCSADRAIN lets what was
+ * written go out at the old rate first (a command's last bytes). */
+static int
+tty_baud(struct hns_transport *t, unsigned long baud, struct atp_diag *d)
+{
+	struct termios tio;
+	speed_t sp = baud_const(baud);
+
+	if (sp == 0)
+		return atp_diag_set(d, ATP_ERR_ARG, "port %s: baud rate %lu is not supported",
+		    t->name, baud);
+	if (tcgetattr(t->fd, &tio) < 0 || cfsetispeed(&tio, sp) < 0 ||
+	    cfsetospeed(&tio, sp) < 0 || tcsetattr(t->fd, TCSADRAIN, &tio) < 0) {
+		if (d != NULL)
+			d->sys_errno = errno;
+		return atp_diag_set(d, ATP_ERR_IO, "port %s: cannot set %lu baud: %s", t->name,
+		    baud, strerror(errno));
+	}
+	hns_transport_rate(t, baud);
+	return ATP_OK;
+}
+
+void
+hns_transport_rate(struct hns_transport *t, unsigned long baud)
+{
+	/* "115200 8N1" -> "9600 8N1": the rest of the line stays. */
+	const char *rest = strchr(t->desc, ' ');
+	char desc[48], *nd;
+
+	t->baud = baud;
+	snprintf(desc, sizeof(desc), "%lu%s", baud, rest != NULL ? rest : "");
+	nd = atp_strdup(desc);
+	if (nd != NULL) {
+		atp_free(t->desc);
+		t->desc = nd;
+	}
+}
+
 static const struct hns_transport_ops tty_ops = { "tty", fd_write, fd_read, fd_close,
-	tty_line };
-static const struct hns_transport_ops tcp_ops = { "tcp", fd_write, fd_read, fd_close, NULL };
+	tty_line, tty_baud };
+static const struct hns_transport_ops tcp_ops = { "tcp", fd_write, fd_read, fd_close, NULL,
+	NULL };
 
 static speed_t
 baud_const(unsigned long baud)
@@ -193,6 +234,14 @@ baud_const(unsigned long baud)
 	case 57600: return B57600;
 	case 115200: return B115200;
 	case 230400: return B230400;
+	case 600: return B600;
+	case 1800: return B1800;
+#ifdef B1000000
+	case 1000000: return B1000000;
+#endif
+#ifdef B1500000
+	case 1500000: return B1500000;
+#endif
 #ifdef B460800
 	case 460800: return B460800;
 #endif
@@ -206,7 +255,8 @@ baud_const(unsigned long baud)
 	}
 }
 
-static const struct hns_transport_ops fd_ops = { "fd", fd_write, fd_read, fd_close, NULL };
+static const struct hns_transport_ops fd_ops = { "fd", fd_write, fd_read, fd_close, NULL,
+	NULL };
 
 static struct hns_transport *
 transport_new(const struct hns_transport_ops *ops, const char *name, const char *desc)
@@ -287,6 +337,7 @@ hns_tty_open(const char *path, const struct hns_serial_cfg *cfg, struct hns_tran
 		hns_transport_close(t);
 		return atp_diag_set(d, ATP_ERR_IO, "cannot configure %s: %s", path, strerror(e));
 	}
+	t->baud = cfg->baud;
 	*out = t;
 	return ATP_OK;
 }
@@ -401,7 +452,7 @@ emu_close(struct hns_transport *t)
 }
 
 static const struct hns_transport_ops emu_ops = { "emu", fd_write, fd_read, emu_close,
-	tty_line };
+	tty_line, tty_baud };
 
 static void
 log_tail(const char *path, char *buf, size_t size)
@@ -442,6 +493,7 @@ hns_emu_open(const struct hns_emu_opts *o, struct hns_transport **out, struct at
 {
 	struct hns_transport *t = NULL, *tty = NULL;
 	char exe[4096], dir[] = "/tmp/atproof-run-XXXXXX", path[128], logp[128], tail[240];
+	char baud[24];
 	const char *argv[2 * 48 + 16];   /* 48 faults, two words each, and the rest */
 	size_t a = 0, i;
 	ssize_t n;
@@ -491,6 +543,9 @@ hns_emu_open(const struct hns_emu_opts *o, struct hns_transport **out, struct at
 		argv[a++] = "--mac";
 		argv[a++] = o->mac;
 	}
+	snprintf(baud, sizeof(baud), "%lu", o->baud != 0 ? o->baud : 115200ul);
+	argv[a++] = "--baud";
+	argv[a++] = baud;
 	if (o->world != NULL) {
 		argv[a++] = "--world";
 		argv[a++] = o->world;
@@ -547,7 +602,7 @@ hns_emu_open(const struct hns_emu_opts *o, struct hns_transport **out, struct at
 		nap_us(2000);
 	}
 	{
-		struct hns_serial_cfg sc = { 115200, 'N', 0, 8, 1 };
+		struct hns_serial_cfg sc = { o->baud != 0 ? o->baud : 115200ul, 'N', 0, 8, 1 };
 		rc = hns_tty_open(path, &sc, &tty, d);
 	}
 	if (rc < 0) {
@@ -555,7 +610,13 @@ hns_emu_open(const struct hns_emu_opts *o, struct hns_transport **out, struct at
 		return rc;
 	}
 	t->fd = tty->fd;
+	t->baud = tty->baud;
 	tty->fd = -1;
+	{
+		char *desc = t->desc;     /* the rate it was opened at */
+		t->desc = tty->desc;
+		tty->desc = desc;
+	}
 	hns_transport_close(tty);
 	{
 		char nm[64];

@@ -118,8 +118,23 @@ sp_line(struct hns_transport *t, int dtr, int rts, uint64_t break_us, struct atp
 	return ATP_OK;
 }
 
+/* Another rate: sp_drain() lets what was written go out at the old one. */
+static int
+sp_baud(struct hns_transport *t, unsigned long baud, struct atp_diag *d)
+{
+	if (baud == 0 || baud > 0x7fffffffu)
+		return atp_diag_set(d, ATP_ERR_ARG, "port %s: baud rate %lu is not supported",
+		    t->name, baud);
+	if (sp_drain(sp_slot.port) != SP_OK)
+		return sp_fail(d, t->name, "drain");
+	if (sp_set_baudrate(sp_slot.port, (int)baud) != SP_OK)
+		return sp_fail(d, t->name, "baud rate");
+	hns_transport_rate(t, baud);
+	return ATP_OK;
+}
+
 static const struct hns_transport_ops sp_ops = { "libserialport", sp_write_all, sp_read_some,
-	sp_close_port, sp_line };
+	sp_close_port, sp_line, sp_baud };
 
 int
 hns_sp_open(const char *path, const struct hns_serial_cfg *sc, struct hns_transport **out,
@@ -172,6 +187,7 @@ hns_sp_open(const char *path, const struct hns_serial_cfg *sc, struct hns_transp
 	}
 	t->ops = &sp_ops;
 	t->fd = -1;
+	t->baud = baud;
 	t->name = atp_strdup(path);
 	t->desc = atp_strdup(desc);
 	if (t->name == NULL || t->desc == NULL) {
