@@ -106,6 +106,8 @@ struct uconn {
 	uint64_t peer_port;
 	unsigned long naccepted;     /* a listener's connections tied */
 	int refused;                 /* a SYN to the port that was reset: none */
+	size_t peer_cur;             /* a UDP server's: 1 + the uconn of the peer
+	                                its last +SKTRPT named (0: none yet) */
 	int flip;                    /* the module is the flow's server side */
 	size_t http;                 /* 1 + index of its AT+HTTPC, 0: none */
 	char host[64];
@@ -340,18 +342,70 @@ accepted(struct ana_net *n, long sock, const struct ana_loc *at)
 	return u;
 }
 
+/* A UDP server's datagrams come from any peer and it answers the last
+ * one (§2.2.3.10; the emulator's choice, firmware §3): each peer its
+ * +SKTRPT names gets a uconn of its own, which the data that follows and
+ * the SKSNDs after it go to, until another peer is named. */
+static void
+udp_peer(struct ana_net *n, struct uconn *srv, struct atp_span ip, uint64_t port,
+    const struct ana_loc *at)
+{
+	size_t i, l = (size_t)(srv - n->uc);
+	struct uconn *c;
+
+	for (i = 0; i < n->nuc; i++) {
+		c = &n->uc[i];
+		if (c->accepted && c->udp && c->parent == l && c->peer_port == port &&
+		    strlen(c->peer) == ip.len && (ip.len == 0 || memcmp(c->peer, ip.p, ip.len) == 0)) {
+			srv->peer_cur = i + 1;
+			return;
+		}
+	}
+	if (n->nuc == UCONN_MAX || ip.len >= sizeof(c->peer))
+		return;
+	c = &n->uc[n->nuc++];
+	c->sock = srv->sock;
+	c->udp = 1;
+	c->open = 1;
+	c->accepted = 1;
+	c->parent = l;
+	c->rport = srv->rport;
+	snprintf(c->peer, sizeof(c->peer), "%.*s", (int)ip.len, (const char *)ip.p);
+	snprintf(c->host, sizeof(c->host), "%s", c->peer);
+	c->peer_port = port;
+	c->at = *at;
+	srv->peer_cur = n->nuc;
+}
+
+/* The uconn socket @sock's bytes go to: a UDP server's current peer. */
+static struct uconn *
+sock_data(struct ana_net *n, long sock, const struct ana_loc *at)
+{
+	struct uconn *u = sock_cur(n, sock);
+
+	if (u == NULL)
+		return accepted(n, sock, at);
+	if (u->server && u->udp && u->peer_cur != 0)
+		return &n->uc[u->peer_cur - 1];
+	return u;
+}
+
 void
 ana_net_peer(struct ana_net *n, long sock, struct atp_span ip, uint64_t port,
     const struct ana_loc *at)
 {
 	struct uconn *u = sock_cur(n, sock);
 
+	if (ip.len >= 2 && ip.p[0] == '"' && ip.p[ip.len - 1] == '"')
+		ip = atp_span_make(ip.p + 1, ip.len - 2);
+	if (u != NULL && u->server && u->udp) {
+		udp_peer(n, u, ip, port, at);
+		return;
+	}
 	if (u == NULL)
 		u = accepted(n, sock, at);
 	if (u == NULL || !u->accepted || u->peer_port != 0)
 		return;
-	if (ip.len >= 2 && ip.p[0] == '"' && ip.p[ip.len - 1] == '"')
-		ip = atp_span_make(ip.p + 1, ip.len - 2);
 	snprintf(u->peer, sizeof(u->peer), "%.*s", (int)(ip.len < 47 ? ip.len : 47),
 	    (const char *)ip.p);
 	snprintf(u->host, sizeof(u->host), "%s", u->peer);
@@ -403,10 +457,8 @@ void
 ana_net_sent(struct ana_net *n, long sock, const uint8_t *p, size_t len, int first,
     const struct ana_loc *at)
 {
-	struct uconn *u = sock_cur(n, sock);
+	struct uconn *u = sock_data(n, sock, at);
 
-	if (u == NULL)
-		u = accepted(n, sock, at);
 	if (u != NULL)
 		uart_bytes(n, &u->s[0], 0, p, len, first, at);
 }
@@ -415,10 +467,8 @@ void
 ana_net_recv(struct ana_net *n, long sock, uint64_t announced, const uint8_t *p, size_t len,
     int first, const struct ana_loc *at)
 {
-	struct uconn *u = sock_cur(n, sock);
+	struct uconn *u = sock_data(n, sock, at);
 
-	if (u == NULL)
-		u = accepted(n, sock, at);
 	if (u != NULL)
 		uart_bytes(n, &u->s[1], announced, p, len, first, at);
 }
@@ -564,7 +614,8 @@ on_open_server(struct ana_net *n, struct ana_flow *fl)
 	}
 	if (l == SIZE_MAX)
 		return SIZE_MAX;
-	if (fl->proto == 17) {
+	if (fl->proto == 17 && n->uc[l].peer_cur == 0) {
+		/* No peer named: the server itself, with its first flow. */
 		if (n->uc[l].fl != NULL)
 			return SIZE_MAX;
 		n->uc[l].flip = flip;
@@ -574,7 +625,8 @@ on_open_server(struct ana_net *n, struct ana_flow *fl)
 		uint16_t peer = flip ? fl->cli.port : fl->srv.port;
 		for (i = 0; i < n->nuc; i++) {
 			const struct uconn *u = &n->uc[i];
-			if (!u->accepted || u->fl != NULL || (u->parent != l && u->parent != SIZE_MAX))
+			if (!u->accepted || u->fl != NULL || (u->parent != l && u->parent != SIZE_MAX) ||
+			    u->udp != (fl->proto == 17) || (u->udp && u->peer_port != peer))
 				continue;
 			if (u->peer_port == peer) {
 				pick = i;
@@ -589,6 +641,7 @@ on_open_server(struct ana_net *n, struct ana_flow *fl)
 			return SIZE_MAX;
 		pick = n->nuc++;
 		n->uc[pick].sock = -1;
+		n->uc[pick].udp = fl->proto == 17;
 		n->uc[pick].accepted = 1;
 		n->uc[pick].rport = n->uc[l].rport;
 		n->uc[pick].at = n->uc[l].at;
@@ -1579,8 +1632,9 @@ ana_net_text(const struct ana_net *n, FILE *out)
 			else
 				snprintf(who, sizeof(who), "accepted on port %llu",
 				    (unsigned long long)u->rport);
-			fprintf(out, "  socket %ld tcp %s <- %s: sent %llu/%llu matched, %llu unsent; "
-			    "received %llu/%llu matched, %llu unreported\n", u->sock, who,
+			fprintf(out, "  socket %ld %s %s <- %s: sent %llu/%llu matched, %llu unsent; "
+			    "received %llu/%llu matched, %llu unreported\n", u->sock,
+			    u->udp ? "udp" : "tcp", who,
 			    u->cli.port != 0 ? a : "(no flow)", (unsigned long long)u->s[0].matched,
 			    (unsigned long long)u->s[0].u.len, (unsigned long long)u->s[0].uart_only,
 			    (unsigned long long)u->s[1].matched, (unsigned long long)u->s[1].w.len,

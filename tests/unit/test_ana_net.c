@@ -638,37 +638,58 @@ a_servers_accepted_connections_are_tied_by_the_peer_the_module_named(void **stat
 	net_teardown(path, fd, &rep, n);
 }
 
-/* A UDP server's datagrams: from the peer that spoke first, the module's
- * answers back to it. */
+/* A UDP server's datagrams: each peer +SKTRPT names is a connection of
+ * its own, the module's answers (to the last peer) matched to it. */
 static void
-a_udp_servers_datagrams_are_matched_both_ways(void **state)
+a_udp_servers_peers_are_matched_each_both_ways(void **state)
 {
 	static const struct pkt wire[] = {
 		{ DLT_EN10MB, 0, 1, 0, 0, 0, "ping", 9000, 0, 0 },
-		{ DLT_EN10MB, 0, 1, 1, 0, 0, "pong", 9000, 0, 0 },
+		{ DLT_EN10MB, 0, 1, 1, 0, 0, "pang", 9000, 0, 0 },
+		{ DLT_EN10MB, 0, 1, 0, 0, 0, "hey", 9000, 0, 40001 },
+		{ DLT_EN10MB, 0, 1, 1, 0, 0, "ho", 9000, 0, 40001 },
 	};
 	char path[] = "/tmp/test_ana_net_XXXXXX";
 	struct ana_report rep;
 	struct ana_net *n;
 	struct ana_loc at = { "uart.log", 3, 0, 0, 0 };
 	struct atp_diag d;
-	int fd = net_setup(path, wire, 2, &rep, &n);
-	json_t *o, *c;
+	int fd = net_setup(path, wire, 4, &rep, &n);
+	json_t *o, *conns;
+	size_t i, peers = 0;
 
 	(void)state;
 	ana_net_skct(n, 1, 1, 1, atp_span_str(""), 9000, &at);
 	ana_net_peer(n, 1, atp_span_str("10.0.0.1"), 40000, &at);
 	ana_net_recv(n, 1, 4, (const uint8_t *)"ping", 4, 1, &at);
-	ana_net_sent(n, 1, (const uint8_t *)"pang", 4, 1, &at);
+	ana_net_sent(n, 1, (const uint8_t *)"pong", 4, 1, &at);
+	ana_net_peer(n, 1, atp_span_str("10.0.0.1"), 40001, &at);
+	ana_net_recv(n, 1, 3, (const uint8_t *)"hey", 3, 1, &at);
+	ana_net_sent(n, 1, (const uint8_t *)"ho", 2, 1, &at);
 	atp_diag_clear(&d);
 	assert_int_equal(ana_net_read(n, path, &d), ATP_OK);
 	assert_int_equal(count_rule(&rep, "net-recv-unreported", NULL), 0);
-	assert_int_equal(count_rule(&rep, "net-sent-missing", "\"a"), 1);
+	assert_int_equal(count_rule(&rep, "net-sent-missing", "\"o"), 1);
+	assert_int_equal(count_rule(&rep, "net-sent-missing", NULL), 1);
+	assert_int_equal(count_rule(&rep, "net-no-connection", NULL), 0);
 	o = ana_net_json(n);
-	c = json_array_get(json_object_get(o, "connections"), 0);
-	assert_string_equal(json_string_value(json_object_get(c, "role")), "server");
-	assert_int_equal(json_integer_value(json_object_get(json_object_get(c, "received"),
-	    "matched")), 4);
+	conns = json_object_get(o, "connections");
+	for (i = 0; i < json_array_size(conns); i++) {
+		json_t *c = json_array_get(conns, i);
+		const char *role = json_string_value(json_object_get(c, "role"));
+		assert_non_null(role);
+		if (strcmp(role, "server") == 0) {
+			assert_int_equal(json_integer_value(json_object_get(c, "accepted")), 2);
+			continue;
+		}
+		assert_string_equal(role, "accepted");
+		assert_string_equal(json_string_value(json_object_get(c, "proto")), "udp");
+		assert_int_equal(json_integer_value(json_object_get(json_object_get(c, "received"),
+		    "matched")), json_integer_value(json_object_get(json_object_get(c, "received"),
+		    "wire")));
+		peers++;
+	}
+	assert_int_equal(peers, 2);
 	json_decref(o);
 	net_teardown(path, fd, &rep, n);
 }
@@ -686,7 +707,7 @@ main(void)
 		cmocka_unit_test(a_name_resolved_to_another_address_than_the_dns_answer_fails),
 		cmocka_unit_test(streams_past_the_ceiling_are_unverified_not_missing),
 		cmocka_unit_test(a_servers_accepted_connections_are_tied_by_the_peer_the_module_named),
-		cmocka_unit_test(a_udp_servers_datagrams_are_matched_both_ways),
+		cmocka_unit_test(a_udp_servers_peers_are_matched_each_both_ways),
 		cmocka_unit_test(a_run_lost_inside_one_sksnd_is_named_whole),
 	};
 
