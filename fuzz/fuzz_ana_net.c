@@ -21,7 +21,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
  *      and got bytes on them, resolved a name, made an HTTP request to
  *      port 80, spoke MQTT to port 1883, and listened as a TCP server on
  *      port 8000 (two accepted sockets: one named by +SKTRPT's peer
- *      10.0.0.1:40000, one not) and a UDP server on port 9000 (so every
+ *      10.0.0.1:40000, one not) and a UDP server on port 9000 (a peer
+ *      named, 10.0.0.1:41000, after a datagram with none) (so every
  *      matcher, the DNS, HTTP and MQTT parsers see the flows);
  *   1: the rest is frames, each a 2-byte big-endian length and its bytes,
  *      of the link type picked by the first byte's upper bits, fed straight
@@ -114,6 +115,8 @@ file(const uint8_t *data, size_t size)
 	ana_net_sent(n, 4, (const uint8_t *)"pong", 4, 1, &at);
 	ana_net_sent(n, 6, (const uint8_t *)"hi", 2, 1, &at);
 	ana_net_skct(n, 5, 1, 1, atp_span_str(""), 9000, &at);
+	ana_net_recv(n, 5, 4, (const uint8_t *)"ping", 4, 1, &at);
+	ana_net_peer(n, 5, atp_span_str("10.0.0.1"), 41000, &at);
 	ana_net_recv(n, 5, 4, (const uint8_t *)"ping", 4, 1, &at);
 	ana_net_sent(n, 5, (const uint8_t *)"pong", 4, 1, &at);
 	f = fmemopen((void *)(uintptr_t)(data + 1), size - 1, "rb");
