@@ -46,8 +46,9 @@ grep -q "capture $out/cap.pcapng: cannot write the capture: File too large" "$ou
 [ "$(grep -c 'cannot write the capture' "$out/err.txt")" -eq 1 ] || { echo "repeated messages"; exit 1; }
 
 "$B/atproof" analyze --report json:"$out/ana.json" "$out/cap.pcapng" >/dev/null 2>&1 || true
-python3 - "$out/run.json" "$out/ana.json" "$out/cap.pcapng" "$out/full.pcapng" <<'PY'
-import json, struct, sys
+PYTHONPATH=tests/e2e python3 - "$out/run.json" "$out/ana.json" "$out/cap.pcapng" "$out/full.pcapng" <<'PY'
+import json, os, struct, sys
+from pcap_count import streams
 run, ana = json.load(open(sys.argv[1])), json.load(open(sys.argv[2]))
 assert run["verdict"] == "error", run["verdict"]
 r = run["reason"]
@@ -59,30 +60,18 @@ assert c["verdict"] == "pass" and len(c["steps"]) >= 150, (c["verdict"], len(c["
 assert all(s["verdict"] == "pass" for s in c["steps"]), [s for s in c["steps"] if s["verdict"] != "pass"]
 assert ana["stats"]["records"] > 0 and ana["stats"]["bytes_to_module"] > 0, ana["stats"]
 
-def streams(path):
-    """The bytes of every EPB, per direction flag; the file must end on a block."""
+def whole_blocks(path):
+    """The file ends on a block: every block's length and trailer agree."""
     b = open(path, "rb").read()
-    off, out = 0, {}
+    off = 0
     while off < len(b):
         assert off + 12 <= len(b), ("half a block header at", off)
         typ, ln = struct.unpack_from("<II", b, off)
         assert ln >= 12 and ln % 4 == 0 and off + ln <= len(b), ("half a block at", off, ln)
         assert struct.unpack_from("<I", b, off + ln - 4)[0] == ln, ("bad trailer at", off)
-        if typ == 6:
-            cap = struct.unpack_from("<I", b, off + 20)[0]
-            data = b[off + 28:off + 28 + cap]
-            o, flags = off + 28 + (cap + 3) // 4 * 4, 0
-            while o + 4 <= off + ln - 4:
-                code, olen = struct.unpack_from("<HH", b, o)
-                if code == 0:
-                    break
-                if code == 2:
-                    flags = struct.unpack_from("<I", b, o + 4)[0] & 3
-                o += 4 + (olen + 3) // 4 * 4
-            out[flags] = out.get(flags, b"") + data
         off += ln
-    return out
 
+whole_blocks(sys.argv[3])
 cut, full = streams(sys.argv[3]), streams(sys.argv[4])
 assert cut, "no packet in the capture"
 for d, data in cut.items():
