@@ -51,7 +51,8 @@ struct expect {
 	struct atp_match am;         /* the arguments' match (set forms) */
 	int am_valid;
 	uint8_t argbuf[ATP_LINE_MAX + 1];  /* the arguments am points into */
-	char label[64];              /* the exchange, as messages name it */
+	char label[64];              /* the exchange, as messages name it: */
+	int label_done;              /* made by label() when a message needs it */
 };
 
 struct vctx {
@@ -69,7 +70,8 @@ static void
 vctx_init(struct vctx *v, const struct atp_profile *prof, atp_finding_fn *cb, void *ctx,
     const struct atp_cmd *cmd, uint64_t off)
 {
-	memset(v, 0, sizeof(*v));
+	/* Not a memset: done_rule and done_key are read up to ndone only. */
+	v->ndone = 0;
 	v->prof = prof;
 	v->cb = cb;
 	v->ctx = ctx;
@@ -373,7 +375,17 @@ check_args(struct expect *e, const struct atp_cmdline *cl)
 static void
 expect_compute(struct expect *e, const struct atp_cmdline *cl, const struct atp_frame *resp)
 {
-	memset(e, 0, sizeof(*e));
+	/* Member by member: am and argbuf (two kilobytes) are only read once
+	 * check_args() filled them (am_valid), and clearing them showed per
+	 * exchange (issue 8). */
+	e->cmd = NULL;
+	e->form = (enum atp_form)0;
+	e->why = W_NONE;
+	e->code = 0;
+	e->fw_why = W_NONE;
+	e->am_valid = 0;
+	e->label[0] = '\0';
+	e->label_done = 0;
 	e->cl = cl;
 	if (cl != NULL) {
 		e->form = cl->form;
@@ -393,8 +405,22 @@ expect_compute(struct expect *e, const struct atp_cmdline *cl, const struct atp_
 		e->why = check_args(e, cl);
 	}
 	e->code = why_code(e->why);
-	/* Messages start with the line sent (its arguments hidden for keys
-	 * and passwords), or the command and form the framer matched. */
+}
+
+/*
+ * The exchange as messages name it: the line sent (its arguments hidden for
+ * keys and passwords), or the command and form the framer matched. Made
+ * the first time a message needs it, not for every exchange: most give no
+ * message, and escaping the line was a tenth of validating one (issue 8).
+ */
+static const char *
+label(struct expect *e)
+{
+	const struct atp_cmdline *cl = e->cl;
+
+	if (e->label_done)
+		return e->label;
+	e->label_done = 1;
 	if (cl != NULL && !(e->cmd != NULL && (e->cmd->flags & ATP_CMD_SECRET) != 0))
 		esc(cl->text, e->label, sizeof(e->label));
 	else if (e->cmd != NULL)
@@ -402,6 +428,7 @@ expect_compute(struct expect *e, const struct atp_cmdline *cl, const struct atp_
 		    cl != NULL && (e->form == ATP_FORM_SET || e->form == ATP_FORM_FLASH) ? "..." : "");
 	else
 		snprintf(e->label, sizeof(e->label), "response");
+	return e->label;
 }
 
 /* Iteration over the catalogue: the next deviation of @kind that concerns
@@ -573,7 +600,7 @@ shape_dev(const struct vctx *v, const struct expect *e, struct atp_span line, in
  * manual's pattern but fits a deviation's is that deviation.
  */
 static int
-check_line(struct vctx *v, const struct expect *e, const struct atp_shape *sh,
+check_line(struct vctx *v, struct expect *e, const struct atp_shape *sh,
     struct atp_span line, size_t index, size_t nlines)
 {
 	const struct atp_deviation *dv;
@@ -585,7 +612,7 @@ check_line(struct vctx *v, const struct expect *e, const struct atp_shape *sh,
 	if (sh == NULL) {
 		if (first_time(v, ATP_RULE_RESP_SHAPE, NULL))
 			FAIL(v, ATP_RULE_RESP_SHAPE, e->cmd->section,
-			    "%s: line %zu of %zu (\"%s\") is not part of its reply", e->label, index + 1,
+			    "%s: line %zu of %zu (\"%s\") is not part of its reply", label(e), index + 1,
 			    nlines, show(e->cmd, line, txt, sizeof(txt)));
 		return ATP_OK;
 	}
@@ -595,7 +622,7 @@ check_line(struct vctx *v, const struct expect *e, const struct atp_shape *sh,
 	if (m.too_complex) {
 		if (first_time(v, ATP_RULE_RESP_SHAPE, NULL))
 			emit(v, ATP_RULE_RESP_SHAPE, ATP_SEV_WARNING, ATP_V_INCONC, e->cmd->section, NULL,
-			    "%s: the matcher gave up on \"%s\" (too complex): no verdict", e->label,
+			    "%s: the matcher gave up on \"%s\" (too complex): no verdict", label(e),
 			    show(e->cmd, line, txt, sizeof(txt)));
 		return ATP_OK;
 	}
@@ -606,13 +633,13 @@ check_line(struct vctx *v, const struct expect *e, const struct atp_shape *sh,
 		return rc;
 	if (dv != NULL) {
 		report_dev(v, dv, "%s: line %zu \"%s\" has the firmware's format, not the manual's %s",
-		    e->label, index + 1, show(e->cmd, line, txt, sizeof(txt)), atp_shape_pattern(sh));
+		    label(e), index + 1, show(e->cmd, line, txt, sizeof(txt)), atp_shape_pattern(sh));
 		return ATP_OK;
 	}
 	if (!m.matched) {
 		if (first_time(v, ATP_RULE_RESP_SHAPE, NULL))
 			FAIL(v, ATP_RULE_RESP_SHAPE, e->cmd->section,
-			    "%s: line %zu \"%s\" does not match %s (from column %zu)", e->label, index + 1,
+			    "%s: line %zu \"%s\" does not match %s (from column %zu)", label(e), index + 1,
 			    show(e->cmd, line, txt, sizeof(txt)), atp_shape_pattern(sh), m.fail_at + 1);
 		return ATP_OK;
 	}
@@ -626,11 +653,11 @@ check_line(struct vctx *v, const struct expect *e, const struct atp_shape *sh,
 		found = accepting_dev(v, e, c);
 		if (found != NULL) {
 			report_dev(v, found, "%s: %s=%s reads back outside the manual's range (%s)",
-			    e->label, c->field->name, show(e->cmd, c->raw, txt, sizeof(txt)),
+			    label(e), c->field->name, show(e->cmd, c->raw, txt, sizeof(txt)),
 			    range_text(c->field, rng, sizeof(rng)));
 			continue;
 		}
-		FAIL(v, ATP_RULE_RESP_RANGE, e->cmd->section, "%s: %s=%s is out of range (%s)", e->label,
+		FAIL(v, ATP_RULE_RESP_RANGE, e->cmd->section, "%s: %s=%s is out of range (%s)", label(e),
 		    c->field->name, show(e->cmd, c->raw, txt, sizeof(txt)),
 		    range_text(c->field, rng, sizeof(rng)));
 	}
@@ -639,7 +666,7 @@ check_line(struct vctx *v, const struct expect *e, const struct atp_shape *sh,
 
 /* The body (and, for a list, every entry) against the manual's shapes. */
 static int
-check_shapes(struct vctx *v, const struct expect *e, const struct atp_frame *f)
+check_shapes(struct vctx *v, struct expect *e, const struct atp_frame *f)
 {
 	const struct atp_shape *reply, *entry;
 	size_t i;
@@ -669,7 +696,7 @@ check_shapes(struct vctx *v, const struct expect *e, const struct atp_frame *f)
 
 /* +ERR=<code>: the code against what the manual requires and §1.2.2. */
 static void
-check_error(struct vctx *v, const struct expect *e, const struct atp_frame *f)
+check_error(struct vctx *v, struct expect *e, const struct atp_frame *f)
 {
 	const struct atp_deviation *dv;
 	char txt[ESC_MAX];
@@ -677,7 +704,7 @@ check_error(struct vctx *v, const struct expect *e, const struct atp_frame *f)
 
 	if (!f->errcode_ok) {
 		FAIL(v, ATP_RULE_RESP_ERRCODE, "1.2.2", "%s: unreadable error code in \"%s\"",
-		    e->label, esc(f->body, txt, sizeof(txt)));
+		    label(e), esc(f->body, txt, sizeof(txt)));
 		return;
 	}
 	if (e->code != 0 && code == e->code)
@@ -685,10 +712,10 @@ check_error(struct vctx *v, const struct expect *e, const struct atp_frame *f)
 	dv = errcode_dev(v, e, code);
 	if (dv != NULL) {
 		if (e->code != 0)
-			report_dev(v, dv, "%s: +ERR=%ld where the manual requires +ERR=%ld (%s)", e->label,
+			report_dev(v, dv, "%s: +ERR=%ld where the manual requires +ERR=%ld (%s)", label(e),
 			    code, e->code, why_text(e->why));
 		else
-			report_dev(v, dv, "%s: +ERR=%ld to a command of the manual", e->label, code);
+			report_dev(v, dv, "%s: +ERR=%ld to a command of the manual", label(e), code);
 		return;
 	}
 	if (e->code != 0) {
@@ -705,11 +732,11 @@ check_error(struct vctx *v, const struct expect *e, const struct atp_frame *f)
 		}
 		if (fd != NULL) {
 			report_dev(v, fd, "%s: a form the manual does not give (it requires +ERR=-3); "
-			    "the firmware took it and answered +ERR=%ld", e->label, code);
+			    "the firmware took it and answered +ERR=%ld", label(e), code);
 			return;
 		}
 		FAIL(v, ATP_RULE_RESP_ERRCODE, "1.2.2",
-		    "%s: the manual requires +ERR=%ld (%s), got +ERR=%ld%s", e->label, e->code,
+		    "%s: the manual requires +ERR=%ld (%s), got +ERR=%ld%s", label(e), e->code,
 		    why_text(e->why), code, atp_errcode_find(code) == NULL ? " (not in §1.2.2)" : "");
 		return;
 	}
@@ -721,10 +748,10 @@ check_error(struct vctx *v, const struct expect *e, const struct atp_frame *f)
 	 */
 	if (atp_errcode_find(code) == NULL)
 		FAIL(v, ATP_RULE_RESP_ERRCODE, "1.2.2", "%s: +ERR=%ld is not an error code of §1.2.2",
-		    e->label, code);
+		    label(e), code);
 	else if (e->cmd != NULL && !atp_cmd_error_documented(e->cmd, code))
 		FAIL(v, ATP_RULE_RESP_ERRCODE, "1.2.2",
-		    "%s: +ERR=%ld is not among the codes %s may return (-1..-6, -64%s%s)", e->label, code,
+		    "%s: +ERR=%ld is not among the codes %s may return (-1..-6, -64%s%s)", label(e), code,
 		    e->cmd->name, e->cmd->errors != NULL && e->cmd->errors[0] != '\0' ? " and " : "",
 		    e->cmd->errors != NULL ? e->cmd->errors : "");
 }
@@ -736,7 +763,7 @@ check_error(struct vctx *v, const struct expect *e, const struct atp_frame *f)
  * be checked against the reply shape (the exchange went on as a success).
  */
 static int
-check_ok_expected_error(struct vctx *v, const struct expect *e)
+check_ok_expected_error(struct vctx *v, struct expect *e)
 {
 	const struct atp_deviation *dv;
 	char txt[ESC_MAX], rng[96], allowed[128];
@@ -749,10 +776,10 @@ check_ok_expected_error(struct vctx *v, const struct expect *e)
 		if (dv == NULL) {
 			FAIL(v, ATP_RULE_RESP_EXPECTED_ERR, e->cmd->section,
 			    "%s: +OK to a form the manual does not give (it requires +ERR=-3; forms: %s)",
-			    e->label, forms_text(e->cmd, e->cmd->forms, allowed, sizeof(allowed)));
+			    label(e), forms_text(e->cmd, e->cmd->forms, allowed, sizeof(allowed)));
 			return 0;
 		}
-		report_dev(v, dv, "%s: +OK to a form the manual does not give (forms: %s)", e->label,
+		report_dev(v, dv, "%s: +OK to a form the manual does not give (forms: %s)", label(e),
 		    forms_text(e->cmd, e->cmd->forms, allowed, sizeof(allowed)));
 		why = e->fw_why;   /* the form is taken: now its arguments */
 		if (why == W_NONE || why == W_UNDECIDED)
@@ -772,24 +799,24 @@ check_ok_expected_error(struct vctx *v, const struct expect *e)
 					continue;
 				report_dev(v, accepting_dev(v, e, c),
 				    "%s: +OK to %s=%s, outside the manual's range (%s)",
-				    e->label, c->field->name, show(e->cmd, c->raw, txt, sizeof(txt)),
+				    label(e), c->field->name, show(e->cmd, c->raw, txt, sizeof(txt)),
 				    range_text(c->field, rng, sizeof(rng)));
 			}
 			return 1;
 		}
 		FAIL(v, ATP_RULE_RESP_EXPECTED_ERR, e->cmd->section,
-		    "%s: +OK although %s=%s is out of range (%s): the manual requires +ERR=-4", e->label,
+		    "%s: +OK although %s=%s is out of range (%s): the manual requires +ERR=-4", label(e),
 		    bad->field->name, show(e->cmd, bad->raw, txt, sizeof(txt)),
 		    range_text(bad->field, rng, sizeof(rng)));
 		return 0;
 	}
 	if (e->cmd == NULL) {
 		FAIL(v, ATP_RULE_RESP_EXPECTED_ERR, "1.2.1",
-		    "%s: +OK to a command that is not in the manual (it requires +ERR=-2)", e->label);
+		    "%s: +OK to a command that is not in the manual (it requires +ERR=-2)", label(e));
 		return 0;
 	}
 	FAIL(v, ATP_RULE_RESP_EXPECTED_ERR, e->cmd->section,
-	    "%s: +OK to %s (the manual requires +ERR=%ld; arguments: %s)", e->label, why_text(why),
+	    "%s: +OK to %s (the manual requires +ERR=%ld; arguments: %s)", label(e), why_text(why),
 	    why_code(why), atp_cmd_args_shape(e->cmd) != NULL ?
 	    atp_shape_pattern(atp_cmd_args_shape(e->cmd)) : "none");
 	return 0;
@@ -798,7 +825,7 @@ check_ok_expected_error(struct vctx *v, const struct expect *e)
 /* The line ends after the last line: the manual's CR LF CR LF, a catalogued
  * ending, or a frame that never ended. */
 static void
-check_term(struct vctx *v, const struct expect *e, const struct atp_frame *f)
+check_term(struct vctx *v, struct expect *e, const struct atp_frame *f)
 {
 	const struct atp_deviation *dv;
 	char txt[ESC_MAX], body[ESC_MAX];
@@ -807,17 +834,17 @@ check_term(struct vctx *v, const struct expect *e, const struct atp_frame *f)
 		return;
 	dv = term_dev(v, e, f);
 	if (dv != NULL) {
-		report_dev(v, dv, "%s: \"%s\" ends with \"%s\", not \\r\\n\\r\\n", e->label,
+		report_dev(v, dv, "%s: \"%s\" ends with \"%s\", not \\r\\n\\r\\n", label(e),
 		    show(e->cmd, f->body, body, sizeof(body)), esc(f->term, txt, sizeof(txt)));
 		return;
 	}
 	if ((f->flags & ATP_FRF_INCOMPLETE) != 0) {
 		FAIL(v, ATP_RULE_FRAME_INCOMPLETE, "2.1",
-		    "%s: the response \"%s\" stopped after \"%s\", before its \\r\\n\\r\\n", e->label,
+		    "%s: the response \"%s\" stopped after \"%s\", before its \\r\\n\\r\\n", label(e),
 		    show(e->cmd, f->body, body, sizeof(body)), esc(f->term, txt, sizeof(txt)));
 		return;
 	}
-	FAIL(v, ATP_RULE_RESP_TERM, "2.1", "%s: \"%s\" ends with \"%s\", not \\r\\n\\r\\n", e->label,
+	FAIL(v, ATP_RULE_RESP_TERM, "2.1", "%s: \"%s\" ends with \"%s\", not \\r\\n\\r\\n", label(e),
 	    show(e->cmd, f->body, body, sizeof(body)), esc(f->term, txt, sizeof(txt)));
 }
 
@@ -841,7 +868,7 @@ atp_validate_response(const struct atp_cmdline *cl, const struct atp_frame *resp
 		char txt[ESC_MAX];
 		FAIL(&v, ATP_RULE_RESP_SHAPE, e.cmd != NULL ? e.cmd->section : "2.1",
 		    "%s: a response line longer than %zu bytes (\"%s\"), cut by the framer",
-		    e.label, resp->bytes.len, show(e.cmd, resp->body, txt, sizeof(txt)));
+		    label(&e), resp->bytes.len, show(e.cmd, resp->body, txt, sizeof(txt)));
 		return ATP_OK;
 	}
 	if (resp->is_error) {
@@ -893,10 +920,14 @@ atp_validate_cmdline(const struct atp_cmdline *cl, uint64_t offset,
 		return ATP_ERR_ARG;
 	expect_compute(&e, cl, NULL);
 	vctx_init(&v, prof, cb, ctx, e.cmd, offset);
-	if (e.cmd != NULL && (e.cmd->flags & ATP_CMD_SECRET) != 0)
-		snprintf(line, sizeof(line), "AT+%s%s...", e.cmd->name, atp_form_op(e.form));
-	else
-		esc(cl->text, line, sizeof(line));
+	/* The line as messages show it, when there will be a message. */
+	line[0] = '\0';
+	if (cl->issues != 0 || e.why != W_NONE) {
+		if (e.cmd != NULL && (e.cmd->flags & ATP_CMD_SECRET) != 0)
+			snprintf(line, sizeof(line), "AT+%s%s...", e.cmd->name, atp_form_op(e.form));
+		else
+			esc(cl->text, line, sizeof(line));
+	}
 	for (i = 0; i < sizeof(issue_text) / sizeof(issue_text[0]); i++)
 		if ((cl->issues & issue_text[i].bit) != 0)
 			HOST(&v, ATP_RULE_CMD_SYNTAX, "2.1", "%s: %s", line, issue_text[i].text);
