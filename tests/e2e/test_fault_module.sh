@@ -16,26 +16,10 @@ set -eu
 B=${B:-build}
 out=$(mktemp -d)
 trap 'rm -rf "$out"' EXIT
+. tests/e2e/fault_lib.sh
 E=scenarios/examples
 
-check() { # CASE EXPECTED-EXIT ARGS...: runs, then checks the capture
-	c=$1
-	want=$2
-	shift 2
-	rc=0
-	"$B/atproof" run --emulator=manual --capture "$out/$c.pcapng" \
-	    --report json:"$out/$c.json" "$@" >"$out/$c.txt" 2>&1 || rc=$?
-	[ $rc -eq "$want" ] || { cat "$out/$c.txt"; echo "$c: exit $rc, not $want"; exit 1; }
-	"$B/atproof" analyze --report json:"$out/$c-ana.json" "$out/$c.pcapng" >/dev/null 2>&1 || true
-	python3 - "$out/$c.json" "$out/$c-ana.json" <<'PY'
-import json, sys
-run, ana = json.load(open(sys.argv[1])), json.load(open(sys.argv[2]))
-st, rs = ana["stats"], run["stats"]
-assert rs["bytes_rx"] > 0, rs
-assert st["bytes_to_module"] == rs["bytes_tx"], (st["bytes_to_module"], rs["bytes_tx"])
-assert st["bytes_from_module"] == rs["bytes_rx"], (st["bytes_from_module"], rs["bytes_rx"])
-PY
-}
+check() { fault_run "$@"; }   # CASE EXPECTED-EXIT ARGS...
 
 # The same rate is no fault at all: the resampling is exact.
 check same 0 --fault baud=115200 "$E/basic.yaml"

@@ -16,19 +16,9 @@ set -eu
 B=${B:-build}
 out=$(mktemp -d)
 trap 'rm -rf "$out"' EXIT
+. tests/e2e/fault_lib.sh
 
-cat >"$out/join.yaml" <<'EOF'
-  - cmd: WPRT
-    form: flash
-    args: [0]
-  - cmd: SSID
-    args: [TP-LINK_HyFi_1E]
-  - cmd: KEY
-    form: flash
-    args: [1, 0, ""]
-  - cmd: WJOIN
-    deadline: 5s
-EOF
+fault_join "$out/join.yaml"
 scenario() { # NAME SPEC PEERS (YAML flow lines): a header, then stdin
 	{
 		printf 'id: fault-%s\ntitle: a peer fails (%s)\nspec: "%s"\npeers:\n%s\nsteps:\n' \
@@ -44,20 +34,7 @@ connect='  - cmd: SKCT
 # A loopback port nobody listens on (the kernel's pick, let go again).
 free_port() { python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
 
-run() { # CASE EXPECTED-EXIT: runs $out/CASE.yaml, checks the capture
-	rc=0
-	"$B/atproof" run --emulator=manual --capture "$out/$1.pcapng" \
-	    --report json:"$out/$1.json" "$out/$1.yaml" >"$out/$1.txt" 2>&1 || rc=$?
-	[ $rc -eq "$2" ] || { cat "$out/$1.txt"; echo "$1: exit $rc, not $2"; exit 1; }
-	"$B/atproof" analyze --report json:"$out/$1-ana.json" "$out/$1.pcapng" >/dev/null 2>&1 || true
-	python3 - "$out/$1.json" "$out/$1-ana.json" <<'PY'
-import json, sys
-run, ana = json.load(open(sys.argv[1])), json.load(open(sys.argv[2]))
-st, rs = ana["stats"], run["stats"]
-assert st["bytes_to_module"] == rs["bytes_tx"], (st["bytes_to_module"], rs["bytes_tx"])
-assert st["bytes_from_module"] == rs["bytes_rx"], (st["bytes_from_module"], rs["bytes_rx"])
-PY
-}
+run() { fault_run "$1" "$2" "$out/$1.yaml"; }   # CASE EXPECTED-EXIT
 
 # bind: two peers on one fixed port; the second cannot have it.
 p=$(free_port)

@@ -18,6 +18,7 @@ cleanup() {
 	rm -rf "$out"
 }
 trap cleanup EXIT
+. tests/e2e/fault_lib.sh
 E=scenarios/examples
 # A version query, then a long sleep (the interrupt lands in it, however
 # slow the machine), then another.
@@ -36,13 +37,7 @@ for how in harness group; do
 		    "$out/slow.yaml" "$E/basic.yaml" >"$out/run.txt" 2>&1 &
 	fi
 	run=$!
-	emu=""
-	i=0
-	while [ -z "$emu" ] && [ $i -lt 200 ]; do
-		emu=$(pgrep -P "$run" | head -n 1 || true)
-		sleep 0.05
-		i=$((i + 1))
-	done
+	emu=$(fault_emu_child "$run")
 	[ -n "$emu" ] || { cat "$out/run.txt"; echo "$how: no emulator child"; exit 1; }
 	# The first QVER (after identification's) went out: the run is in its
 	# 60 s sleep.

@@ -30,23 +30,8 @@ command -v tshark >/dev/null 2>&1 || {
 	echo "skip tshark checks: tshark is not installed (make deps-check installs it)"
 }
 
-# Joins the default world's open network and connects to the echo peer.
-cat >"$out/join.yaml" <<'EOF'
-  - cmd: WPRT
-    form: flash
-    args: [0]
-  - cmd: SSID
-    args: [TP-LINK_HyFi_1E]
-  - cmd: KEY
-    form: flash
-    args: [1, 0, ""]
-  - cmd: WJOIN
-    deadline: 5s
-  - cmd: SKCT
-    args: [0, 0, 192.168.1.100, "${peers.echo.port}"]
-    expect: { shape: "+OK=<sock:Dec 1..20>" }
-    deadline: 5s
-EOF
+. tests/e2e/fault_lib.sh
+fault_join "$out/join.yaml" connect
 scenario() { # NAME SPEC PEER-ECHO: a header, the join steps, then stdin
 	{
 		printf 'id: fault-%s\ntitle: the port vanishes in %s\nspec: "%s"\n' "$1" "$1" "$2"
@@ -114,13 +99,7 @@ for case in send read stream; do
 	"$B/atproof" run --emulator=manual $faults --capture "$out/cap.pcapng" \
 	    --report json:"$out/run.json" "$out/$case.yaml" >"$out/run.txt" 2>&1 &
 	run=$!
-	emu=""
-	i=0
-	while [ -z "$emu" ] && [ $i -lt 200 ]; do
-		emu=$(pgrep -P "$run" | head -n 1 || true)
-		sleep 0.05
-		i=$((i + 1))
-	done
+	emu=$(fault_emu_child "$run")
 	[ -n "$emu" ] || { cat "$out/run.txt"; echo "$case: no emulator child"; exit 1; }
 	case $case in
 	send)
