@@ -234,12 +234,19 @@ param("UART", [("115200,0,0,0", r"re:^\+OK=115200,0,0,0(,0)?$"), ("115200,0,0,0,
       [("14400,0,0,0", "a baud rate not in the list"), ("115200,2,0,0", "databit past 1"),
        ("115200,0,1,0", "stopbit 1 ('not support')"), ("115200,0,0,3", "parity past 2"),
        ("115200,0,0,0,2", "flowcontrol past 1"), ("115200,0,0", "parity missing"),
-       ("230400,0,0,0", "a rate beyond the list (uart-more-rates accepts it)")],
+       ("230400,0,0,0", "a rate beyond the list (uart-more-rates accepts it)"),
+       ("600,0,0,0", "below the first rate, 1200 (uart-more-rates accepts it)"),
+       ("1800,0,0,0", "between 1200 and 2400 (uart-more-rates accepts it)"),
+       ("460800,0,0,0", "a rate beyond the list (uart-more-rates accepts it)"),
+       ("921600,0,0,0", "a rate beyond the list (uart-more-rates accepts it)"),
+       ("2000000,0,0,0", "the firmware's last rate (uart-more-rates accepts it)")],
       ram=("115200,0,0,0", r"re:^\+OK=115200,0,0,0(,0)?$"), persist=False, accepts="uart-more-rates",
-      comment="Only the line's own format is set: another rate, data bits, stop bits\n"
-              "or parity would take the link away from the harness (the emulator\n"
-              "and a real module alike). The other documented rates are checked as\n"
-              "arguments only through the boundaries (one not in the list).")
+      comment="Here only the line's own format is set: another rate takes the link\n"
+              "away unless the harness follows it (the baud step): 010..016 check each\n"
+              "documented rate, 020 =! across a restart, 021 the data bits, stop bits\n"
+              "and parity. The firmware's further rates are accepted by the firmware\n"
+              "only (uart-more-rates), which moves the line at the next restart alone\n"
+              "(uart-after-restart): the teardown's =! puts flash back first.")
 param("WEBS", [("1,80", "+OK=1,80"), ("1,1", "+OK=1,1"), ("1,65535", "+OK=1,65535"), ("0", r"re:^\+OK=0(,|$)")],
       r"^\+OK=1,80$", [("1,0", "port below 1"), ("1,65536", "port one past 65535"), ("2", "enable past 1")],
       ram=("1,8080", "+OK=1,8080"))
@@ -376,6 +383,101 @@ def gen_param(name, p):
 
 for n, p in P.items():
     gen_param(n, p)
+
+# §2.2.2.20 AT+UART at each rate: the harness follows the module (a baud step)
+UART_RATES = [115200, 57600, 38400, 19200, 9600, 4800, 2400, 1200]   # the manual's table
+UART_RB = r"^\+OK=%d,%s(,0)?$"
+
+def uart_back(rate):
+    """Teardown: 115200 on both sides, wherever a failure left the module:
+    at @rate (the manual: = and =! move the line at once) or at 115200 (the
+    firmware moves it at the next restart only, uart-after-restart), its
+    flash at either. What is sent at the wrong rate is garbage to the
+    module: it answers nothing, and the lone CR ends the garbage line (the
+    Luat firmware drops a line that garbage starts, garbage-drops-line)."""
+    return ("  # back to 115200 on both sides, wherever a failure left the module:\n"
+            "  # at %d, =! and AT+Z move it (the firmware moves the line at the restart)\n"
+            "  - baud: %d\n"
+            "  - send: \"\\r\"\n    nowait: true\n"
+            "  - send: \"AT+UART=!115200,0,0,0\\r\"\n    expect: { glob: \"*\" }\n    deadline: 500ms\n    optional: true\n"
+            "  - send: \"AT+Z\\r\"\n    expect: { glob: \"*\" }\n    deadline: 500ms\n    optional: true\n"
+            "  - sleep: 300ms\n"
+            "  # at 115200 (the module never moved, or came back there)\n"
+            "  - baud: 115200\n"
+            "  - send: \"\\r\"\n    nowait: true\n"
+            "  - send: \"AT+\\r\"\n    expect: \"+OK\"\n    retry: { max: 5, delay: 200ms }\n"
+            "  - send: \"AT+UART=!115200,0,0,0\\r\"\n    expect: \"+OK\"\n") % (rate, rate)
+
+for i, r in enumerate(x for x in UART_RATES if x != 115200):
+    body = (step_send("AT+UART=%d,0,0,0" % r, ex_exact("+OK"), sid="+OK at the old rate, 115200") +
+            "  # the +OK came at 115200; the module now runs at %d, and so does the host\n" % r +
+            "  - baud: %d\n" % r +
+            step_send("AT+UART=?", ex_regex(UART_RB % (r, "0,0,0")),
+                      sid=dev_id("uart-after-restart", "the module answers at %d" % r)) +
+            step_send("AT+UART=115200,0,0,0", ex_exact("+OK"),
+                      sid=dev_id("uart-after-restart", "+OK at %d" % r)) +
+            "  - baud: 115200\n"
+            "  # a lone CR ends whatever garbage the module read (garbage-drops-line)\n"
+            "  - send: \"\\r\"\n    nowait: true\n" +
+            step_send("AT+UART=?", ex_regex(UART_RB % (115200, "0,0,0")),
+                      sid=dev_id("uart-after-restart", "back at 115200")))
+    write("UART", 10 + i, "rate-%d" % r, "= moves the line to %d baud: the module answers there, and 115200 brings it back" % r,
+          body, extra_spec=["§2.1 forms (=)"], teardown=uart_back(r), tags=["uart-rate"],
+          comment="The manual: = saves in memory and takes effect (§2.1), so the line\n"
+                  "moves once the +OK has gone out, and the host follows (baud step). The\n"
+                  "firmware only stores the value and sets the UART up from flash at\n"
+                  "boot (uart-after-restart): it answers nothing at %d." % r)
+
+# =! and a restart: the module comes back at flash's rate; RSTF and AT+Z at 115200
+body = (step_send("AT+UART=!9600,0,0,0", ex_exact("+OK")) +
+        "  # The line moves now (the manual) or at the restart (the firmware,\n"
+        "  # uart-after-restart, which 010..016 check): restart it either way,\n"
+        "  # AT+Z at 9600 and then at 115200; the one at the wrong rate is garbage.\n"
+        "  - baud: 9600\n"
+        "  - send: \"AT+Z\\r\"\n    expect: { glob: \"*\" }\n    deadline: 500ms\n    optional: true\n"
+        "  - baud: 115200\n"
+        "  - send: \"\\r\"\n    nowait: true\n"
+        "  - send: \"AT+Z\\r\"\n    expect: { glob: \"*\" }\n    deadline: 500ms\n    optional: true\n"
+        "  - sleep: 300ms\n"
+        "  - baud: 9600\n" +
+        step_send("AT+", ex_exact("+OK"), sid="the module comes back at 9600, the rate in flash",
+                  extra="    retry: { max: 5, delay: 200ms }\n") +
+        step_send("AT+UART=?", ex_regex(UART_RB % (9600, "0,0,0")), sid="=! survives AT+Z") +
+        step_send("AT+RSTF", ex_exact("+OK"), sid="RSTF at 9600") +
+        step_send("AT+Z", ex_exact("+OK"), sid="AT+Z at 9600") +
+        "  - baud: 115200\n  - sleep: 300ms\n" +
+        step_send("AT+", ex_exact("+OK"), sid="RSTF and AT+Z: back at the factory 115200",
+                  extra="    retry: { max: 5, delay: 200ms }\n") +
+        step_send("AT+UART=?", ex_regex(UART_RB % (115200, "0,0,0")), sid="the factory value"))
+write("UART", 20, "flash-restart", "=! keeps the rate across AT+Z: the module comes back at it; RSTF and AT+Z bring 115200 back",
+      body, extra_spec=["§2.1 forms (=!)", "§2.2.1.2 AT+Z", "§2.2.1.6 AT+RSTF"], teardown=uart_back(9600),
+      tags=["uart-rate"],
+      comment="=! writes flash (§2.1): after AT+Z the module runs at that rate, and the\n"
+              "harness must be there first. RSTF restores the factory 115200 in flash,\n"
+              "effective after the restart (§2.2.1.6). Works whichever way the module\n"
+              "moves the line (at once, or at the restart: uart-after-restart).")
+
+# data bits, stop bits, parity: every value reads back
+UART_FMT = [("0,0,0", "8 data bits, 1 stop bit, no parity (the factory format)"),
+            ("1,0,0", "7 data bits"), ("0,2,0", "2 stop bits"),
+            ("0,0,1", "odd parity"), ("0,0,2", "even parity"), ("1,2,2", "7 data bits, 2 stop bits, even parity")]
+body = ""
+for f, why in UART_FMT:
+    body += "  # %s\n" % why
+    body += step_send("AT+UART=115200,%s" % f, ex_exact("+OK"))
+    body += step_send("AT+UART=?", ex_regex(UART_RB % (115200, f)), sid="%s reads back" % f)
+    body += step_send("AT+UART=115200,0,0,0", ex_exact("+OK"), sid="back to 8N1 (%s)" % f)
+write("UART", 21, "format", "every data bit, stop bit and parity value is taken and reads back",
+      body, extra_spec=["§2.1 forms (=)"], tags=["uart-rate"],
+      teardown="  # the factory value in memory and flash (w600-firmware.md §12)\n"
+               "  - send: \"\\r\"\n    nowait: true\n"
+               "  - send: \"AT+UART=!115200,0,0,0\\r\"\n",
+      comment="The harness's baud step moves the host's rate only: on a module that\n"
+              "moves the line at once (the manual's reading of =), 7 data bits, 2 stop\n"
+              "bits or parity reach the host as other bytes, and the readback fails.\n"
+              "The emulator checks the rate alone; the firmware moves the line at the\n"
+              "next restart only (uart-after-restart). Each value goes back to 8N1 at\n"
+              "once, so the run goes on.")
 ALLF = ["bare", "set", "flash", "query"]
 def bad_forms(name):
     return [f for f in ALLF if f not in CMDS[name]["forms"]]
