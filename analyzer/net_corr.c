@@ -402,6 +402,13 @@ ana_net_peer(struct ana_net *n, long sock, struct atp_span ip, uint64_t port,
 		udp_peer(n, u, ip, port, at);
 		return;
 	}
+	/* Another peer on an accepted socket's number: the module freed the
+	 * number when the last client left and gave it to a new one. */
+	if (u != NULL && u->accepted && u->peer_port != 0 && (u->peer_port != port ||
+	    strlen(u->peer) != ip.len || (ip.len > 0 && memcmp(u->peer, ip.p, ip.len) != 0))) {
+		n->cur[sock] = NULL;
+		u = NULL;
+	}
 	if (u == NULL)
 		u = accepted(n, sock, at);
 	if (u == NULL || !u->accepted || u->peer_port != 0)

@@ -576,6 +576,9 @@ a_servers_accepted_connections_are_tied_by_the_peer_the_module_named(void **stat
 		S(0, ISN, SYN, "", 40000), S(1, 7, SYN | ACK, "", 40000),
 		S(0, ISN + 1, ACK, "hello", 40000),
 		S(1, 8, ACK, "world", 40000),
+		/* Socket 2's number again, for a later client. */
+		S(0, 800, SYN, "", 40002), S(1, 90, SYN | ACK, "", 40002),
+		S(0, 801, ACK, "again", 40002),
 	};
 	char path[] = "/tmp/test_ana_net_XXXXXX";
 	struct ana_report rep;
@@ -595,6 +598,9 @@ a_servers_accepted_connections_are_tied_by_the_peer_the_module_named(void **stat
 	ana_net_recv(n, 2, 5, (const uint8_t *)"hello", 5, 1, &at);
 	at.line = 9;
 	ana_net_sent(n, 2, (const uint8_t *)"world!", 6, 1, &at);
+	at.line = 11;
+	ana_net_peer(n, 2, atp_span_str("\"10.0.0.1\""), 40002, &at);
+	ana_net_recv(n, 2, 5, (const uint8_t *)"again", 5, 1, &at);
 	atp_diag_clear(&d);
 	assert_int_equal(ana_net_read(n, path, &d), ATP_OK);
 	/* Socket 2's bytes both ways, against the connection from 40000. */
@@ -607,6 +613,8 @@ a_servers_accepted_connections_are_tied_by_the_peer_the_module_named(void **stat
 	assert_int_equal(count_rule(&rep, "net-recv-unreported", "a connection to server port 8000 "
 	    "the host never heard of: 10 bytes at offset 0"), 1);
 	assert_int_equal(count_rule(&rep, "net-recv-unreported", "hello"), 0);
+	assert_int_equal(count_rule(&rep, "net-recv-unreported", "again"), 0);
+	assert_int_equal(count_rule(&rep, "net-recv-phantom", "again"), 0);
 	o = ana_net_json(n);
 	assert_non_null(o);
 	conns = json_object_get(o, "connections");
@@ -616,13 +624,14 @@ a_servers_accepted_connections_are_tied_by_the_peer_the_module_named(void **stat
 		role = json_string_value(json_object_get(c, "role"));
 		assert_non_null(role);
 		if (strcmp(role, "server") == 0) {
-			assert_int_equal(json_integer_value(json_object_get(c, "accepted")), 2);
+			assert_int_equal(json_integer_value(json_object_get(c, "accepted")), 3);
 			continue;
 		}
 		assert_string_equal(role, "accepted");
 		assert_int_equal(json_integer_value(json_object_get(c, "parent")), 1);
 		nacc++;
-		if (json_integer_value(json_object_get(c, "socket")) != 2)
+		if (json_integer_value(json_object_get(c, "socket")) != 2 ||
+		    json_integer_value(json_object_get(json_object_get(c, "peer"), "port")) != 40000)
 			continue;
 		assert_true(json_is_true(json_object_get(c, "matched")));
 		assert_string_equal(json_string_value(json_object_get(c, "client")), "10.0.0.1:40000");
@@ -633,7 +642,7 @@ a_servers_accepted_connections_are_tied_by_the_peer_the_module_named(void **stat
 		assert_int_equal(json_integer_value(json_object_get(json_object_get(c, "sent"),
 		    "unsent")), 1);
 	}
-	assert_int_equal(nacc, 2);
+	assert_int_equal(nacc, 3);
 	json_decref(o);
 	net_teardown(path, fd, &rep, n);
 }
