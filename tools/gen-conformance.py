@@ -406,6 +406,10 @@ def uart_back(rate):
             "  - baud: 115200\n"
             "  - send: \"\\r\"\n    nowait: true\n"
             "  - send: \"AT+\\r\"\n    expect: \"+OK\"\n    retry: { max: 5, delay: 200ms }\n"
+            "  # once more after a restart's time: an AT+Z the module read late (a\n"
+            "  # loaded host) has then restarted it, and the +OK above was its\n"
+            "  - sleep: 300ms\n"
+            "  - send: \"AT+\\r\"\n    expect: \"+OK\"\n    retry: { max: 5, delay: 200ms }\n"
             "  - send: \"AT+UART=!115200,0,0,0\\r\"\n    expect: \"+OK\"\n") % (rate, rate)
 
 for i, r in enumerate(x for x in UART_RATES if x != 115200):
