@@ -953,6 +953,44 @@ automatic_mode_joins_the_stored_network_after_a_reset(void **state)
 	}
 }
 
+/* AT+UART moves the line (§2.2.2.20): the manual's = and =! at once, after
+ * the +OK has gone out at the old rate; the firmware only at the next
+ * restart (uart-after-restart), which always comes back at flash's rate. */
+static void
+uart_moves_the_line_as_the_profile_says(void **state)
+{
+	struct tm *t = tm_open("manual");
+
+	(void)state;
+	assert_int_equal(t->e->line_baud, 115200);
+	assert_string_equal(tm_tx(t, "AT+UART=9600,0,0,0\r"), "+OK\r\n\r\n");
+	assert_int_equal(t->e->line_baud, 9600);
+	assert_string_equal(tm_tx(t, "AT+UART=!19200,0,0,0\r"), "+OK\r\n\r\n");
+	assert_int_equal(t->e->line_baud, 19200);
+	assert_string_equal(tm_tx(t, "AT+UART=57600,0,0,0\r"), "+OK\r\n\r\n");
+	assert_string_equal(tm_tx(t, "AT+Z\r"), "+OK\r\n\r\n");
+	assert_int_equal(t->e->line_baud, 19200);     /* flash's, not memory's */
+	assert_string_equal(tm_tx(t, "AT+UART=14400,0,0,0\r"), "+ERR=-4\r\n\r\n");
+	assert_int_equal(t->e->line_baud, 19200);
+	assert_string_equal(tm_tx(t, "AT+RSTF\r"), "+OK\r\n\r\n");
+	assert_int_equal(t->e->line_baud, 19200);     /* RSTF: at the restart */
+	assert_string_equal(tm_tx(t, "AT+Z\r"), "+OK\r\n\r\n");
+	assert_int_equal(t->e->line_baud, 115200);
+	tm_close(t);
+
+	t = tm_open("luat");
+	assert_string_equal(tm_tx(t, "AT+UART=9600,0,0,0\r"), "+OK\r\n\r\n");
+	assert_int_equal(t->e->line_baud, 115200);
+	assert_string_equal(tm_tx(t, "AT+UART=?\r"), "+OK=9600,0,0,0,0\r\n\r\n");
+	assert_string_equal(tm_tx(t, "AT+Z\r"), "+OK\r\n\r\n");
+	assert_int_equal(t->e->line_baud, 115200);    /* = was memory only */
+	assert_string_equal(tm_tx(t, "AT+UART=!2000000,0,0,0\r"), "+OK\r\n\r\n");
+	assert_int_equal(t->e->line_baud, 115200);
+	assert_string_equal(tm_tx(t, "AT+Z\r"), "+OK\r\n\r\n");
+	assert_int_equal(t->e->line_baud, 2000000);
+	tm_close(t);
+}
+
 int
 main(void)
 {
@@ -964,6 +1002,7 @@ main(void)
 		cmocka_unit_test(counted_mode_ends_at_its_timeout),
 		cmocka_unit_test(transparent_mode_passes_chunks_as_they_come),
 		cmocka_unit_test(automatic_mode_joins_the_stored_network_after_a_reset),
+		cmocka_unit_test(uart_moves_the_line_as_the_profile_says),
 	};
 
 	/* 0 or 1: failures are counted in the output (tests/run.sh); a small
