@@ -10,7 +10,8 @@
 #      --firmware luat (and g3 with g3) the run passes, its deviations
 #      reported as known (validator findings, and steps that name their
 #      deviation with the `deviation:` key);
-#   3. robustness/ observes the README's outside deviations under luat;
+#   3. robustness/ observes the README's outside deviations under luat,
+#      and passes on manual, and on luat and g3 with their profiles;
 #      factory/ passes on every profile;
 #   4. every emulator fault makes at least one scenario fail;
 #   5. tools/coverage.sh: no command of the manual unexercised.
@@ -53,6 +54,9 @@ run luatfw --emulator=luat --firmware luat $ACC
 run g3 --emulator=g3 $ACC
 run g3fw --emulator=g3 --firmware g3 $ACC
 run rob_luat --emulator=luat $S/robustness
+run rob_manual --emulator=manual $S/robustness
+run rob_luatfw --emulator=luat --firmware luat $S/robustness
+run rob_g3fw --emulator=g3 --firmware g3 $S/robustness
 run fac_manual --emulator=manual $S/factory
 run fac_luat --emulator=luat --firmware luat $S/factory
 run fac_g3 --emulator=g3 --firmware g3 $S/factory
@@ -84,7 +88,7 @@ pids=""
 rc_of() { cat "$out/$1.rc"; }
 [ "$(rc_of manual)" = 0 ] || { tail -30 "$out/manual.txt"; fail "manual profile: exit $(rc_of manual), not 0"; }
 [ "$(rc_of fault_none)" = 0 ] || { tail -20 "$out/fault_none.txt"; fail "the fault set fails on the clean emulator"; }
-for r in luatfw g3fw fac_manual fac_luat fac_g3; do
+for r in luatfw g3fw rob_manual rob_luatfw rob_g3fw fac_manual fac_luat fac_g3; do
 	[ "$(rc_of $r)" = 0 ] || { tail -20 "$out/$r.txt"; fail "$r: exit $(rc_of $r), not 0"; }
 done
 for f in $faults; do
