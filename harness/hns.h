@@ -197,8 +197,11 @@ struct hns_step {
 	/* LINE */
 	int dtr, rts;              /* 0, 1, -1: leave */
 	uint64_t break_us;
-	/* BAUD */
+	/* BAUD: the rate; data bits, stop bits and parity ('N', 'O', 'E')
+	 * where given, 0 where they stay */
 	unsigned long baud;
+	int databits, stopbits;
+	char parity;
 	/* RESET by a modem line */
 	int rline;                 /* 0 AT+Z, 1 DTR, 2 RTS */
 	int ractive;               /* the line's state during the pulse: 1 asserted */

@@ -23,6 +23,16 @@
  */
 struct hns_transport;
 
+/* Line settings of a serial port (the module's default is 115200 8N1,
+ * AT+UART §2.2.2.20). */
+struct hns_serial_cfg {
+	unsigned long baud;
+	char parity;               /* 'N', 'E', 'O' */
+	int flow;                  /* 0 none, 1 RTS/CTS, 2 XON/XOFF */
+	int databits;              /* 5..8; 0: 8 */
+	int stopbits;              /* 1, 2; 0: 1 */
+};
+
 struct hns_transport_ops {
 	const char *name;
 	/* Writes all of @len bytes (bounded wait). ATP_ERR_IO: the port vanished. */
@@ -38,12 +48,14 @@ struct hns_transport_ops {
 	 * when the device cannot (a pty). */
 	int (*line)(struct hns_transport *t, int dtr, int rts, uint64_t break_us,
 	    struct atp_diag *d);
-	/* The host side's rate (the `baud` step; AT+UART §2.2.2.20): waits for
-	 * what was written to go out at the old rate, then moves the port to
-	 * @baud (on the emulator's pty, the termios speed it reads). NULL
-	 * where the transport has no rate (TCP); ATP_ERR_ARG for a rate the
-	 * device cannot take. */
-	int (*baud)(struct hns_transport *t, unsigned long baud, struct atp_diag *d);
+	/* The host side's line (the `baud` step; AT+UART §2.2.2.20): waits for
+	 * what was written to go out at the old settings, then moves the port
+	 * to @to's rate, and its data bits, parity and stop bits where they
+	 * are not 0 (on the emulator's pty, the termios the emulator reads;
+	 * @to->flow is not used). NULL where the transport has no rate (TCP);
+	 * ATP_ERR_ARG for a rate the device cannot take. */
+	int (*baud)(struct hns_transport *t, const struct hns_serial_cfg *to,
+	    struct atp_diag *d);
 };
 
 struct hns_transport {
@@ -57,17 +69,8 @@ struct hns_transport {
 	char *ptypath;
 	char *logpath;
 	size_t wrote;              /* bytes the last write handed over, also when it failed */
-	unsigned long baud;        /* the host side's rate now; 0: none (TCP, fd) */
-};
-
-/* Line settings of a serial port (the module's default is 115200 8N1,
- * AT+UART §2.2.2.20). */
-struct hns_serial_cfg {
-	unsigned long baud;
-	char parity;               /* 'N', 'E', 'O' */
-	int flow;                  /* 0 none, 1 RTS/CTS, 2 XON/XOFF */
-	int databits;              /* 5..8; 0: 8 */
-	int stopbits;              /* 1, 2; 0: 1 */
+	struct hns_serial_cfg line; /* the host side's line now (databits, stopbits
+	                              and parity filled in); baud 0: none (TCP) */
 };
 
 int hns_tty_open(const char *path, const struct hns_serial_cfg *cfg,
@@ -92,8 +95,9 @@ struct hns_emu_opts {
 	                              rate is not understood (the `baud` step) */
 };
 int hns_emu_open(const struct hns_emu_opts *o, struct hns_transport **out, struct atp_diag *d);
-/* Records that the port now runs at @baud (t->baud, the rate in t->desc). */
-void hns_transport_rate(struct hns_transport *t, unsigned long baud);
+/* Records that the port now runs with @to (t->line, and t->desc's rate
+ * and format); @to's zero fields leave those settings as they are. */
+void hns_transport_line(struct hns_transport *t, const struct hns_serial_cfg *to);
 /* Closes and frees; stops an emulator child. NULL is allowed. */
 void hns_transport_close(struct hns_transport *t);
 

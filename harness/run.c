@@ -54,6 +54,12 @@ struct qframe {
 
 enum sink { SINK_NONE, SINK_BUFFER, SINK_DISCARD };
 
+/* A command line sent and not answered yet (the validator's FIFO). */
+struct inflight {
+	char buf[ATP_LINE_MAX + 8];
+	struct atp_cmdline cl;    /* its spans point into buf */
+};
+
 struct runner {
 	struct hns_transport *t;
 	struct atp_framer *fr;
@@ -84,7 +90,7 @@ struct runner {
 	int echo;
 	int transparent;
 	int vanished;
-	unsigned long run_baud;      /* the port's rate at the start; 0: none (TCP) */
+	struct hns_serial_cfg run_line; /* the port's line at the start; baud 0: none */
 	char vanish_msg[256];
 	int quiet;                   /* identify: no findings */
 	struct hns_peers *peers;     /* the case's network peers, or NULL */
@@ -101,10 +107,12 @@ struct runner {
 	size_t step_rx, step_odd;    /* bytes of the step no frame took; of them, not text */
 	int cap_failed;              /* the capture could not be written: exit 3 */
 	char cap_msg[300];
-	/* the command awaiting its response, for the validator */
-	char clbuf[ATP_LINE_MAX + 8];
-	struct atp_cmdline cl;
-	int have_cl;
+	/* the commands awaiting their responses, oldest first, for the
+	 * validator: the same FIFO as the framer's (atp_framer_expect), so
+	 * that with two lines in flight each answer is judged against its
+	 * own command, not the last one sent */
+	struct inflight fl[ATP_FRAMER_EXPECT_MAX];
+	size_t fl_head, fl_n;
 	/* counted and transparent data */
 	enum sink sink;
 	uint8_t *dbuf;
@@ -372,6 +380,16 @@ check_abort(struct runner *R, const struct atp_frame *f)
 	hns_vars_clear(&scratch);
 }
 
+/* Forgets the commands in flight, the framer's and the validator's alike
+ * (a reset, a new case, the end of transparent mode): what answers after
+ * this is judged without a command rather than against the wrong one. */
+static void
+inflight_clear(struct runner *R)
+{
+	R->fl_head = R->fl_n = 0;
+	atp_framer_expect_clear(R->fr);
+}
+
 /* Called by the framer: validate now (the frame is valid only now), and
  * queue a copy for the step to account. */
 static void
@@ -381,9 +399,13 @@ on_frame(void *ctx, const struct atp_frame *f)
 	struct qframe *q, *nq;
 
 	if (f->kind == ATP_FRAME_RESPONSE) {
-		(void)atp_validate_response(R->have_cl ? &R->cl : NULL, f, R->o->prof,
-		    on_finding, R);
-		R->have_cl = 0;
+		const struct atp_cmdline *cl = NULL;
+		if (R->fl_n > 0) {
+			cl = &R->fl[R->fl_head].cl;
+			R->fl_head = (R->fl_head + 1) % ATP_FRAMER_EXPECT_MAX;
+			R->fl_n--;
+		}
+		(void)atp_validate_response(cl, f, R->o->prof, on_finding, R);
 	} else if (f->kind == ATP_FRAME_REPORT) {
 		(void)atp_validate_report(f, R->o->prof, on_finding, R);
 	}
@@ -1117,7 +1139,7 @@ render(struct runner *R, char *line, size_t size, size_t *len)
 
 /* Sends a command line and tells the framer and validator about it. */
 static int
-send_line(struct runner *R, const char *line, size_t len)
+send_line(struct runner *R, const char *line, size_t len, const struct atp_cmdline **cl_out)
 {
 	struct atp_span s;
 	size_t tl = len;
@@ -1126,16 +1148,26 @@ send_line(struct runner *R, const char *line, size_t len)
 	while (tl > 0 && (line[tl - 1] == '\r' || line[tl - 1] == '\n') &&
 	    len - tl < 2)
 		tl--;
-	R->have_cl = 0;
-	if (len < sizeof(R->clbuf)) {
-		memcpy(R->clbuf, line, len);
-		s = atp_span_make(R->clbuf, len);
-		if (atp_cmdline_parse(s, &R->cl, NULL) == ATP_OK) {
-			R->have_cl = 1;
+	if (cl_out != NULL)
+		*cl_out = NULL;
+	if (len < sizeof(R->fl[0].buf)) {
+		struct inflight *in;
+		if (R->fl_n == ATP_FRAMER_EXPECT_MAX) {
+			/* full: the oldest drops, as in the framer */
+			R->fl_head = (R->fl_head + 1) % ATP_FRAMER_EXPECT_MAX;
+			R->fl_n--;
+		}
+		in = &R->fl[(R->fl_head + R->fl_n) % ATP_FRAMER_EXPECT_MAX];
+		memcpy(in->buf, line, len);
+		s = atp_span_make(in->buf, len);
+		if (atp_cmdline_parse(s, &in->cl, NULL) == ATP_OK) {
+			R->fl_n++;
+			if (cl_out != NULL)
+				*cl_out = &in->cl;
 			/* The host side is the scenario's: a negative test sends
 			 * lines the manual forbids on purpose, so they are not
 			 * judged here (lint checks the commands and forms). */
-			atp_framer_expect(R->fr, R->cl.cmd, R->cl.form);
+			atp_framer_expect(R->fr, in->cl.cmd, in->cl.form);
 		}
 	}
 	R->sent_len = tl < sizeof(R->sent) ? tl : sizeof(R->sent) - 1;
@@ -1151,7 +1183,8 @@ exec_send(struct runner *R)
 	char line[ATP_LINE_MAX * 2 + 16];
 	size_t len = 0;
 	const struct atp_cmd *cmd;
-	int was_echo = R->echo;
+	const struct atp_cmdline *sent = NULL;
+	int was_echo = R->echo, rc;
 
 	predrain(R);
 	if (step_failed(R) || R->vanished)
@@ -1159,7 +1192,7 @@ exec_send(struct runner *R)
 	if (render(R, line, sizeof(line), &len) < 0)
 		return;
 	cmd = R->st->cmdp;
-	if (send_line(R, line, len) < 0)
+	if (send_line(R, line, len, &sent) < 0)
 		return;
 	if (R->st->nowait)
 		return;
@@ -1167,14 +1200,20 @@ exec_send(struct runner *R)
 		/* send_line() parsed the same bytes for the validator: its
 		 * result, not a second parse, unless the line did not fit. */
 		struct atp_cmdline cl;
-		if (R->have_cl)
-			cmd = R->cl.cmd;
-		else if (len >= sizeof(R->clbuf) &&
+		if (sent != NULL)
+			cmd = sent->cmd;
+		else if (len >= sizeof(R->fl[0].buf) &&
 		    atp_cmdline_parse(atp_span_make(line, len), &cl, NULL) == ATP_OK)
 			cmd = cl.cmd;
 	}
-	if (await_response(R, &R->st->expect, step_deadline(R, cmd != NULL &&
-	    (cmd->flags & ATP_CMD_BLOCKING) ? BLOCKING_DEADLINE_US : DEFAULT_DEADLINE_US)) < 0)
+	rc = await_response(R, &R->st->expect, step_deadline(R, cmd != NULL &&
+	    (cmd->flags & ATP_CMD_BLOCKING) ? BLOCKING_DEADLINE_US : DEFAULT_DEADLINE_US));
+	/* The step waited for its own line, the newest in flight: whatever
+	 * is still unanswered now was discarded by a busy module (§2.1.1.1)
+	 * or answered out of the step's sight, so a late answer is judged
+	 * without a command rather than against an older one. */
+	R->fl_head = R->fl_n = 0;
+	if (rc < 0)
 		return;
 	check_bound(R, "first byte", &R->st->first, R->rs->first_us < 0 ? 0 :
 	    (uint64_t)R->rs->first_us);
@@ -1469,7 +1508,7 @@ exec_enter_transparent(struct runner *R)
 	predrain(R);
 	if (step_failed(R) || R->vanished)
 		return;
-	if (send_line(R, line, sizeof(line) - 1) < 0)
+	if (send_line(R, line, sizeof(line) - 1, NULL) < 0)
 		return;
 	if (await_response(R, &R->st->expect, step_deadline(R, DEFAULT_DEADLINE_US)) <= 0)
 		return;
@@ -1545,7 +1584,7 @@ exec_leave_transparent(struct runner *R)
 	account_all(R);
 	R->transparent = 0;
 	R->sink = SINK_NONE;
-	R->have_cl = 0;
+	inflight_clear(R);
 	if (send_bytes(R, esc, 3) < 0)
 		return;
 	(void)await_response(R, &R->st->expect, guard + step_deadline(R, DEFAULT_DEADLINE_US));
@@ -1670,13 +1709,13 @@ exec_reset_line(struct runner *R)
 	R->echo = 0;
 	R->transparent = 0;
 	R->sink = SINK_NONE;
-	atp_framer_expect_clear(R->fr);
+	inflight_clear(R);
 	settle(R, scaled(R, R->st->sleep_us));
 	end = hns_now_us() + step_deadline(R, RESET_DEADLINE_US);
 	while (!step_failed(R) && !R->vanished && (now = hns_now_us()) < end) {
 		uint64_t until = now + (end - now < PROBE_US ? end - now : PROBE_US);
 		tries++;
-		if (send_line(R, probe, sizeof(probe) - 1) < 0)
+		if (send_line(R, probe, sizeof(probe) - 1, NULL) < 0)
 			return;
 		while (!R->vanished && !step_failed(R)) {
 			while (R->qn > 0) {
@@ -1720,7 +1759,7 @@ exec_reset(struct runner *R)
 		return;
 	}
 	R->banner_seen = 0;
-	if (send_line(R, line, sizeof(line) - 1) < 0)
+	if (send_line(R, line, sizeof(line) - 1, NULL) < 0)
 		return;
 	if (await_response(R, &R->st->expect, step_deadline(R, DEFAULT_DEADLINE_US)) <= 0)
 		return;
@@ -1728,7 +1767,7 @@ exec_reset(struct runner *R)
 	R->echo = 0;
 	R->transparent = 0;
 	R->sink = SINK_NONE;
-	atp_framer_expect_clear(R->fr);
+	inflight_clear(R);
 }
 
 int
@@ -1919,6 +1958,7 @@ exec_line(struct runner *R)
 static void
 exec_baud(struct runner *R)
 {
+	struct hns_serial_cfg to;
 	struct atp_diag d;
 
 	predrain(R);
@@ -1926,8 +1966,13 @@ exec_baud(struct runner *R)
 		fail(R, RPT_INCONC, "the %s transport has no baud rate", R->t->ops->name);
 		return;
 	}
+	memset(&to, 0, sizeof(to));
+	to.baud = R->st->baud;
+	to.databits = R->st->databits;
+	to.stopbits = R->st->stopbits;
+	to.parity = R->st->parity;
 	atp_diag_clear(&d);
-	if (R->t->ops->baud(R->t, R->st->baud, &d) < 0)
+	if (R->t->ops->baud(R->t, &to, &d) < 0)
 		fail(R, RPT_ERROR, "%s", d.msg);
 }
 
@@ -2286,7 +2331,7 @@ run_case(struct runner *R, const struct hns_scenario *sc, const size_t *combo,
 	R->transparent = 0;
 	R->sink = SINK_NONE;
 	R->dlen = 0;
-	atp_framer_expect_clear(R->fr);
+	inflight_clear(R);
 
 	if (run_list(R, sc->setup, sc->nsetup, "setup", 0, &failed, ci, nc) < 0)
 		goto vanished;
@@ -2302,14 +2347,21 @@ run_case(struct runner *R, const struct hns_scenario *sc, const size_t *combo,
 	/* A case that left the port at another rate (a failure between
 	 * its `baud` steps, or a teardown without one) hands the next case
 	 * the run's rate: the runner's own step says so in the report. */
-	if (R->run_baud != 0 && R->t->baud != R->run_baud) {
+	if (R->run_line.baud != 0 && (R->t->line.baud != R->run_line.baud ||
+	    R->t->line.databits != R->run_line.databits ||
+	    R->t->line.stopbits != R->run_line.stopbits ||
+	    R->t->line.parity != R->run_line.parity)) {
 		static const struct hns_step back = { .kind = HNS_S_BAUD };
 		struct hns_step b = back;
 		char nm[80];
-		snprintf(nm, sizeof(nm), "the runner: baud back to %lu, the run's rate",
-		    R->run_baud);
+		snprintf(nm, sizeof(nm), "the runner: baud back to %lu %d%c%d, the run's line",
+		    R->run_line.baud, R->run_line.databits, R->run_line.parity,
+		    R->run_line.stopbits);
 		b.name = nm;
-		b.baud = R->run_baud;
+		b.baud = R->run_line.baud;
+		b.databits = R->run_line.databits;
+		b.stopbits = R->run_line.stopbits;
+		b.parity = R->run_line.parity;
 		b.pos.file = sc->file;
 		if (sc->nsteps > 0)
 			b.pos = sc->steps[sc->nsteps - 1].pos;
@@ -2398,7 +2450,7 @@ identify(struct runner *R, const char *line, char **dst)
 		(void)atp_framer_flush(R->fr, on_frame, R);
 	while (R->qn > 0)
 		qpop(R);
-	atp_framer_expect_clear(R->fr);
+	inflight_clear(R);
 	R->quiet = 0;
 }
 
@@ -2438,7 +2490,7 @@ hns_run(struct hns_transport *t, struct hns_scenario *const *sc, size_t n,
 
 	memset(&R, 0, sizeof(R));
 	R.t = t;
-	R.run_baud = t->baud;
+	R.run_line = t->line;
 	R.o = o;
 	R.rep = rep;
 	R.globals = globals;

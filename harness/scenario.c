@@ -1227,7 +1227,13 @@ step_name(struct hns_step *st)
 		snprintf(buf, sizeof(buf), "peer_expect %s", st->peer ? st->peer : "");
 		break;
 	case HNS_S_LINE: snprintf(buf, sizeof(buf), "line"); break;
-	case HNS_S_BAUD: snprintf(buf, sizeof(buf), "baud %lu", st->baud); break;
+	case HNS_S_BAUD:
+		snprintf(buf, sizeof(buf), "baud %lu%s%s%s%s", st->baud,
+		    st->databits == 7 ? ", 7 data bits" : st->databits == 8 ? ", 8 data bits" : "",
+		    st->stopbits == 1 ? ", 1 stop bit" : st->stopbits == 2 ? ", 2 stop bits" : "",
+		    st->parity == 'N' ? ", no parity" : st->parity == 'O' ? ", odd parity" : "",
+		    st->parity == 'E' ? ", even parity" : "");
+		break;
 	}
 	/* Escape CR and LF so one step stays on one line in every report. */
 	{
@@ -1474,7 +1480,42 @@ load_one_step(struct loader *L, const struct hns_ynode *n, struct hns_step *st)
 		static const unsigned long rates[] = { 600, 1200, 1800, 2400, 4800, 9600, 19200,
 			38400, 57600, 115200, 230400, 460800, 921600, 1000000, 1250000, 1500000,
 			2000000 };
+		static const char *const bkeys[] = { "rate", "databits", "stopbits", "parity",
+			NULL };
+		const struct hns_ynode *x;
 		v = hns_ymap_get(n, "baud");
+		if (v != NULL && v->type == HNS_Y_MAP) {
+			/* { rate: N, databits: 7|8, stopbits: 1|2, parity:
+			 * none|odd|even }: AT+UART's data bits, stop bits and
+			 * parity (§2.2.2.20) as the host sets them */
+			check_keys(L, v, "baud", bkeys);
+			if ((x = hns_ymap_get(v, "databits")) != NULL &&
+			    get_uint(L, x, "databits", 8, &u) == 0) {
+				if (u != 7 && u != 8)
+					lmsg(L, x, 1, "databits is 7 or 8 (AT+UART's data bit 1 or 0)");
+				st->databits = (int)u;
+			}
+			if ((x = hns_ymap_get(v, "stopbits")) != NULL &&
+			    get_uint(L, x, "stopbits", 2, &u) == 0) {
+				if (u != 1 && u != 2)
+					lmsg(L, x, 1, "stopbits is 1 or 2");
+				st->stopbits = (int)u;
+			}
+			if ((x = hns_ymap_get(v, "parity")) != NULL && is_scalar(L, x, "parity")) {
+				if (strcmp(x->str, "none") == 0)
+					st->parity = 'N';
+				else if (strcmp(x->str, "odd") == 0)
+					st->parity = 'O';
+				else if (strcmp(x->str, "even") == 0)
+					st->parity = 'E';
+				else
+					lmsg(L, x, 1, "parity is none, odd or even");
+			}
+			if ((v = hns_ymap_get(v, "rate")) == NULL) {
+				lmsg(L, hns_ymap_get(n, "baud"), 1, "baud needs rate");
+				break;
+			}
+		}
 		if (get_uint(L, v, "baud", 4000000, &u) < 0)
 			break;
 		st->baud = (unsigned long)u;

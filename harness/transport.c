@@ -17,6 +17,7 @@
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/sysmacros.h>
 #include <sys/ioctl.h>
 #include <sys/prctl.h>
 #include <sys/wait.h>
@@ -178,37 +179,85 @@ fail:
 
 static speed_t baud_const(unsigned long baud);
 
-/* Another rate on a tty or the emulator's pty: TCSADRAIN lets what was
- * written go out at the old rate first (a command's last bytes). */
+/* 1 if @fd is a pseudo-terminal's slave (Unix 98 ptys: majors 136..143,
+ * Documentation/admin-guide/devices.txt). */
 static int
-tty_baud(struct hns_transport *t, unsigned long baud, struct atp_diag *d)
+is_pty(int fd)
+{
+	struct stat st;
+
+	return fstat(fd, &st) == 0 && S_ISCHR(st.st_mode) && major(st.st_rdev) >= 136 &&
+	    major(st.st_rdev) <= 143;
+}
+
+/* Another rate (and format) on a tty or the emulator's pty: TCSADRAIN
+ * lets what was written go out at the old settings first (a command's
+ * last bytes). */
+static int
+tty_baud(struct hns_transport *t, const struct hns_serial_cfg *to, struct atp_diag *d)
 {
 	struct termios tio;
-	speed_t sp = baud_const(baud);
+	speed_t sp = baud_const(to->baud);
 
 	if (sp == 0)
 		return atp_diag_set(d, ATP_ERR_ARG, "port %s: baud rate %lu is not supported",
-		    t->name, baud);
-	if (tcgetattr(t->fd, &tio) < 0 || cfsetispeed(&tio, sp) < 0 ||
-	    cfsetospeed(&tio, sp) < 0 || tcsetattr(t->fd, TCSADRAIN, &tio) < 0) {
-		if (d != NULL)
-			d->sys_errno = errno;
-		return atp_diag_set(d, ATP_ERR_IO, "port %s: cannot set %lu baud: %s", t->name,
-		    baud, strerror(errno));
+		    t->name, to->baud);
+	if (tcgetattr(t->fd, &tio) < 0)
+		goto fail;
+	if (to->databits != 0) {
+		tio.c_cflag &= ~(tcflag_t)CSIZE;
+		tio.c_cflag |= to->databits == 5 ? CS5 : to->databits == 6 ? CS6 :
+		    to->databits == 7 ? CS7 : CS8;
 	}
-	hns_transport_rate(t, baud);
+	if (to->stopbits != 0) {
+		tio.c_cflag &= ~(tcflag_t)CSTOPB;
+		if (to->stopbits == 2)
+			tio.c_cflag |= CSTOPB;
+	}
+	if (to->parity != 0) {
+		tio.c_cflag &= ~(tcflag_t)(PARENB | PARODD);
+		if (to->parity == 'E' || to->parity == 'O')
+			tio.c_cflag |= PARENB | (to->parity == 'O' ? PARODD : 0);
+	}
+	if (cfsetispeed(&tio, sp) < 0 || cfsetospeed(&tio, sp) < 0)
+		goto fail;
+	if (is_pty(t->fd)) {
+		/* A pty frames no bits: Linux keeps CS8 without parity on it
+		 * (pty_set_termios) and tcsetattr() may refuse a request for
+		 * other bits. Its peer (the emulator) reads the rate alone, so
+		 * the format is recorded, not set. */
+		tio.c_cflag &= ~(tcflag_t)(CSIZE | PARENB | PARODD);
+		tio.c_cflag |= CS8;
+	}
+	if (tcsetattr(t->fd, TCSADRAIN, &tio) < 0)
+		goto fail;
+	hns_transport_line(t, to);
 	return ATP_OK;
+fail:
+	if (d != NULL)
+		d->sys_errno = errno;
+	return atp_diag_set(d, ATP_ERR_IO, "port %s: cannot set %lu baud: %s", t->name,
+	    to->baud, strerror(errno));
 }
 
 void
-hns_transport_rate(struct hns_transport *t, unsigned long baud)
+hns_transport_line(struct hns_transport *t, const struct hns_serial_cfg *to)
 {
-	/* "115200 8N1" -> "9600 8N1": the rest of the line stays. */
+	/* "115200 8N1 rtscts" -> "9600 7E1 rtscts": what follows stays. */
 	const char *rest = strchr(t->desc, ' ');
-	char desc[48], *nd;
+	char desc[64], *nd;
 
-	t->baud = baud;
-	snprintf(desc, sizeof(desc), "%lu%s", baud, rest != NULL ? rest : "");
+	if (rest != NULL)
+		rest = strchr(rest + 1, ' ');
+	t->line.baud = to->baud;
+	if (to->databits != 0)
+		t->line.databits = to->databits;
+	if (to->stopbits != 0)
+		t->line.stopbits = to->stopbits;
+	if (to->parity != 0)
+		t->line.parity = to->parity;
+	snprintf(desc, sizeof(desc), "%lu %d%c%d%s", t->line.baud, t->line.databits,
+	    t->line.parity, t->line.stopbits, rest != NULL ? rest : "");
 	nd = atp_strdup(desc);
 	if (nd != NULL) {
 		atp_free(t->desc);
@@ -337,7 +386,9 @@ hns_tty_open(const char *path, const struct hns_serial_cfg *cfg, struct hns_tran
 		hns_transport_close(t);
 		return atp_diag_set(d, ATP_ERR_IO, "cannot configure %s: %s", path, strerror(e));
 	}
-	t->baud = cfg->baud;
+	t->line = *cfg;
+	t->line.databits = bits;
+	t->line.stopbits = cfg->stopbits == 2 ? 2 : 1;
 	*out = t;
 	return ATP_OK;
 }
@@ -610,7 +661,7 @@ hns_emu_open(const struct hns_emu_opts *o, struct hns_transport **out, struct at
 		return rc;
 	}
 	t->fd = tty->fd;
-	t->baud = tty->baud;
+	t->line = tty->line;
 	tty->fd = -1;
 	{
 		char *desc = t->desc;     /* the rate it was opened at */

@@ -118,18 +118,23 @@ sp_line(struct hns_transport *t, int dtr, int rts, uint64_t break_us, struct atp
 	return ATP_OK;
 }
 
-/* Another rate: sp_drain() lets what was written go out at the old one. */
+/* Another rate (and format): sp_drain() lets what was written go out at
+ * the old settings first. */
 static int
-sp_baud(struct hns_transport *t, unsigned long baud, struct atp_diag *d)
+sp_baud(struct hns_transport *t, const struct hns_serial_cfg *to, struct atp_diag *d)
 {
-	if (baud == 0 || baud > 0x7fffffffu)
+	if (to->baud == 0 || to->baud > 0x7fffffffu)
 		return atp_diag_set(d, ATP_ERR_ARG, "port %s: baud rate %lu is not supported",
-		    t->name, baud);
+		    t->name, to->baud);
 	if (sp_drain(sp_slot.port) != SP_OK)
 		return sp_fail(d, t->name, "drain");
-	if (sp_set_baudrate(sp_slot.port, (int)baud) != SP_OK)
-		return sp_fail(d, t->name, "baud rate");
-	hns_transport_rate(t, baud);
+	if (sp_set_baudrate(sp_slot.port, (int)to->baud) != SP_OK ||
+	    (to->databits != 0 && sp_set_bits(sp_slot.port, to->databits) != SP_OK) ||
+	    (to->stopbits != 0 && sp_set_stopbits(sp_slot.port, to->stopbits) != SP_OK) ||
+	    (to->parity != 0 && sp_set_parity(sp_slot.port, to->parity == 'E' ? SP_PARITY_EVEN :
+	    to->parity == 'O' ? SP_PARITY_ODD : SP_PARITY_NONE) != SP_OK))
+		return sp_fail(d, t->name, "line settings");
+	hns_transport_line(t, to);
 	return ATP_OK;
 }
 
@@ -187,7 +192,9 @@ hns_sp_open(const char *path, const struct hns_serial_cfg *sc, struct hns_transp
 	}
 	t->ops = &sp_ops;
 	t->fd = -1;
-	t->baud = baud;
+	t->line = *sc;
+	t->line.databits = sc->databits != 0 ? sc->databits : 8;
+	t->line.stopbits = sc->stopbits != 0 ? sc->stopbits : 1;
 	t->name = atp_strdup(path);
 	t->desc = atp_strdup(desc);
 	if (t->name == NULL || t->desc == NULL) {

@@ -388,7 +388,7 @@ for n, p in P.items():
 UART_RATES = [115200, 57600, 38400, 19200, 9600, 4800, 2400, 1200]   # the manual's table
 UART_RB = r"^\+OK=%d,%s(,0)?$"
 
-def uart_back(rate):
+def uart_back(rate, line=None, home="115200", where=None):
     """Teardown: 115200 on both sides, wherever a failure left the module:
     at @rate (the manual: = and =! move the line at once) or at 115200 (the
     firmware moves it at the next restart only, uart-after-restart), its
@@ -396,21 +396,23 @@ def uart_back(rate):
     module: it answers nothing, and the lone CR ends the garbage line (the
     Luat firmware drops a line that garbage starts, garbage-drops-line)."""
     return ("  # back to 115200 on both sides, wherever a failure left the module:\n"
-            "  # at %d, =! and AT+Z move it (the firmware moves the line at the restart)\n"
-            "  - baud: %d\n"
+            "  # at %s, =! and AT+Z move it\n"
+            "  # (the firmware moves the line at the restart)\n"
+            "  - baud: %s\n"
             "  - send: \"\\r\"\n    nowait: true\n"
             "  - send: \"AT+UART=!115200,0,0,0\\r\"\n    expect: { glob: \"*\" }\n    deadline: 500ms\n    optional: true\n"
             "  - send: \"AT+Z\\r\"\n    expect: { glob: \"*\" }\n    deadline: 500ms\n    optional: true\n"
             "  - sleep: 300ms\n"
-            "  # at 115200 (the module never moved, or came back there)\n"
-            "  - baud: 115200\n"
+            "  # at 115200 8N1 (the module never moved, or came back there)\n"
+            "  - baud: %s\n"
             "  - send: \"\\r\"\n    nowait: true\n"
             "  - send: \"AT+\\r\"\n    expect: \"+OK\"\n    retry: { max: 5, delay: 200ms }\n"
             "  # once more after a restart's time: an AT+Z the module read late (a\n"
             "  # loaded host) has then restarted it, and the +OK above was its\n"
             "  - sleep: 300ms\n"
             "  - send: \"AT+\\r\"\n    expect: \"+OK\"\n    retry: { max: 5, delay: 200ms }\n"
-            "  - send: \"AT+UART=!115200,0,0,0\\r\"\n    expect: \"+OK\"\n") % (rate, rate)
+            "  - send: \"AT+UART=!115200,0,0,0\\r\"\n    expect: \"+OK\"\n") % (
+                where or "%d" % rate, line or "%d" % rate, home)
 
 for i, r in enumerate(x for x in UART_RATES if x != 115200):
     body = (step_send("AT+UART=%d,0,0,0" % r, ex_exact("+OK"), sid="+OK at the old rate, 115200") +
@@ -461,27 +463,34 @@ write("UART", 20, "flash-restart", "=! keeps the rate across AT+Z: the module co
               "effective after the restart (§2.2.1.6). Works whichever way the module\n"
               "moves the line (at once, or at the restart: uart-after-restart).")
 
-# data bits, stop bits, parity: every value reads back
-UART_FMT = [("0,0,0", "8 data bits, 1 stop bit, no parity (the factory format)"),
-            ("1,0,0", "7 data bits"), ("0,2,0", "2 stop bits"),
-            ("0,0,1", "odd parity"), ("0,0,2", "even parity"), ("1,2,2", "7 data bits, 2 stop bits, even parity")]
-body = ""
-for f, why in UART_FMT:
-    body += "  # %s\n" % why
-    body += step_send("AT+UART=115200,%s" % f, ex_exact("+OK"))
-    body += step_send("AT+UART=?", ex_regex(UART_RB % (115200, f)), sid="%s reads back" % f)
-    body += step_send("AT+UART=115200,0,0,0", ex_exact("+OK"), sid="back to 8N1 (%s)" % f)
-write("UART", 21, "format", "every data bit, stop bit and parity value is taken and reads back",
-      body, extra_spec=["§2.1 forms (=)"], tags=["uart-rate"],
-      teardown="  # the factory value in memory and flash (w600-firmware.md §12)\n"
-               "  - send: \"\\r\"\n    nowait: true\n"
-               "  - send: \"AT+UART=!115200,0,0,0\\r\"\n",
-      comment="The harness's baud step moves the host's rate only: on a module that\n"
-              "moves the line at once (the manual's reading of =), 7 data bits, 2 stop\n"
-              "bits or parity reach the host as other bytes, and the readback fails.\n"
-              "The emulator checks the rate alone; the firmware moves the line at the\n"
-              "next restart only (uart-after-restart). Each value goes back to 8N1 at\n"
-              "once, so the run goes on.")
+# data bits, stop bits, parity: each value, the host following (a baud step
+# with the format), then back to 8N1
+UART_8N1 = "{ rate: 115200, databits: 8, stopbits: 1, parity: none }"
+UART_FMT = [("1,0,0", "7n1", "7 data bits", "{ rate: 115200, databits: 7, stopbits: 1, parity: none }"),
+            ("0,2,0", "8n2", "2 stop bits", "{ rate: 115200, databits: 8, stopbits: 2, parity: none }"),
+            ("0,0,1", "8o1", "odd parity", "{ rate: 115200, databits: 8, stopbits: 1, parity: odd }"),
+            ("0,0,2", "8e1", "even parity", "{ rate: 115200, databits: 8, stopbits: 1, parity: even }"),
+            ("1,2,2", "7e2", "7 data bits, 2 stop bits, even parity",
+             "{ rate: 115200, databits: 7, stopbits: 2, parity: even }")]
+for i, (f, slug, why, line) in enumerate(UART_FMT):
+    body = (step_send("AT+UART=115200,%s" % f, ex_exact("+OK"), sid="+OK in 8N1") +
+            "  # the module now frames %s, and so does the host\n" % why +
+            "  - baud: %s\n" % line +
+            step_send("AT+UART=?", ex_regex(UART_RB % (115200, f)),
+                      sid=dev_id("uart-after-restart", "%s reads back, in that format" % f)) +
+            step_send("AT+UART=115200,0,0,0", ex_exact("+OK"),
+                      sid=dev_id("uart-after-restart", "+OK in that format")) +
+            "  - baud: %s\n" % UART_8N1 +
+            "  - send: \"\\r\"\n    nowait: true\n" +
+            step_send("AT+UART=?", ex_regex(UART_RB % (115200, "0,0,0")),
+                      sid=dev_id("uart-after-restart", "back in 8N1")))
+    write("UART", 21 + i, "format-" + slug, "= sets %s: the module answers in that format, and 0,0,0 brings 8N1 back" % why,
+          body, extra_spec=["§2.1 forms (=)"], tags=["uart-rate"],
+          teardown=uart_back(115200, line, UART_8N1, where="115200 with " + why),
+          comment="As 010..016 for the rate: = takes effect at once (§2.1), so the host\n"
+                  "frames as the module does (a baud step with the format). The emulator\n"
+                  "checks the rate alone; the firmware moves the line at the next restart\n"
+                  "only (uart-after-restart).")
 ALLF = ["bare", "set", "flash", "query"]
 def bad_forms(name):
     return [f for f in ALLF if f not in CMDS[name]["forms"]]

@@ -107,7 +107,7 @@ python3 - "$out/left.json" <<'PY'
 import json, sys
 d = json.load(open(sys.argv[1]))
 names = [s["name"] for s in d["cases"][0]["steps"]]
-assert "the runner: baud back to 115200, the run's rate" in names, names
+assert "the runner: baud back to 115200 8N1, the run's line" in names, names
 assert not any(s["name"].startswith("the runner") for s in d["cases"][1]["steps"]), d["cases"][1]
 PY
 # ... and at the run's own rate when that is not 115200
@@ -115,6 +115,20 @@ PY
     "$out/left.yaml" "$out/next.yaml" >"$out/left19.txt" 2>&1 ||
     { cat "$out/left19.txt"; echo "--baud 19200 with the emulator"; exit 1; }
 grep -q "baud back to 19200" "$out/left19.json" || { echo "no step back to 19200"; exit 1; }
+
+# ... and to the run's format after a baud step with one
+sc fmt '  - baud: { rate: 115200, databits: 7, stopbits: 2, parity: even }
+'
+"$B/atproof" run --emulator=manual --report json:"$out/fmt.json" "$out/fmt.yaml" \
+    "$out/next.yaml" >"$out/fmt.txt" 2>&1 ||
+    { cat "$out/fmt.txt"; echo "a format step"; exit 1; }
+python3 - "$out/fmt.json" <<'PY'
+import json, sys
+d = json.load(open(sys.argv[1]))
+names = [s["name"] for s in d["cases"][0]["steps"]]
+assert "baud 115200, 7 data bits, 2 stop bits, even parity" in names, names
+assert "the runner: baud back to 115200 8N1, the run's line" in names, names
+PY
 
 # 5. TCP has no rate: the step is inconclusive (exit 4), not failed.
 port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
@@ -138,6 +152,15 @@ rc=0
 "$B/atproof" lint "$out/badrate.yaml" >"$out/lint.txt" 2>&1 || rc=$?
 [ $rc -eq 2 ] && grep -q "14400 is none of AT+UART's rates" "$out/lint.txt" ||
     { cat "$out/lint.txt"; echo "lint took baud 14400 (exit $rc)"; exit 1; }
+sc badfmt '  - baud: { rate: 9600, databits: 6, parity: mark }
+  - baud: { databits: 7 }
+'
+rc=0
+"$B/atproof" lint "$out/badfmt.yaml" >"$out/lintf.txt" 2>&1 || rc=$?
+[ $rc -eq 2 ] && grep -q "databits is 7 or 8" "$out/lintf.txt" &&
+    grep -q "parity is none, odd or even" "$out/lintf.txt" &&
+    grep -q "baud needs rate" "$out/lintf.txt" ||
+    { cat "$out/lintf.txt"; echo "lint took a bad format (exit $rc)"; exit 1; }
 "$B/atproof" lint "$out/left.yaml" >"$out/lint2.txt" 2>&1 ||
     { cat "$out/lint2.txt"; echo "lint refused a missing teardown baud"; exit 1; }
 grep -q "warning: a baud step and no baud step in the teardown" "$out/lint2.txt" ||
