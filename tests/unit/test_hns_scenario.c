@@ -298,6 +298,49 @@ test_retrying_a_flash_write_is_a_warning_not_an_error(void **state)
 	hns_scenario_free(s);
 }
 
+/* The baud step (AT+UART §2.2.2.20): a rate, or a rate with a format; a
+ * rate AT+UART does not have is refused, a teardown that does not move
+ * the rate back is a warning. */
+static void
+test_the_baud_step_takes_a_rate_and_a_format(void **state)
+{
+	struct msgs m;
+	struct hns_scenario *s = load("id: a\nspec: x\nsteps:\n  - baud: 9600\n"
+	    "  - baud: { rate: 1200, databits: 7, stopbits: 2, parity: odd }\n"
+	    "teardown:\n  - baud: 115200\n", &m);
+
+	(void)state;
+	assert_non_null(s);
+	assert_int_equal(m.nerr, 0);
+	assert_int_equal(m.nwarn, 0);
+	assert_int_equal(s->nsteps, 2);
+	assert_int_equal(s->steps[0].kind, HNS_S_BAUD);
+	assert_int_equal(s->steps[0].baud, 9600);
+	assert_int_equal(s->steps[0].databits, 0);
+	assert_int_equal(s->steps[0].parity, 0);
+	assert_int_equal(s->steps[1].baud, 1200);
+	assert_int_equal(s->steps[1].databits, 7);
+	assert_int_equal(s->steps[1].stopbits, 2);
+	assert_int_equal(s->steps[1].parity, 'O');
+	assert_string_equal(s->steps[1].name, "baud 1200, 7 data bits, 2 stop bits, odd parity");
+	assert_int_equal(s->teardown[0].baud, 115200);
+	hns_scenario_free(s);
+
+	s = load("id: a\nspec: x\nsteps:\n  - baud: 14400\n  - baud: { rate: 600, parity: space }\n"
+	    "  - baud: fast\n", &m);
+	assert_int_equal(m.nerr, 3);
+	assert_non_null(strstr(m.text, "t.yaml:4:11: error: baud: 14400 is none of AT+UART's rates"));
+	assert_non_null(strstr(m.text, "error: parity is none, odd or even"));
+	assert_non_null(strstr(m.text, "error: baud must be a whole number"));
+	hns_scenario_free(s);
+
+	s = load("id: a\nspec: x\nsteps:\n  - baud: 2000000\n", &m);
+	assert_non_null(s);
+	assert_int_equal(m.nerr, 0);
+	assert_non_null(strstr(m.text, "warning: a baud step and no baud step in the teardown"));
+	hns_scenario_free(s);
+}
+
 static void
 test_a_negative_test_may_use_unknown_commands_and_forms(void **state)
 {
@@ -450,6 +493,7 @@ main(void)
 		cmocka_unit_test(test_bad_scenarios_are_refused_with_a_placed_message),
 		cmocka_unit_test(test_a_full_scenario_builds_the_model),
 		cmocka_unit_test(test_retrying_a_flash_write_is_a_warning_not_an_error),
+		cmocka_unit_test(test_the_baud_step_takes_a_rate_and_a_format),
 		cmocka_unit_test(test_a_negative_test_may_use_unknown_commands_and_forms),
 		cmocka_unit_test(test_outside_names_and_environment_are_defined),
 		cmocka_unit_test(test_every_error_is_reported_not_only_the_first),
