@@ -7,7 +7,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include <cmocka.h>
 
@@ -56,12 +55,13 @@ static void
 test_a_glob_on_hostile_text_ends_quickly(void **state)
 {
 	static char text[200001];
-	clock_t t0 = clock();
 
+	/* No clock here (no timing in make check): a backtracking matcher
+	 * would try about 200000^8 splits and never return, which the test
+	 * runner's timeout turns into a failure; a linear one returns at once. */
 	(void)state;
 	memset(text, 'a', sizeof(text) - 1);
 	assert_false(hns_glob("*a*a*a*a*a*a*a*a*b", (const uint8_t *)text, sizeof(text) - 1));
-	assert_true((double)(clock() - t0) / CLOCKS_PER_SEC < 5.0);
 }
 
 /* A variable's value; fails the test (rather than crashing) if it is not
