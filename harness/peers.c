@@ -277,7 +277,11 @@ peer_open(struct peer *p, struct atp_diag *d)
 	    SOCK_CLOEXEC, 0);
 	if (p->fd < 0)
 		goto fail;
-	(void)setsockopt(p->fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+	/* SO_REUSEADDR for TCP only (a fixed port in TIME_WAIT). On a UDP
+	 * socket it lets the kernel give port 0 a port another reusable UDP
+	 * socket holds: two runs in parallel then share a peer's datagrams. */
+	if (p->def->type != HNS_P_UDP)
+		(void)setsockopt(p->fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
 	memset(&a, 0, sizeof(a));
 	a.sin_family = AF_INET;
 	a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
