@@ -6,6 +6,8 @@
 #
 #   BENCH_QUICK=1          a tenth of the suite, smaller inputs, a 30 s soak: about 1 minute
 #   BENCH_SOAK_SECONDS=N   the soak's length (default 60, quick 30)
+#   BENCH_SOAK_SCALE=X     the soak's --timeout-scale (default 2; see section 5)
+#   BENCH_ONLY=soak        the soak alone (its rows only in the sheet)
 #
 # A benchmark is not a test: nothing here fails on a figure. A row whose tool
 # (tshark) or subcommand is missing says so and the sheet goes on.
@@ -36,8 +38,12 @@ else
 fi
 XCHG_N=2000
 UNITS=32
+ONLY=${BENCH_ONLY:-}
+SOAK_SCALE=${BENCH_SOAK_SCALE:-2}
 
-for f in "$A" "$BIN/ptyecho" "$BIN/capgen" "$BIN/corebench" "$BIN/netgen"; do
+NEED="$BIN/ptyecho $BIN/capgen $BIN/corebench $BIN/netgen"
+[ "$ONLY" = soak ] && NEED=""
+for f in "$A" $NEED; do
 	if [ ! -x "$f" ]; then
 		echo "bench: $f is missing (run it through 'make bench')" >&2
 		exit 2
@@ -113,6 +119,9 @@ fi
 
 LOAD0=$(cut -d' ' -f1-3 /proc/loadavg)
 echo "bench: $("$A" --version 2>/dev/null | head -1), mode $([ "$QUICK" = 1 ] && echo quick || echo full), work in $W" >&2
+
+# BENCH_ONLY=soak skips sections 1 to 4 (the fi is before section 5).
+if [ "$ONLY" != soak ]; then
 
 # 1. Harness exchange rate (issue 4) --------------------------------------------
 # A scenario of N cheap exchanges (AT+ -> +OK) against the emulator; the
@@ -386,6 +395,8 @@ else
 	skip core "framer, validator, parser" "corebench failed: see $W/core.txt"
 fi
 
+fi # BENCH_ONLY
+
 # 5. Soak (issue 7) ----------------------------------------------------------------
 # 32 long-lived emulators, each driven by a loop of suite runs (a new harness
 # process a run, as a factory station does) for SOAK seconds; a run still
@@ -393,9 +404,55 @@ fi
 # descriptors of every emulator and of the harness processes running at the
 # time are sampled warm (a quarter into the soak) and at the end; each run's
 # own peak RSS (VmHWM) is also sampled while it runs.
-echo "soak: $UNITS modules, ${SOAK}s" >&2
+#
+# Every completed run is compared, case by case, with the reference: one run
+# of the same sample on a fresh emulator with nothing else of the soak
+# running, taken first. A run differs when one case's verdict or the exit
+# code differs; the sheet names the cases that flipped. The sample is read
+# from a copy of scenarios/ taken first, so that an edit in the tree during
+# the soak does not change what the later runs read (an earlier soak's 12
+# runs with other verdicts were a scenario file edited under it).
+#
+# The soak puts 64 processes on the machine's CPUs, and other work shares
+# them: a process can wait seconds for a CPU. The sample's deadlines (2 s
+# for a command) and settle times (1.5 s for automatic mode to join and
+# connect after a restart) are a real module's on an idle link, so the soak
+# runs with --timeout-scale $SOAK_SCALE (the reference too): what it checks
+# is that runs agree and nothing leaks, not the module's timing.
+echo "soak: $UNITS modules, ${SOAK}s, --timeout-scale $SOAK_SCALE" >&2
 S=$W/soak
+rm -rf "$S"
 mkdir -p "$S"
+cp -R scenarios "$S/scenarios"
+SOAK_SAMPLE=$(echo "$SAMPLE" | sed "s|^scenarios/|$S/scenarios/|")
+# case_verdicts TEXT_REPORT: "id<TAB>VERDICT" per case, sorted (a case line
+# is the verdict in 6 columns, a space, the id, two spaces and "(").
+case_verdicts() {
+	awk '/^(PASS|FAIL|INCONC|ERROR|SKIP) / {
+		i = index($0, "  ("); if (i > 8) print substr($0, 8, i - 8) "\t" $1 }' "$1" | sort
+}
+# flips REF RUN: "id<TAB>REF->RUN" for every case whose verdict differs.
+flips() {
+	awk -F'\t' 'NR == FNR { r[$1] = $2; next } { s[$1] = $2 }
+	    END { for (k in r) if (s[k] != r[k]) printf "%s\t%s->%s\n", k, r[k], (k in s) ? s[k] : "none"
+	          for (k in s) if (!(k in r)) printf "%s\tnone->%s\n", k, s[k] }' "$1" "$2"
+}
+# The reference run, on an emulator of its own.
+"$A" emu --pty "$S/emuref" --firmware $FW >/dev/null 2>&1 &
+ref_pid=$!
+k=0
+while [ $k -lt 50 ] && [ ! -e "$S/emuref" ]; do
+	sleep 0.1
+	k=$((k + 1))
+done
+"$A" run --port "$S/emuref" --firmware $FW --timeout-scale $SOAK_SCALE $SOAK_SAMPLE \
+    >"$S/ref.txt" 2>"$S/ref.err"
+ref_rc=$?
+kill $ref_pid 2>/dev/null
+wait $ref_pid 2>/dev/null
+case_verdicts "$S/ref.txt" >"$S/ref.v"
+: >"$S/verdicts.log"
+: >"$S/flips.log"
 EMU_PIDS=""
 LOOP_PIDS=""
 cleanup() {
@@ -437,7 +494,8 @@ soak_unit() {
 	it=0
 	while [ "$(date +%s)" -lt "$end" ]; do
 		t0=$(date +%s)
-		"$A" run --port "$S/emu$u" --firmware $FW $SAMPLE >"$S/run$u.txt" 2>&1 &
+		"$A" run --port "$S/emu$u" --firmware $FW --timeout-scale $SOAK_SCALE $SOAK_SAMPLE \
+		    >"$S/run$u.txt" 2>"$S/run$u.err" &
 		hp=$!
 		echo $hp >"$S/h$u.pid"
 		peak=0
@@ -452,8 +510,19 @@ soak_unit() {
 			sleep 0.5
 		done
 		wait $hp
-		echo "$it $? $peak $cut $(($(date +%s) - t0))" >>"$S/unit$u.log"
-		[ $cut = 0 ] && verdicts "$S/run$u.txt" >>"$S/verdicts.log"
+		rc=$?
+		echo "$it $rc $peak $cut $(($(date +%s) - t0))" >>"$S/unit$u.log"
+		if [ $cut = 0 ]; then
+			case_verdicts "$S/run$u.txt" >"$S/run$u.v"
+			flips "$S/ref.v" "$S/run$u.v" >"$S/run$u.flips"
+			if [ $rc = $ref_rc ] && [ ! -s "$S/run$u.flips" ]; then
+				echo "same" >>"$S/verdicts.log"
+			else
+				echo "differ unit $u run $it exit $rc" >>"$S/verdicts.log"
+				awk -v p="unit $u run $it" '{ print p "\t" $0 }' "$S/run$u.flips" >>"$S/flips.log"
+				cp "$S/run$u.txt" "$S/differ-u$u-r$it.txt"
+			fi
+		fi
 		it=$((it + 1))
 	done
 }
@@ -498,19 +567,28 @@ awk '
 		for (k in rss) printf "rss_%s %d\nfd_%s %d\n", k, rss[k], k, fd[k]
 		printf "emu_grow %d\nemu_fdgrow %d\n", g, gf
 	}' "$S/samples.txt" >>"$S/summary.txt"
-# Under load every completed run should give the verdicts of every other:
-# the most common summary line, and how many runs gave it.
-sort "$S/verdicts.log" 2>/dev/null | uniq -c | sort -rn | head -1 >"$S/verdicts.top"
-same=$(awk '{ print $1 }' "$S/verdicts.top")
-same_line=$(sed 's/^ *[0-9]* //' "$S/verdicts.top")
+# Under load every completed run should give the reference's verdicts: how
+# many did, and the cases that flipped (most often first, "id REF->RUN xN").
+same=$(grep -c '^same' "$S/verdicts.log")
+differ=$(grep -c '^differ' "$S/verdicts.log")
+ref_line="exit $ref_rc, $(verdicts "$S/ref.txt")"
+flipped=$(awk -F'\t' '{ n[$2 " " $3]++ } END { for (k in n) print n[k] "\t" k }' "$S/flips.log" |
+    sort -rn | awk -F'\t' '{ printf "%s%s x%d", (NR > 1 ? "; " : ""), $2, $1 } NR == 8 { exit }')
 sv() { v=$(kv "$S/summary.txt" "$1"); echo "${v:-?}"; }
 if [ "$(sv runs)" = 0 ] && [ "$(sv cut)" = 0 ]; then
 	skip soak "soak" "no suite run was made: see $S/"
 else
 	row soak "soak: suite runs, $UNITS modules, ${soak_s} s" "$(sv runs)" runs "-" "" \
 	    "$SAMPLE_NAME; exit codes: $(sv pass) pass, $(sv fail) fail, $(sv inconc) inconclusive, $(sv other) other; a run takes $(sv run_secs) s under this load; $(sv cut) cut at the end; $(sv alive) of $UNITS emulators alive at the end"
-	row soak "soak: runs that gave the same verdicts" "${same:-0}" runs "completed runs: $(sv runs)" \
-	    "$(ratio "${same:-0}" "$(sv runs)")" "goal 1.00x; the most common: ${same_line:-none}"
+	# A reference that ran no case (exit 2: an invalid scenario; 3: the
+	# port) is no reference: every run would agree with it.
+	case $ref_rc in
+	0 | 1 | 4)
+		row soak "soak: runs with the reference's verdicts" "${same:-0}" runs "completed runs: $(sv runs)" \
+		    "$(ratio "${same:-0}" "$(sv runs)")" "goal 1.00x; reference (one run first, idle emulator): $ref_line; ${differ:-0} runs differ${flipped:+: $flipped}; --timeout-scale $SOAK_SCALE; see $S/flips.log" ;;
+	*)
+		skip soak "soak: runs with the reference's verdicts" "the reference run ran no case (exit $ref_rc): see $S/ref.err" ;;
+	esac
 	row soak "soak: emulator RSS, cold -> warm -> end" "$(sv rss_cold_emu) -> $(sv rss_warm_emu) -> $(sv rss_end_emu)" KiB \
 	    "-" "" "max over the $UNITS emulators; largest growth of one, warm ($((SOAK / 4)) s in) -> end: $(sv emu_grow) KiB"
 	row soak "soak: emulator descriptors, warm -> end" "$(sv fd_warm_emu) -> $(sv fd_end_emu)" fds \
