@@ -2341,6 +2341,23 @@ run_case(struct runner *R, const struct hns_scenario *sc, const size_t *combo,
 	} else {
 		skip_steps(R, sc->steps, 0, sc->nsteps, "steps");
 	}
+	/* A step that failed in transparent mode left the module there: its
+	 * teardown's commands would go out as data (and, with automatic mode
+	 * in flash, stay so across restarts). The runner leaves first, with
+	 * the guard silences of "+++" (w600-firmware.md §9), and says so. */
+	if (failed && R->transparent && !R->vanished) {
+		static const struct hns_step leave = { .kind = HNS_S_LEAVE_TRANSPARENT };
+		struct hns_step lv = leave;
+		lv.name = (char *)(uintptr_t)"the runner: leave transparent mode before the teardown";
+		lv.pos.file = sc->file;
+		if (sc->nsteps > 0)
+			lv.pos = sc->steps[sc->nsteps - 1].pos;
+		lv.sleep_us = 100000;
+		lv.expect.kind = HNS_M_OK;
+		lv.optional = 1;
+		if (run_step(R, &lv, "teardown") < 0)
+			goto vanished;
+	}
 	/* Teardown always runs, every step of it. */
 	if (run_list(R, sc->teardown, sc->nteardown, "teardown", 1, &failed, ci, nc) < 0)
 		goto vanished;

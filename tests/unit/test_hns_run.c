@@ -206,6 +206,20 @@ static const struct rcase cases[] = {
 	  "id: a\nspec: x\nsteps:\n  - cmd: SKRCV\n    args: [1, 5]\n    expect: \"+OK=5\"\n"
 	  "  - read_data: { hex: \"68 00 6c 0d 0a\" }\n",
 	  { { "AT+SKRCV", "+OK=5\r\n\r\nh\0l\r\n", 14, 0 } }, "pass", "", NULL, 0 },
+	{ "two lines in flight: each answer is judged against its own command",
+	  "id: a\nspec: x\nsteps:\n  - send: \"AT+QMAC\\r\"\n    nowait: true\n"
+	  "  - send: \"AT+WPRT=?\\r\"\n    nowait: true\n"
+	  "  - expect: \"+OK=286dcd004e7d\"\n    deadline: 1s\n"
+	  "  - expect: \"+OK=0\"\n    deadline: 1s\n",
+	  { { "AT+QMAC", "+OK=286dcd004e7d\r\n\r\n", 0, 0 },
+	    { "AT+WPRT", "+OK=0\r\n\r\n", 0, 0 } }, "pass", "", NULL, 0 },
+	{ "two lines in flight: a wrong answer to the first is still named",
+	  "id: a\nspec: x\nsteps:\n  - send: \"AT+QMAC\\r\"\n    nowait: true\n"
+	  "  - send: \"AT+WPRT=?\\r\"\n    nowait: true\n"
+	  "  - expect: \"+OK=9\"\n    deadline: 1s\n"
+	  "  - expect: \"+OK=0\"\n    deadline: 1s\n",
+	  { { "AT+QMAC", "+OK=9\r\n\r\n", 0, 0 },
+	    { "AT+WPRT", "+OK=0\r\n\r\n", 0, 0 } }, "fail", "AT+QMAC", NULL, 0 },
 	{ "counted data nobody reads fails",
 	  "id: a\nspec: x\nsettle: 30ms\nsteps:\n  - cmd: SKRCV\n    args: [1, 2]\n",
 	  { { "AT+SKRCV", "+OK=2\r\n\r\nhi", 0, 0 } }, "fail", "data no step accounted for", NULL, 0 },
