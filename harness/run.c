@@ -105,6 +105,7 @@ struct runner {
 	int module_reset;            /* ... and outside a reset step: the step ends */
 	int reset_tail;              /* its trailing line end may still come */
 	size_t step_rx, step_odd;    /* bytes of the step no frame took; of them, not text */
+	int step_proto;              /* ... and among them a "+OK" or "+ERR": the rate is right */
 	int cap_failed;              /* the capture could not be written: exit 3 */
 	char cap_msg[300];
 	/* the commands awaiting their responses, oldest first, for the
@@ -604,6 +605,13 @@ note_unconsumed(struct runner *R, const struct qframe *q, const char *what)
 			if (q->bytes[i] >= 0x7f || (q->bytes[i] < 0x20 && q->bytes[i] != '\r' &&
 			    q->bytes[i] != '\n' && q->bytes[i] != '\t'))
 				R->step_odd++;
+		/* Protocol text survived: noise around a response (a garbled
+		 * line, stray bytes), not a line at the wrong rate, where no
+		 * byte of "+OK" comes through intact. */
+		for (i = 0; i + 3 <= q->len && !R->step_proto; i++)
+			if (q->bytes[i] == '+' && ((q->bytes[i + 1] == 'O' && q->bytes[i + 2] == 'K') ||
+			    (q->bytes[i + 1] == 'E' && q->bytes[i + 2] == 'R')))
+				R->step_proto = 1;
 	}
 
 	if (R->nunconsumed < sizeof(R->unconsumed)) {
@@ -936,7 +944,7 @@ check_expect_rules(struct runner *R)
 static int
 baud_mismatch(struct runner *R)
 {
-	if (R->step_rx < 4 || R->step_odd * 4 < R->step_rx)
+	if (R->step_rx < 4 || R->step_odd * 4 < R->step_rx || R->step_proto)
 		return 0;
 	R->vanished = 1;
 	snprintf(R->vanish_msg, sizeof(R->vanish_msg), "no valid response: the bytes look like "
@@ -2080,6 +2088,7 @@ run_step(struct runner *R, const struct hns_step *st, const char *phase)
 		R->module_reset = 0;
 		R->step_rx = 0;
 		R->step_odd = 0;
+		R->step_proto = 0;
 		if (R->rcount != NULL)
 			memset(R->rcount, 0, (st->nrules + 1) * sizeof(*R->rcount));
 		if (R->cap != NULL) {
