@@ -77,6 +77,7 @@ for f in $faults; do
 	bitflip) v="bitflip=0.05" ;;
 	spurious-report) v="spurious-report=1" ;;
 	reset-mid) v="reset-mid=3" ;;
+	baud) v="baud=9600" ;;                  # a module at 9600 on a 115200 host
 	*) v=$f ;;
 	esac
 	run "fault_$f" --emulator=manual --fault "$v" $FSET
@@ -93,6 +94,13 @@ for r in luatfw g3fw rob_manual rob_luatfw rob_g3fw fac_manual fac_luat fac_g3; 
 done
 for f in $faults; do
 	[ "$f" = seed ] && continue
+	if [ "$f" = baud ]; then
+		# every byte garbled: the run stops at once as an environment
+		# failure (exit 3) that names the cause, not a timeout per case
+		[ "$(rc_of fault_baud)" = 3 ] && grep -q "baud-rate mismatch" "$out/fault_baud.json" ||
+		    { tail -20 "$out/fault_baud.txt"; fail "fault baud: exit $(rc_of fault_baud), no baud-rate mismatch named"; }
+		continue
+	fi
 	[ "$(rc_of "fault_$f")" = 1 ] || { tail -20 "$out/fault_$f.txt"; fail "fault $f: exit $(rc_of "fault_$f"), no scenario failed"; }
 done
 
