@@ -1343,8 +1343,22 @@ write_json(const struct dres *r, const char *path, const char *op, const char *n
 void
 cli_diff_defaults(struct cli_diff_opts *o)
 {
+	const char *env = getenv("ATPROOF_LATENCY_FLOOR_US");
+
 	o->latency_pct = 20;
 	o->latency_floor_us = 10000;
+	/* A run whose timing is not the device's (under valgrind, a loaded
+	 * CI host) raises the default floor for every diff it makes, --baseline
+	 * included; a --latency-floor option still wins. */
+	if (env != NULL && *env != '\0') {
+		char *end = NULL;
+		unsigned long long v;
+		errno = 0;
+		v = strtoull(env, &end, 10);
+		if (errno == 0 && end != NULL && *end == '\0' && env[0] != '-' &&
+		    v <= 3600000000ULL)
+			o->latency_floor_us = (int64_t)v;
+	}
 	o->text = stdout;
 	o->json_path = NULL;
 }
@@ -1433,7 +1447,9 @@ usage(FILE *f)
 	    "  --latency-threshold PCT  a p50, p90 or p99 this many percent slower is a\n"
 	    "                           shift (default 20)\n"
 	    "  --latency-floor US       ...and at least this many microseconds slower\n"
-	    "                           (default 10000: scheduling noise is no shift)\n"
+	    "                           (default 10000: scheduling noise is no shift;\n"
+	    "                           ATPROOF_LATENCY_FLOOR_US in the environment sets\n"
+	    "                           the default, for run --baseline too)\n"
 	    "  --report FMT:PATH        text or json; PATH - is stdout (repeatable);\n"
 	    "                           default: text on stdout\n\n"
 	    "Exit: 0 NEW is not worse than OLD, 1 NEW is worse, 2 usage or an unreadable,\n"

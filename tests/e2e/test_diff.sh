@@ -91,7 +91,9 @@ echo "ok   --fault spurious-report: the new +SKTRPT is reported"
 # 4. --fault delay=QVER:150: a latency shift of QVER only, with both runs'
 # p50, p90 and p99; the scenarios still pass.
 [ "$(run d --fault delay=QVER:150)" = 0 ] || { cat "$out/d.run"; echo "delay run failed"; exit 1; }
-rc=$(diff_rc a d)
+# The floor is given (100 ms, under the 150 ms shift): the default may come
+# from ATPROOF_LATENCY_FLOOR_US (tests/run.sh raises it under valgrind).
+rc=$(diff_rc a d --latency-floor 100000)
 [ "$rc" = 1 ] || { cat "$out/diff.txt"; echo "delay: exit $rc, not 1"; exit 1; }
 python3 - "$out/diff.json" <<'PY'
 import json, sys
@@ -103,13 +105,23 @@ for p in ("p50_us", "p90_us", "p99_us"):
     assert o[p] < 100000, (p, o)
     assert 150000 <= n[p] < 1000000, (p, n)
 assert o["samples"] == n["samples"] > 0, (o, n)
-assert d["latency_threshold"] == {"percent": 20, "floor_us": 10000}, d
+assert d["latency_threshold"] == {"percent": 20, "floor_us": 100000}, d
 PY
 grep -Eq '^WORSE  latency +QVER: p50 [0-9]+ -> 1[5-9][0-9]{4} us, p90 [0-9]+ -> [0-9]+ us, p99 [0-9]+ -> [0-9]+ us' \
     "$out/diff.txt" || { cat "$out/diff.txt"; echo "text lacks the percentiles"; exit 1; }
 # A floor above the shift hides it.
 rc=$(diff_rc a d --latency-floor 1000000)
 [ "$rc" = 0 ] || { cat "$out/diff.txt"; echo "--latency-floor ignored"; exit 1; }
+# ... and so does the environment's default; the option still wins over it.
+rc=0
+ATPROOF_LATENCY_FLOOR_US=1000000 "$A" diff --report json:"$out/env.json" \
+    "$out/a.json" "$out/d.json" >/dev/null 2>&1 || rc=$?
+[ "$rc" = 0 ] || { echo "ATPROOF_LATENCY_FLOOR_US ignored: exit $rc"; exit 1; }
+grep -q '"floor_us": 1000000' "$out/env.json" || { cat "$out/env.json"; echo "env floor not reported"; exit 1; }
+rc=0
+ATPROOF_LATENCY_FLOOR_US=1000000 "$A" diff --latency-floor 100000 "$out/a.json" "$out/d.json" \
+    >/dev/null 2>&1 || rc=$?
+[ "$rc" = 1 ] || { echo "--latency-floor does not win over the environment: exit $rc"; exit 1; }
 echo "ok   --fault delay=QVER:150: QVER's p50/p90/p99 of both runs"
 
 # 5. The analyzer's reports: the same capture twice is no difference; the

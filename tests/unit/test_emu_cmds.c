@@ -450,10 +450,21 @@ every_case_in_every_profile(void **state)
  * to 0.5 s), well inside the per-step deadline. Nothing is left out.
  */
 
-#define PTY_STEP_MS 3000     /* the longest a step may take: join_fail is 0.5 s */
+/* Under make valgrind (VALGRIND=1) the emulator runs under memcheck, tens
+ * of times slower: the waits below are budgets, not what is tested, so they
+ * widen. */
+static int
+pty_slow(void)
+{
+	const char *v = getenv("VALGRIND");
+
+	return v != NULL && strcmp(v, "1") == 0 ? 20 : 1;
+}
+
+#define PTY_STEP_MS (3000 * pty_slow())   /* the longest a step may take: join_fail is 0.5 s */
 #define PTY_QUIET_MS 40      /* silence after the expected bytes: nothing more comes */
 #define PTY_SILENT_MS 200    /* silence that means "no answer" ("" and "*" steps) */
-#define PTY_START_MS 3000    /* for the symlink to appear, and for the exit */
+#define PTY_START_MS (3000 * pty_slow())  /* for the symlink to appear, and for the exit */
 #define PTY_RESET_MS 250     /* after AT+Z's +OK: its reset comes 100 ms later */
 #define PTY_SHARDS 3         /* child processes per profile, each with its own cases */
 #define PTY_KIDS (3 * PTY_SHARDS)
