@@ -92,6 +92,13 @@ wait_cap() {
 wchar() { awk '/^wchar/ { print $2 }' "/proc/$run/io" 2>/dev/null || echo 0; }
 
 for case in send read stream; do
+	if [ "$case" = send ] && [ "${VALGRIND:-0}" = 1 ]; then
+		# The trigger is the harness's write counter (/proc/PID/io), and
+		# under memcheck valgrind's own log writes move it too: the kill
+		# would land before the payload. The other cases run.
+		echo "skip send: its trigger cannot be read under valgrind"
+		continue
+	fi
 	rm -f "$out/cap.pcapng" "$out/run.json" "$out/ana.json"
 	faults=""
 	[ $case = read ] && faults="--fault skrcv-short"
