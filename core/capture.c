@@ -753,26 +753,12 @@ fill(struct atp_pcapng_reader *r, size_t need, struct atp_diag *d)
 	return ATP_OK;
 }
 
-/* atp_cur_take() (cursor.h), the same check, where the compiler can inline
- * it: a record takes a dozen of them (issue 8, the reader's speed). */
-static inline int
-take(struct atp_cur *c, size_t n, struct atp_span *out)
-{
-	if (c->left < n)
-		return ATP_ERR_AGAIN;
-	out->p = c->p;
-	out->len = n;
-	c->p += n;
-	c->left -= n;
-	return ATP_OK;
-}
-
 /* Reads numbers of the section's byte order through the bounded cursor. */
 static int
 cur_u16(struct atp_cur *c, int big, uint16_t *v)
 {
 	struct atp_span s;
-	int rc = take(c, 2, &s);
+	int rc = atp_cur_take(c, 2, &s);
 	if (rc == ATP_OK)
 		*v = rd16(s.p, big);
 	return rc;
@@ -782,7 +768,7 @@ static int
 cur_u32(struct atp_cur *c, int big, uint32_t *v)
 {
 	struct atp_span s;
-	int rc = take(c, 4, &s);
+	int rc = atp_cur_take(c, 4, &s);
 	if (rc == ATP_OK)
 		*v = rd32(s.p, big);
 	return rc;
@@ -811,7 +797,7 @@ opt_next(struct atp_cur *c, int big, uint16_t *code, struct atp_span *val)
 	}
 	if (*code == OPT_END)
 		return 0;
-	if (take(c, len, val) != ATP_OK || take(c, pad4(len) - len, &pad) != ATP_OK) {
+	if (atp_cur_take(c, len, val) != ATP_OK || atp_cur_take(c, pad4(len) - len, &pad) != ATP_OK) {
 		c->p = save_p;
 		c->left = save_left;
 		return ATP_ERR_SYNTAX;
@@ -1055,7 +1041,7 @@ strip_upper_pdu(struct atp_pcapng_reader *r, struct atp_span *bytes, enum atp_di
 
 	for (;;) {
 		if (cur_u16(&c, 1, &type) != ATP_OK || cur_u16(&c, 1, &len) != ATP_OK ||
-		    take(&c, len, &val) != ATP_OK)
+		    atp_cur_take(&c, len, &val) != ATP_OK)
 			return rerr(r, d, ATP_ERR_SYNTAX, off, "exported-PDU tags run past the "
 			    "packet (link type 252)");
 		if (type == EXP_PDU_TAG_END_OF_OPT)
@@ -1111,13 +1097,13 @@ read_packet(struct atp_pcapng_reader *r, uint32_t type, struct atp_cur *c, uint6
 			caplen = (uint32_t)c->left;
 		if (r->ifs[0].snaplen != 0 && caplen > r->ifs[0].snaplen)
 			caplen = r->ifs[0].snaplen;
-		(void)take(c, caplen, &data);
+		(void)atp_cur_take(c, caplen, &data);
 		rflags |= ATP_RECF_NO_TIME;
 	} else {
 		struct atp_span h;
 		/* The fixed fields in one take: the interface (a PB's 16 bits
 		 * and its drop count), the time stamp, the two lengths. */
-		if (take(c, 20, &h) != ATP_OK)
+		if (atp_cur_take(c, 20, &h) != ATP_OK)
 			return rerr(r, d, ATP_ERR_SYNTAX, off, "%s too short", block_name(type));
 		id = type == BT_PB ? rd16(h.p, r->big) : rd32(h.p, r->big);
 		hi = rd32(h.p + 4, r->big);
@@ -1127,7 +1113,7 @@ read_packet(struct atp_pcapng_reader *r, uint32_t type, struct atp_cur *c, uint6
 		if (id >= r->nif)
 			return rerr(r, d, ATP_ERR_SYNTAX, off, "%s on interface %u, but the section "
 			    "has %u", block_name(type), id, r->nif);
-		if (take(c, caplen, &data) != ATP_OK || take(c, pad4(caplen) - caplen, &pad) != ATP_OK)
+		if (atp_cur_take(c, caplen, &data) != ATP_OK || atp_cur_take(c, pad4(caplen) - caplen, &pad) != ATP_OK)
 			return rerr(r, d, ATP_ERR_SYNTAX, off, "%s: %u captured bytes do not fit "
 			    "in the block", block_name(type), caplen);
 		rc = packet_opts(r, c->p, c->left, off, &flags, &comment, d);

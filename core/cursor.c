@@ -32,18 +32,6 @@ atp_cur_peek(const struct atp_cur *c, uint8_t *out)
 	return ATP_OK;
 }
 
-int
-atp_cur_take(struct atp_cur *c, size_t n, struct atp_span *out)
-{
-	if (c->left < n)
-		return ATP_ERR_AGAIN;
-	out->p = c->p;
-	out->len = n;
-	c->p += n;
-	c->left -= n;
-	return ATP_OK;
-}
-
 static int
 cur_lit(struct atp_cur *c, const char *lit, int ci)
 {
