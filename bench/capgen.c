@@ -7,6 +7,7 @@
 #include "atproof/capture.h"
 #include "atproof/cursor.h"
 #include "atproof/err.h"
+#include "bench/cycle.h"
 
 /*
  * usage: capgen records FILE N     N records (N/2 exchanges) into FILE
@@ -18,26 +19,6 @@
  * gives (w600-firmware.md), each a record of its own, one millisecond
  * apart, so the analyzer and tshark see ordinary command/response traffic.
  */
-
-struct xchg {
-	const char *cmd;
-	const char *rsp;
-};
-
-static const struct xchg cycle[] = {
-	{ "AT+\r", "+OK\r\n\r\n" },
-	{ "AT+QVER\r", "+OK=H1.00.00.0000,G2.02.05@ 10:55:46 Sep 28 2018\r\n\r\n" },
-	{ "AT+QMAC\r", "+OK=286dcd004e7d\r\n\r\n" },
-	{ "AT+WPRT=?\r", "+OK=0\r\n\r\n" },
-	{ "AT+WPRT=0\r", "+OK\r\n\r\n" },
-	{ "AT+ENCRY=?\r", "+OK=0\r\n\r\n" },
-	{ "AT+SSID=?\r", "+OK=\"TP-LINK_HyFi_1E\"\r\n\r\n" },
-	{ "AT+LKSTT\r", "+OK=1,\"192.168.1.101\",\"255.255.255.0\",\"192.168.1.1\",\"192.168.1.1\",\"8.8.8.8\"\r\n\r\n" },
-	{ "AT+UART=?\r", "+OK=115200,0,0,0,0\r\n\r\n" },
-	{ "AT+WPRT=!0\r", "+OK\r\n\r\n" },
-};
-
-#define NCYCLE (sizeof(cycle) / sizeof(cycle[0]))
 
 static int
 put(struct atp_pcapng_writer *w, uint64_t ts, enum atp_dir dir, const char *s)

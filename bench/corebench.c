@@ -12,6 +12,7 @@
 #include "atproof/framer.h"
 #include "atproof/profile.h"
 #include "atproof/validate.h"
+#include "bench/cycle.h"
 
 /*
  * usage: corebench [SCALE]   (1: the full sheet; 0: quick, a tenth)
@@ -27,25 +28,6 @@
  * The inputs are the same command/answer cycle as bench/capgen.c.
  */
 
-struct xchg {
-	const char *cmd;
-	const char *rsp;
-};
-
-static const struct xchg cycle[] = {
-	{ "AT+\r", "+OK\r\n\r\n" },
-	{ "AT+QVER\r", "+OK=H1.00.00.0000,G2.02.05@ 10:55:46 Sep 28 2018\r\n\r\n" },
-	{ "AT+QMAC\r", "+OK=286dcd004e7d\r\n\r\n" },
-	{ "AT+WPRT=?\r", "+OK=0\r\n\r\n" },
-	{ "AT+WPRT=0\r", "+OK\r\n\r\n" },
-	{ "AT+ENCRY=?\r", "+OK=0\r\n\r\n" },
-	{ "AT+SSID=?\r", "+OK=\"TP-LINK_HyFi_1E\"\r\n\r\n" },
-	{ "AT+LKSTT\r", "+OK=1,\"192.168.1.101\",\"255.255.255.0\",\"192.168.1.1\",\"192.168.1.1\",\"8.8.8.8\"\r\n\r\n" },
-	{ "AT+UART=?\r", "+OK=115200,0,0,0,0\r\n\r\n" },
-	{ "AT+WPRT=!0\r", "+OK\r\n\r\n" },
-};
-
-#define NCYCLE (sizeof(cycle) / sizeof(cycle[0]))
 
 static double
 now_s(void)
