@@ -194,6 +194,11 @@ struct hns_step {
 	/* PEER_SEND, PEER_EXPECT */
 	char *peer;
 	char *topic;               /* PEER_SEND to an MQTT peer */
+	/* MQTT: PEER_SEND publishes with qos and retain; PEER_EXPECT wants
+	 * them of every message it takes (-1: any). HTTP: PEER_EXPECT wants
+	 * every request it takes on connection conn (0: any). */
+	int qos, retain;
+	unsigned conn;
 	/* LINE */
 	int dtr, rts;              /* 0, 1, -1: leave */
 	uint64_t break_us;

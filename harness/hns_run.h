@@ -146,12 +146,63 @@ void hns_peers_stop(struct hns_peers *ps);
 unsigned hns_peers_port(const struct hns_peers *ps, size_t i);
 /* Accepts, reads, echoes; never blocks. */
 void hns_peers_service(struct hns_peers *ps);
-int hns_peers_send(struct hns_peers *ps, const char *name, const char *topic,
-    const void *b, size_t n, struct atp_diag *d);
+/* Sends @b: on every connection of a TCP peer, to the last sender of a UDP
+ * peer; an MQTT peer publishes it on @topic with @qos (0..2) and @retain,
+ * and waits for the broker's acknowledgement when qos > 0. */
+int hns_peers_send(struct hns_peers *ps, const char *name, const char *topic, int qos,
+    int retain, const void *b, size_t n, struct atp_diag *d);
 const uint8_t *hns_peers_rx(struct hns_peers *ps, const char *name, size_t *len,
     int *overflow);
 void hns_peers_consume(struct hns_peers *ps, const char *name, size_t n);
 const char *hns_peers_unread(struct hns_peers *ps, size_t *len);
+/* One message in what a peer received (an HTTP request, an MQTT
+ * publication): its record is [off, off + len) of hns_peers_rx(). */
+struct hns_peer_msg {
+	size_t off, len;
+	unsigned conn;             /* HTTP: its connection, 1 for the peer's first */
+	unsigned seq;              /* HTTP: its place on that connection, from 1 */
+	int qos, retain;           /* MQTT: as the module published it */
+};
+/* The messages of an HTTP or MQTT peer still in hns_peers_rx(), oldest
+ * first (a message partly consumed starts at 0). */
+size_t hns_peers_msgs(struct hns_peers *ps, const char *name,
+    const struct hns_peer_msg **out);
+/* The first protocol fault a peer saw (a malformed or oversized HTTP
+ * request) that no step reported yet, as text; it is then reported. NULL:
+ * none. @name NULL: any peer. */
+const char *hns_peers_fault(struct hns_peers *ps, const char *name);
+
+/*
+ * The HTTP peer's request parser (http.c), on bounded input: a request
+ * line and headers up to HNS_HTTP_HEAD_MAX, a body (Content-Length or
+ * chunked, decoded) up to HNS_HTTP_BODY_MAX.
+ */
+#define HNS_HTTP_HEAD_MAX 8192u
+#define HNS_HTTP_BODY_MAX 65536u
+enum {
+	HNS_HTTP_MORE = 0,          /* not whole yet: try again at need bytes */
+	HNS_HTTP_DONE = 1,          /* a whole request of len bytes */
+	HNS_HTTP_BAD = -1,          /* malformed (400) */
+	HNS_HTTP_HEAD_BIG = -2,     /* headers over the ceiling (431) */
+	HNS_HTTP_BODY_BIG = -3,     /* a body over the ceiling (413) */
+	HNS_HTTP_UNSUPP = -4        /* a transfer coding other than chunked (501) */
+};
+struct hns_http_req {
+	struct atp_span method, target, path;  /* path: the target without query */
+	int minor;                 /* HTTP/1.<minor> */
+	int close;                 /* the connection ends after the answer */
+	int chunked;
+	int expect_continue;       /* Expect: 100-continue */
+	size_t head_len;           /* request line and headers (0: not all here) */
+	size_t len;                /* the whole request as sent (DONE) */
+	size_t body_len;           /* the body, decoded */
+	size_t need;               /* MORE: bytes worth waiting for */
+	char why[96];              /* what is wrong (BAD, HEAD_BIG, ...) */
+};
+/* Parses the request at the start of @b. The decoded body goes to @body
+ * (NULL: nowhere) when it fits @cap; HNS_HTTP_BODY_MAX always does. */
+int hns_http_parse(const uint8_t *b, size_t n, struct hns_http_req *r, uint8_t *body,
+    size_t cap);
 /* How many connections the peers reset (reset_after), and in @buf what
  * the last peer that did says about it. */
 size_t hns_peers_resets(const struct hns_peers *ps, char *buf, size_t size);

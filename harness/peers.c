@@ -1,11 +1,13 @@
 /* SPDX-License-Identifier: MIT */
-/* \summary: network peers: TCP servers and UDP sockets on loopback */
+/* \summary: network peers: TCP, UDP, HTTP and MQTT on loopback */
 #include <errno.h>
 #include <fcntl.h>
 #include <mosquitto.h>
+#include <mqtt_protocol.h>
 #include <netinet/in.h>
 #include <poll.h>
 #include <signal.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -28,16 +30,31 @@
  * HNS_DATA_MAX) for peer_expect, and echoed back when asked to.
  */
 #define PEER_CLIENTS_MAX 4
-#define HTTP_REQ_MAX 65536   /* one request, headers and body */
+#define PEER_MSGS_MAX 65536u       /* HTTP requests or MQTT messages kept */
+/* A request as sent: chunked framing may triple a body (1-byte chunks
+ * are "1\r\nX\r\n"); beyond this the parser has said why already. */
+#define HTTP_RAW_MAX (2u * HNS_HTTP_HEAD_MAX + 6u * HNS_HTTP_BODY_MAX)
 #define BROKER_START_US 5000000u   /* mosquitto must listen within 5 s */
+#define BROKER_ACK_US 5000000u     /* and acknowledge a QoS 1 or 2 publish */
+
+struct conn {
+	int fd;                        /* -1: a free slot */
+	unsigned no;                   /* the peer's connection number, from 1 */
+	uint64_t got;                  /* TCP: bytes from it */
+	/* HTTP: the request so far, where parsing it again is worth it,
+	 * requests answered, whether 100 Continue went for this one */
+	uint8_t *req;
+	size_t reqlen, need;
+	unsigned nreq;
+	int continued;
+	uint64_t seen;                 /* the last request, for eviction */
+};
 
 struct peer {
 	const struct hns_peerdef *def;
 	int fd;                        /* listening (TCP) or bound (UDP) socket */
-	int clients[PEER_CLIENTS_MAX]; /* TCP: accepted connections, -1 free */
-	uint8_t *req[PEER_CLIENTS_MAX];  /* HTTP: the request so far */
-	size_t reqlen[PEER_CLIENTS_MAX];
-	uint64_t got[PEER_CLIENTS_MAX];  /* TCP: bytes from each connection */
+	struct conn c[PEER_CLIENTS_MAX];
+	unsigned nconns;               /* connections accepted */
 	unsigned resets;               /* connections reset (reset_after) */
 	struct sockaddr_in from;       /* UDP: the last sender */
 	int have_from;
@@ -45,12 +62,18 @@ struct peer {
 	uint8_t *rx;
 	size_t rxlen;
 	int overflow;
+	struct hns_peer_msg *msgs;     /* HTTP, MQTT: what rx holds, message by message */
+	size_t nmsgs;
+	uint8_t *body;                 /* HTTP: a request's decoded body */
+	char fault[300];               /* the first protocol fault */
+	int fault_told;
 	/* MQTT: a mosquitto broker we started, and our client of it */
 	pid_t broker;
 	struct mosquitto *mq;
 	int mq_connected;
+	unsigned subacks;
+	int acked_mid;
 	char dir[64];
-	char *own[8];                  /* what we published: not the module's */
 };
 
 struct hns_peers {
@@ -67,6 +90,8 @@ nonblock(int fd)
 }
 
 static void keep(struct peer *p, const uint8_t *b, size_t n);
+static void keep_msg(struct peer *p, const void *const *parts, const size_t *lens, size_t n,
+    const struct hns_peer_msg *m);
 
 static void
 nap(long us)
@@ -79,31 +104,26 @@ nap(long us)
 		;
 }
 
-/* What the broker delivers to our client: "<topic> <payload>\n". */
+/*
+ * What the broker delivers to our client: "<topic> <payload>\n", with
+ * the QoS and retain flag the module published with. The subscription
+ * (QoS 2, MQTT v5 retain-as-published, no-local) keeps both as they were
+ * and leaves out what our own peer_send published.
+ */
 static void
 on_message(struct mosquitto *m, void *ctx, const struct mosquitto_message *msg)
 {
 	struct peer *p = ctx;
-	size_t i, tl = strlen(msg->topic);
+	size_t tl = strlen(msg->topic), pl = msg->payloadlen > 0 ? (size_t)msg->payloadlen : 0;
+	const void *parts[4] = { msg->topic, " ", msg->payload, "\n" };
+	size_t lens[4] = { tl, 1, pl, 1 };
+	struct hns_peer_msg mm;
 
 	(void)m;
-	/* The client subscribes to "#" and so hears its own peer_send: those
-	 * are not what the module published. */
-	for (i = 0; i < 8; i++) {
-		const char *o = p->own[i];
-		if (o != NULL && strncmp(o, msg->topic, tl) == 0 && o[tl] == ' ' &&
-		    msg->payloadlen >= 0 && strlen(o + tl + 1) == (size_t)msg->payloadlen &&
-		    memcmp(o + tl + 1, msg->payload, (size_t)msg->payloadlen) == 0) {
-			atp_free(p->own[i]);
-			p->own[i] = NULL;
-			return;
-		}
-	}
-	keep(p, (const uint8_t *)msg->topic, tl);
-	keep(p, (const uint8_t *)" ", 1);
-	if (msg->payloadlen > 0)
-		keep(p, msg->payload, (size_t)msg->payloadlen);
-	keep(p, (const uint8_t *)"\n", 1);
+	memset(&mm, 0, sizeof(mm));
+	mm.qos = msg->qos;
+	mm.retain = msg->retain ? 1 : 0;
+	keep_msg(p, parts, lens, 4, &mm);
 }
 
 static void
@@ -116,20 +136,37 @@ on_connect(struct mosquitto *m, void *ctx, int rc)
 }
 
 static void
+on_subscribe(struct mosquitto *m, void *ctx, int mid, int n, const int *granted)
+{
+	struct peer *p = ctx;
+
+	(void)m;
+	(void)mid;
+	(void)n;
+	(void)granted;
+	p->subacks++;
+}
+
+/* PUBACK (QoS 1) or PUBCOMP (QoS 2) of our publication @mid. */
+static void
+on_publish(struct mosquitto *m, void *ctx, int mid)
+{
+	struct peer *p = ctx;
+
+	(void)m;
+	p->acked_mid = mid;
+}
+
+static void
 broker_stop(struct peer *p)
 {
 	char path[128];
-	size_t i;
 	int st;
 
 	if (p->mq != NULL) {
 		(void)mosquitto_disconnect(p->mq);
 		mosquitto_destroy(p->mq);
 		p->mq = NULL;
-	}
-	for (i = 0; i < 8; i++) {
-		atp_free(p->own[i]);
-		p->own[i] = NULL;
 	}
 	if (p->broker > 0) {
 		(void)kill(p->broker, SIGTERM);
@@ -159,7 +196,7 @@ broker_start(struct peer *p, struct atp_diag *d)
 	struct sockaddr_in a;
 	socklen_t alen = sizeof(a);
 	uint64_t t0;
-	size_t i;
+	size_t i, ntop;
 	int fd, n;
 	FILE *f;
 
@@ -242,8 +279,13 @@ broker_start(struct peer *p, struct atp_diag *d)
 	p->mq = mosquitto_new(NULL, true, p);
 	if (p->mq == NULL)
 		return atp_diag_set(d, ATP_ERR_NOMEM, "peer %s: out of memory", p->def->name);
+	/* v5 for its subscription options; the module's client may speak
+	 * 3.1.1, the broker bridges the two. */
+	(void)mosquitto_int_option(p->mq, MOSQ_OPT_PROTOCOL_VERSION, MQTT_PROTOCOL_V5);
 	mosquitto_message_callback_set(p->mq, on_message);
 	mosquitto_connect_callback_set(p->mq, on_connect);
+	mosquitto_subscribe_callback_set(p->mq, on_subscribe);
+	mosquitto_publish_callback_set(p->mq, on_publish);
 	if (mosquitto_connect(p->mq, "127.0.0.1", (int)p->port, 60) != MOSQ_ERR_SUCCESS)
 		return atp_diag_set(d, ATP_ERR_IO, "peer %s: cannot connect to its broker",
 		    p->def->name);
@@ -253,14 +295,23 @@ broker_start(struct peer *p, struct atp_diag *d)
 	if (p->mq_connected != 1)
 		return atp_diag_set(d, ATP_ERR_IO, "peer %s: its broker refused the connection",
 		    p->def->name);
-	for (i = 0; i < (p->def->ntopics > 0 ? p->def->ntopics : 1); i++)
-		if (mosquitto_subscribe(p->mq, NULL, p->def->ntopics > 0 ? p->def->topics[i] : "#",
-		    0) != MOSQ_ERR_SUCCESS)
+	/* QoS 2: a message comes with the QoS the module published at (the
+	 * broker delivers the lower of the two); retain-as-published: with
+	 * its retain flag, which MQTT 3.1.1 clears on a live subscription
+	 * (§3.3.1.3); no-local: not our own peer_send. */
+	ntop = p->def->ntopics > 0 ? p->def->ntopics : 1;
+	for (i = 0; i < ntop; i++)
+		if (mosquitto_subscribe_v5(p->mq, NULL, p->def->ntopics > 0 ? p->def->topics[i] :
+		    "#", 2, MQTT_SUB_OPT_NO_LOCAL | MQTT_SUB_OPT_RETAIN_AS_PUBLISHED, NULL) !=
+		    MOSQ_ERR_SUCCESS)
 			return atp_diag_set(d, ATP_ERR_IO, "peer %s: cannot subscribe", p->def->name);
-	/* Let the SUBACKs come before the module publishes. */
+	/* The SUBACKs come before the module publishes. */
 	t0 = hns_now_us();
-	while (hns_now_us() - t0 < 50000)
+	while (p->subacks < ntop && hns_now_us() - t0 < BROKER_START_US)
 		(void)mosquitto_loop(p->mq, 10, 1);
+	if (p->subacks < ntop)
+		return atp_diag_set(d, ATP_ERR_TIMEOUT, "peer %s: its broker did not acknowledge "
+		    "the subscription within 5 s", p->def->name);
 	return ATP_OK;
 }
 
@@ -316,12 +367,14 @@ hns_peers_stop(struct hns_peers *ps)
 		if (p->fd >= 0)
 			close(p->fd);
 		for (k = 0; k < PEER_CLIENTS_MAX; k++) {
-			if (p->clients[k] >= 0)
-				close(p->clients[k]);
-			atp_free(p->req[k]);
+			if (p->c[k].fd >= 0)
+				close(p->c[k].fd);
+			atp_free(p->c[k].req);
 		}
 		broker_stop(p);
 		atp_free(p->rx);
+		atp_free(p->msgs);
+		atp_free(p->body);
 	}
 	atp_free(ps->p);
 	atp_free(ps);
@@ -348,10 +401,17 @@ hns_peers_start(const struct hns_peerdef *defs, size_t n, struct hns_peers **out
 		ps->p[i].def = &defs[i];
 		ps->p[i].fd = -1;
 		for (k = 0; k < PEER_CLIENTS_MAX; k++)
-			ps->p[i].clients[k] = -1;
+			ps->p[i].c[k].fd = -1;
 	}
 	ps->n = n;
 	for (i = 0; i < n; i++) {
+		if (defs[i].type == HNS_P_HTTP) {
+			ps->p[i].body = atp_malloc(HNS_HTTP_BODY_MAX);
+			if (ps->p[i].body == NULL) {
+				hns_peers_stop(ps);
+				return atp_diag_set(d, ATP_ERR_NOMEM, "out of memory");
+			}
+		}
 		rc = peer_open(&ps->p[i], d);
 		if (rc < 0) {
 			hns_peers_stop(ps);
@@ -390,6 +450,8 @@ keep(struct peer *p, const uint8_t *b, size_t n)
 {
 	uint8_t *nr;
 
+	if (n == 0)
+		return;
 	if (p->rxlen + n > HNS_DATA_MAX) {
 		p->overflow = 1;
 		return;
@@ -402,6 +464,36 @@ keep(struct peer *p, const uint8_t *b, size_t n)
 	p->rx = nr;
 	memcpy(p->rx + p->rxlen, b, n);
 	p->rxlen += n;
+}
+
+/* One message's record, made of @n parts, whole or not at all, with @m
+ * saying what it was (its off and len are filled here). */
+static void
+keep_msg(struct peer *p, const void *const *parts, const size_t *lens, size_t n,
+    const struct hns_peer_msg *m)
+{
+	struct hns_peer_msg *nm;
+	size_t i, total = 0;
+
+	for (i = 0; i < n; i++)
+		total += lens[i];
+	if (p->overflow || p->rxlen + total > HNS_DATA_MAX || p->nmsgs >= PEER_MSGS_MAX) {
+		p->overflow = 1;
+		return;
+	}
+	nm = atp_realloc(p->msgs, (p->nmsgs + 1) * sizeof(*p->msgs));
+	if (nm == NULL) {
+		p->overflow = 1;
+		return;
+	}
+	p->msgs = nm;
+	nm[p->nmsgs] = *m;
+	nm[p->nmsgs].off = p->rxlen;
+	nm[p->nmsgs].len = total;
+	for (i = 0; i < n; i++)
+		keep(p, parts[i], lens[i]);
+	if (!p->overflow)
+		p->nmsgs++;
 }
 
 static void
@@ -425,130 +517,243 @@ send_all(int fd, const uint8_t *b, size_t n)
 static void
 drop_client(struct peer *p, size_t k)
 {
-	close(p->clients[k]);
-	p->clients[k] = -1;
-	p->got[k] = 0;
-	atp_free(p->req[k]);
-	p->req[k] = NULL;
-	p->reqlen[k] = 0;
+	struct conn *c = &p->c[k];
+
+	close(c->fd);
+	atp_free(c->req);
+	memset(c, 0, sizeof(*c));
+	c->fd = -1;
 }
 
-/* Where the headers end ("\r\n\r\n"), or 0. */
-static size_t
-headers_end(const uint8_t *b, size_t n)
+/* The first fault is the one a step reports; later ones follow from it. */
+static void
+fault(struct peer *p, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void
+fault(struct peer *p, const char *fmt, ...)
 {
+	va_list ap;
+
+	if (p->fault[0] != '\0')
+		return;
+	va_start(ap, fmt);
+	vsnprintf(p->fault, sizeof(p->fault), fmt, ap);
+	va_end(ap);
+}
+
+static const char *
+reason(unsigned status)
+{
+	static const struct { unsigned st; const char *text; } t[] = {
+		{ 200, "OK" }, { 201, "Created" }, { 202, "Accepted" }, { 204, "No Content" },
+		{ 301, "Moved Permanently" }, { 302, "Found" }, { 304, "Not Modified" },
+		{ 400, "Bad Request" }, { 401, "Unauthorized" }, { 403, "Forbidden" },
+		{ 404, "Not Found" }, { 413, "Content Too Large" },
+		{ 431, "Request Header Fields Too Large" }, { 500, "Internal Server Error" },
+		{ 501, "Not Implemented" }, { 503, "Service Unavailable" },
+	};
 	size_t i;
 
-	for (i = 0; i + 3 < n; i++)
-		if (b[i] == '\r' && b[i + 1] == '\n' && b[i + 2] == '\r' && b[i + 3] == '\n')
-			return i + 4;
-	return 0;
+	for (i = 0; i < sizeof(t) / sizeof(t[0]); i++)
+		if (t[i].st == status)
+			return t[i].text;
+	return "Status";
 }
 
-/* The Content-Length of the headers in @b (0 if none), by the cursor. */
-static uint64_t
-content_length(const uint8_t *b, size_t n)
+/* A status line, the framing headers and @body (not for HEAD). */
+static void
+respond(struct conn *c, unsigned status, const char *type, const char *body, int close_it,
+    int head_only)
 {
-	struct atp_cur c = atp_cur_make(b, n);
-	struct atp_span line;
-	uint64_t v = 0;
-	uint8_t ch;
+	char head[512];
+	int hl;
 
-	while (c.left > 0) {
-		atp_cur_until(&c, "\n", &line);
-		(void)atp_cur_u8(&c, &ch);
-		if (line.len > 15 && atp_span_eq_ci(atp_span_make(line.p, 15), "Content-Length:")) {
-			struct atp_cur lc = atp_cur_make(line.p + 15, line.len - 15);
-			while (atp_cur_lit(&lc, " ") == ATP_OK)
-				;
-			if (atp_cur_dec(&lc, &v, HTTP_REQ_MAX) < 0)
-				return HTTP_REQ_MAX + 1;
-		}
-	}
-	return v;
+	hl = snprintf(head, sizeof(head), "HTTP/1.1 %u %s\r\nContent-Length: %zu\r\n%s%s%s%s\r\n",
+	    status, reason(status), strlen(body), type != NULL ? "Content-Type: " : "",
+	    type != NULL ? type : "", type != NULL ? "\r\n" : "",
+	    close_it ? "Connection: close\r\n" : "");
+	if (hl <= 0 || (size_t)hl >= sizeof(head))
+		return;
+	send_all(c->fd, (const uint8_t *)head, (size_t)hl);
+	if (!head_only)
+		send_all(c->fd, (const uint8_t *)body, strlen(body));
 }
 
 /*
- * An HTTP server with configured answers: one request per connection
- * (Connection: close), answered by path. What the module asked is kept as
- * "<METHOD> <path>\n<body>" for peer_expect.
+ * An HTTP/1.1 server with configured answers, by path. A connection
+ * carries request after request (persistent, RFC 9112 §9.3) until the
+ * module says Connection: close, speaks HTTP/1.0, or closes it. Each
+ * request is kept as "<METHOD> <path>\n<body>" for peer_expect, with the
+ * connection it came on. A request the parser refuses is answered 400,
+ * 413, 431 or 501, closes its connection and is the peer's fault.
  */
 static void
-http_request(struct peer *p, size_t k)
+http_answer(struct peer *p, struct conn *c, const struct hns_http_req *r)
 {
 	const struct hns_http_answer *a = NULL;
-	uint8_t *b = p->req[k];
-	size_t n = p->reqlen[k], he = headers_end(b, n), i, ml, pl;
-	uint64_t cl;
-	char head[512];
-	int hl;
-	struct atp_cur c;
-	struct atp_span method, path;
-	uint8_t sp;
+	struct hns_peer_msg m;
+	const void *parts[5] = { r->method.p, " ", r->path.p, "\n", p->body };
+	size_t lens[5] = { r->method.len, 1, r->path.len, 1, r->body_len }, i;
 
-	if (he == 0)
-		return;
-	cl = content_length(b, he);
-	if (cl > HTTP_REQ_MAX || n < he + cl)
-		return;
-	c = atp_cur_make(b, he);
-	atp_cur_until(&c, " ", &method);
-	(void)atp_cur_u8(&c, &sp);
-	atp_cur_until(&c, " ?\r", &path);
-	ml = method.len;
-	pl = path.len;
 	for (i = 0; i < p->def->nanswers; i++) {
 		const struct hns_http_answer *x = &p->def->answers[i];
-		if (atp_span_eq(path, x->path))
+		if (atp_span_eq(r->path, x->path))
 			a = x;
 		else if (a == NULL && strcmp(x->path, "*") == 0)
 			a = x;
 	}
-	keep(p, method.p, ml);
-	keep(p, (const uint8_t *)" ", 1);
-	keep(p, path.p, pl);
-	keep(p, (const uint8_t *)"\n", 1);
-	keep(p, b + he, (size_t)cl);
-	hl = snprintf(head, sizeof(head), "HTTP/1.1 %u %s\r\nContent-Length: %zu\r\n"
-	    "%s%s%sConnection: close\r\n\r\n", a != NULL ? a->status : 404u,
-	    a == NULL ? "Not Found" : a->status < 300 ? "OK" : "Status",
-	    a != NULL ? strlen(a->body) : (size_t)0,
-	    a != NULL && a->type != NULL ? "Content-Type: " : "",
-	    a != NULL && a->type != NULL ? a->type : "",
-	    a != NULL && a->type != NULL ? "\r\n" : "");
-	if (hl > 0 && (size_t)hl < sizeof(head)) {
-		send_all(p->clients[k], (const uint8_t *)head, (size_t)hl);
-		if (a != NULL)
-			send_all(p->clients[k], (const uint8_t *)a->body, strlen(a->body));
-	}
+	c->nreq++;
+	memset(&m, 0, sizeof(m));
+	m.conn = c->no;
+	m.seq = c->nreq;
+	keep_msg(p, parts, lens, 5, &m);
+	respond(c, a != NULL ? a->status : 404u, a != NULL ? a->type : NULL,
+	    a != NULL ? a->body : "", r->close, atp_span_eq(r->method, "HEAD"));
+}
+
+static void
+http_refuse(struct peer *p, size_t k, int rc, const struct hns_http_req *r)
+{
+	unsigned st = rc == HNS_HTTP_HEAD_BIG ? 431u : rc == HNS_HTTP_BODY_BIG ? 413u :
+	    rc == HNS_HTTP_UNSUPP ? 501u : 400u;
+
+	fault(p, "peer %s: request %u on connection %u: %s (headers up to %u bytes, a body up "
+	    "to %u); answered %u and closed", p->def->name, p->c[k].nreq + 1, p->c[k].no, r->why,
+	    HNS_HTTP_HEAD_MAX, HNS_HTTP_BODY_MAX, st);
+	respond(&p->c[k], st, NULL, "", 1, 0);
 	drop_client(p, k);
 }
 
 static void
 http_bytes(struct peer *p, size_t k, const uint8_t *b, size_t n)
 {
+	struct conn *c = &p->c[k];
+	struct hns_http_req r;
 	uint8_t *nr;
+	int rc;
 
-	if (p->reqlen[k] + n > HTTP_REQ_MAX) {
-		drop_client(p, k);
+	if (c->reqlen + n > HTTP_RAW_MAX) {
+		memset(&r, 0, sizeof(r));
+		snprintf(r.why, sizeof(r.why), "more than %u bytes as sent", HTTP_RAW_MAX);
+		http_refuse(p, k, HNS_HTTP_BODY_BIG, &r);
 		return;
 	}
-	nr = atp_realloc(p->req[k], p->reqlen[k] + n + 1);
+	nr = atp_realloc(c->req, c->reqlen + n + 1);
 	if (nr == NULL) {
 		drop_client(p, k);
 		return;
 	}
-	p->req[k] = nr;
-	memcpy(nr + p->reqlen[k], b, n);
-	p->reqlen[k] += n;
-	http_request(p, k);
+	c->req = nr;
+	memcpy(nr + c->reqlen, b, n);
+	c->reqlen += n;
+	c->seen = hns_now_us();
+	/* Pipelined requests are answered in order (RFC 9112 §9.3.2). */
+	while (c->fd >= 0 && c->reqlen > 0 && c->reqlen >= c->need) {
+		rc = hns_http_parse(c->req, c->reqlen, &r, p->body, HNS_HTTP_BODY_MAX);
+		if (rc < 0) {
+			http_refuse(p, k, rc, &r);
+			return;
+		}
+		if (rc == HNS_HTTP_MORE) {
+			c->need = r.need;
+			if (r.expect_continue && !c->continued) {
+				c->continued = 1;
+				send_all(c->fd, (const uint8_t *)"HTTP/1.1 100 Continue\r\n\r\n", 25);
+			}
+			return;
+		}
+		http_answer(p, c, &r);
+		memmove(c->req, c->req + r.len, c->reqlen - r.len);
+		c->reqlen -= r.len;
+		c->need = 0;
+		c->continued = 0;
+		if (r.close) {
+			drop_client(p, k);
+			return;
+		}
+	}
+}
+
+/* A free slot for a new connection. An HTTP peer frees the one idle the
+ * longest (a client keeps connections it may reuse, as libcurl does);
+ * the others refuse the newcomer. */
+static size_t
+free_slot(struct peer *p)
+{
+	size_t k, old = PEER_CLIENTS_MAX;
+
+	for (k = 0; k < PEER_CLIENTS_MAX; k++)
+		if (p->c[k].fd < 0)
+			return k;
+	if (p->def->type != HNS_P_HTTP)
+		return PEER_CLIENTS_MAX;
+	for (k = 0; k < PEER_CLIENTS_MAX; k++)
+		if (p->c[k].reqlen == 0 && (old == PEER_CLIENTS_MAX || p->c[k].seen < p->c[old].seen))
+			old = k;
+	if (old < PEER_CLIENTS_MAX)
+		drop_client(p, old);
+	return old;
+}
+
+static void
+service_tcp(struct peer *p)
+{
+	uint8_t buf[4096];
+	size_t k, e;
+	ssize_t r;
+
+	for (;;) {
+		int fd = accept(p->fd, NULL, NULL);
+		if (fd < 0)
+			break;
+		k = free_slot(p);
+		if (k == PEER_CLIENTS_MAX || nonblock(fd) < 0) {
+			close(fd);
+			continue;
+		}
+		p->c[k].fd = fd;
+		p->c[k].no = ++p->nconns;
+		p->c[k].seen = hns_now_us();
+	}
+	for (k = 0; k < PEER_CLIENTS_MAX; k++) {
+		struct conn *c = &p->c[k];
+		while (c->fd >= 0) {
+			r = recv(c->fd, buf, sizeof(buf), 0);
+			if (r == 0 || (r < 0 && errno != EAGAIN && errno != EINTR)) {
+				drop_client(p, k);
+				break;
+			}
+			if (r < 0)
+				break;
+			if (p->def->type == HNS_P_HTTP) {
+				http_bytes(p, k, buf, (size_t)r);
+				continue;
+			}
+			keep(p, buf, (size_t)r);
+			/* With reset_after, what is echoed stops at the limit
+			 * (got is below it: the connection is gone at it). */
+			e = (size_t)r;
+			if (p->def->reset_after > 0 && p->def->reset_after - c->got < e)
+				e = (size_t)(p->def->reset_after - c->got);
+			if (p->def->echo)
+				send_all(c->fd, buf, e);
+			c->got += (uint64_t)r;
+			if (p->def->reset_after > 0 && c->got >= p->def->reset_after) {
+				/* A linger of 0 makes close() send RST, not FIN:
+				 * the module's side sees ECONNRESET. */
+				struct linger lg = { 1, 0 };
+				(void)setsockopt(c->fd, SOL_SOCKET, SO_LINGER, &lg, sizeof(lg));
+				drop_client(p, k);
+				p->resets++;
+			}
+		}
+	}
 }
 
 void
 hns_peers_service(struct hns_peers *ps)
 {
 	uint8_t buf[4096];
-	size_t i, k, e;
+	size_t i;
 	ssize_t r;
 
 	if (ps == NULL)
@@ -560,65 +765,19 @@ hns_peers_service(struct hns_peers *ps)
 				(void)mosquitto_loop(p->mq, 0, 1);
 			continue;
 		}
-		if (p->def->type == HNS_P_UDP) {
-			for (;;) {
-				socklen_t fl = sizeof(p->from);
-				r = recvfrom(p->fd, buf, sizeof(buf), 0, (struct sockaddr *)&p->from, &fl);
-				if (r < 0)
-					break;
-				p->have_from = 1;
-				keep(p, buf, (size_t)r);
-				if (p->def->echo)
-					(void)sendto(p->fd, buf, (size_t)r, 0, (struct sockaddr *)&p->from, fl);
-			}
+		if (p->def->type != HNS_P_UDP) {
+			service_tcp(p);
 			continue;
 		}
 		for (;;) {
-			int c = accept(p->fd, NULL, NULL);
-			if (c < 0)
+			socklen_t fl = sizeof(p->from);
+			r = recvfrom(p->fd, buf, sizeof(buf), 0, (struct sockaddr *)&p->from, &fl);
+			if (r < 0)
 				break;
-			for (k = 0; k < PEER_CLIENTS_MAX && p->clients[k] >= 0; k++)
-				;
-			if (k == PEER_CLIENTS_MAX || nonblock(c) < 0) {
-				close(c);
-				continue;
-			}
-			p->clients[k] = c;
-		}
-		for (k = 0; k < PEER_CLIENTS_MAX; k++) {
-			if (p->clients[k] < 0)
-				continue;
-			while (p->clients[k] >= 0) {
-				r = recv(p->clients[k], buf, sizeof(buf), 0);
-				if (r == 0 || (r < 0 && errno != EAGAIN && errno != EINTR)) {
-					drop_client(p, k);
-					break;
-				}
-				if (r < 0)
-					break;
-				if (p->def->type == HNS_P_HTTP) {
-					http_bytes(p, k, buf, (size_t)r);
-					continue;
-				}
-				keep(p, buf, (size_t)r);
-				/* With reset_after, what is echoed stops at the limit
-				 * (got[k] is below it: the connection is gone at it). */
-				e = (size_t)r;
-				if (p->def->reset_after > 0 && p->def->reset_after - p->got[k] < e)
-					e = (size_t)(p->def->reset_after - p->got[k]);
-				if (p->def->echo)
-					send_all(p->clients[k], buf, e);
-				p->got[k] += (uint64_t)r;
-				if (p->def->reset_after > 0 && p->got[k] >= p->def->reset_after) {
-					/* A linger of 0 makes close() send RST, not FIN:
-					 * the module's side sees ECONNRESET. */
-					struct linger lg = { 1, 0 };
-					(void)setsockopt(p->clients[k], SOL_SOCKET, SO_LINGER, &lg,
-					    sizeof(lg));
-					drop_client(p, k);
-					p->resets++;
-				}
-			}
+			p->have_from = 1;
+			keep(p, buf, (size_t)r);
+			if (p->def->echo)
+				(void)sendto(p->fd, buf, (size_t)r, 0, (struct sockaddr *)&p->from, fl);
 		}
 	}
 }
@@ -634,9 +793,40 @@ find(struct hns_peers *ps, const char *name)
 	return NULL;
 }
 
+/* Publishes, and for QoS 1 and 2 waits for PUBACK / PUBCOMP: the step
+ * after a peer_send may rely on the broker having the message. */
+static int
+mqtt_publish(struct peer *p, const char *topic, int qos, int retain, const void *b, size_t n,
+    struct atp_diag *d)
+{
+	const char *name = p->def->name;
+	uint64_t t0;
+	int mid = 0, rc;
+
+	if (topic == NULL || n > 0x7fffffff || qos < 0 || qos > 2)
+		return atp_diag_set(d, ATP_ERR_ARG, "peer %s: a topic is needed", name);
+	p->acked_mid = 0;
+	rc = mosquitto_publish(p->mq, &mid, topic, (int)n, b, qos, retain != 0);
+	if (rc != MOSQ_ERR_SUCCESS)
+		return atp_diag_set(d, ATP_ERR_IO, "peer %s: cannot publish: %s", name,
+		    mosquitto_strerror(rc));
+	t0 = hns_now_us();
+	if (qos == 0) {
+		while (hns_now_us() - t0 < 20000 && mosquitto_want_write(p->mq))
+			(void)mosquitto_loop(p->mq, 5, 1);
+		return ATP_OK;
+	}
+	while (p->acked_mid != mid && hns_now_us() - t0 < BROKER_ACK_US)
+		(void)mosquitto_loop(p->mq, 10, 1);
+	if (p->acked_mid != mid)
+		return atp_diag_set(d, ATP_ERR_TIMEOUT, "peer %s: its broker did not acknowledge "
+		    "the QoS %d publish within 5 s", name, qos);
+	return ATP_OK;
+}
+
 int
-hns_peers_send(struct hns_peers *ps, const char *name, const char *topic, const void *b,
-    size_t n, struct atp_diag *d)
+hns_peers_send(struct hns_peers *ps, const char *name, const char *topic, int qos, int retain,
+    const void *b, size_t n, struct atp_diag *d)
 {
 	struct peer *p = find(ps, name);
 	size_t k, sent = 0;
@@ -644,29 +834,8 @@ hns_peers_send(struct hns_peers *ps, const char *name, const char *topic, const 
 	if (p == NULL)
 		return atp_diag_set(d, ATP_ERR_NOTFOUND, "no peer %s", name);
 	hns_peers_service(ps);
-	if (p->def->type == HNS_P_MQTT) {
-		uint64_t t0;
-		if (topic == NULL || n > 0x7fffffff)
-			return atp_diag_set(d, ATP_ERR_ARG, "peer %s: a topic is needed", name);
-		for (k = 0; k < 8 && p->own[k] != NULL; k++)
-			;
-		if (k < 8 && memchr(b, '\0', n) == NULL) {
-			size_t tl = strlen(topic);
-			p->own[k] = atp_malloc(tl + n + 2);
-			if (p->own[k] != NULL) {
-				memcpy(p->own[k], topic, tl);
-				p->own[k][tl] = ' ';
-				memcpy(p->own[k] + tl + 1, b, n);
-				p->own[k][tl + 1 + n] = '\0';
-			}
-		}
-		if (mosquitto_publish(p->mq, NULL, topic, (int)n, b, 0, false) != MOSQ_ERR_SUCCESS)
-			return atp_diag_set(d, ATP_ERR_IO, "peer %s: cannot publish", name);
-		t0 = hns_now_us();
-		while (hns_now_us() - t0 < 20000 && mosquitto_want_write(p->mq))
-			(void)mosquitto_loop(p->mq, 5, 1);
-		return ATP_OK;
-	}
+	if (p->def->type == HNS_P_MQTT)
+		return mqtt_publish(p, topic, qos, retain, b, n, d);
 	if (p->def->type == HNS_P_UDP) {
 		if (!p->have_from)
 			return atp_diag_set(d, ATP_ERR_PROTO, "peer %s: nothing came yet, so it "
@@ -676,8 +845,8 @@ hns_peers_send(struct hns_peers *ps, const char *name, const char *topic, const 
 		return ATP_OK;
 	}
 	for (k = 0; k < PEER_CLIENTS_MAX; k++)
-		if (p->clients[k] >= 0) {
-			send_all(p->clients[k], b, n);
+		if (p->c[k].fd >= 0) {
+			send_all(p->c[k].fd, b, n);
 			sent++;
 		}
 	if (sent == 0)
@@ -700,15 +869,53 @@ void
 hns_peers_consume(struct hns_peers *ps, const char *name, size_t n)
 {
 	struct peer *p = find(ps, name);
+	size_t i, j;
 
 	if (p == NULL || n == 0)
 		return;
-	if (n >= p->rxlen) {
-		p->rxlen = 0;
-		return;
-	}
+	if (n > p->rxlen)
+		n = p->rxlen;
 	memmove(p->rx, p->rx + n, p->rxlen - n);
 	p->rxlen -= n;
+	/* The messages follow their bytes; one taken in part stays, shorter. */
+	for (i = j = 0; i < p->nmsgs; i++) {
+		struct hns_peer_msg m = p->msgs[i];
+		if (m.off + m.len <= n)
+			continue;
+		if (m.off < n) {
+			m.len -= n - m.off;
+			m.off = 0;
+		} else {
+			m.off -= n;
+		}
+		p->msgs[j++] = m;
+	}
+	p->nmsgs = j;
+}
+
+size_t
+hns_peers_msgs(struct hns_peers *ps, const char *name, const struct hns_peer_msg **out)
+{
+	struct peer *p = find(ps, name);
+
+	*out = p != NULL ? p->msgs : NULL;
+	return p != NULL ? p->nmsgs : 0;
+}
+
+const char *
+hns_peers_fault(struct hns_peers *ps, const char *name)
+{
+	size_t i;
+
+	for (i = 0; ps != NULL && i < ps->n; i++) {
+		struct peer *p = &ps->p[i];
+		if ((name == NULL || strcmp(p->def->name, name) == 0) && p->fault[0] != '\0' &&
+		    !p->fault_told) {
+			p->fault_told = 1;
+			return p->fault;
+		}
+	}
+	return NULL;
 }
 
 /* Bytes a non-echo peer received that no peer_expect took, for the strict

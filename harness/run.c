@@ -1882,12 +1882,52 @@ exec_peer_send(struct runner *R)
 		atp_free(p);
 		return;
 	}
-	if (hns_peers_send(R->peers, R->st->peer, topic, p, n, &d) < 0)
+	if (hns_peers_send(R->peers, R->st->peer, topic, R->st->qos > 0 ? R->st->qos : 0,
+	    R->st->retain > 0, p, n, &d) < 0)
 		fail(R, RPT_FAIL, "%s", d.msg);
 	atp_free(topic);
 	atp_free(p);
 	/* What the module does with the bytes (a report, data) is the next
 	 * step's to account. */
+}
+
+/*
+ * What the messages a peer_expect takes carry beside their bytes: the
+ * QoS and retain flag the module published with (MQTT), the connection a
+ * request came on (HTTP keep-alive). Each message that starts in the
+ * first @len bytes must have what the step asks.
+ */
+static void
+peer_meta(struct runner *R, size_t len)
+{
+	const struct hns_step *st = R->st;
+	const struct hns_peer_msg *m;
+	size_t i, n;
+
+	if (st->qos < 0 && st->retain < 0 && st->conn == 0)
+		return;
+	n = hns_peers_msgs(R->peers, st->peer, &m);
+	for (i = 0; i < n && m[i].off < len; i++) {
+		if (st->qos >= 0 && m[i].qos != st->qos) {
+			fail(R, RPT_FAIL, "peer %s: message %zu came with QoS %d, not %d", st->peer,
+			    i + 1, m[i].qos, st->qos);
+			return;
+		}
+		if (st->retain >= 0 && m[i].retain != st->retain) {
+			fail(R, RPT_FAIL, "peer %s: message %zu came with retain %d, not %d",
+			    st->peer, i + 1, m[i].retain, st->retain);
+			return;
+		}
+		if (st->conn > 0 && m[i].conn != st->conn) {
+			fail(R, RPT_FAIL, "peer %s: request %zu came on connection %u (request %u "
+			    "there), not on connection %u", st->peer, i + 1, m[i].conn, m[i].seq,
+			    st->conn);
+			return;
+		}
+	}
+	if (i == 0 && len > 0)
+		fail(R, RPT_FAIL, "peer %s: the bytes taken are no message's start, so %s "
+		    "cannot be checked", st->peer, st->conn > 0 ? "the connection" : "QoS and retain");
 }
 
 static void
@@ -1900,6 +1940,7 @@ exec_peer_expect(struct runner *R)
 	uint64_t n;
 	int overflow = 0;
 	char *s = NULL;
+	const char *fault;
 	struct atp_diag d;
 
 	if (data_bytes(R, &R->st->data, &want, &wn) < 0)
@@ -1933,13 +1974,17 @@ exec_peer_expect(struct runner *R)
 		atp_free(want);
 		return;
 	}
-	if (overflow)
+	if ((fault = hns_peers_fault(R->peers, R->st->peer)) != NULL)
+		fail(R, RPT_FAIL, "%s", fault);
+	else if (overflow)
 		fail(R, RPT_FAIL, "peer %s received more than %u bytes", R->st->peer, HNS_DATA_MAX);
 	else if (rxlen < len)
 		fail(R, RPT_FAIL, "peer %s received %zu of %zu bytes within the deadline",
 		    R->st->peer, rxlen, len);
 	else if (R->st->data.src != HNS_D_NONE)
 		compare_data(R, want, wn, rx, len);
+	if (!step_failed(R))
+		peer_meta(R, len);
 	hns_peers_consume(R->peers, R->st->peer, len);
 	atp_free(want);
 }
@@ -2002,6 +2047,8 @@ exec_step(struct runner *R)
 			const char *pn;
 			size_t pl;
 			unread_data(R);
+			if ((pn = hns_peers_fault(R->peers, NULL)) != NULL)
+				fail(R, RPT_FAIL, "%s", pn);
 			pn = hns_peers_unread(R->peers, &pl);
 			if (pn != NULL)
 				fail(R, RPT_FAIL, "peer %s received %zu bytes that no peer_expect took",

@@ -776,7 +776,7 @@ load_data(struct loader *L, const struct hns_ynode *n, const char *what, struct 
     int reading)
 {
 	static const char *const wkeys[] = { "text", "hex", "file", "random", "var", "save",
-		"len", "seed", "check_len", "peer", "topic", NULL };
+		"len", "seed", "check_len", "peer", "topic", "qos", "retain", "connection", NULL };
 	const struct hns_ynode *v;
 	int nsrc = 0;
 
@@ -849,6 +849,12 @@ load_data(struct loader *L, const struct hns_ynode *n, const char *what, struct 
 		lmsg(L, v, 1, "peer goes in peer_send and peer_expect");
 	if ((v = hns_ymap_get(n, "topic")) != NULL && strncmp(what, "peer_", 5) != 0)
 		lmsg(L, v, 1, "topic goes in a peer_send to an mqtt peer");
+	if ((v = hns_ymap_get(n, "qos")) != NULL && strncmp(what, "peer_", 5) != 0)
+		lmsg(L, v, 1, "qos goes in a peer_send or peer_expect of an mqtt peer");
+	if ((v = hns_ymap_get(n, "retain")) != NULL && strncmp(what, "peer_", 5) != 0)
+		lmsg(L, v, 1, "retain goes in a peer_send or peer_expect of an mqtt peer");
+	if ((v = hns_ymap_get(n, "connection")) != NULL && strncmp(what, "peer_", 5) != 0)
+		lmsg(L, v, 1, "connection goes in a peer_expect of an http-server peer");
 	if (nsrc > 1)
 		lmsg(L, n, 1, "%s has more than one of text, hex, file, random, var", what);
 	if (nsrc == 0 && !reading)
@@ -1042,6 +1048,46 @@ find_peer(struct loader *L, const char *name)
 		if (strcmp(L->s->peers[i].name, name) == 0)
 			return &L->s->peers[i];
 	return NULL;
+}
+
+/*
+ * What a message carries beside its bytes: an MQTT publication's QoS and
+ * retain flag (peer_send publishes with them, peer_expect wants them), an
+ * HTTP request's connection (peer_expect: every request it takes came on
+ * the peer's Nth connection, to see keep-alive at work).
+ */
+static void
+load_peer_meta(struct loader *L, const struct hns_ynode *v, struct hns_step *st,
+    const char *what)
+{
+	const struct hns_peerdef *pd = st->peer != NULL ? find_peer(L, st->peer) : NULL;
+	const struct hns_ynode *x;
+	uint64_t u;
+
+	if ((x = hns_ymap_get(v, "qos")) != NULL) {
+		if (pd != NULL && pd->type != HNS_P_MQTT)
+			lmsg(L, x, 1, "qos goes with an mqtt peer ('%s' is not one)", st->peer);
+		else if (get_uint(L, x, "qos", 2, &u) == 0)
+			st->qos = (int)u;
+	}
+	if ((x = hns_ymap_get(v, "retain")) != NULL) {
+		if (pd != NULL && pd->type != HNS_P_MQTT)
+			lmsg(L, x, 1, "retain goes with an mqtt peer ('%s' is not one)", st->peer);
+		else
+			(void)get_bool(L, x, "retain", &st->retain);
+	}
+	if ((x = hns_ymap_get(v, "connection")) != NULL) {
+		if (st->kind != HNS_S_PEER_EXPECT)
+			lmsg(L, x, 1, "connection goes in %s's peer_expect, not in %s",
+			    "an http-server", what);
+		else if (pd != NULL && pd->type != HNS_P_HTTP)
+			lmsg(L, x, 1, "connection goes with an http-server peer ('%s' is not one)",
+			    st->peer);
+		else if (get_uint(L, x, "connection", 1000000, &u) == 0 && u == 0)
+			lmsg(L, x, 1, "connection counts from 1 (the peer's first connection)");
+		else
+			st->conn = (unsigned)u;
+	}
 }
 
 /*
@@ -1255,6 +1301,8 @@ load_one_step(struct loader *L, const struct hns_ynode *n, struct hns_step *st)
 	st->pos.line = n->line;
 	st->pos.col = n->col;
 	st->check_len = 1;
+	st->qos = -1;
+	st->retain = -1;
 	/* The action decides the kind; `expect` alone is an action only when
 	 * nothing else is. */
 	for (i = 0; i < NACTIONS; i++) {
@@ -1471,6 +1519,7 @@ load_one_step(struct loader *L, const struct hns_ynode *n, struct hns_step *st)
 		    find_peer(L, st->peer) != NULL && find_peer(L, st->peer)->type == HNS_P_MQTT) {
 			lmsg(L, v, 1, "a peer_send to an mqtt peer needs topic");
 		}
+		load_peer_meta(L, v, st, what);
 		break;
 	}
 	case HNS_S_BAUD: {

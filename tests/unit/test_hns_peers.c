@@ -1,12 +1,21 @@
 /* SPDX-License-Identifier: MIT */
-/* \summary: network peers: every UDP peer gets a port of its own */
+/* \summary: network peers: UDP ports, HTTP keep-alive and its parser, MQTT QoS */
+#include <errno.h>
+#include <fcntl.h>
+#include <mosquitto.h>
+#include <netinet/in.h>
 #include <setjmp.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
 
 #include <cmocka.h>
 
@@ -18,6 +27,8 @@
  * repeated one port in about 3% of 2000 sockets; 1000 peers then
  * share a port with near certainty. */
 #define NPEERS 1000
+/* A guard against a hang, never a timing assertion. */
+#define WAIT_US 10000000u
 
 static int
 cmp_port(const void *a, const void *b)
@@ -63,12 +74,462 @@ test_udp_peers_get_distinct_ports(void **state)
 	free(defs);
 }
 
+/* ---- the HTTP request parser ---------------------------------------- */
+
+static int
+parse(const char *req, struct hns_http_req *r, uint8_t *body)
+{
+	return hns_http_parse((const uint8_t *)req, strlen(req), r, body, HNS_HTTP_BODY_MAX);
+}
+
+static void
+test_http_parse_framing(void **state)
+{
+	static uint8_t body[HNS_HTTP_BODY_MAX];
+	struct hns_http_req r;
+	const char *two = "POST /x?q=1 HTTP/1.1\r\nHost: a\r\ncontent-length:  5 \r\n\r\nhelloGET / HTTP/1.1\r\n\r\n";
+	const char *ch = "PUT http://h:80/up HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\n"
+	    "5;x=y\r\nhello\r\n6\r\n world\r\n0\r\nX-T: 1\r\n\r\n";
+
+	(void)state;
+	/* Content-Length frames the first of two pipelined requests. */
+	assert_int_equal(parse(two, &r, body), HNS_HTTP_DONE);
+	assert_true(atp_span_eq(r.method, "POST"));
+	assert_true(atp_span_eq(r.path, "/x"));
+	assert_true(atp_span_eq(r.target, "/x?q=1"));
+	assert_int_equal(r.body_len, 5);
+	assert_memory_equal(body, "hello", 5);
+	assert_int_equal(r.len, strlen(two) - strlen("GET / HTTP/1.1\r\n\r\n"));
+	assert_int_equal(r.close, 0);
+	/* Chunked, with an extension and a trailer; absolute-form target. */
+	assert_int_equal(parse(ch, &r, body), HNS_HTTP_DONE);
+	assert_int_equal(r.chunked, 1);
+	assert_true(atp_span_eq(r.path, "/up"));
+	assert_int_equal(r.body_len, 11);
+	assert_memory_equal(body, "hello world", 11);
+	assert_int_equal(r.len, strlen(ch));
+	/* Every proper prefix is MORE, never a request or a refusal. */
+	for (size_t i = 0; i < strlen(ch); i++) {
+		assert_int_equal(hns_http_parse((const uint8_t *)ch, i, &r, body, sizeof(body)),
+		    HNS_HTTP_MORE);
+		assert_true(r.need > i);
+	}
+	/* A body still coming: wait for all of it at once. */
+	assert_int_equal(parse("POST / HTTP/1.1\r\nContent-Length: 10\r\n\r\nabc", &r, body),
+	    HNS_HTTP_MORE);
+	assert_int_equal(r.need, strlen("POST / HTTP/1.1\r\nContent-Length: 10\r\n\r\n") + 10);
+	/* HTTP/1.0 closes unless it asks to stay; 1.1 closes when asked. */
+	assert_int_equal(parse("GET / HTTP/1.0\r\n\r\n", &r, NULL), HNS_HTTP_DONE);
+	assert_int_equal(r.close, 1);
+	assert_int_equal(parse("GET / HTTP/1.0\r\nConnection: Keep-Alive\r\n\r\n", &r, NULL),
+	    HNS_HTTP_DONE);
+	assert_int_equal(r.close, 0);
+	assert_int_equal(parse("GET / HTTP/1.1\nConnection: TE, close\n\n", &r, NULL),
+	    HNS_HTTP_DONE);
+	assert_int_equal(r.close, 1);
+	assert_int_equal(parse("POST / HTTP/1.1\r\nExpect: 100-continue\r\nContent-Length: 3\r\n\r\n",
+	    &r, NULL), HNS_HTTP_MORE);
+	assert_int_equal(r.expect_continue, 1);
+}
+
+static void
+test_http_parse_refusals(void **state)
+{
+	struct hns_http_req r;
+	char *big;
+	size_t n;
+
+	(void)state;
+	assert_int_equal(parse("GET /\r\n\r\n", &r, NULL), HNS_HTTP_BAD);
+	assert_non_null(strstr(r.why, "request line"));
+	assert_int_equal(parse("G(T / HTTP/1.1\r\n\r\n", &r, NULL), HNS_HTTP_BAD);
+	assert_int_equal(parse("GET / HTTP/2.0\r\n\r\n", &r, NULL), HNS_HTTP_BAD);
+	assert_int_equal(parse("GET / HTTP/1.1\r\nContent-Length: x\r\n\r\n", &r, NULL),
+	    HNS_HTTP_BAD);
+	assert_int_equal(parse("GET / HTTP/1.1\r\nContent-Length: 1\r\nContent-Length: 2\r\n\r\n",
+	    &r, NULL), HNS_HTTP_BAD);
+	assert_int_equal(parse("GET / HTTP/1.1\r\nContent-Length: 1\r\nTransfer-Encoding: "
+	    "chunked\r\n\r\n", &r, NULL), HNS_HTTP_BAD);
+	assert_int_equal(parse("GET / HTTP/1.1\r\nA: 1\r\n folded\r\n\r\n", &r, NULL),
+	    HNS_HTTP_BAD);
+	assert_int_equal(parse("GET / HTTP/1.1\r\nTransfer-Encoding: gzip\r\n\r\n", &r, NULL),
+	    HNS_HTTP_UNSUPP);
+	assert_int_equal(parse("GET / HTTP/1.1\r\nContent-Length: 65537\r\n\r\n", &r, NULL),
+	    HNS_HTTP_BODY_BIG);
+	assert_int_equal(parse("POST / HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\n"
+	    "10001\r\n", &r, NULL), HNS_HTTP_BODY_BIG);
+	assert_int_equal(parse("POST / HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\n"
+	    "3\r\nabcd\r\n0\r\n\r\n", &r, NULL), HNS_HTTP_BAD);
+	/* Headers over the ceiling are refused before their end comes. */
+	n = HNS_HTTP_HEAD_MAX + 100;
+	big = malloc(n + 1);
+	assert_non_null(big);
+	memset(big, 'a', n);
+	memcpy(big, "GET / HTTP/1.1\r\nX: ", 19);
+	big[n] = '\0';
+	assert_int_equal(parse(big, &r, NULL), HNS_HTTP_HEAD_BIG);
+	assert_non_null(strstr(r.why, "header"));
+	free(big);
+}
+
+/* ---- the HTTP peer, with clients ------------------------------------- */
+
+static char pa[] = "/a", pb[] = "/b", alpha[] = "alpha", beta[] = "beta", plain[] = "text/plain";
+static struct hns_http_answer answers[] = {
+	{ pa, 200, alpha, plain },
+	{ pb, 200, beta, NULL },
+};
+static char web[] = "web", broker[] = "broker", devall[] = "dev/#";
+
+static struct hns_peers *
+http_peer(void)
+{
+	static struct hns_peerdef def;
+	struct hns_peers *ps = NULL;
+	struct atp_diag d;
+
+	memset(&def, 0, sizeof(def));
+	def.name = web;
+	def.type = HNS_P_HTTP;
+	def.answers = answers;
+	def.nanswers = 2;
+	atp_diag_clear(&d);
+	assert_int_equal(hns_peers_start(&def, 1, &ps, &d), ATP_OK);
+	return ps;
+}
+
+static void
+nap(void)
+{
+	struct timespec ts = { 0, 2000000 };
+
+	nanosleep(&ts, NULL);
+}
+
+static int
+connect_to(unsigned port)
+{
+	struct sockaddr_in a;
+	int fd = socket(AF_INET, SOCK_STREAM, 0);
+
+	assert_true(fd >= 0);
+	memset(&a, 0, sizeof(a));
+	a.sin_family = AF_INET;
+	a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	a.sin_port = htons((uint16_t)port);
+	assert_int_equal(connect(fd, (struct sockaddr *)&a, sizeof(a)), 0);
+	(void)fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK);
+	return fd;
+}
+
+/* What comes on @fd until @want bytes or EOF, servicing the peers. */
+static size_t
+read_answer(struct hns_peers *ps, int fd, char *buf, size_t size, size_t want, int *eof)
+{
+	uint64_t t0 = hns_now_us();
+	size_t got = 0;
+	ssize_t r;
+
+	*eof = 0;
+	while (got < want && hns_now_us() - t0 < WAIT_US) {
+		hns_peers_service(ps);
+		r = recv(fd, buf + got, size - 1 - got, 0);
+		if (r == 0) {
+			*eof = 1;
+			break;
+		}
+		if (r > 0)
+			got += (size_t)r;
+		else
+			nap();
+	}
+	buf[got] = '\0';
+	return got;
+}
+
+/*
+ * curl given two URLs of one server sends both on one connection when the
+ * server keeps it (curl's num_connects: 1, then 0); the peer must answer
+ * both there and record each request with its connection.
+ */
+static void
+test_http_keepalive_curl(void **state)
+{
+	struct hns_peers *ps;
+	const struct hns_peer_msg *m;
+	const uint8_t *rx;
+	char u1[64], u2[64], out[256];
+	int pfd[2], st = 0, ov;
+	size_t rxlen, n;
+	ssize_t r;
+	uint64_t t0;
+	pid_t pid;
+
+	(void)state;
+	if (access("/usr/bin/curl", X_OK) != 0)
+		skip();
+	ps = http_peer();
+	snprintf(u1, sizeof(u1), "http://127.0.0.1:%u/a", hns_peers_port(ps, 0));
+	snprintf(u2, sizeof(u2), "http://127.0.0.1:%u/b", hns_peers_port(ps, 0));
+	assert_int_equal(pipe(pfd), 0);
+	pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		dup2(pfd[1], 1);
+		close(pfd[0]);
+		execl("/usr/bin/curl", "curl", "-sS", "--noproxy", "*", "-w",
+		    "|%{http_code}|%{num_connects}\\n", u1, u2, (char *)NULL);
+		_exit(127);
+	}
+	close(pfd[1]);
+	t0 = hns_now_us();
+	while (waitpid(pid, &st, WNOHANG) == 0) {
+		if (hns_now_us() - t0 > WAIT_US) {
+			kill(pid, SIGKILL);
+			(void)waitpid(pid, &st, 0);
+			fail_msg("curl did not finish");
+		}
+		hns_peers_service(ps);
+		nap();
+	}
+	assert_true(WIFEXITED(st) && WEXITSTATUS(st) == 0);
+	r = read(pfd[0], out, sizeof(out) - 1);
+	close(pfd[0]);
+	assert_true(r > 0);
+	out[r] = '\0';
+	/* The client's view: two answers, one connection made. */
+	assert_string_equal(out, "alpha|200|1\nbeta|200|0\n");
+	/* The peer's: both requests, on its first connection. */
+	rx = hns_peers_rx(ps, "web", &rxlen, &ov);
+	assert_int_equal(ov, 0);
+	assert_int_equal(rxlen, 14);
+	assert_memory_equal(rx, "GET /a\nGET /b\n", 14);
+	n = hns_peers_msgs(ps, "web", &m);
+	assert_int_equal(n, 2);
+	assert_int_equal(m[0].conn, 1);
+	assert_int_equal(m[0].seq, 1);
+	assert_int_equal(m[1].conn, 1);
+	assert_int_equal(m[1].seq, 2);
+	assert_int_equal(m[1].off, 7);
+	/* Consuming the first request leaves the second, moved. */
+	hns_peers_consume(ps, "web", 7);
+	n = hns_peers_msgs(ps, "web", &m);
+	assert_int_equal(n, 1);
+	assert_int_equal(m[0].off, 0);
+	assert_int_equal(m[0].seq, 2);
+	assert_null(hns_peers_fault(ps, NULL));
+	hns_peers_stop(ps);
+}
+
+/* Pipelined: a Content-Length POST and a chunked one that says close; the
+ * peer answers both in order and then closes. */
+static void
+test_http_pipelined_chunked_close(void **state)
+{
+	static const char req[] =
+	    "POST /a HTTP/1.1\r\nHost: x\r\nContent-Length: 3\r\n\r\none"
+	    "POST /b HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\nConnection: close\r\n"
+	    "\r\n3\r\ntwo\r\n6\r\n three\r\n0\r\n\r\n";
+	struct hns_peers *ps = http_peer();
+	const struct hns_peer_msg *m;
+	const uint8_t *rx;
+	char buf[1024];
+	size_t rxlen;
+	int fd, eof;
+
+	(void)state;
+	fd = connect_to(hns_peers_port(ps, 0));
+	assert_int_equal(send(fd, req, sizeof(req) - 1, 0), (ssize_t)(sizeof(req) - 1));
+	(void)read_answer(ps, fd, buf, sizeof(buf), sizeof(buf), &eof);
+	assert_int_equal(eof, 1);
+	assert_non_null(strstr(buf, "alpha"));
+	assert_non_null(strstr(buf, "beta"));
+	assert_true(strstr(buf, "alpha") < strstr(buf, "beta"));
+	assert_non_null(strstr(buf, "Connection: close"));
+	close(fd);
+	rx = hns_peers_rx(ps, "web", &rxlen, NULL);
+	assert_int_equal(rxlen, strlen("POST /a\nonePOST /b\ntwo three"));
+	assert_memory_equal(rx, "POST /a\nonePOST /b\ntwo three", rxlen);
+	assert_int_equal(hns_peers_msgs(ps, "web", &m), 2);
+	assert_int_equal(m[1].conn, 1);
+	hns_peers_stop(ps);
+}
+
+/* Headers over the ceiling: 431, the connection closed, a fault told once. */
+static void
+test_http_oversized_is_a_fault(void **state)
+{
+	struct hns_peers *ps = http_peer();
+	const char *f;
+	char *req, buf[1024];
+	size_t n = HNS_HTTP_HEAD_MAX + 512, rxlen;
+	int fd, eof;
+
+	(void)state;
+	req = malloc(n);
+	assert_non_null(req);
+	memset(req, 'x', n);
+	memcpy(req, "GET /a HTTP/1.1\r\nX-Big: ", 24);
+	fd = connect_to(hns_peers_port(ps, 0));
+	assert_int_equal(send(fd, req, n, 0), (ssize_t)n);
+	(void)read_answer(ps, fd, buf, sizeof(buf), sizeof(buf), &eof);
+	assert_int_equal(eof, 1);
+	assert_true(strncmp(buf, "HTTP/1.1 431 ", 13) == 0);
+	close(fd);
+	(void)hns_peers_rx(ps, "web", &rxlen, NULL);
+	assert_int_equal(rxlen, 0);
+	f = hns_peers_fault(ps, "web");
+	assert_non_null(f);
+	assert_non_null(strstr(f, "request 1 on connection 1"));
+	assert_non_null(strstr(f, "answered 431"));
+	assert_null(hns_peers_fault(ps, NULL));
+	free(req);
+	hns_peers_stop(ps);
+}
+
+/* ---- MQTT: QoS and retain as published ------------------------------- */
+
+struct client {
+	int connected, subscribed, got, qos;
+	char payload[64];
+};
+
+static void
+c_connect(struct mosquitto *m, void *ctx, int rc)
+{
+	(void)m;
+	((struct client *)ctx)->connected = rc == 0 ? 1 : -1;
+}
+
+static void
+c_subscribe(struct mosquitto *m, void *ctx, int mid, int n, const int *g)
+{
+	(void)m;
+	(void)mid;
+	(void)n;
+	(void)g;
+	((struct client *)ctx)->subscribed = 1;
+}
+
+static void
+c_message(struct mosquitto *m, void *ctx, const struct mosquitto_message *msg)
+{
+	struct client *c = ctx;
+
+	(void)m;
+	c->got++;
+	c->qos = msg->qos;
+	snprintf(c->payload, sizeof(c->payload), "%.*s", msg->payloadlen, (char *)msg->payload);
+}
+
+/* Until @flag is set, servicing the peers too. */
+static void
+spin(struct hns_peers *ps, struct mosquitto *mq, const int *flag)
+{
+	uint64_t t0 = hns_now_us();
+
+	while (*flag == 0 && hns_now_us() - t0 < WAIT_US) {
+		(void)mosquitto_loop(mq, 5, 1);
+		hns_peers_service(ps);
+	}
+}
+
+/*
+ * A client standing for the module publishes at QoS 0, 1 and 2, one
+ * retained: the peer records each with its QoS and retain flag (a QoS 0
+ * subscription, or MQTT 3.1.1's live-subscription rule, would lose them).
+ * The peer's own QoS 1 publish reaches the client at QoS 1 and is not
+ * recorded as the module's.
+ */
+static void
+test_mqtt_qos_and_retain(void **state)
+{
+	static struct hns_peerdef def;
+	static char *topics[] = { devall };
+	struct hns_peers *ps = NULL;
+	const struct hns_peer_msg *m;
+	const uint8_t *rx;
+	struct atp_diag d;
+	struct client cl;
+	struct mosquitto *mq;
+	size_t rxlen, n, i;
+	uint64_t t0;
+
+	(void)state;
+	if (access("/usr/sbin/mosquitto", X_OK) != 0)
+		skip();
+	memset(&def, 0, sizeof(def));
+	def.name = broker;
+	def.type = HNS_P_MQTT;
+	def.topics = topics;
+	def.ntopics = 1;
+	atp_diag_clear(&d);
+	assert_int_equal(hns_peers_start(&def, 1, &ps, &d), ATP_OK);
+	memset(&cl, 0, sizeof(cl));
+	mosquitto_lib_init();
+	mq = mosquitto_new("module", true, &cl);
+	assert_non_null(mq);
+	mosquitto_connect_callback_set(mq, c_connect);
+	mosquitto_subscribe_callback_set(mq, c_subscribe);
+	mosquitto_message_callback_set(mq, c_message);
+	assert_int_equal(mosquitto_connect(mq, "127.0.0.1", (int)hns_peers_port(ps, 0), 60),
+	    MOSQ_ERR_SUCCESS);
+	spin(ps, mq, &cl.connected);
+	assert_int_equal(cl.connected, 1);
+	assert_int_equal(mosquitto_subscribe(mq, NULL, "cmd/#", 2), MOSQ_ERR_SUCCESS);
+	spin(ps, mq, &cl.subscribed);
+	assert_int_equal(mosquitto_publish(mq, NULL, "dev/q0", 1, "a", 0, false), 0);
+	assert_int_equal(mosquitto_publish(mq, NULL, "dev/q1", 1, "b", 1, true), 0);
+	assert_int_equal(mosquitto_publish(mq, NULL, "dev/q2", 1, "c", 2, false), 0);
+	t0 = hns_now_us();
+	do {
+		(void)mosquitto_loop(mq, 5, 1);
+		hns_peers_service(ps);
+		rx = hns_peers_rx(ps, "broker", &rxlen, NULL);
+	} while (rxlen < 27 && hns_now_us() - t0 < WAIT_US);
+	assert_int_equal(rxlen, 27);
+	assert_memory_equal(rx, "dev/q0 a\ndev/q1 b\ndev/q2 c\n", 27);
+	n = hns_peers_msgs(ps, "broker", &m);
+	assert_int_equal(n, 3);
+	for (i = 0; i < n; i++) {
+		static const int wq[] = { 0, 1, 2 }, wr[] = { 0, 1, 0 };
+		assert_int_equal(m[i].qos, wq[i]);
+		assert_int_equal(m[i].retain, wr[i]);
+	}
+	hns_peers_consume(ps, "broker", rxlen);
+	/* The peer publishes at QoS 1: acknowledged, delivered at QoS 1. */
+	assert_int_equal(hns_peers_send(ps, "broker", "cmd/x", 1, 0, "go", 2, &d), ATP_OK);
+	spin(ps, mq, &cl.got);
+	assert_int_equal(cl.got, 1);
+	assert_int_equal(cl.qos, 1);
+	assert_string_equal(cl.payload, "go");
+	/* Even on a topic it subscribes to, its own message is not the module's. */
+	assert_int_equal(hns_peers_send(ps, "broker", "dev/own", 2, 0, "mine", 4, &d), ATP_OK);
+	t0 = hns_now_us();
+	while (hns_now_us() - t0 < 200000) {
+		(void)mosquitto_loop(mq, 5, 1);
+		hns_peers_service(ps);
+	}
+	(void)hns_peers_rx(ps, "broker", &rxlen, NULL);
+	assert_int_equal(rxlen, 0);
+	mosquitto_disconnect(mq);
+	mosquitto_destroy(mq);
+	hns_peers_stop(ps);
+}
+
 int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_udp_peers_get_distinct_ports),
+		cmocka_unit_test(test_http_parse_framing),
+		cmocka_unit_test(test_http_parse_refusals),
+		cmocka_unit_test(test_http_keepalive_curl),
+		cmocka_unit_test(test_http_pipelined_chunked_close),
+		cmocka_unit_test(test_http_oversized_is_a_fault),
+		cmocka_unit_test(test_mqtt_qos_and_retain),
 	};
 
+	signal(SIGPIPE, SIG_IGN);
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
