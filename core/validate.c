@@ -606,6 +606,7 @@ check_line(struct vctx *v, struct expect *e, const struct atp_shape *sh,
 	const struct atp_deviation *dv;
 	struct atp_match m;
 	char txt[ESC_MAX], rng[96];
+	const uint8_t *nul;
 	size_t k;
 	int rc;
 
@@ -614,6 +615,17 @@ check_line(struct vctx *v, struct expect *e, const struct atp_shape *sh,
 			FAIL(v, ATP_RULE_RESP_SHAPE, e->cmd->section,
 			    "%s: line %zu of %zu (\"%s\") is not part of its reply", label(e), index + 1,
 			    nlines, show(e->cmd, line, txt, sizeof(txt)));
+		return ATP_OK;
+	}
+	/* The firmware prints its replies as C strings (w600-firmware.md §4):
+	 * a NUL cannot be part of one, whatever the shape's field would take
+	 * (a Text or a bare String does). Said with its column. */
+	nul = memchr(line.p, 0, line.len);
+	if (nul != NULL) {
+		if (first_time(v, ATP_RULE_RESP_SHAPE, NULL))
+			FAIL(v, ATP_RULE_RESP_SHAPE, e->cmd->section,
+			    "%s: line %zu \"%s\" holds a NUL byte at column %zu", label(e), index + 1,
+			    show(e->cmd, line, txt, sizeof(txt)), (size_t)(nul - line.p) + 1);
 		return ATP_OK;
 	}
 	rc = atp_shape_match(sh, line, &m);
@@ -902,6 +914,38 @@ static const struct {
 	{ ATP_CL_TOO_LONG, "the line is longer than 512 bytes" },
 };
 
+/*
+ * Where in the line an issue stands (1-based), for the issues that have one
+ * place: a bad byte, the argument whose quote never closes, the ceiling.
+ * 0 for the others (a case or terminator rule is about the whole line).
+ */
+static size_t
+issue_column(const struct atp_cmdline *cl, unsigned bit)
+{
+	size_t i;
+
+	switch (bit) {
+	case ATP_CL_NUL:
+	case ATP_CL_NONPRINT:
+		for (i = 0; i < cl->text.len; i++) {
+			uint8_t ch = cl->text.p[i];
+			if (bit == ATP_CL_NUL ? ch == 0 : ch != 0 && !ATP_ISPRINT(ch))
+				return i + 1;
+		}
+		return 0;
+	case ATP_CL_OPEN_QUOTE:
+		/* an open quoted argument lost only its opening quote (cmdline.c) */
+		for (i = 0; i < cl->nargs; i++)
+			if (cl->args[i].quoted && cl->args[i].value.len + 1 == cl->args[i].raw.len)
+				return cl->args[i].offset + 1;
+		return 0;
+	case ATP_CL_TOO_LONG:
+		return ATP_LINE_MAX + 1;
+	default:
+		return 0;
+	}
+}
+
 /* A finding about the host (validate.h: WARNING, and a failure: a host
  * that breaks the manual is not excused by a firmware that copes). */
 #define HOST(v, rule, section, ...) \
@@ -928,9 +972,16 @@ atp_validate_cmdline(const struct atp_cmdline *cl, uint64_t offset,
 		else
 			esc(cl->text, line, sizeof(line));
 	}
-	for (i = 0; i < sizeof(issue_text) / sizeof(issue_text[0]); i++)
-		if ((cl->issues & issue_text[i].bit) != 0)
+	for (i = 0; i < sizeof(issue_text) / sizeof(issue_text[0]); i++) {
+		size_t col = issue_column(cl, issue_text[i].bit);
+		if ((cl->issues & issue_text[i].bit) == 0)
+			continue;
+		if (col != 0)
+			HOST(&v, ATP_RULE_CMD_SYNTAX, "2.1", "%s: %s (column %zu)", line,
+			    issue_text[i].text, col);
+		else
 			HOST(&v, ATP_RULE_CMD_SYNTAX, "2.1", "%s: %s", line, issue_text[i].text);
+	}
 	switch (e.why) {
 	case W_NONE:
 		break;

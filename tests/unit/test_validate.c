@@ -726,6 +726,103 @@ a_line_longer_than_the_framer_ceiling_is_one_finding(void **state)
 	assert_true(g.f[0].offset == 0);
 }
 
+/* The finding of @g with @rule whose message holds @text, or fails. */
+static const struct atp_finding *
+finding_with(const struct got *g, const char *rule, const char *text)
+{
+	size_t k;
+
+	for (k = 0; k < g->n && k < GOT_MAX; k++)
+		if (strcmp(g->f[k].rule, rule) == 0 && strstr(g->f[k].message, text) != NULL)
+			return &g->f[k];
+	for (k = 0; k < g->n && k < GOT_MAX; k++)
+		print_error("    %s @%llu: %s\n", g->f[k].rule, (unsigned long long)g->f[k].offset,
+		    g->f[k].message);
+	fail_msg("no %s finding saying \"%s\"", rule, text);
+	return NULL;
+}
+
+/*
+ * Issue 2's bad input: an overlong line, a NUL, a lone CR, an unterminated
+ * quote and a number that overflows, from the host and from the module.
+ * Each is an error with its column (a line that cannot be a command) or a
+ * finding that says where: the column in the line, the offset in the stream.
+ */
+static void
+bad_input_is_a_finding_or_an_error_with_its_place(void **state)
+{
+	static char longline[ATP_LINE_MAX + 32];
+	static const char nul_line[] = "AT+SSID=ab\0c\r";
+	static const char nul_resp[] = "AT+QVER\r\n+OK=1.0\0.07\r\n\r\n";
+	struct atp_framer *fr = NULL;
+	struct atp_cmdline cl;
+	struct atp_diag d;
+	struct got g;
+	(void)state;
+
+	/* host: a line over the firmware's 512 bytes is an error at column
+	 * 513, and still parsed, so its finding says the column too */
+	memset(longline, 'a', sizeof(longline));
+	memcpy(longline, "AT+SSID=", 8);
+	longline[sizeof(longline) - 2] = '\r';
+	atp_diag_clear(&d);
+	assert_int_equal(atp_cmdline_parse(atp_span_make(longline, sizeof(longline) - 1), &cl, &d),
+	    ATP_ERR_LIMIT);
+	assert_int_equal(d.col, ATP_LINE_MAX + 1);
+	memset(&g, 0, sizeof(g));
+	assert_int_equal(atp_validate_cmdline(&cl, 7, NULL, on_finding, &g), ATP_OK);
+	assert_true(finding_with(&g, ATP_RULE_CMD_SYNTAX, "512 bytes (column 513)")->offset == 7);
+
+	/* host: a lone CR inside a line is an error at its column */
+	atp_diag_clear(&d);
+	assert_int_equal(atp_cmdline_parse(atp_span_str("AT+QV\rER\r"), &cl, &d), ATP_ERR_SYNTAX);
+	assert_int_equal(d.col, 6);
+
+	/* host: a NUL, an open quote, an overflowing number: findings */
+	assert_int_equal(atp_cmdline_parse(atp_span_make(nul_line, sizeof(nul_line) - 1), &cl, NULL),
+	    ATP_OK);
+	memset(&g, 0, sizeof(g));
+	assert_int_equal(atp_validate_cmdline(&cl, 0, NULL, on_finding, &g), ATP_OK);
+	finding_with(&g, ATP_RULE_CMD_SYNTAX, "NUL byte in the line (column 11)");
+	assert_int_equal(atp_cmdline_parse(atp_span_str("AT+SSID=\"abc\r"), &cl, NULL), ATP_OK);
+	memset(&g, 0, sizeof(g));
+	assert_int_equal(atp_validate_cmdline(&cl, 0, NULL, on_finding, &g), ATP_OK);
+	finding_with(&g, ATP_RULE_CMD_SYNTAX, "not closed (column 9)");
+	assert_int_equal(atp_cmdline_parse(atp_span_str("AT+SKCT=0,0,1.2.3.4,80,99999999999999999999999\r"),
+	    &cl, NULL), ATP_OK);
+	memset(&g, 0, sizeof(g));
+	assert_int_equal(atp_validate_cmdline(&cl, 0, NULL, on_finding, &g), ATP_OK);
+	finding_with(&g, ATP_RULE_CMD_ARGS, "from column 16 of the arguments");
+
+	/* module: a NUL inside a reply (QVER's Text field would take it),
+	 * after the echo */
+	assert_int_equal(atp_cmdline_parse(atp_span_str("AT+QVER\r"), &cl, NULL), ATP_OK);
+	memset(&g, 0, sizeof(g));
+	g.prof = atp_profile_find("luat");
+	g.cl = &cl;
+	assert_int_equal(atp_framer_new(NULL, &fr), ATP_OK);
+	atp_framer_expect(fr, cl.cmd, cl.form);
+	assert_int_equal(atp_framer_feed(fr, nul_resp, sizeof(nul_resp) - 1, on_frame, &g), ATP_OK);
+	assert_int_equal(atp_framer_flush(fr, on_frame, &g), ATP_OK);
+	atp_framer_free(fr);
+	assert_int_equal(g.n, 1);
+	assert_true(finding_with(&g, ATP_RULE_RESP_SHAPE, "NUL byte at column 8")->offset == 9);
+
+	/* module: a lone CR cuts the reply; what follows is text, each said
+	 * at its offset */
+	one("manual", "AT+QVER\r", "+OK=ab\rc\r\n\r\n", &g);
+	assert_true(finding_with(&g, ATP_RULE_RESP_TERM, "\"+OK=ab\" ends with \"\\r\"")->offset == 0);
+	assert_true(finding_with(&g, ATP_RULE_TEXT_UNEXPECTED, "c")->offset == 7);
+
+	/* module: an open quote and an overflowing number, from their column */
+	one("manual", "AT+SSID=?\r", "+OK=\"abc\r\n\r\n", &g);
+	assert_int_equal(g.n, 1);
+	finding_with(&g, ATP_RULE_RESP_SHAPE, "(from column 5)");
+	one("manual", "AT+SKCT=0,0,1.2.3.4,80\r", "+OK=99999999999999999999999\r\n\r\n", &g);
+	assert_int_equal(g.n, 1);
+	finding_with(&g, ATP_RULE_RESP_SHAPE, "(from column 5)");
+}
+
 static void
 without_a_command_only_generic_checks_run(void **state)
 {
@@ -846,6 +943,7 @@ main(void)
 		cmocka_unit_test(keys_and_passwords_stay_out_of_messages),
 		cmocka_unit_test(findings_carry_the_offset_of_their_frame),
 		cmocka_unit_test(a_line_longer_than_the_framer_ceiling_is_one_finding),
+		cmocka_unit_test(bad_input_is_a_finding_or_an_error_with_its_place),
 		cmocka_unit_test(without_a_command_only_generic_checks_run),
 		cmocka_unit_test(out_of_memory_is_our_error_not_a_finding),
 		cmocka_unit_test(wrong_arguments_are_refused),
