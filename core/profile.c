@@ -27,6 +27,37 @@ static const struct atp_profile profiles[] = {
  * manual). Each row: id, manual section it departs from, summary, profiles,
  * kind, commands, forms, alt, where the firmware notes establish it.
  * An id, once published, is never renamed: reports and baselines use it.
+ *
+ * What §14 and §16 name and the catalogue does not, and why:
+ *   §14 WBGR default, ONEMODE/APWJOIN/THT: not commands of the manual, so
+ *       there is nothing to depart from (an unknown name is cmd-unknown).
+ *   §14 shared UART RX message id: inside the firmware; one host port
+ *       cannot see it.
+ *   §14 the older wm_cmdp_at.c variant (SKSND clamp 1024, unquoted SKGHBN,
+ *       +SKTRPT with a u32 IP, SKRCV "%d,%d"): neither LUAT nor G3, no
+ *       profile; its replies fail as any other departure does.
+ *   §16.2 lower-case "at+", a bare "AT" unanswered: the manual says
+ *       neither; a lower-case line is a host-side cmd-syntax finding.
+ *   §16.3 SKRCV's data without a terminator, SKSND's silence after the
+ *       payload: the manual's own formats (§2.2.3.11-12) say the same.
+ *   §16.4 bare strings, strings quoted in some replies and not others: the
+ *       manual's examples send bare strings, so the model's String type is
+ *       quoted or bare (shape.h); QString/QIP only where the manual quotes.
+ *   §16.6 AT+ text inside the SKSND payload is payload, the data phase on
+ *       UART1: the manual reads so too / a wiring matter of the emulator.
+ *   §16.7 positive WJOIN codes: an inference of the notes, not a fact; a
+ *       code outside §1.2.2 stays a resp-errcode failure.
+ *   §16.8 ESPC/ESPT/ATLT do not exist in the manual; it promises ATPT
+ *       nothing about +++ (plus-escape-in-command-mode covers the +OK).
+ *   §16.9 SKSRCIP only as =?, SKRPTM only as =: as the manual's formats.
+ *   §16.10 DNS as the local domain name: what the manual's §2.2.2.4 says.
+ *   §16.11 no banner after Z: the Z row's note takes the manual's format,
+ *       the banner of its example optional.
+ *   §16.14 MQTT in LUAT: the notes infer a later closed Luat build that the
+ *       manual documents (§13); the luat profile is that module, so only
+ *       g3 has mqtt-absent.
+ *   §16.15 RSSI as a magnitude, MACs in either case: the manual's examples
+ *       print both, and the MAC type takes either case.
  */
 static const struct atp_deviation deviations[] = {
 	{ "queue-not-discard", "2.1.1.1",
