@@ -352,6 +352,27 @@ norm_line(const struct atp_cmd *cmd, struct atp_span line, struct nbuf *out,
 }
 
 /*
+ * Length of @s without the "... (N bytes)" the harness appends to a
+ * response it cut (harness/run.c, show_bytes), or strlen(@s) when it has
+ * none.
+ */
+static size_t
+cut_text_len(const char *s)
+{
+	static const char tail[] = " bytes)";
+	size_t n = strlen(s), i;
+
+	if (n < sizeof(tail) - 1 || strcmp(s + n - (sizeof(tail) - 1), tail) != 0)
+		return n;
+	i = n - (sizeof(tail) - 1);
+	while (i > 0 && ATP_ISDIGIT(s[i - 1]))
+		i--;
+	if (i == n - (sizeof(tail) - 1) || i < 5 || memcmp(s + i - 5, "... (", 5) != 0)
+		return n;
+	return i - 5;
+}
+
+/*
  * Normalises the escaped response text @escaped (as the harness reports a
  * step's actual bytes) of command @cmd into @out (escaped again, NUL-
  * terminated). Report names seen go to @reports (may be NULL).
@@ -364,17 +385,42 @@ norm_response(const struct atp_cmd *cmd, const char *escaped, char *out, size_t 
 	uint8_t *raw = atp_malloc(NORM_MAX);
 	char *mid = atp_malloc(NORM_MAX);
 	struct nbuf b = { mid, NORM_MAX, 0, 0 };
-	size_t n, i = 0;
+	size_t n, i = 0, elen = cut_text_len(escaped);
+	char *head = NULL;
 
 	if (size > 0)
 		out[0] = '\0';
-	if (raw == NULL || mid == NULL || size == 0) {
+	if (elen < strlen(escaped) && (head = atp_malloc(elen + 1)) != NULL) {
+		memcpy(head, escaped, elen);
+		head[elen] = '\0';
+	}
+	if (raw == NULL || mid == NULL || size == 0 || (elen < strlen(escaped) && head == NULL)) {
 		atp_free(raw);
 		atp_free(mid);
+		atp_free(head);
 		return 0;
 	}
 	mid[0] = '\0';
-	n = unescape_text(escaped, raw, NORM_MAX);
+	n = unescape_text(head != NULL ? head : escaped, raw, NORM_MAX);
+	/*
+	 * A cut response: where the cut falls, and the total, move with the
+	 * length of every volatile value before it (an RSSI of 9 or 63, an
+	 * address of 7 to 15 characters), so only its whole lines compare (a
+	 * single long line: its whole fields). What lies past the cut is in
+	 * neither report.
+	 */
+	if (head != NULL) {
+		size_t keep = n;
+		while (keep > 0 && raw[keep - 1] != '\r' && raw[keep - 1] != '\n')
+			keep--;
+		/* The cut may fall between a CR and its LF. */
+		while (keep > 0 && (raw[keep - 1] == '\r' || raw[keep - 1] == '\n'))
+			keep--;
+		if (keep == 0)
+			for (keep = n; keep > 0 && raw[keep - 1] != ','; keep--)
+				;
+		n = keep;
+	}
 	while (i < n) {
 		size_t j = i;
 		while (j < n && raw[j] != '\r' && raw[j] != '\n')
@@ -386,9 +432,12 @@ norm_response(const struct atp_cmd *cmd, const char *escaped, char *out, size_t 
 			nb_put(&b, &raw[j++], 1);
 		i = j;
 	}
+	if (head != NULL)
+		nb_str(&b, "...");
 	atp_span_escape(atp_span_make(mid, b.len), out, size);
 	atp_free(raw);
 	atp_free(mid);
+	atp_free(head);
 	return strlen(out);
 }
 

@@ -277,6 +277,53 @@ the_output_buffer_is_bounded_and_terminated(void **state)
 	assert_string_equal(out, "<ip> <i");
 }
 
+/*
+ * The harness cuts a long response and appends "... (N bytes)": where it
+ * cuts moves with the length of the volatile values before the cut, so
+ * two scans whose RSSIs differ in digits are the same response, while a
+ * change in a whole line before the cut still shows.
+ */
+static void
+a_cut_response_compares_by_its_whole_lines(void **state)
+{
+	static const char old_scan[] =
+	    "+OK=3C46D82BD81E,2,11,0,\"TP-LINK_HyFi_1E\",53\\r\\n"
+	    "828917C49D9A,2,1,1,\"AirM2M_WiFi\",70\\r\\n286C076... (215 bytes)";
+	static const char new_scan[] =
+	    "+OK=3C46D82BD8FF,2,11,0,\"TP-LINK_HyFi_1E\",9\\r\\n"
+	    "828917C49D00,2,1,1,\"AirM2M_WiFi\",70\\r\\n286C0764... (214 bytes)";
+	static const char cut_at_cr[] =
+	    "+OK=3C46D82BD81E,2,11,0,\"TP-LINK_HyFi_1E\",53\\r\\n"
+	    "828917C49D9A,2,1,1,\"AirM2M_WiFi\",170\\r... (216 bytes)";
+	static const char other_channel[] =
+	    "+OK=3C46D82BD81E,2,6,0,\"TP-LINK_HyFi_1E\",53\\r\\n"
+	    "828917C49D9A,2,1,1,\"AirM2M_WiFi\",70\\r\\n286C076... (215 bytes)";
+	const struct atp_cmd *scan = atp_cmd_find_str("WSCAN");
+	char a[1024], b[1024];
+
+	(void)state;
+	assert_non_null(scan);
+	norm_response(scan, old_scan, a, sizeof(a), NULL, 0);
+	assert_string_equal(a, "+OK=<mac>,2,11,0,\"TP-LINK_HyFi_1E\",<rssi>\\r\\n"
+	    "<mac>,2,1,1,\"AirM2M_WiFi\",<rssi>...");
+	norm_response(scan, new_scan, b, sizeof(b), NULL, 0);
+	assert_string_equal(a, b);
+	/* A cut between a CR and its LF. */
+	norm_response(scan, cut_at_cr, b, sizeof(b), NULL, 0);
+	assert_string_equal(a, b);
+	/* A stable field before the cut still counts. */
+	norm_response(scan, other_channel, b, sizeof(b), NULL, 0);
+	assert_string_not_equal(a, b);
+	/* One long line: its whole fields. */
+	norm_response(NULL, "+OK=1,22,333,44... (300 bytes)", a, sizeof(a), NULL, 0);
+	assert_string_equal(a, "+OK=1,22,333,...");
+	/* No suffix, or text that only looks like one: as it is. */
+	norm_response(NULL, "+OK=(7 bytes)", a, sizeof(a), NULL, 0);
+	assert_string_equal(a, "+OK=(7 bytes)");
+	norm_response(NULL, "x... ( bytes)", a, sizeof(a), NULL, 0);
+	assert_string_equal(a, "x... ( bytes)");
+}
+
 static void
 the_report_set_holds_each_name_once(void **state)
 {
@@ -309,6 +356,7 @@ main(void)
 		cmocka_unit_test(the_unescaper_inverts_the_escaper),
 		cmocka_unit_test(the_output_buffer_is_bounded_and_terminated),
 		cmocka_unit_test(the_report_set_holds_each_name_once),
+		cmocka_unit_test(a_cut_response_compares_by_its_whole_lines),
 	};
 	return cmocka_run_group_tests(tests, setup_model, teardown_model);
 }
