@@ -11,6 +11,8 @@
 #     session made with text2pcap that has reports, list entries, lines
 #     cut across records and transparent mode, written both as exported
 #     PDUs for "at" and as USER0;
+#   - installed as the README says (the personal plugin folder, no -X),
+#     tshark loads it and names the harness capture's commands;
 #   - other exported PDUs still reach their own dissector, the preference
 #     hands atproof's frames back to the built-in "at", and a second pass
 #     (tshark -2) draws the same fields as the first.
@@ -86,11 +88,9 @@ EOF
 rc=0
 timeout 50 "$B/atproof" run --emulator --capture "$out/run.pcapng" "$out/ws.yaml" \
 	>"$out/run.log" 2>&1 || rc=$?
-if [ "$rc" -eq 2 ] && grep -q 'not yet implemented' "$out/run.log"; then
-	echo "note: atproof run is not implemented yet: no harness capture to read"
-elif [ ! -s "$out/run.pcapng" ]; then
+if [ "$rc" -ne 0 ] || [ ! -s "$out/run.pcapng" ]; then
 	cat "$out/run.log"
-	echo "atproof run (exit $rc) wrote no capture"
+	echo "atproof run (exit $rc) wrote no capture, or failed"
 	exit 1
 else
 	fields "$out/run.pcapng" -e frame.p2p_dir -e atproof.dir -e atproof.kind -e atproof.cmd \
@@ -116,6 +116,23 @@ else
 	expect "a display filter on atproof.cmd"
 	echo ok: harness capture
 fi
+
+# 1b. Installed as the README says (both files in the personal plugin
+# folder, no -X): tshark loads it and names the harness capture's commands.
+mkdir -p "$out/home/.local/lib/wireshark/plugins"
+ln -s "$PWD/tools/atproof.lua" "$PWD/tools/atproof_cmds.lua" "$out/home/.local/lib/wireshark/plugins/"
+ts -G plugins 2>/dev/null | grep -q "atproof.lua.*$out/home/.local/lib/wireshark/plugins" ||
+	{ echo "the installed plugin is not loaded"; exit 1; }
+ts -r "$out/run.pcapng" -T fields -E separator='|' -e frame.p2p_dir -e atproof.cmd \
+	>"$out/inst.fields" 2>"$out/inst.err" || { cat "$out/inst.err"; exit 1; }
+if grep -i 'lua' "$out/inst.err"; then
+	echo "the installed dissector failed to load"
+	exit 1
+fi
+awk -F'|' '$1 == 0 { print $2 }' "$out/inst.fields" >"$out/got"
+awk -F'|' '$1 == 0 { print $4 }' "$out/run.fields" >"$out/want"
+expect "the harness capture with the plugin installed as the README says"
+rm -f "$out/home/.local/lib/wireshark/plugins/"*.lua
 
 # 2. The known session of the core's pcapng writer (byte for byte what
 # atproof writes): SKSND's 5 payload bytes after +OK=5, and +ERR=-2.
