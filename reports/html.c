@@ -18,6 +18,8 @@
  */
 #define HTML_ROWS_MAX     2000u   /* rows of the case table */
 #define HTML_FAILS_MAX    200u    /* failing cases given in detail */
+#define HTML_STEPS_MAX    50u     /* failing steps given in detail per case */
+#define HTML_STEPS_OPEN   3u      /* of those, shown before the rest fold away */
 #define HTML_CHARTS_MAX   60u     /* sequence charts drawn */
 #define HTML_MSGS_MAX     120u    /* arrows in one chart */
 #define HTML_LANES_MAX    8u      /* lifelines in one chart */
@@ -435,7 +437,7 @@ finding_charts(const struct rpt_run *r, FILE *f)
 static void
 write_failures(const struct rpt_run *r, FILE *f)
 {
-	size_t i, j, k, shown = 0, bad = 0;
+	size_t i, j, k, shown = 0, bad = 0, nbad, done;
 
 	fprintf(f, "<h2 id=\"failures\">Failures</h2>\n");
 	for (i = 0; i < r->ncases; i++) {
@@ -464,13 +466,27 @@ write_failures(const struct rpt_run *r, FILE *f)
 			esc(f, c->reason);
 			fprintf(f, "</pre>\n");
 		}
-		for (j = 0; j < c->nsteps && j < 50; j++) {
+		/* A long case (an analyzer rule of thousands of occurrences, a
+		 * flow of a hundred steps) shows its first failing steps, folds
+		 * the next ones away and counts the rest: the failing step is
+		 * found wherever it is in the case. */
+		for (j = 0, nbad = 0; j < c->nsteps; j++)
+			nbad += is_bad(c->steps[j]->verdict) ? 1u : 0u;
+		for (j = 0, done = 0; j < c->nsteps && done < HTML_STEPS_MAX; j++) {
 			const struct rpt_step *s = c->steps[j];
 			if (!is_bad(s->verdict))
 				continue;
+			if (done++ == HTML_STEPS_OPEN)
+				fprintf(f, "<details class=\"more-steps\"><summary>%zu more failing "
+				    "steps</summary>\n", (nbad < HTML_STEPS_MAX ? nbad : HTML_STEPS_MAX) -
+				    HTML_STEPS_OPEN);
 			fprintf(f, "<table class=\"kv step\"><tr><th>step</th><td>");
 			esc(f, s->file != NULL ? s->file : "?");
-			fprintf(f, ":%lu: ", s->line);
+			/* A binary input has no lines (its findings table gives
+			 * the offsets). */
+			if (s->line > 0)
+				fprintf(f, ":%lu", s->line);
+			fprintf(f, ": ");
 			if (s->phase != NULL) {
 				esc(f, s->phase);
 				fprintf(f, " ");
@@ -516,6 +532,12 @@ write_failures(const struct rpt_run *r, FILE *f)
 				    (long long)s->final_us);
 			fprintf(f, "</table>\n");
 		}
+		if (done > HTML_STEPS_OPEN)
+			fprintf(f, "</details>\n");
+		if (nbad > done)
+			fprintf(f, "<p class=\"note\">%zu more failing steps are not detailed here "
+			    "(at most %u a case; see the JSON report).</p>\n", nbad - done,
+			    HTML_STEPS_MAX);
 		fprintf(f, "</section>\n");
 	}
 	if (bad == 0)

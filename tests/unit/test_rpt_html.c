@@ -226,6 +226,65 @@ test_a_big_run_is_capped_and_says_what_it_left_out(void **state)
 	rpt_run_free(r);
 }
 
+/*
+ * A failing step late in a long case is detailed; a case of many failing
+ * steps shows the first ones, folds the next ones away and counts the
+ * rest.
+ */
+static void
+test_a_long_case_details_its_late_failure_and_folds_the_rest(void **state)
+{
+	struct rpt_run *r = rpt_run_new("run");
+	struct rpt_case *c;
+	char name[32], *h, *sec, *end;
+	size_t i;
+
+	(void)state;
+	assert_non_null(r);
+	c = rpt_case_add(r, "long-flow", "long.yaml");
+	assert_non_null(c);
+	for (i = 0; i < 80; i++) {
+		snprintf(name, sizeof(name), "AT+QVER #%zu", i);
+		step(c, name, i == 70 ? RPT_FAIL : RPT_PASS, "+OK=1.0\\r\\n\\r\\n", 100);
+	}
+	c = rpt_case_add(r, "many-fails", "many.yaml");
+	assert_non_null(c);
+	for (i = 0; i < 120; i++) {
+		snprintf(name, sizeof(name), "rule #%zu", i);
+		step(c, name, RPT_FAIL, NULL, -1)->line = 0;
+	}
+	rpt_run_finish(r);
+	h = render(r);
+	sec = strstr(h, "<section class=\"failure\" id=\"case-0\">");
+	assert_non_null(sec);
+	end = strstr(sec, "</section>");
+	assert_non_null(end);
+	*end = '\0';
+	assert_non_null(strstr(sec, "<b class=\"step-name\">AT+QVER #70</b>"));
+	assert_int_equal(count(sec, "<table class=\"kv step\">"), 1);
+	assert_null(strstr(sec, "<details"));
+	sec = strstr(end + 1, "<section class=\"failure\" id=\"case-1\">");
+	assert_non_null(sec);
+	end = strstr(sec, "</section>");
+	assert_non_null(end);
+	*end = '\0';
+	assert_int_equal(count(sec, "<table class=\"kv step\">"), 50);
+	/* Three before the fold, 47 in it, 70 counted. */
+	assert_non_null(strstr(sec, "<b class=\"step-name\">rule #2</b>"));
+	assert_non_null(strstr(sec, "rule #2</b> <span class=\"fail\">fail</span></td></tr>\n"));
+	assert_true(strstr(sec, "<details class=\"more-steps\"><summary>47 more failing steps") >
+	    strstr(sec, "rule #2</b>"));
+	assert_true(strstr(sec, "<details class=\"more-steps\">") < strstr(sec, "rule #3</b>"));
+	assert_non_null(strstr(sec, "rule #49</b>"));
+	assert_null(strstr(sec, "rule #50</b>"));
+	assert_non_null(strstr(sec, "70 more failing steps are not detailed"));
+	/* A step of a binary input (line 0) has no ":0". */
+	assert_non_null(strstr(sec, "<td>s.yaml: steps <b"));
+	assert_null(strstr(sec, "s.yaml:0:"));
+	free(h);
+	rpt_run_free(r);
+}
+
 /* Every byte sequence is whole UTF-8 (a cut never splits a character). */
 static int
 utf8_ok(const unsigned char *p)
@@ -327,6 +386,7 @@ main(void)
 		cmocka_unit_test(test_latency_is_grouped_by_command_with_percentiles),
 		cmocka_unit_test(test_the_analyzer_samples_make_the_latency_table),
 		cmocka_unit_test(test_a_big_run_is_capped_and_says_what_it_left_out),
+		cmocka_unit_test(test_a_long_case_details_its_late_failure_and_folds_the_rest),
 		cmocka_unit_test(test_cut_text_stays_utf8_and_control_bytes_do_not_reach_the_page),
 		cmocka_unit_test(test_a_station_page_tables_units_by_measurement_against_limits),
 	};
