@@ -5,7 +5,8 @@
 # junit-10.xsd (tests/data/junit.xsd, its origin cited there), with
 # counts that agree with the test cases it holds. Covered: passing,
 # failing, erring, skipped cases, a step name that needs escaping, a log
-# with non-ASCII bytes, the analyzer's rules as cases.
+# with non-ASCII bytes, a station's summary and its units' files, the
+# analyzer's rules as cases.
 set -eu
 B=${B:-build}
 A="$B/atproof"
@@ -33,6 +34,10 @@ YAML
 "$A" run --emulator=manual --report junit:"$out/run-pass.xml" "$E/basic.yaml" >/dev/null 2>&1 || true
 "$A" run --emulator=manual --report junit:"$out/run-escape.xml" "$out/escape.yaml" \
     >/dev/null 2>&1 || true
+# A station: the summary of its units and each unit's own file.
+printf 'station: junit\nunits:\n  - { name: u, emulator: manual, count: 2 }\n' >"$out/st.yaml"
+"$A" run --station "$out/st.yaml" --fault wrong-error --report junit:"$out/run-station.xml" \
+    "$E/basic.yaml" "$E/negative.yaml" >/dev/null 2>&1 || true
 # The analyzer: the manual's examples (failures and undecided findings), a
 # raw log with bytes that are not UTF-8, a clean capture.
 "$A" analyze --report junit:"$out/ana-manual.xml" tests/data/manual-examples.txt \
@@ -43,7 +48,8 @@ printf 'AT+SSID=\377\376<&\r+OK=1\r\n\r\nAT+QVRE\r+ERR=-2\r\n\r\n' >"$out/bytes.
 "$A" analyze --report junit:"$out/ana-clean.xml" "$out/c.pcapng" >/dev/null 2>&1 || true
 
 bad=0
-for f in run-fail run-skip run-pass run-escape ana-manual ana-bytes ana-clean; do
+for f in run-fail run-skip run-pass run-escape run-station run-station-u-0 run-station-u-1 \
+    ana-manual ana-bytes ana-clean; do
 	x="$out/$f.xml"
 	[ -s "$x" ] || { echo "FAIL $f: no JUnit file was written"; bad=1; continue; }
 	if ! xmllint --noout "$x" 2>"$out/$f.wf"; then
