@@ -144,8 +144,17 @@ fuzz_src = $(CORE_SRC) $(strip \
 	$(if $(filter fuzz_emu%,$(1)),$(call comp_src,emulator) $(call comp_src,reports)) \
 	$(if $(filter fuzz_hns% fuzz_scenario%,$(1)),$(call comp_src,harness) $(call comp_src,reports)) \
 	$(if $(filter fuzz_ana%,$(1)),$(call comp_src,analyzer) $(call comp_src,reports)))
+# A target compiles its sources in one clang call, so it has no .d files: it
+# depends on every header instead. tools/deps.sh fuzz installs clang and its
+# libFuzzer runtime (libclang-rt-dev, only a Recommends of clang) if missing.
+FUZZ_HDR = $(wildcard include/atproof/*.h core/*.def emulator/*.h harness/*.h analyzer/*.h \
+	reports/*.h cli/*.h)
+FUZZ_STAMP = $(B)/.deps-fuzz
+$(FUZZ_STAMP): | $(DEPS_STAMP)
+	$(Q)sh tools/deps.sh fuzz
+	$(Q)touch $@
 fuzz: $(FUZZ_SRC:fuzz/fuzz_%.c=$(B)/fuzz/fuzz_%)
-$(B)/fuzz/fuzz_%: fuzz/fuzz_%.c $$(call fuzz_src,fuzz_$$*) | $(DEPS_STAMP)
+$(B)/fuzz/fuzz_%: fuzz/fuzz_%.c $$(call fuzz_src,fuzz_$$*) $(FUZZ_HDR) | $(FUZZ_STAMP)
 	$(Q)mkdir -p $(dir $@)
 	$(call quiet,FUZZCC,$@)$(FUZZ_CC) $(CFLAGS_STD) -Iinclude -I. $(PC_CFLAGS) $(FUZZ_FLAGS) -o $@ $< $(call fuzz_src,fuzz_$*) $(PC_LIBS) -lm
 

@@ -1,7 +1,7 @@
 #!/bin/sh
 # SPDX-License-Identifier: MIT
 # Installs the Debian packages atproof needs when they are missing.
-# Usage: tools/deps.sh build|check
+# Usage: tools/deps.sh build|check|fuzz
 # Libraries are detected with pkg-config, programs with command -v; only what
 # is missing is installed (apt-get as root, through sudo otherwise).
 set -eu
@@ -28,6 +28,21 @@ if [ "${1:-build}" = check ]; then
 	prog tshark tshark
 	prog tcpdump tcpdump
 	prog chromium chromium
+fi
+
+if [ "${1:-build}" = fuzz ]; then
+	# make fuzz: clang, and libFuzzer with the sanitizer runtimes, which
+	# come in libclang-rt-dev, only a Recommends of clang (and this script
+	# installs without them): a link decides.
+	if command -v clang >/dev/null 2>&1; then
+		probe=$(mktemp -d)
+		printf 'int LLVMFuzzerTestOneInput(const char *d, unsigned long n);\nint LLVMFuzzerTestOneInput(const char *d, unsigned long n) { return (int)n & !d; }\n' >"$probe/p.c"
+		clang -fsanitize=fuzzer,address,undefined -o "$probe/p" "$probe/p.c" >/dev/null 2>&1 ||
+			need="$need libclang-rt-dev"
+		rm -rf "$probe"
+	else
+		need="$need clang libclang-rt-dev"
+	fi
 fi
 
 [ -z "$need" ] && exit 0
