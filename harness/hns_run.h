@@ -171,6 +171,8 @@ size_t hns_peers_msgs(struct hns_peers *ps, const char *name,
  * request) that no step reported yet, as text; it is then reported. NULL:
  * none. @name NULL: any peer. */
 const char *hns_peers_fault(struct hns_peers *ps, const char *name);
+/* Whether peer @name has such a fault, leaving it to tell. */
+int hns_peers_faulty(struct hns_peers *ps, const char *name);
 
 /*
  * The HTTP peer's request parser (http.c), on bounded input: a request

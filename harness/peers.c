@@ -559,9 +559,11 @@ reason(unsigned status)
 	return "Status";
 }
 
-/* A status line, the framing headers and @body (not for HEAD). */
+/* A status line, the framing headers and @body (not for HEAD). @conn:
+ * 1 close, 0 keep (an HTTP/1.0 client is told so: it closes otherwise),
+ * -1 say nothing (HTTP/1.1 keeps by default). */
 static void
-respond(struct conn *c, unsigned status, const char *type, const char *body, int close_it,
+respond(struct conn *c, unsigned status, const char *type, const char *body, int conn,
     int head_only)
 {
 	char head[512];
@@ -570,7 +572,7 @@ respond(struct conn *c, unsigned status, const char *type, const char *body, int
 	hl = snprintf(head, sizeof(head), "HTTP/1.1 %u %s\r\nContent-Length: %zu\r\n%s%s%s%s\r\n",
 	    status, reason(status), strlen(body), type != NULL ? "Content-Type: " : "",
 	    type != NULL ? type : "", type != NULL ? "\r\n" : "",
-	    close_it ? "Connection: close\r\n" : "");
+	    conn == 1 ? "Connection: close\r\n" : conn == 0 ? "Connection: keep-alive\r\n" : "");
 	if (hl <= 0 || (size_t)hl >= sizeof(head))
 		return;
 	send_all(c->fd, (const uint8_t *)head, (size_t)hl);
@@ -607,7 +609,8 @@ http_answer(struct peer *p, struct conn *c, const struct hns_http_req *r)
 	m.seq = c->nreq;
 	keep_msg(p, parts, lens, 5, &m);
 	respond(c, a != NULL ? a->status : 404u, a != NULL ? a->type : NULL,
-	    a != NULL ? a->body : "", r->close, atp_span_eq(r->method, "HEAD"));
+	    a != NULL ? a->body : "", r->close ? 1 : r->minor == 0 ? 0 : -1,
+	    atp_span_eq(r->method, "HEAD"));
 }
 
 static void
@@ -900,6 +903,14 @@ hns_peers_msgs(struct hns_peers *ps, const char *name, const struct hns_peer_msg
 
 	*out = p != NULL ? p->msgs : NULL;
 	return p != NULL ? p->nmsgs : 0;
+}
+
+int
+hns_peers_faulty(struct hns_peers *ps, const char *name)
+{
+	struct peer *p = find(ps, name);
+
+	return p != NULL && p->fault[0] != '\0' && !p->fault_told;
 }
 
 const char *

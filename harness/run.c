@@ -1961,7 +1961,8 @@ exec_peer_expect(struct runner *R)
 	for (;;) {
 		hns_peers_service(R->peers);
 		rx = hns_peers_rx(R->peers, R->st->peer, &rxlen, &overflow);
-		if (rxlen >= len || overflow)
+		/* A request the peer refused: what was to come will not. */
+		if (rxlen >= len || overflow || hns_peers_faulty(R->peers, R->st->peer))
 			break;
 		now = hns_now_us();
 		if (now >= end || R->vanished)

@@ -355,6 +355,31 @@ test_http_pipelined_chunked_close(void **state)
 	hns_peers_stop(ps);
 }
 
+/* HTTP/1.0: kept when it asks (and told so), closed when it does not;
+ * HEAD gets the headers alone. */
+static void
+test_http10_and_head(void **state)
+{
+	static const char req[] = "HEAD /a HTTP/1.0\r\nConnection: keep-alive\r\n\r\n"
+	    "GET /b HTTP/1.0\r\n\r\n";
+	static const char want[] = "HTTP/1.1 200 OK\r\nContent-Length: 5\r\n"
+	    "Content-Type: text/plain\r\nConnection: keep-alive\r\n\r\n"
+	    "HTTP/1.1 200 OK\r\nContent-Length: 4\r\nConnection: close\r\n\r\nbeta";
+	struct hns_peers *ps = http_peer();
+	char buf[1024];
+	int fd, eof;
+
+	(void)state;
+	fd = connect_to(hns_peers_port(ps, 0));
+	assert_int_equal(send(fd, req, sizeof(req) - 1, 0), (ssize_t)(sizeof(req) - 1));
+	(void)read_answer(ps, fd, buf, sizeof(buf), sizeof(buf), &eof);
+	assert_int_equal(eof, 1);
+	assert_string_equal(buf, want);
+	close(fd);
+	hns_peers_consume(ps, "web", 14);
+	hns_peers_stop(ps);
+}
+
 /* Headers over the ceiling: 431, the connection closed, a fault told once. */
 static void
 test_http_oversized_is_a_fault(void **state)
@@ -378,11 +403,13 @@ test_http_oversized_is_a_fault(void **state)
 	close(fd);
 	(void)hns_peers_rx(ps, "web", &rxlen, NULL);
 	assert_int_equal(rxlen, 0);
+	assert_int_equal(hns_peers_faulty(ps, "web"), 1);
 	f = hns_peers_fault(ps, "web");
 	assert_non_null(f);
 	assert_non_null(strstr(f, "request 1 on connection 1"));
 	assert_non_null(strstr(f, "answered 431"));
 	assert_null(hns_peers_fault(ps, NULL));
+	assert_int_equal(hns_peers_faulty(ps, "web"), 0);
 	free(req);
 	hns_peers_stop(ps);
 }
@@ -526,6 +553,7 @@ main(void)
 		cmocka_unit_test(test_http_parse_refusals),
 		cmocka_unit_test(test_http_keepalive_curl),
 		cmocka_unit_test(test_http_pipelined_chunked_close),
+		cmocka_unit_test(test_http10_and_head),
 		cmocka_unit_test(test_http_oversized_is_a_fault),
 		cmocka_unit_test(test_mqtt_qos_and_retain),
 	};
