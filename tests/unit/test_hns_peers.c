@@ -247,6 +247,18 @@ read_answer(struct hns_peers *ps, int fd, char *buf, size_t size, size_t want, i
 	return got;
 }
 
+/* Sends @req on a new connection; what comes back until the peer closes. */
+static void
+exchange(struct hns_peers *ps, const char *req, size_t n, char *buf, size_t size)
+{
+	int fd = connect_to(hns_peers_port(ps, 0)), eof;
+
+	assert_int_equal(send(fd, req, n, 0), (ssize_t)n);
+	(void)read_answer(ps, fd, buf, size, size, &eof);
+	assert_int_equal(eof, 1);
+	close(fd);
+}
+
 /*
  * curl given two URLs of one server sends both on one connection when the
  * server keeps it (curl's num_connects: 1, then 0); the peer must answer
@@ -335,18 +347,13 @@ test_http_pipelined_chunked_close(void **state)
 	const uint8_t *rx;
 	char buf[1024];
 	size_t rxlen;
-	int fd, eof;
 
 	(void)state;
-	fd = connect_to(hns_peers_port(ps, 0));
-	assert_int_equal(send(fd, req, sizeof(req) - 1, 0), (ssize_t)(sizeof(req) - 1));
-	(void)read_answer(ps, fd, buf, sizeof(buf), sizeof(buf), &eof);
-	assert_int_equal(eof, 1);
+	exchange(ps, req, sizeof(req) - 1, buf, sizeof(buf));
 	assert_non_null(strstr(buf, "alpha"));
 	assert_non_null(strstr(buf, "beta"));
 	assert_true(strstr(buf, "alpha") < strstr(buf, "beta"));
 	assert_non_null(strstr(buf, "Connection: close"));
-	close(fd);
 	rx = hns_peers_rx(ps, "web", &rxlen, NULL);
 	assert_int_equal(rxlen, strlen("POST /a\nonePOST /b\ntwo three"));
 	assert_memory_equal(rx, "POST /a\nonePOST /b\ntwo three", rxlen);
@@ -367,15 +374,10 @@ test_http10_and_head(void **state)
 	    "HTTP/1.1 200 OK\r\nContent-Length: 4\r\nConnection: close\r\n\r\nbeta";
 	struct hns_peers *ps = http_peer();
 	char buf[1024];
-	int fd, eof;
 
 	(void)state;
-	fd = connect_to(hns_peers_port(ps, 0));
-	assert_int_equal(send(fd, req, sizeof(req) - 1, 0), (ssize_t)(sizeof(req) - 1));
-	(void)read_answer(ps, fd, buf, sizeof(buf), sizeof(buf), &eof);
-	assert_int_equal(eof, 1);
+	exchange(ps, req, sizeof(req) - 1, buf, sizeof(buf));
 	assert_string_equal(buf, want);
-	close(fd);
 	hns_peers_consume(ps, "web", 14);
 	hns_peers_stop(ps);
 }
@@ -388,19 +390,14 @@ test_http_oversized_is_a_fault(void **state)
 	const char *f;
 	char *req, buf[1024];
 	size_t n = HNS_HTTP_HEAD_MAX + 512, rxlen;
-	int fd, eof;
 
 	(void)state;
 	req = malloc(n);
 	assert_non_null(req);
 	memset(req, 'x', n);
 	memcpy(req, "GET /a HTTP/1.1\r\nX-Big: ", 24);
-	fd = connect_to(hns_peers_port(ps, 0));
-	assert_int_equal(send(fd, req, n, 0), (ssize_t)n);
-	(void)read_answer(ps, fd, buf, sizeof(buf), sizeof(buf), &eof);
-	assert_int_equal(eof, 1);
+	exchange(ps, req, n, buf, sizeof(buf));
 	assert_true(strncmp(buf, "HTTP/1.1 431 ", 13) == 0);
-	close(fd);
 	(void)hns_peers_rx(ps, "web", &rxlen, NULL);
 	assert_int_equal(rxlen, 0);
 	assert_int_equal(hns_peers_faulty(ps, "web"), 1);
