@@ -29,7 +29,7 @@
  * frames, down to offsets and data counters, with no byte lost.
  */
 
-#define MAX_OPS 64
+#define MAX_OPS 256
 #define NRANDOM 24
 
 struct fcase {
@@ -1048,6 +1048,87 @@ a_captured_session_frames_the_same_in_every_chunking(void **state)
 	buf_free(&ops);
 }
 
+/*
+ * A recorded run: tests/data/flows-manual.pcapng is the capture of a
+ * passing run of
+ *   atproof run --emulator --capture FILE scenarios/flows
+ * (the manual's chapter 3 flows: SoftAP, scan, STA, automatic mode with
+ * its transparent data and +++, sockets with SKSND/SKRCV data and +SKTRPT
+ * reports, HTTP, MQTT). The module's bytes are fed in every chunking, the
+ * host's command lines expected where they went out in the capture, +++
+ * leaving transparent mode; every chunking must give the same frames.
+ */
+#define CAPTURE_FILE "tests/data/flows-manual.pcapng"
+
+static void
+a_recorded_run_frames_the_same_in_every_chunking(void **state)
+{
+	struct atp_pcapng_reader *rd = NULL;
+	struct atp_diag d;
+	struct atp_rec rec;
+	struct buf in, ops;
+	struct rec r;
+	size_t nops = 0, nhost = 0;
+	int rc;
+	(void)state;
+
+	memset(&in, 0, sizeof(in));
+	memset(&ops, 0, sizeof(ops));
+	atp_diag_clear(&d);
+	if (atp_pcapng_reader_open(CAPTURE_FILE, &rd, &d) != ATP_OK)
+		fail_msg("%s: %s", CAPTURE_FILE, d.msg);
+	while ((rc = atp_pcapng_next(rd, &rec, NULL, NULL, &d)) == 1) {
+		struct atp_span garbage, line, term;
+		struct atp_cur c;
+		if (rec.dir == ATP_DIR_FROM_MODULE) {
+			buf_add(&in, rec.bytes.p, rec.bytes.len);
+			continue;
+		}
+		if (rec.dir != ATP_DIR_TO_MODULE)
+			continue;
+		nhost++;
+		if (rec.bytes.len == 3 && memcmp(rec.bytes.p, "+++", 3) == 0) {
+			buf_printf(&ops, "tp-@%zu ", in.len);
+			nops++;
+			continue;
+		}
+		/* payload (SKSND, transparent data) holds no AT+ line */
+		c = atp_cur_make(rec.bytes.p, rec.bytes.len);
+		while (atp_cmdline_next(&c, 0, &garbage, &line, &term) == ATP_OK) {
+			struct atp_cmdline cl;
+			assert_true(term.p == line.p + line.len);
+			assert_int_equal(atp_cmdline_parse(atp_span_make(line.p, line.len + term.len), &cl,
+			    NULL), ATP_OK);
+			/* "?": a command the framer has no row for (AT+ included) */
+			if (cl.cmd == NULL || cl.cmd->name[0] == '\0')
+				buf_printf(&ops, "x:?@%zu ", in.len);
+			else
+				buf_printf(&ops, "x:%s%s@%zu ", cl.cmd->name, atp_form_op(cl.form), in.len);
+			nops++;
+		}
+	}
+	atp_pcapng_reader_close(rd);
+	if (rc != 0)
+		fail_msg("%s: %s", CAPTURE_FILE, d.msg);
+	buf_add(&ops, "", 1);
+	assert_false(in.oom || ops.oom);
+	assert_true(nops <= MAX_OPS);
+	assert_true(nhost >= 100);
+	check_stream(in.p, in.len, NULL, (const char *)ops.p, &r);
+	/* the run is what the comment says it is */
+	assert_true(count_frames(&r, "RESPONSE", "cmd=") >= 100);
+	assert_true(count_frames(&r, "RESPONSE", "cmd=WSCAN") >= 1);
+	assert_true(count_frames(&r, "DATA", NULL) >= 3);
+	assert_true(count_frames(&r, "REPORT", "report=+SKTRPT") >= 1);
+	assert_true(count_frames(&r, "REPORT", "report=+MQTT") >= 1);
+	assert_true(count_frames(&r, "REPORT", "report=+MTOPIC") >= 1);
+	print_message("%s: %zu bytes from the module, %zu host records, %zu frames\n", CAPTURE_FILE,
+	    in.len, nhost, r.nframes);
+	rec_free(&r);
+	buf_free(&in);
+	buf_free(&ops);
+}
+
 /* ------------------------------------------------------------------ */
 /* The API around the bytes                                             */
 
@@ -1168,7 +1249,7 @@ allocation_failures_leave_no_framer(void **state)
 int
 main(void)
 {
-	struct CMUnitTest tests[NCASES + 11];
+	struct CMUnitTest tests[NCASES + 12];
 	size_t i, n = 0;
 
 	for (i = 0; i < NCASES; i++) {
@@ -1187,6 +1268,7 @@ main(void)
 			cmocka_unit_test(long_counted_data_comes_in_pieces),
 			cmocka_unit_test(transparent_data_comes_in_pieces),
 			cmocka_unit_test(a_captured_session_frames_the_same_in_every_chunking),
+			cmocka_unit_test(a_recorded_run_frames_the_same_in_every_chunking),
 			cmocka_unit_test(frame_lines_walk_a_list),
 			cmocka_unit_test(expect_fifo_drops_the_oldest_when_full),
 			cmocka_unit_test(reset_drops_pending_bytes_and_keeps_the_offset),
