@@ -22,6 +22,7 @@ lib libmosquitto libmosquitto-dev
 if [ "${1:-build}" = check ]; then
 	prog mosquitto mosquitto
 	prog mosquitto_sub mosquitto-clients
+	prog curl curl
 	prog chat ppp
 	prog xmllint libxml2-utils
 	prog groff groff-base
