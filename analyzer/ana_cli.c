@@ -240,13 +240,9 @@ analyze_file(struct ana_report *rep, const char *path, enum ana_fmt fmt, const c
 		rc = input_finding(rep, "uart-errors", ATP_SEV_WARNING, name, 0,
 		    "%s: %lu bytes decoded with a parity or framing error (baud rate or format "
 		    "wrong, or a noisy line)", name, ana_imp_line_errors(im));
-	/* The capture tool kept less than went over the line (usbmon's text
-	 * shows 32 bytes of a URB): what the rules say of those frames
-	 * is not sure. */
-	if ((rc == 0 || rc == 1) && ana_imp_cut(im) > 0)
-		rc = input_finding(rep, "input-cut", ATP_SEV_WARNING, name, 0,
-		    "%s: %lu transfers longer than the capture shows, their bytes cut (usbmon's text "
-		    "keeps 32 bytes of each; a pcap of usbmon keeps them whole)", name, ana_imp_cut(im));
+	/* A transfer the capture tool kept less of than went over the line
+	 * (usbmon's text, a pcap's snap length) is named where it is by the
+	 * session (input-cut), and what it touches is undecided there. */
 	/* Nothing read is no pass: most often the wrong --format. */
 	if ((rc == 0 || rc == 1) && rep->st.records == before && ana_imp_linktype(im) == 0)
 		rc = input_finding(rep, "input-empty", ATP_SEV_WARNING, name, 0,

@@ -39,6 +39,8 @@ struct piece {
 	                            direction (a wrapped or continued line) */
 	enum atp_dir dir;
 	unsigned flags;
+	uint64_t cut;            /* bytes sent after these but not captured
+	                            (ATP_RECF_CUT; 0: none or not known) */
 	uint64_t ts_us;
 	int has_ts;
 	size_t len;
@@ -73,6 +75,7 @@ struct ana_imp {
 	int acc_open;
 	enum atp_dir acc_dir;
 	unsigned acc_flags;
+	uint64_t acc_cut;        /* the record's atp_rec.cut_len */
 	uint64_t acc_ts;
 	int acc_has_ts;
 	unsigned long acc_line;
@@ -961,6 +964,7 @@ acc_close(struct ana_imp *im, struct atp_rec *out)
 	out->src_file = im->name;
 	out->src_line = im->acc_line;
 	out->src_offset = im->acc_off;
+	out->cut_len = im->acc_cut;
 	im->acc_len = 0;
 	im->acc_open = 0;
 	im->acc_tail = NULL;
@@ -985,6 +989,7 @@ acc_add(struct ana_imp *im, const struct piece *pc, uint64_t off, struct atp_rec
 		im->acc_open = 1;
 		im->acc_dir = pc->dir;
 		im->acc_flags = pc->flags;
+		im->acc_cut = 0;
 		im->acc_ts = pc->ts_us;
 		im->acc_has_ts = pc->has_ts;
 		im->acc_line = im->lineno;
@@ -994,6 +999,10 @@ acc_add(struct ana_imp *im, const struct piece *pc, uint64_t off, struct atp_rec
 	}
 	if (pc->has_ts)
 		im->acc_last_ts = pc->ts_us;
+	/* A cut piece (usbmon's) is a record of its own: its cut bytes
+	 * are the record's last. */
+	im->acc_flags |= pc->flags & ATP_RECF_CUT;
+	im->acc_cut += pc->cut;
 	/* Pieces are at most a line and a few bytes, and a record is handed
 	 * out past ANA_REC_SOFT, so this never cuts; it keeps the bound
 	 * local (and the tail's room) whatever a parser does. */
@@ -1627,6 +1636,7 @@ p_usbmon(struct ana_imp *im, struct atp_span line, struct piece *pc, int *bad)
 	pc->brk = 1;
 	if (len > n) {
 		pc->flags |= ATP_RECF_CUT;
+		pc->cut = len - n;
 		im->usb_cut++;
 	}
 	return 1;

@@ -54,6 +54,10 @@
 #define R_TRANSP_EXIT     "transparent-exit"
 #define R_READBACK        "param-readback"
 #define R_ECHO_STATE      "echo-state"
+#define R_INPUT_CUT       "input-cut"
+
+/* Holes in the module's stream not yet behind the framer. */
+#define HOLE_MAX 8
 
 struct loc {
 	const char *file;
@@ -61,6 +65,20 @@ struct loc {
 	uint64_t off;
 	uint64_t ts;
 	int timed;
+};
+
+/*
+ * A transfer the capture did not keep whole (ATP_RECF_CUT: usbmon's text
+ * shows 32 bytes of each, a pcap keeps its snap length): bytes went over
+ * the line after its last one that no one can judge. A frame or an exchange
+ * they belong to is undecided, not failed: the module did nothing wrong
+ * that the log can show (DESIGN.md, exit 4).
+ */
+struct cut {
+	int set;
+	struct loc at;               /* the record cut */
+	uint64_t len;                /* bytes cut; 0: not known */
+	uint64_t off;                /* module stream offset of the hole */
 };
 
 struct pend {
@@ -74,6 +92,7 @@ struct pend {
 	const char *busy_with;       /* a blocking command was running */
 	int echoed;                  /* its echo came back */
 	uint64_t sksnd_size;
+	struct cut cut;              /* its line lost bytes in the capture */
 };
 
 enum sock_state { SK_UNKNOWN, SK_OPEN, SK_CLOSED };
@@ -185,9 +204,68 @@ struct ana_session {
 		size_t idx;
 	} latc[LAT_CACHE];
 	struct memo_find *recording;  /* findings go here too (NULL: not kept) */
+	/* bytes the capture cut (struct cut) */
+	struct cut taint;            /* the findings now made are undecided */
+	struct cut holes[HOLE_MAX];  /* in the module's stream, oldest first */
+	size_t hole_head, nholes;
+	int mcut_open;               /* the module's last record was cut: where
+	                                its output ended is not known */
+	struct cut hgap;             /* host bytes cut after the held ones */
+	struct cut hlost;            /* host bytes cut that no line took */
+	struct cut data_cut;         /* SKSND's payload lost bytes */
+	struct cut sent_cut;         /* the last line sent lost bytes */
+	struct cut line_cut;         /* host_line(): the line lost bytes */
 };
 
 /* Findings */
+
+/* " at line 23" or " at offset 1192": where a record is. */
+static void
+loc_text(const struct loc *l, char *buf, size_t size)
+{
+	if (l->line != 0)
+		snprintf(buf, size, " at line %lu", l->line);
+	else
+		snprintf(buf, size, " at offset %llu", (unsigned long long)l->off);
+}
+
+/* A failure in bytes the capture cut (s->taint) is undecided: the verdict
+ * becomes inconc and the message says which transfer lost how much. */
+static void
+undecided(const struct ana_session *s, struct ana_finding *f)
+{
+	char where[48], note[128];
+	size_t n, m;
+
+	if (!s->taint.set || f->verdict != ATP_V_FAIL)
+		return;
+	f->verdict = ATP_V_INCONC;
+	loc_text(&s->taint.at, where, sizeof(where));
+	if (s->taint.len > 0)
+		snprintf(note, sizeof(note), " (undecided: the capture cut %llu bytes of the "
+		    "transfer%s)", (unsigned long long)s->taint.len, where);
+	else
+		snprintf(note, sizeof(note), " (undecided: the capture cut the end of the "
+		    "transfer%s)", where);
+	/* The note is kept whole; a long message gives way. */
+	n = strlen(f->message);
+	m = strlen(note);
+	if (n + m >= sizeof(f->message))
+		n = sizeof(f->message) - 1 - m;
+	memcpy(f->message + n, note, m + 1);
+}
+
+/* Findings from here on are undecided by @c (when set, and nothing else
+ * made them so); returns what was in force, to be put back. */
+static struct cut
+taint_push(struct ana_session *s, const struct cut *c)
+{
+	struct cut old = s->taint;
+
+	if (c->set && !s->taint.set)
+		s->taint = *c;
+	return old;
+}
 
 static void add(struct ana_session *s, const char *rule, enum atp_severity sev,
     enum atp_verdict vd, const char *section, const char *cmd, const struct loc *at,
@@ -215,6 +293,7 @@ add(struct ana_session *s, const char *rule, enum atp_severity sev, enum atp_ver
 	va_start(ap, fmt);
 	vsnprintf(f.message, sizeof(f.message), fmt, ap);
 	va_end(ap);
+	undecided(s, &f);
 	if (ana_report_add(s->rep, &f) != ATP_OK)
 		s->oom = 1;
 }
@@ -249,6 +328,7 @@ add_dev(struct ana_session *s, const struct atp_deviation *dv, int known, const 
 	va_start(ap, fmt);
 	vsnprintf(f.message, sizeof(f.message), fmt, ap);
 	va_end(ap);
+	undecided(s, &f);
 	if (ana_report_add(s->rep, &f) != ATP_OK)
 		s->oom = 1;
 }
@@ -288,6 +368,8 @@ on_finding(void *ctx, const struct atp_finding *vf)
 	f.offset = s->vloc.off;
 	f.ts_us = s->vloc.timed ? s->vloc.ts : 0;
 	scopy(f.message, sizeof(f.message), vf->message);
+	if (s->taint.set)
+		undecided(s, &f);
 	if (ana_report_add(s->rep, &f) != ATP_OK)
 		s->oom = 1;
 	if (s->recording != NULL) {
@@ -807,6 +889,7 @@ missing(struct ana_session *s, struct pend *p, int at_end)
 {
 	char buf[96];
 	struct ana_lat *l;
+	struct cut old = taint_push(s, &p->cut);
 
 	show_cmd(p, buf, sizeof(buf));
 	if (p->busy_with != NULL) {
@@ -816,6 +899,7 @@ missing(struct ana_session *s, struct pend *p, int at_end)
 		add(s, R_BUSY, ATP_SEV_WARNING, ATP_V_FAIL, "2.1.1.1", cmd_name(p), &p->at,
 		    "%s: sent while AT+%s was still running; discarded without a response, as "
 		    "the manual says", buf, p->busy_with);
+		s->taint = old;
 		return;
 	}
 	s->rep->st.unanswered++;
@@ -828,6 +912,7 @@ missing(struct ana_session *s, struct pend *p, int at_end)
 	else
 		add(s, R_RESP_MISSING, ATP_SEV_ERROR, ATP_V_FAIL, "2.1", cmd_name(p), &p->at,
 		    "%s: never answered (the next command was sent)", buf);
+	s->taint = old;
 }
 
 /* Re-tells the framer which commands are pending after one was dropped. */
@@ -868,6 +953,9 @@ echo_rule(struct ana_session *s, const struct pend *p, const struct atp_frame *f
 		    "%s: not echoed although echo is on (since %s:%lu)", buf,
 		    s->echo_at.file != NULL ? s->echo_at.file : "?", s->echo_at.line);
 	}
+	/* An exchange the capture cut says nothing sure of the state. */
+	if (s->taint.set)
+		return;
 	s->echo_known = 1;
 	s->echo_on = p->echoed;
 	s->echo_at = p->at;
@@ -1143,9 +1231,11 @@ on_response(struct ana_session *s, const struct atp_frame *f)
 	if (s->data_left > 0) {
 		/* The module answered while the host still owed SKSND bytes: the
 		 * firmware would have taken what followed as data. */
+		struct cut old = taint_push(s, &s->data_cut);
 		add(s, R_DATA_SHORT, ATP_SEV_ERROR, ATP_V_FAIL, "2.2.3.11", "SKSND", &s->data_at,
 		    "AT+SKSND: %llu of %llu announced bytes sent before the next exchange",
 		    (unsigned long long)s->data_done, (unsigned long long)s->data_total);
+		s->taint = old;
 		s->data_left = 0;
 	}
 	if (s->pcount == 0) {
@@ -1156,6 +1246,10 @@ on_response(struct ana_session *s, const struct atp_frame *f)
 				    "starts mid-exchange; decoding starts at the first command");
 			return;
 		}
+		/* Host bytes the capture cut, that no line took, may have
+		 * been the command this answers. */
+		(void)taint_push(s, &s->hlost);   /* on_frame() puts it back */
+		s->hlost.set = 0;
 		s->rep->st.unsolicited++;
 		add(s, R_RESP_UNSOL, ATP_SEV_ERROR, ATP_V_FAIL, "2.1", NULL, &first,
 		    "a response no command asked for: \"%s\"",
@@ -1173,9 +1267,13 @@ on_response(struct ana_session *s, const struct atp_frame *f)
 		resync_framer = 1;
 	}
 	p = pend_at(s, 0);
+	(void)taint_push(s, &p->cut);   /* on_frame() puts it back */
 	s->vcmd = cmd_name(p);
 	check_response(s, p, f);
-	time_exchange(s, p, &first, &s->cur);
+	/* A response whose end the capture cut is flushed when the host next
+	 * speaks: it ended no later than the module's last record. */
+	time_exchange(s, p, &first, s->mcut_open && (f->flags & ATP_FRF_INCOMPLETE) != 0 ?
+	    &s->mlast : &s->cur);
 	if (p->busy_with != NULL) {
 		/* The host should have waited; and the module, by §2.1.1.1,
 		 * should have discarded the command, not answered it (the
@@ -1203,6 +1301,7 @@ on_response(struct ana_session *s, const struct atp_frame *f)
 			s->data_left = n;
 			s->data_total = n;
 			s->data_done = 0;
+			s->data_cut.set = 0;
 		}
 	}
 	if (is_cmd(p, "SKRCV"))
@@ -1220,10 +1319,53 @@ on_response(struct ana_session *s, const struct atp_frame *f)
 		reexpect(s);
 }
 
+/* Whether frame @f holds the place of bytes the capture cut from the
+ * module's stream: its findings are then undecided (s->taint). Holes
+ * before the frame are behind the framer and dropped. */
+static void
+frame_cut(struct ana_session *s, const struct atp_frame *f)
+{
+	uint64_t a = f->offset, e = f->offset + f->bytes.len;
+
+	while (s->nholes > 0) {
+		struct cut *h = &s->holes[s->hole_head];
+		if (h->off < a) {
+			s->hole_head = (s->hole_head + 1) % HOLE_MAX;
+			s->nholes--;
+			continue;
+		}
+		/* Inside it, at its start (its first bytes may be what was
+		 * cut), or at the end of a frame that never ended (what was
+		 * cut was its end). */
+		if (h->off < e || (h->off == e && (f->flags & ATP_FRF_INCOMPLETE) != 0)) {
+			if (!s->taint.set)
+				s->taint = *h;
+			if (h->off == e) {
+				s->hole_head = (s->hole_head + 1) % HOLE_MAX;
+				s->nholes--;
+			}
+		}
+		break;
+	}
+}
+
+static void on_frame_kind(struct ana_session *s, const struct atp_frame *f);
+
 static void
 on_frame(void *ctx, const struct atp_frame *f)
 {
 	struct ana_session *s = ctx;
+	struct cut old = s->taint;
+
+	if (s->nholes > 0)
+		frame_cut(s, f);
+	on_frame_kind(s, f);
+	s->taint = old;
+}
+
+static void
+on_frame_kind(struct ana_session *s, const struct atp_frame *f)
+{
 	struct ana_stats *st = &s->rep->st;
 	char buf[96];
 
@@ -1244,6 +1386,9 @@ on_frame(void *ctx, const struct atp_frame *f)
 	case ATP_FRAME_ECHO:
 		st->echoes++;
 		s->vloc = module_loc(s, f->offset);
+		/* The line the host sent lost bytes in the capture: the echo
+		 * cannot be held against it. */
+		(void)taint_push(s, &s->sent_cut);
 		/* §2.2.1.3: with echo on, the module repeats the line it got. */
 		if (s->last_sent_len > 0 && (f->flags & (ATP_FRF_CONTINUED | ATP_FRF_TRUNCATED)) == 0 &&
 		    !atp_span_eq_span(f->body, atp_span_make(s->last_sent, s->last_sent_len)))
@@ -1358,6 +1503,7 @@ static void
 host_line(struct ana_session *s, struct atp_span line, struct atp_span term)
 {
 	struct pend *p;
+	struct cut old;
 	size_t i;
 
 	s->rep->st.commands++;
@@ -1389,6 +1535,12 @@ host_line(struct ana_session *s, struct atp_span line, struct atp_span term)
 	p->busy_with = NULL;
 	p->echoed = 0;
 	p->sksnd_size = 0;
+	/* A line the capture cut (host_gap()) carries the cut along. */
+	p->cut = s->line_cut;
+	s->line_cut.set = 0;
+	s->sent_cut = p->cut;
+	/* The host speaks again: what was cut before is behind it. */
+	s->hlost.set = 0;
 	p->len = line.len < ATP_LINE_MAX ? line.len : ATP_LINE_MAX;
 	copy_text(p->text, line.p, p->len);
 	p->at = s->cur;
@@ -1400,7 +1552,9 @@ host_line(struct ana_session *s, struct atp_span line, struct atp_span term)
 		p->text[p->len + i] = (char)term.p[i];
 	p->plen = p->len + i;
 	s->vloc = s->cur;
+	old = taint_push(s, &p->cut);
 	host_parse(s, p);
+	s->taint = old;
 	/* A blocking command (join, scan, connect) still running. */
 	for (i = 0; i < s->pcount; i++) {
 		struct pend *o = pend_at(s, i);
@@ -1616,6 +1770,114 @@ loc_of(struct loc *l, const struct atp_rec *rec)
 	l->ts = rec->ts_us;
 }
 
+/* Bytes the capture cut (struct cut) */
+
+/* The finding that says where a transfer was cut, and by how much. */
+static void
+input_cut(struct ana_session *s, const struct cut *c, size_t kept)
+{
+	if (c->len > 0)
+		add(s, R_INPUT_CUT, ATP_SEV_WARNING, ATP_V_INCONC, "", NULL, &c->at,
+		    "the capture kept %zu of the %llu bytes of this transfer (usbmon's text shows "
+		    "32 of each, a pcap its snap length): what the %llu cut carried, and the "
+		    "exchange they belong to, are undecided", kept,
+		    (unsigned long long)(kept + c->len), (unsigned long long)c->len);
+	else
+		add(s, R_INPUT_CUT, ATP_SEV_WARNING, ATP_V_INCONC, "", NULL, &c->at,
+		    "the capture kept %zu bytes of this transfer and cut the rest: the exchange "
+		    "it belongs to is undecided", kept);
+}
+
+/* The host's bytes after those seen went missing (@c): SKSND payload
+ * first, then the end of the line being gathered, which goes out as the
+ * host's, its findings undecided. Cut bytes no line takes are remembered:
+ * they may have been a whole command, and an answer with no command is
+ * then undecided too. */
+static void
+host_gap(struct ana_session *s, const struct cut *c)
+{
+	uint64_t left = c->len;
+
+	if (s->data_left > 0) {
+		/* Not known how many: the payload is taken as whole. */
+		uint64_t n = left > 0 && left < s->data_left ? left : s->data_left;
+		s->data_left -= n;
+		s->data_done += n;
+		s->rep->st.sksnd_bytes += n;
+		s->host_off += n;
+		s->data_cut = *c;
+		if (left == 0 || left == n)
+			return;
+		left -= n;
+	}
+	if (s->hlen > 0) {
+		size_t n = s->hlen;
+		s->line_cut = *c;
+		s->hlen = 0;
+		host_line(s, atp_span_make(s->hb, n), atp_span_make(NULL, 0));
+		s->line_cut.set = 0;
+		s->host_off += n + left;
+	} else {
+		s->hlost = *c;
+		s->host_off += left;
+	}
+}
+
+/* Host bytes held for SKSND's response go on now, and after them the
+ * bytes the capture cut from their record, if it did. */
+static void
+replay_held(struct ana_session *s)
+{
+	size_t n = s->hlen;
+
+	memcpy(s->hb2, s->hb, n);
+	s->hlen = 0;
+	s->held = 0;
+	host_bytes(s, s->hb2, n);
+	if (s->hgap.set) {
+		struct cut g = s->hgap;
+		s->hgap.set = 0;
+		host_gap(s, &g);
+	}
+}
+
+/* The record just fed (@rec) was cut: see struct cut. */
+static void
+record_cut(struct ana_session *s, const struct atp_rec *rec)
+{
+	struct cut c;
+
+	memset(&c, 0, sizeof(c));
+	c.set = 1;
+	c.at = s->cur;
+	c.len = rec->cut_len;
+	input_cut(s, &c, rec->bytes.len);
+	if (rec->dir != ATP_DIR_TO_MODULE) {
+		/* A hole in the module's stream at the framer's offset; the
+		 * frame around it is undecided (frame_cut()), and where the
+		 * module's output ended is not known until the host speaks. */
+		c.off = atp_framer_offset(s->fr);
+		if (s->nholes == HOLE_MAX) {
+			s->hole_head = (s->hole_head + 1) % HOLE_MAX;
+			s->nholes--;
+		}
+		s->holes[(s->hole_head + s->nholes) % HOLE_MAX] = c;
+		s->nholes++;
+		s->mcut_open = 1;
+		return;
+	}
+	/* In transparent mode every byte is data: nothing to judge. */
+	if (s->transparent)
+		return;
+	if (s->await_sksnd) {
+		/* Held for SKSND's response: the gap follows what is held. */
+		s->hgap = c;
+		s->held = 1;
+		return;
+	}
+	host_gap(s, &c);
+}
+
 /* Public */
 
 int
@@ -1688,13 +1950,8 @@ ana_session_feed(struct ana_session *s, const struct atp_rec *rec)
 		if (s->await_sksnd && (!s->cur.timed || !s->data_at.timed ||
 		    s->cur.ts < s->data_at.ts || s->cur.ts - s->data_at.ts > STALE_US)) {
 			s->await_sksnd = 0;
-			if (s->held) {
-				size_t n = s->hlen;
-				memcpy(s->hb2, s->hb, n);
-				s->hlen = 0;
-				s->held = 0;
-				host_bytes(s, s->hb2, n);
-			}
+			if (s->held)
+				replay_held(s);
 		}
 		/* The host speaks after the module ended with CR LF CR LF: the
 		 * module's frame is over (a list response ends at CR LF CR LF
@@ -1712,13 +1969,20 @@ ana_session_feed(struct ana_session *s, const struct atp_rec *rec)
 		 * it was sending, mid-line or mid-data (SKRCV short of its
 		 * count): the frame is cut there, not filled from the next
 		 * response. */
-		if (!s->transparent && s->mtail != 0 &&
-		    (s->mtail == 0x0d0a0d0au || (ended && quiet) || timed_quiet)) {
+		/* The capture cut the module's last record: its output
+		 * ended where no one saw, and the host speaking says it did
+		 * (a frame left open would swallow the next response). */
+		if (!s->transparent && (s->mcut_open || (s->mtail != 0 &&
+		    (s->mtail == 0x0d0a0d0au || (ended && quiet) || timed_quiet)))) {
 			if (atp_framer_flush(s->fr, on_frame, s) != ATP_OK)
 				return ATP_ERR_NOMEM;
 			s->mtail = 0;
+			s->mcut_open = 0;
+			s->nholes = 0;
 		}
 		host_bytes(s, rec->bytes.p, rec->bytes.len);
+		if ((rec->flags & ATP_RECF_CUT) != 0)
+			record_cut(s, rec);
 		break;
 	case ATP_DIR_FROM_MODULE:
 	case ATP_DIR_UNKNOWN:
@@ -1737,14 +2001,11 @@ ana_session_feed(struct ana_session *s, const struct atp_rec *rec)
 			return ATP_ERR_NOMEM;
 		for (i = rec->bytes.len > 4 ? rec->bytes.len - 4 : 0; i < rec->bytes.len; i++)
 			s->mtail = (s->mtail << 8) | rec->bytes.p[i];
+		if ((rec->flags & ATP_RECF_CUT) != 0)
+			record_cut(s, rec);
 		/* A payload that waited for SKSND's response can go now. */
-		if (!s->await_sksnd && s->held) {
-			size_t n = s->hlen;
-			memcpy(s->hb2, s->hb, n);
-			s->hlen = 0;
-			s->held = 0;
-			host_bytes(s, s->hb2, n);
-		}
+		if (!s->await_sksnd && s->held)
+			replay_held(s);
 		break;
 	}
 	return s->oom ? ATP_ERR_NOMEM : ATP_OK;

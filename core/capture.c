@@ -1125,8 +1125,11 @@ read_packet(struct atp_pcapng_reader *r, uint32_t type, struct atp_cur *c, uint6
 			    "(if_tsresol %u, if_tsoffset %lld)", f->tsresol, (long long)f->tsoffset);
 		dir = dir_of(flags);
 	}
-	if (origlen > caplen)
+	rec->cut_len = 0;
+	if (origlen > caplen) {
 		rflags |= ATP_RECF_CUT;
+		rec->cut_len = origlen - caplen;
+	}
 	if (r->ifs[id].linktype == ATP_LINKTYPE_UPPER_PDU) {
 		rc = strip_upper_pdu(r, &data, &dir, off, d);
 		if (rc < 0)
@@ -1294,8 +1297,10 @@ pcap_record(struct atp_pcapng_reader *r, struct atp_rec *rec, struct atp_diag *d
 	memset(rec, 0, sizeof(*rec));
 	rec->ts_us = (uint64_t)sec * 1000000u + (r->pcap_nsec ? frac / 1000u : frac);
 	rec->bytes = atp_span_make(p + PCAP_REC_HDR_LEN, caplen);
-	if (origlen > caplen)
+	if (origlen > caplen) {
 		rec->flags |= ATP_RECF_CUT;
+		rec->cut_len = origlen - caplen;
+	}
 	rec->src_file = r->name;
 	rec->src_offset = off;
 	r->pos += PCAP_REC_HDR_LEN + (size_t)caplen;

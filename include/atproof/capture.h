@@ -77,6 +77,10 @@ struct atp_rec {
 	const char *src_file;      /* file name, not owned; NULL if unknown */
 	unsigned long src_line;    /* 1-based line of a text source; 0 if binary */
 	uint64_t src_offset;       /* byte offset of the record in src_file */
+	/* With ATP_RECF_CUT: how many bytes went over the line after these
+	 * that the capture did not keep (its snap length, usbmon's 32 bytes
+	 * of text); 0 when not known. */
+	uint64_t cut_len;
 };
 
 /* "to-module", "from-module" or "unknown". */

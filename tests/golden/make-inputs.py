@@ -306,13 +306,15 @@ def pcapng(ev):
     return b"".join(out)
 
 
-def pcap(ev, linktype, wrap):
-    # Classic pcap, microseconds, little-endian.
-    out = [struct.pack("<IHHiIII", 0xA1B2C3D4, 2, 4, 0, 0, 65535, linktype)]
+def pcap(ev, linktype, wrap, snap=65535):
+    # Classic pcap, microseconds, little-endian; a packet longer than the
+    # snap length keeps its first bytes.
+    out = [struct.pack("<IHHiIII", 0xA1B2C3D4, 2, 4, 0, 0, snap, linktype)]
     for t, d, b in ev:
         us = int(round((T0 + t) * 1e6))
         data = wrap(t, d, b)
-        out.append(struct.pack("<IIII", us // 1000000, us % 1000000, len(data), len(data)) + data)
+        cap = data[:snap]
+        out.append(struct.pack("<IIII", us // 1000000, us % 1000000, len(cap), len(data)) + cap)
     return b"".join(out)
 
 
@@ -394,6 +396,37 @@ w("bad-sigrok-samplenum.txt", sigrok_samplenum(BAD))
 w("cut-usbmon.txt", usbmon(BASIC[:6] + [
     (0.300, H, b"AT+LKSTT\r"),
     (0.309, M, b"+OK=1,\"192.168.1.5\",\"255.255.255.0\",\"192.168.1.1\",\"192.168.1.1\",\"0.0.0.0\"\r\n\r\n"),
+]))
+# Transfers longer than the capture keeps, both ways: a command line (the
+# SSID), a response (LKSTT's), an SKSND payload. What they touch is
+# undecided, not failed; the exchanges after them are judged again.
+def dialogue(t, pairs):
+    # Exchanges 100 ms apart, each answered 10 ms after its command (a
+    # None answer: host bytes alone, an SKSND payload).
+    ev = []
+    for host, mod in pairs:
+        ev.append((t, H, host))
+        if mod is not None:
+            ev.append((t + 0.010, M, mod))
+        t += 0.100
+    return ev
+
+
+LONG = BASIC[:4] + dialogue(0.200, [
+    (b"AT+SSID=\"Home Network With A Long Name\"\r", b"+OK\r\n\r\n"),
+    (b"AT+LKSTT\r", STATE[15][2]),  # all six addresses: 77 bytes
+    (b"AT+SKCT=0,0,192.168.1.100,1000\r", b"+OK=1\r\n\r\n"),
+    (b"AT+SKSND=1,48\r", b"+OK=48\r\n\r\n"),
+    (b"0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKL", None),
+    (b"AT+QMAC\r", b"+OK=001EE3A80102\r\n\r\n"),
+])
+w("cut-usbmon-long.txt", usbmon(LONG))
+# The same cuts by a pcap's snap length (RTAC_SERIAL: a 12-byte header,
+# then 32 bytes of each transfer).
+w("cut-snaplen.pcap", pcap(LONG, 250, rtac, snap=44))
+# No cut, but a module that stops in the middle of a response: a failure.
+w("short-usbmon.txt", usbmon(BASIC[:6] + [
+    (0.300, H, b"AT+LKSTT\r"), (0.309, M, b"+OK=1,\"192.168.1.5\",\"255."),
 ]))
 # Two one-way files (slsnif -i/-o): the interleaving is the analyzer's job.
 PAIR = BAD + [

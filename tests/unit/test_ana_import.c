@@ -18,7 +18,8 @@
  * Each import case is an input text, its format (or auto), and the records
  * it must give, one string per record: "H|M|?[i] [t=US] [l=LINE] BYTES" with
  * the bytes escaped as atp_span_escape() writes them ("i": the direction
- * was inferred; t and l only when the case checks them).
+ * was inferred; t and l only when the case checks them). A record the
+ * capture cut says so always, with the bytes cut: "c=N".
  */
 
 struct icase {
@@ -168,7 +169,7 @@ static const struct icase icases[] = {
 	     "d5ea8082 100 C Bi:1:005:1 0 40 = 01602b4f 4b0d0a0d 0a000000 00000000 "
 	     "00000000 00000000 00000000 00000000\n"),
 	  { "H t=3575914555 AT+QVER\\r", "M t=3575924555 +OK\\r\\n\\r\\n",
-	    "H t=4294967000 AT\\r", "M t=4294967396 +OK\\r\\n\\r\\n\\x00\\x00\\x00\\x00\\x00"
+	    "H t=4294967000 AT\\r", "M t=4294967396 c=8 +OK\\r\\n\\r\\n\\x00\\x00\\x00\\x00\\x00"
 	    "\\x00\\x00\\x00\\x00\\x00\\x00\\x00\\x00\\x00\\x00\\x00\\x00\\x00\\x00\\x00\\x00\\x00\\x00" } },
 	{ "sigrok sample numbers: an idle gap starts a new burst",
 	  ANA_FMT_AUTO, NULL,
@@ -183,16 +184,18 @@ static const struct icase icases[] = {
 static void
 rec_text(const struct atp_rec *r, int want_t, int want_l, char *buf, size_t size)
 {
-	char esc[512], t[48] = "", l[32] = "";
+	char esc[512], t[48] = "", l[32] = "", c[32] = "";
 
 	atp_span_escape(r->bytes, esc, sizeof(esc));
+	if ((r->flags & ATP_RECF_CUT) != 0)
+		snprintf(c, sizeof(c), " c=%llu", (unsigned long long)r->cut_len);
 	if (want_t)
 		snprintf(t, sizeof(t), " t=%llu", (unsigned long long)r->ts_us);
 	if (want_l)
 		snprintf(l, sizeof(l), " l=%lu", r->src_line);
-	snprintf(buf, size, "%s%s%s%s %s", r->dir == ATP_DIR_TO_MODULE ? "H" :
+	snprintf(buf, size, "%s%s%s%s%s %s", r->dir == ATP_DIR_TO_MODULE ? "H" :
 	    r->dir == ATP_DIR_FROM_MODULE ? "M" : "?",
-	    (r->flags & ATP_RECF_DIR_INFERRED) != 0 ? "i" : "", t, l, esc);
+	    (r->flags & ATP_RECF_DIR_INFERRED) != 0 ? "i" : "", t, l, c, esc);
 }
 
 static void

@@ -25,13 +25,18 @@ struct r {
 	int t;
 	const char *b;
 	size_t len;
+	int cut;                  /* > 0: the capture cut the record, so many
+	                             bytes; < 0: cut, how many not known */
 };
 
-#define H(t, s) { 'H', (t), (s), sizeof(s) - 1 }
+#define H(t, s) { 'H', (t), (s), sizeof(s) - 1, 0 }
 #define X8 "xxxxxxxx"
 #define X64 X8 X8 X8 X8 X8 X8 X8 X8
 #define DATA511 X64 X64 X64 X64 X64 X64 X64 X8 X8 X8 X8 X8 X8 X8 "xxxxxxx"
-#define M(t, s) { 'M', (t), (s), sizeof(s) - 1 }
+#define M(t, s) { 'M', (t), (s), sizeof(s) - 1, 0 }
+/* A record the capture cut (usbmon's text shows 32 bytes of a transfer). */
+#define HC(t, s, n) { 'H', (t), (s), sizeof(s) - 1, (n) }
+#define MC(t, s, n) { 'M', (t), (s), sizeof(s) - 1, (n) }
 
 struct scase {
 	const char *name;
@@ -192,6 +197,56 @@ static const struct scase scases[] = {
 	  { H(0, "AT+QVER\r"), M(10, "+OK=1\r\n\r\n"), H(20, "hello\r"), H(30, "AT+QVER\r"),
 	    M(40, "+OK=1\r\n\r\n") },
 	  { "host-garbage/fail" }, 2, 2 },
+	/* Bytes the capture cut (usbmon's text shows 32 of a transfer): what
+	 * they touch is undecided, never failed; the same bytes uncut fail. */
+	{ "a response the capture cut is undecided", NULL, NULL,
+	  { H(0, "AT+LKSTT\r"), MC(9, "+OK=1,\"192.168.1.5\",\"255.255.255", 45) },
+	  { "input-cut/inconc", "frame-incomplete/inconc" }, 1, 1 },
+	{ "the same response not cut by the capture is incomplete", NULL, NULL,
+	  { H(0, "AT+LKSTT\r"), M(9, "+OK=1,\"192.168.1.5\",\"255.255.255") },
+	  { "frame-incomplete/fail" }, 1, 1 },
+	{ "after a cut response the next exchanges are judged again", NULL, NULL,
+	  { H(0, "AT+LKSTT\r"), MC(9, "+OK=1,\"192.168.1.5\",\"255.255.255", 45),
+	    H(100, "AT+QVER\r"), M(110, "+OK=1\r\n\r\n"), M(700, "+OK\r\n\r\n") },
+	  { "input-cut/inconc", "frame-incomplete/inconc", "resp-unsolicited/fail" }, 2, 3 },
+	{ "a cut response whose end came in the next transfer", NULL, NULL,
+	  { H(0, "AT+LKSTT\r"), MC(9, "+OK=1,\"192.168.1.5\",\"255.255.255", 12),
+	    M(10, "\"0.0.0.0\"\r\n\r\n"), H(100, "AT+QVER\r"), M(110, "+OK=1\r\n\r\n") },
+	  { "input-cut/inconc", "resp-shape/inconc" }, 2, 2 },
+	{ "a cut of unknown length is undecided too", NULL, NULL,
+	  { H(0, "AT+LKSTT\r"), MC(9, "+OK=1,\"192.168.1.5\",\"255.255.255", -1) },
+	  { "input-cut/inconc", "frame-incomplete/inconc" }, 1, 1 },
+	{ "a command line the capture cut is answered and undecided", NULL, NULL,
+	  { H(0, "AT+QVER\r"), M(5, "+OK=1\r\n\r\n"),
+	    HC(100, "AT+SKCT=0,0,\"host.example.co", 12), M(300, "+OK=1\r\n\r\n"),
+	    H(400, "AT+QVER\r"), M(410, "+OK=1\r\n\r\n") },
+	  { "input-cut/inconc", "cmd-syntax/inconc", "cmd-syntax/inconc", "cmd-args/inconc",
+	    "resp-expected-error/inconc" }, 3, 3 },
+	{ "an echo of a command line the capture cut is undecided", NULL, NULL,
+	  { H(0, "AT+E\r"), M(5, "+OK\r\n\r\n"),
+	    HC(100, "AT+SKCT=0,0,\"host.example.co", 12),
+	    M(101, "AT+SKCT=0,0,\"host.example.com\",80\r\n"), M(300, "+OK=1\r\n\r\n"),
+	    H(400, "AT+QVER\r"), M(410, "AT+QVER\r\n+OK=1\r\n\r\n") },
+	  { "input-cut/inconc", "cmd-syntax/inconc", "cmd-syntax/inconc", "cmd-args/inconc",
+	    "echo-mismatch/inconc", "resp-expected-error/inconc", "echo-state/inconc" }, 3, 3 },
+	{ "a command the capture cut whole is undecided when answered", NULL, NULL,
+	  { HC(0, "AT+QVER\r", 8), M(5, "+OK=1\r\n\r\n"), M(6, "+OK=001EE3A80102\r\n\r\n"),
+	    H(100, "AT+QVER\r"), M(110, "+OK=1\r\n\r\n") },
+	  { "input-cut/inconc", "resp-unsolicited/inconc" }, 2, 3 },
+	{ "SKSND payload the capture cut is counted, not short", NULL, NULL,
+	  { H(0, "AT+SKCT=0,0,10.0.0.1,80\r"), M(50, "+OK=1\r\n\r\n"), H(60, "AT+SKSND=1,40\r"),
+	    M(70, "+OK=40\r\n\r\n"), HC(71, X8 X8 X8 X8, 8), H(200, "AT+QVER\r"),
+	    M(210, "+OK=1\r\n\r\n") },
+	  { "input-cut/inconc" }, 3, 3 },
+	{ "SKSND payload held for its response, cut, is counted too", NULL, NULL,
+	  { H(0, "AT+SKCT=0,0,10.0.0.1,80\r"), M(50, "+OK=1\r\n\r\n"), H(60, "AT+SKSND=1,40\r"),
+	    HC(61, X8 X8 X8 X8, 8), M(70, "+OK=40\r\n\r\n"), H(200, "AT+QVER\r"),
+	    M(210, "+OK=1\r\n\r\n") },
+	  { "input-cut/inconc" }, 3, 3 },
+	{ "SKSND payload short with no cut still fails", NULL, NULL,
+	  { H(0, "AT+SKCT=0,0,10.0.0.1,80\r"), M(50, "+OK=1\r\n\r\n"), H(60, "AT+SKSND=1,40\r"),
+	    M(70, "+OK=40\r\n\r\n"), H(71, X8 X8 X8 X8), M(210, "+OK=1\r\n\r\n") },
+	  { "data-short/fail", "resp-unsolicited/fail" }, 2, 3 },
 };
 
 static void
@@ -226,6 +281,10 @@ run_case(const struct scase *c, struct ana_report *rep)
 		else
 			r.ts_us = 1000000000000ull + (uint64_t)c->recs[i].t * 1000u;
 		r.bytes = atp_span_make(c->recs[i].b, c->recs[i].len);
+		if (c->recs[i].cut != 0) {
+			r.flags |= ATP_RECF_CUT;
+			r.cut_len = c->recs[i].cut > 0 ? (uint64_t)c->recs[i].cut : 0;
+		}
 		r.src_file = "case";
 		r.src_line = i + 1;
 		assert_int_equal(ana_session_feed(s, &r), ATP_OK);

@@ -825,6 +825,7 @@ big_endian_sections_and_old_block_types_read_alike(void **state)
 	assert_int_equal(atp_pcapng_next(r, &out, &ifidx, &lt, &d), 1);
 	assert_int_equal(ifidx, 0);
 	assert_int_equal(out.flags, ATP_RECF_NO_TIME | ATP_RECF_CUT);
+	assert_true(out.cut_len == 6);   /* original length 10 */
 	assert_span_str(out.bytes, "\r\n\r\n");
 	assert_int_equal(out.dir, ATP_DIR_UNKNOWN);
 
@@ -832,6 +833,7 @@ big_endian_sections_and_old_block_types_read_alike(void **state)
 	assert_int_equal(lt, ATP_LINKTYPE_UPPER_PDU);
 	assert_true(out.ts_us == 7);
 	assert_span_str(out.bytes, "hi");
+	assert_true(out.cut_len == 0);   /* whole, after a cut record */
 	assert_int_equal(out.dir, ATP_DIR_FROM_MODULE);  /* from the P2P tag */
 	assert_int_equal(atp_pcapng_reader_ifinfo(r, 1, &inf), ATP_ERR_NOTFOUND);
 	assert_int_equal(atp_pcapng_next(r, &out, &ifidx, &lt, &d), 0);
@@ -937,10 +939,12 @@ classic_pcap_is_read_without_direction(void **state)
 		assert_true(out.ts_us == 1700000000123456ull);
 		assert_int_equal(out.dir, ATP_DIR_UNKNOWN);
 		assert_int_equal(out.flags, ATP_RECF_CUT);
+		assert_true(out.cut_len == 5);   /* 9 sent, 4 captured */
 		assert_span_str(out.bytes, "AT+\r");
 		assert_true(out.src_offset == 24);
 		assert_int_equal(atp_pcapng_next(r, &out, &ifidx, &lt, &d), 1);
 		assert_int_equal(out.bytes.len, 0);
+		assert_true(out.cut_len == 0);
 		assert_int_equal(atp_pcapng_next(r, &out, &ifidx, &lt, &d), 0);
 		assert_int_equal(atp_pcapng_reader_ifinfo(r, 0, &inf), ATP_OK);
 		assert_int_equal(inf.snaplen, 65535);
