@@ -282,7 +282,9 @@ stop "$pid"
 
 # ---- 6. TCP -------------------------------------------------------------------
 PORT=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
-start tcp --tcp "$PORT" --firmware manual
+# HOST:PORT as the issue writes it; the bare PORT form is the port-in-use
+# check below. No --log: the byte log goes to standard error.
+start tcp --tcp "127.0.0.1:$PORT" --firmware manual
 i=0
 while ! grep -q "tcp 127.0.0.1:$PORT" "$TMP/tcp.err" 2>/dev/null && [ $i -lt 200 ]; do
 	sleep 0.01
@@ -291,10 +293,25 @@ done
 client "127.0.0.1:$PORT" 'AT+\r' "$OK" 'AT+QVER\r' '+OK=AirM2M_Luat_WiFi_V008_WM\r\n\r\n' \
 	'AT+WPRT\r' '+ERR=-3\r\n\r\n' || fail "TCP exchanges"
 tcp_pid=$pid
+# Every byte in and out, each line with its microsecond timestamp.
+grep -Eq '^[0-9]+\.[0-9]{6} (\[0\] )?< AT\+QVER\\r$' "$TMP/tcp.err" ||
+	fail "the default log (standard error) lacks the input with its timestamp"
+grep -Eq '^[0-9]+\.[0-9]{6} (\[0\] )?> \+OK=AirM2M_Luat_WiFi_V008_WM\\r\\n\\r\\n$' "$TMP/tcp.err" ||
+	fail "the default log (standard error) lacks the output with its timestamp"
 # The port is taken now: a second emulator on it is an environment failure.
 $EMU --tcp "$PORT" >/dev/null 2>&1
 [ $? -eq 3 ] || fail "a port in use did not exit 3"
 stop "$tcp_pid"
+
+# ---- 6b. SIGINT (Ctrl-C) stops it as SIGTERM does and removes the symlink ----
+start int --pty "$TMP/itty" --log /dev/null
+wait_for "$TMP/itty" || fail "the pty symlink did not appear (SIGINT case)"
+client "$TMP/itty" 'AT+\r' "$OK" || fail "exchange before SIGINT"
+kill -INT "$pid"
+wait "$pid"
+rc=$?
+[ $rc -eq 0 ] || fail "SIGINT: the emulator exited $rc, not 0"
+[ -e "$TMP/itty" ] || [ -L "$TMP/itty" ] && fail "SIGINT left the symlink behind"
 
 # ---- 7. exit codes --------------------------------------------------------------
 $EMU --bogus >/dev/null 2>&1
