@@ -878,6 +878,8 @@ hns_peers_consume(struct hns_peers *ps, const char *name, size_t n)
 		return;
 	if (n > p->rxlen)
 		n = p->rxlen;
+	if (n == 0)
+		return;
 	memmove(p->rx, p->rx + n, p->rxlen - n);
 	p->rxlen -= n;
 	/* The messages follow their bytes; one taken in part stays, shorter. */
