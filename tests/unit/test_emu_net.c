@@ -16,6 +16,7 @@
 #include <cmocka.h>
 
 #include "emulator/emu.h"
+#include "emulator/net_int.h"
 
 /*
  * Each test runs one module in memory on a real event loop (real time,
@@ -175,8 +176,10 @@ send_str(struct nt *t, const char *s)
 	emu_input(t->e, s, strlen(s));
 }
 
+/* A module on the test world; @allow_net as --allow-net, @log its byte
+ * log (NULL: none). */
 static struct nt *
-nt_open_faults(const char *profile, const char *fault)
+nt_open_net(const char *profile, const char *fault, int allow_net, struct emu_log *log)
 {
 	struct nt *t = test_calloc(1, sizeof(*t));
 	struct emu_config cfg;
@@ -210,8 +213,16 @@ nt_open_faults(const char *profile, const char *fault)
 	assert_non_null(cfg.prof);
 	cfg.world = t->world;
 	cfg.faults = &t->faults;
+	cfg.allow_net = allow_net;
+	cfg.log = log;
 	assert_int_equal(emu_new(t->loop, &cfg, &t->e, &d), ATP_OK);
 	return t;
+}
+
+static struct nt *
+nt_open_faults(const char *profile, const char *fault)
+{
+	return nt_open_net(profile, fault, 0, NULL);
 }
 
 static struct nt *
@@ -857,6 +868,73 @@ skghbn_resolves_through_the_worlds_hosts(void **state)
 	nt_close(t);
 }
 
+/* ---- --allow-net ------------------------------------------------------------ */
+
+/* The whole text of the file at @path (at most @size - 1 bytes). */
+static void
+slurp(const char *path, char *buf, size_t size)
+{
+	FILE *f = fopen(path, "r");
+	size_t n;
+
+	assert_non_null(f);
+	n = fread(buf, 1, size - 1, f);
+	buf[n] = '\0';
+	fclose(f);
+}
+
+/*
+ * Without --allow-net the module reaches loopback and what the world maps
+ * onto it, nothing else: another address is refused with the firmware's
+ * error and a log line, a name the world does not know is not asked of the
+ * system resolver. With --allow-net the resolver answers (localhost, from
+ * /etc/hosts: no packet leaves) and a route goes out as asked; no
+ * connection is made to a non-loopback address here (the test network
+ * reaches nothing else).
+ */
+static void
+non_loopback_is_refused_with_a_log_line_unless_allow_net(void **state)
+{
+	char path[] = "/tmp/test_emu_netlogXXXXXX", text[16384];
+	struct emu_log *log;
+	struct atp_diag d;
+	struct sockaddr_in sa;
+	struct nt *t;
+	int fd = mkstemp(path);
+
+	(void)state;
+	assert_true(fd >= 0);
+	close(fd);
+	assert_int_equal(emu_log_open(path, 0, &log, &d), ATP_OK);
+	t = nt_open_net("luat", NULL, 0, log);
+	join(t);
+	expect(t, "AT+SKCT=0,0,10.0.0.1,1000\r", "+ERR=-13\r\n\r\n");
+	expect(t, "AT+SKGHBN=localhost\r", "+ERR=-4\r\n\r\n");
+	expect(t, "AT+SKRPTM=1\r", OK);
+	expect(t, "AT+HTTPC=http://10.9.9.9/,0\r",
+	    "+OK=536875600\r\n\r\n+HTTPCERRRPT=536875600,7\r\n\r\n");
+	assert_int_equal(emu_net_route(t->e, 0x0a000001u, 1000, &sa, "SKCT"), -1);
+	/* Loopback needs no mapping and no --allow-net. */
+	assert_int_equal(emu_net_route(t->e, 0x7f000001u, t->tport, &sa, "SKCT"), 0);
+	assert_int_equal(ntohl(sa.sin_addr.s_addr), 0x7f000001u);
+	nt_close(t);
+	emu_log_close(log);
+	slurp(path, text, sizeof(text));
+	unlink(path);
+	if (strstr(text, "10.0.0.1:1000 refused: not loopback") == NULL ||
+	    strstr(text, "cannot resolve 'localhost': not in the world's hosts") == NULL ||
+	    strstr(text, "10.9.9.9:80 refused: not loopback") == NULL)
+		fail_msg("the refusals are not in the log:\n%s", text);
+
+	t = nt_open_net("luat", NULL, 1, NULL);
+	join(t);
+	expect(t, "AT+SKGHBN=localhost\r", "+OK=\"127.0.0.1\"\r\n\r\n");
+	assert_int_equal(emu_net_route(t->e, 0x0a000001u, 1000, &sa, "SKCT"), 0);
+	assert_int_equal(ntohl(sa.sin_addr.s_addr), 0x0a000001u);
+	assert_int_equal(ntohs(sa.sin_port), 1000);
+	nt_close(t);
+}
+
 /* ---- transparent mode ------------------------------------------------------- */
 
 static int
@@ -1204,6 +1282,7 @@ main(void)
 		cmocka_unit_test(skrptm_query_has_the_firmwares_bare_lf),
 		cmocka_unit_test(sktrpt_carries_the_data_as_each_firmware_does),
 		cmocka_unit_test(skghbn_resolves_through_the_worlds_hosts),
+		cmocka_unit_test(non_loopback_is_refused_with_a_log_line_unless_allow_net),
 		cmocka_unit_test(entm_needs_a_default_socket_in_the_manual_only),
 		cmocka_unit_test(transparent_mode_carries_bytes_both_ways),
 		cmocka_unit_test(transparent_mode_packs_512_bytes_or_waits_for_idle),
