@@ -234,6 +234,132 @@ wps_push_button_joins_the_worlds_registrar(void **state)
 	tm_close(t);
 }
 
+/* NIP=1 (§2.2.2.2): the station takes the static address, not the AP's
+ * lease; back to DHCP it takes the lease again. */
+static void
+a_static_ip_replaces_the_lease(void **state)
+{
+	static const char *const profs[] = { "manual", "luat", "g3" };
+	size_t p;
+
+	(void)state;
+	for (p = 0; p < 3; p++) {
+		struct tm *t = tm_open(profs[p]);
+		tm_expect(t, "AT+NIP=1,192.168.1.5,255.255.255.0,192.168.1.254,8.8.8.8\r", OK);
+		tm_expect(t, "AT+SSID=TP-LINK_HyFi_1E\r", OK);
+		tm_expect(t, "AT+WJOIN\r", "+OK=3c46d82bd81e,0,11,0,\"TP-LINK_HyFi_1E\",53\r\n\r\n");
+		tm_expect(t, "AT+LKSTT\r", "+OK=1,\"192.168.1.5\",\"255.255.255.0\",\"192.168.1.254\","
+		    "\"8.8.8.8\",\"0.0.0.0\"\r\n\r\n");
+		tm_expect(t, "AT+WLEAV\r", OK);
+		tm_expect(t, "AT+NIP=0\r", OK);
+		tm_expect(t, "AT+WJOIN\r", "+OK=3c46d82bd81e,0,11,0,\"TP-LINK_HyFi_1E\",53\r\n\r\n");
+		tm_expect(t, "AT+LKSTT\r", "+OK=1,\"192.168.1.109\",\"255.255.255.0\",\"192.168.1.1\","
+		    "\"192.168.1.1\",\"0.0.0.0\"\r\n\r\n");
+		tm_close(t);
+	}
+}
+
+/* CHL, CHLL and BSSID (§2.2.2.13-16) choose what WJOIN may join, as they
+ * choose what WSCAN lists: a designated BSSID wins over the SSID. */
+static void
+wjoin_honours_the_channel_and_bssid_filters(void **state)
+{
+	static const char *const profs[] = { "manual", "luat", "g3" };
+	static const char join[] = "+OK=3c46d82bd81e,0,11,0,\"TP-LINK_HyFi_1E\",53\r\n\r\n";
+	size_t p;
+
+	(void)state;
+	for (p = 0; p < 3; p++) {
+		struct tm *t = tm_open(profs[p]);
+		tm_expect(t, "AT+SSID=TP-LINK_HyFi_1E\r", OK);
+		tm_expect(t, "AT+CHL=1,6\r", OK);             /* the AP is on 11 */
+		tm_expect(t, "AT+WJOIN\r", "+ERR=-10\r\n\r\n");
+		tm_expect(t, "AT+CHL=1,11\r", OK);
+		tm_expect(t, "AT+WJOIN\r", join);
+		tm_expect(t, "AT+WLEAV\r", OK);
+		tm_expect(t, "AT+CHL=0\r", OK);
+		tm_expect(t, "AT+CHLL=!3ff\r", OK);           /* channels 1 to 10 */
+		tm_expect(t, "AT+WJOIN\r", "+ERR=-10\r\n\r\n");
+		tm_expect(t, "AT+CHLL=!3fff\r", OK);
+		tm_expect(t, "AT+SSID=elsewhere\r", OK);
+		tm_expect(t, "AT+BSSID=1,3C46D82BD81E\r", OK);
+		tm_expect(t, "AT+WJOIN\r", join);
+		tm_expect(t, "AT+WLEAV\r", OK);
+		tm_expect(t, "AT+BSSID=1,3c46d82bd81f\r", OK);
+		tm_expect(t, "AT+WJOIN\r", "+ERR=-10\r\n\r\n");
+		tm_expect(t, "AT+LKSTT\r", "+OK=0\r\n\r\n");
+		tm_close(t);
+	}
+}
+
+/* The world decides how WPS and ONESHOT end, and when (§2.2.3.3, §2.2.3.18). */
+static void
+wps_and_oneshot_outcomes_come_from_the_world(void **state)
+{
+	const char *fail =
+	    "aps: [ { ssid: Home, bssid: aabbccddee01, channel: 3, security: 0, rssi: 40,\n"
+	    "         lease: { ip: 10.1.1.50, mask: 255.255.0.0, gw: 10.1.0.1, dns: 10.1.0.1 } } ]\n"
+	    "wps: { ok: false, ap: Home, time: 2 }\n"
+	    "oneshot: { ok: false, ap: Home, time: 3 }\n";
+	const char *good =
+	    "aps: [ { ssid: Home, bssid: aabbccddee01, channel: 3, security: 6, key: secret99,\n"
+	    "         rssi: 40, lease: { ip: 10.1.1.50, mask: 255.255.0.0, gw: 10.1.0.1,\n"
+	    "         dns: 10.1.0.1 } } ]\n"
+	    "wps: { ok: true, ap: Home, time: 2 }\n"
+	    "oneshot: { ok: true, ap: Home, time: 3, custdata: app data }\n";
+	const char *up = "+OK=1,\"10.1.1.50\",\"255.255.0.0\",\"10.1.0.1\",\"10.1.0.1\",\"0.0.0.0\"\r\n\r\n";
+	struct tm *t = calloc(1, sizeof(*t));
+
+	(void)state;
+	tm_open_with(t, "luat", fail, NULL);
+	assert_string_equal(tm_txn(t, "AT+WWPS=start_pbc\r", 18, 1.9), "");
+	assert_string_equal(tm_txn(t, "", 0, 0.2), "+ERR=-10\r\n\r\n");
+	tm_expect(t, "AT+LKSTT\r", "+OK=0\r\n\r\n");
+	tm_expect(t, "AT+ONESHOT=1\r", OK);
+	tm_expect(t, "AT+CUSTDATA\r", "+OK=\"\"\r\n\r\n");
+	tm_expect(t, "AT+LKSTT\r", "+OK=0\r\n\r\n");
+	tm_expect(t, "AT+SSID=?\r", "+OK=\r\n\r\n");
+	tm_close(t);
+
+	t = calloc(1, sizeof(*t));
+	tm_open_with(t, "luat", good, NULL);
+	assert_string_equal(tm_txn(t, "AT+WWPS=start_pin\r", 18, 1.9), "");
+	assert_string_equal(tm_txn(t, "", 0, 0.2), OK);
+	tm_expect(t, "AT+LKSTT\r", up);
+	tm_expect(t, "AT+SSID=?\r", "+OK=Home\r\n\r\n");
+	tm_close(t);
+
+	t = calloc(1, sizeof(*t));
+	tm_open_with(t, "manual", good, NULL);
+	assert_string_equal(tm_txn(t, "AT+ONESHOT=1\r", 13, 0.001), OK);
+	assert_string_equal(tm_txn(t, "AT+CUSTDATA\r", 12, 2.8), "+OK=\"\"\r\n\r\n");
+	emu_loop_advance(t->loop, 200000);
+	tm_expect(t, "AT+CUSTDATA\r", "+OK=\"app data\"\r\n\r\n");
+	tm_expect(t, "AT+LKSTT\r", up);
+	tm_close(t);
+}
+
+/* SKGHBN takes the world's resolve time; the connect time is read too
+ * (SKCT's, which test_emu_net.c runs on a real clock). */
+static void
+the_world_times_name_lookups_and_connections(void **state)
+{
+	const char *y =
+	    "timing: { join: 0.1, resolve: 1.5, connect: 1.25 }\n"
+	    "aps: [ { ssid: Home, bssid: aabbccddee01, channel: 3, security: 0, rssi: 40 } ]\n"
+	    "hosts: { peer.test: 192.168.1.100 }\n";
+	struct tm *t = calloc(1, sizeof(*t));
+
+	(void)state;
+	tm_open_with(t, "g3", y, NULL);
+	assert_int_equal(t->world->connect_us, 1250000);
+	tm_expect(t, "AT+SSID=Home\r", OK);
+	tm_expect(t, "AT+WJOIN\r", "+OK=aabbccddee01,0,3,0,\"Home\",40\r\n\r\n");
+	assert_string_equal(tm_txn(t, "AT+SKGHBN=peer.test\r", 20, 1.4), "");
+	assert_string_equal(tm_txn(t, "", 0, 0.2), "+OK=\"192.168.1.100\"\r\n\r\n");
+	tm_close(t);
+}
+
 int
 main(void)
 {
@@ -247,6 +373,10 @@ main(void)
 		cmocka_unit_test(a_world_sets_the_timing_and_the_networks),
 		cmocka_unit_test(oneshot_delivers_the_network_and_the_user_data),
 		cmocka_unit_test(wps_push_button_joins_the_worlds_registrar),
+		cmocka_unit_test(a_static_ip_replaces_the_lease),
+		cmocka_unit_test(wjoin_honours_the_channel_and_bssid_filters),
+		cmocka_unit_test(wps_and_oneshot_outcomes_come_from_the_world),
+		cmocka_unit_test(the_world_times_name_lookups_and_connections),
 	};
 
 	/* 0 or 1: failures are counted in the output (tests/run.sh); a small
