@@ -315,7 +315,7 @@ the_help_documents_every_fault(void **state)
 {
 	static const char *const names[] = {
 		"delay=", "drop-crlf", "mac-case", "spurious-report", "echo-stuck", "wrong-error",
-		"skrcv-short", "garbage", "reset-mid", "bitflip", "seed",
+		"skrcv-short", "sksnd-drop", "garbage", "reset-mid", "bitflip", "baud=", "seed",
 	};
 	char *buf = NULL;
 	size_t len = 0, i;
