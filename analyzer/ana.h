@@ -162,6 +162,29 @@ struct ana_stats {
 	uint64_t first_ts, last_ts;
 };
 
+/*
+ * Sequence charts: the first messages of each session (commands,
+ * responses, reports, data) with its findings where they arose, for the
+ * HTML report; a log of a million exchanges keeps only these.
+ */
+#define ANA_CHART_MSGS 120
+#define ANA_CHARTS_MAX 64
+enum ana_lane { ANA_LANE_HOST, ANA_LANE_MODULE };
+
+struct ana_msc {
+	unsigned char from, to;      /* enum ana_lane; equal: a finding's note */
+	enum atp_verdict verdict;    /* of a note */
+	uint64_t ts_us;              /* 0: untimed */
+	char what[120];
+};
+
+struct ana_chart {
+	const char *name;            /* the session's first input (interned) */
+	struct ana_msc m[ANA_CHART_MSGS];
+	size_t n;
+	unsigned long total;         /* messages of the whole session */
+};
+
 struct ana_report {
 	struct ana_finding *f;
 	size_t nf, capf;
@@ -178,6 +201,8 @@ struct ana_report {
 	const char *format;          /* the last input's format */
 	uint64_t limit_all_us;       /* --limit '*'=MS, 0: none */
 	const struct ana_net *net;   /* --net's correlation, or NULL */
+	struct ana_chart *charts;    /* one per session, in the order they began */
+	size_t ncharts;
 };
 
 void ana_report_init(struct ana_report *r);

@@ -33,6 +33,7 @@ ana_report_free(struct ana_report *r)
 		atp_free(r->lat[i].final_us);
 	atp_free(r->lat);
 	atp_free(r->f);
+	atp_free(r->charts);
 	memset(r, 0, sizeof(*r));
 }
 

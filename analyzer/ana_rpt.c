@@ -204,6 +204,97 @@ add_timeline(struct rpt_run *run, const struct ana_report *r)
 	return rc;
 }
 
+/* The socket an event names ("... socket 1 ..."), or -1. */
+static long
+ev_socket(const char *what)
+{
+	const char *p = strstr(what, "socket ");
+	long sock = 0;
+
+	if (p == NULL || p[7] < '0' || p[7] > '9')
+		return -1;
+	for (p += 7; *p >= '0' && *p <= '9' && sock < 100000; p++)
+		sock = sock * 10 + (*p - '0');
+	return sock;
+}
+
+/*
+ * A network event as an arrow between the module and its peer's lifeline
+ * ("net   socket 1 to peer: 5 bytes"): a lifeline per socket's peer (a
+ * connection's SYN goes to the socket the last AT+SKCT opened, *@skct),
+ * the MQTT broker's. UART events only move *@skct.
+ */
+static int
+chart_net(struct rpt_chart *c, const struct net_ev *nv, long *skct)
+{
+	char lane[32];
+	long sock = ev_socket(nv->what);
+
+	if (strncmp(nv->what, "uart", 4) == 0) {
+		if (strstr(nv->what, "AT+SKCT") != NULL)
+			*skct = sock;
+		return 0;
+	}
+	if (strstr(nv->what, "MQTT") != NULL)
+		snprintf(lane, sizeof(lane), "MQTT broker");
+	else if (sock >= 0 || (strstr(nv->what, "SYN") != NULL && (sock = *skct) >= 0))
+		snprintf(lane, sizeof(lane), "socket %ld peer", sock);
+	else
+		snprintf(lane, sizeof(lane), "network");
+	/* "net   " then the event. */
+	if (strstr(nv->what, "from peer") != NULL)
+		return rpt_chart_msg(c, lane, "module", nv->what + 6, RPT_PASS);
+	return rpt_chart_msg(c, "module", lane, nv->what + 6, RPT_PASS);
+}
+
+/*
+ * A sequence chart per session: the messages it kept with its findings in
+ * between; with --net, the network side of the first session interleaved
+ * by time (the correlator's events on the UART clock), a lifeline per
+ * socket's peer.
+ */
+static int
+add_charts(struct rpt_run *run, const struct ana_report *r)
+{
+	static const char *const lanes[] = { "host", "module" };
+	struct net_evs ne = { NULL, 0 };
+	size_t i, j, k;
+	long skct = -1;
+	int rc = 0;
+
+	for (i = 0; i < r->ncharts && rc == 0; i++) {
+		const struct ana_chart *ac = &r->charts[i];
+		struct rpt_chart *c;
+		if (ac->n == 0)
+			continue;
+		c = rpt_chart_add(run, ac->name != NULL ? ac->name : "?");
+		if (c == NULL)
+			return -1;
+		c->total = ac->total;
+		ne.n = 0;
+		if (i == 0 && r->net != NULL) {
+			ne.ev = atp_calloc(NET_EV_MAX, sizeof(*ne.ev));
+			if (ne.ev == NULL)
+				return -1;
+			(void)ana_net_events(r->net, net_ev_put, &ne);
+		}
+		for (j = 0, k = 0; j < ac->n && rc == 0; j++) {
+			const struct ana_msc *m = &ac->m[j];
+			while (rc == 0 && k < ne.n && m->ts_us != 0 && ne.ev[k].t < m->ts_us)
+				rc = chart_net(c, &ne.ev[k++], &skct);
+			if (rc == 0)
+				rc = rpt_chart_msg(c, lanes[m->from & 1], lanes[m->to & 1], m->what,
+				    m->from == m->to ? rv(m->verdict) : RPT_PASS);
+		}
+		/* The network's last events, when the session was kept whole. */
+		for (; rc == 0 && ac->total <= ANA_CHART_MSGS && k < ne.n; k++)
+			rc = chart_net(c, &ne.ev[k], &skct);
+		atp_free(ne.ev);
+		ne.ev = NULL;
+	}
+	return rc;
+}
+
 static int
 add_stats(struct rpt_run *run, const struct ana_report *r)
 {
@@ -365,7 +456,8 @@ ana_to_rpt(const struct ana_report *r, int input_error, struct rpt_run **out)
 			}
 		}
 	}
-	if (add_stats(run, r) != 0 || add_timeline(run, r) != 0 || add_net(run, r->net) != 0)
+	if (add_stats(run, r) != 0 || add_timeline(run, r) != 0 || add_net(run, r->net) != 0 ||
+	    add_charts(run, r) != 0)
 		goto oom;
 	run->bytes_tx = r->st.bytes_to;
 	run->bytes_rx = r->st.bytes_from;

@@ -150,6 +150,8 @@ struct param {
 struct ana_session {
 	struct ana_session_opts o;
 	struct ana_report *rep;
+	size_t chart_i;              /* its sequence chart, rep->charts[chart_i] */
+	int has_chart;               /* 0: past ANA_CHARTS_MAX, not drawn */
 	struct atp_framer *fr;
 	/* host side */
 	uint8_t hb[HOST_BUF];
@@ -267,6 +269,94 @@ taint_push(struct ana_session *s, const struct cut *c)
 	return old;
 }
 
+/* snprintf(dst, size, "%s", src) without the formatting machinery: a
+ * repeated exchange's findings are replayed by the thousand (issue 8). */
+static void
+scopy(char *dst, size_t size, const char *src)
+{
+	size_t n = strlen(src);
+
+	if (n >= size)
+		n = size - 1;
+	memcpy(dst, src, n);
+	dst[n] = '\0';
+}
+
+/*
+ * The session's sequence chart (ANA_CHART_MSGS messages and notes, then
+ * only counted): a message from lane @from to lane @to, @text escaped and
+ * cut; @from == @to is a finding's note with verdict @v.
+ */
+/* By index: another session may grow the array. */
+static struct ana_chart *
+chart_of(const struct ana_session *s)
+{
+	return s->has_chart ? &s->rep->charts[s->chart_i] : NULL;
+}
+
+static struct ana_msc *
+chart_slot(struct ana_session *s, unsigned from, unsigned to, const struct loc *at)
+{
+	struct ana_chart *c = chart_of(s);
+	struct ana_msc *m;
+
+	if (c == NULL)
+		return NULL;
+	if (from != to)
+		c->total++;
+	if (c->n >= ANA_CHART_MSGS)
+		return NULL;
+	if (c->name == NULL)
+		c->name = at->file;
+	m = &c->m[c->n++];
+	m->from = (unsigned char)from;
+	m->to = (unsigned char)to;
+	m->verdict = ATP_V_PASS;
+	m->ts_us = at->timed ? at->ts : 0;
+	return m;
+}
+
+static void
+chart_text(struct ana_session *s, unsigned from, unsigned to, const struct loc *at,
+    struct atp_span text)
+{
+	struct ana_msc *m = chart_slot(s, from, to, at);
+
+	if (m != NULL)
+		(void)atp_span_escape(text, m->what, sizeof(m->what));
+}
+
+static void
+chart_data(struct ana_session *s, unsigned from, unsigned to, const struct loc *at, size_t n)
+{
+	struct ana_msc *m = chart_slot(s, from, to, at);
+
+	if (m != NULL)
+		snprintf(m->what, sizeof(m->what), "data, %zu bytes", n);
+}
+
+/* A finding that fails or is undecided (or known) as a note. */
+static void
+chart_note(struct ana_session *s, const struct ana_finding *f)
+{
+	struct ana_msc *m;
+	struct loc at;
+	size_t k;
+
+	if (chart_of(s) == NULL || chart_of(s)->n >= ANA_CHART_MSGS || f->verdict == ATP_V_PASS)
+		return;
+	at.file = f->file;
+	at.ts = f->ts_us;
+	at.timed = f->ts_us != 0;
+	m = chart_slot(s, ANA_LANE_MODULE, ANA_LANE_MODULE, &at);
+	if (m == NULL)
+		return;
+	m->verdict = f->verdict;
+	snprintf(m->what, sizeof(m->what), "%s: ", f->rule);
+	k = strlen(m->what);
+	scopy(m->what + k, sizeof(m->what) - k, f->message);
+}
+
 static void add(struct ana_session *s, const char *rule, enum atp_severity sev,
     enum atp_verdict vd, const char *section, const char *cmd, const struct loc *at,
     const char *fmt, ...) __attribute__((format(printf, 8, 9)));
@@ -296,6 +386,7 @@ add(struct ana_session *s, const char *rule, enum atp_severity sev, enum atp_ver
 	undecided(s, &f);
 	if (ana_report_add(s->rep, &f) != ATP_OK)
 		s->oom = 1;
+	chart_note(s, &f);
 }
 
 /* A catalogued deviation seen by a rule of the analyzer (a BEHAVIOUR
@@ -331,19 +422,7 @@ add_dev(struct ana_session *s, const struct atp_deviation *dv, int known, const 
 	undecided(s, &f);
 	if (ana_report_add(s->rep, &f) != ATP_OK)
 		s->oom = 1;
-}
-
-/* snprintf(dst, size, "%s", src) without the formatting machinery: a
- * repeated exchange's findings are replayed by the thousand (issue 8). */
-static void
-scopy(char *dst, size_t size, const char *src)
-{
-	size_t n = strlen(src);
-
-	if (n >= size)
-		n = size - 1;
-	memcpy(dst, src, n);
-	dst[n] = '\0';
+	chart_note(s, &f);
 }
 
 static void
@@ -372,6 +451,7 @@ on_finding(void *ctx, const struct atp_finding *vf)
 		undecided(s, &f);
 	if (ana_report_add(s->rep, &f) != ATP_OK)
 		s->oom = 1;
+	chart_note(s, &f);
 	if (s->recording != NULL) {
 		if (s->recording->n < MEMO_FIND)
 			s->recording->f[s->recording->n++] = *vf;
@@ -1369,6 +1449,18 @@ on_frame_kind(struct ana_session *s, const struct atp_frame *f)
 	struct ana_stats *st = &s->rep->st;
 	char buf[96];
 
+	/* The module's side of the chart (an echo is the host's line). */
+	if (s->has_chart && f->kind != ATP_FRAME_ECHO) {
+		if (chart_of(s)->n >= ANA_CHART_MSGS) {
+			chart_of(s)->total++;
+		} else {
+			struct loc at = module_loc(s, f->offset);
+			if (f->kind == ATP_FRAME_DATA)
+				chart_data(s, ANA_LANE_MODULE, ANA_LANE_HOST, &at, f->body.len);
+			else
+				chart_text(s, ANA_LANE_MODULE, ANA_LANE_HOST, &at, f->body);
+		}
+	}
 	switch (f->kind) {
 	case ATP_FRAME_RESPONSE:
 		on_response(s, f);
@@ -1552,6 +1644,7 @@ host_line(struct ana_session *s, struct atp_span line, struct atp_span term)
 		p->text[p->len + i] = (char)term.p[i];
 	p->plen = p->len + i;
 	s->vloc = s->cur;
+	chart_text(s, ANA_LANE_HOST, ANA_LANE_MODULE, &s->cur, line);
 	old = taint_push(s, &p->cut);
 	host_parse(s, p);
 	s->taint = old;
@@ -1681,6 +1774,7 @@ host_bytes(struct ana_session *s, const uint8_t *p, size_t len)
 			s->data_left -= n;
 			s->data_done += n;
 			s->rep->st.sksnd_bytes += n;
+			chart_data(s, ANA_LANE_HOST, ANA_LANE_MODULE, &s->cur, n);
 			if (s->o.net != NULL && s->tx_sock >= 0) {
 				struct ana_loc at = nloc(&s->tx_at);
 				ana_net_sent(s->o.net, s->tx_sock, p, n, s->tx_first, &at);
@@ -1894,6 +1988,19 @@ ana_session_new(const struct ana_session_opts *o, struct ana_report *rep,
 	if (o != NULL)
 		s->o = *o;
 	s->rep = rep;
+	/* A chart per session, up to ANA_CHARTS_MAX (an input with many
+	 * UARTs, many inputs): later sessions are analyzed, not drawn. */
+	if (rep->ncharts < ANA_CHARTS_MAX) {
+		struct ana_chart *nc = atp_realloc(rep->charts, (rep->ncharts + 1) * sizeof(*nc));
+		if (nc == NULL) {
+			atp_free(s);
+			return ATP_ERR_NOMEM;
+		}
+		rep->charts = nc;
+		memset(&nc[rep->ncharts], 0, sizeof(*nc));
+		s->chart_i = rep->ncharts++;
+		s->has_chart = 1;
+	}
 	s->wjoin = -1;
 	s->lcg = 1;
 	s->tx_sock = s->rx_sock = -1;

@@ -362,8 +362,8 @@ draw_chart(FILE *f, size_t id, const struct lanes *L, const struct msg *m, size_
 	}
 	fprintf(f, "</svg>\n");
 	if (total > n)
-		fprintf(f, "<p class=\"note\">%zu of %zu messages drawn; the capture and the JSON "
-		    "report have the rest.</p>\n", n, total);
+		fprintf(f, "<p class=\"note\">%zu of %zu messages drawn (the first ones); the "
+		    "capture has them all.</p>\n", n, total);
 }
 
 static void
@@ -378,8 +378,49 @@ case_chart(FILE *f, const struct rpt_case *c, size_t id)
 	draw_chart(f, id, &L, m, n < HTML_MSGS_MAX ? n : HTML_MSGS_MAX, n);
 }
 
-/* The analyzer: one chart per input, its findings in order (a command from
- * the host, the finding as a note on the module's lifeline). */
+/*
+ * The analyzer's sessions: the messages it kept of each (the first ones,
+ * with the findings where they arose as notes; with --net, the network
+ * peers' lifelines), in session order.
+ */
+static void
+session_charts(const struct rpt_run *r, FILE *f)
+{
+	struct msg m[HTML_MSGS_MAX];
+	size_t i, j;
+
+	for (i = 0; i < r->ncharts && i < HTML_CHARTS_MAX; i++) {
+		const struct rpt_chart *c = r->charts[i];
+		struct lanes L;
+		size_t n = 0;
+
+		memset(&L, 0, sizeof(L));
+		(void)lane(&L, "host");
+		(void)lane(&L, "module");
+		for (j = 0; j < c->nmsgs && n < HTML_MSGS_MAX; j++) {
+			const struct rpt_msg *g = &c->msgs[j];
+			const char *lb = g->label != NULL ? g->label : "";
+			m[n].from = lane(&L, g->from != NULL ? g->from : "module");
+			m[n].to = lane(&L, g->to != NULL ? g->to : "module");
+			m[n].label = lb;
+			m[n].label_len = strlen(lb);
+			m[n].verdict = g->verdict;
+			n++;
+		}
+		fprintf(f, "<details class=\"chart\"%s><summary>session ", i < 4 ? " open" : "");
+		esc(f, c->name);
+		fprintf(f, "</summary>\n");
+		draw_chart(f, i, &L, m, n, c->total > n ? c->total : n);
+		fprintf(f, "</details>\n");
+	}
+	if (r->ncharts > HTML_CHARTS_MAX)
+		fprintf(f, "<p class=\"note\">%u of %zu sessions drawn.</p>\n", HTML_CHARTS_MAX,
+		    r->ncharts);
+}
+
+/* The analyzer without sessions: one chart per input, its findings in
+ * order (a command from the host, the finding as a note on the module's
+ * lifeline). */
 static void
 finding_charts(const struct rpt_run *r, FILE *f)
 {
@@ -555,7 +596,10 @@ write_charts(const struct rpt_run *r, FILE *f)
 
 	fprintf(f, "<h2 id=\"charts\">Message sequence charts</h2>\n");
 	if (r->tool != NULL && strcmp(r->tool, "analyze") == 0) {
-		finding_charts(r, f);
+		if (r->ncharts > 0)
+			session_charts(r, f);
+		else
+			finding_charts(r, f);
 		return;
 	}
 	/* Failures first, then the others while there is room. */

@@ -204,6 +204,44 @@ rpt_event_add(struct rpt_run *r)
 	return e;
 }
 
+struct rpt_chart *
+rpt_chart_add(struct rpt_run *r, const char *name)
+{
+	struct rpt_chart *c = atp_calloc(1, sizeof(*c));
+
+	if (c == NULL)
+		return NULL;
+	if (rpt_set(&c->name, name) < 0 || push((void ***)&r->charts, &r->ncharts, c) == NULL) {
+		atp_free(c->name);
+		atp_free(c);
+		return NULL;
+	}
+	return c;
+}
+
+int
+rpt_chart_msg(struct rpt_chart *c, const char *from, const char *to, const char *label,
+    enum rpt_verdict v)
+{
+	struct rpt_msg *nm = atp_realloc(c->msgs, (c->nmsgs + 1) * sizeof(*nm));
+	struct rpt_msg *m;
+
+	if (nm == NULL)
+		return -1;
+	c->msgs = nm;
+	m = &nm[c->nmsgs];
+	memset(m, 0, sizeof(*m));
+	m->verdict = v;
+	if (rpt_set(&m->from, from) < 0 || rpt_set(&m->to, to) < 0 || rpt_set(&m->label, label) < 0) {
+		atp_free(m->from);
+		atp_free(m->to);
+		atp_free(m->label);
+		return -1;
+	}
+	c->nmsgs++;
+	return 0;
+}
+
 int
 rpt_stat_add(struct rpt_run *r, const char *name, uint64_t value)
 {
@@ -306,6 +344,17 @@ rpt_run_free(struct rpt_run *r)
 		atp_free(r->events[i]);
 	}
 	atp_free(r->events);
+	for (i = 0; i < r->ncharts; i++) {
+		for (j = 0; j < r->charts[i]->nmsgs; j++) {
+			atp_free(r->charts[i]->msgs[j].from);
+			atp_free(r->charts[i]->msgs[j].to);
+			atp_free(r->charts[i]->msgs[j].label);
+		}
+		atp_free(r->charts[i]->msgs);
+		atp_free(r->charts[i]->name);
+		atp_free(r->charts[i]);
+	}
+	atp_free(r->charts);
 	for (i = 0; i < r->nstats; i++)
 		atp_free(r->stats[i].name);
 	atp_free(r->stats);

@@ -89,6 +89,24 @@ struct rpt_event {
 	char *what;
 };
 
+/* A message of an analyzed session's sequence chart, between lifelines
+ * named "host", "module" or a network peer; from == to is a note on that
+ * lifeline (a finding, with its verdict). */
+struct rpt_msg {
+	char *from, *to, *label;
+	enum rpt_verdict verdict;
+};
+
+/* An analyzed session's sequence chart: its first messages and findings in
+ * session order (a log of a million exchanges keeps only these); @total
+ * messages in the whole session. */
+struct rpt_chart {
+	char *name;
+	struct rpt_msg *msgs;
+	size_t nmsgs;
+	size_t total;
+};
+
 /* A named counter of the run, listed in the order added. */
 struct rpt_stat {
 	char *name;
@@ -164,6 +182,8 @@ struct rpt_run {
 	size_t nstats;
 	struct rpt_event **events;
 	size_t nevents;
+	struct rpt_chart **charts; /* the analyzer's, one per session */
+	size_t ncharts;
 	/* A section the text report prints as it is, after the findings
 	 * (the analyzer's network summary and its timeline), or NULL. */
 	char *text_extra;
@@ -184,6 +204,10 @@ struct rpt_finding *rpt_finding_add(struct rpt_run *r);
 struct rpt_input *rpt_input_add(struct rpt_run *r, const char *file, const char *format);
 struct rpt_rule *rpt_rule_add(struct rpt_run *r, const char *rule);
 struct rpt_event *rpt_event_add(struct rpt_run *r);
+struct rpt_chart *rpt_chart_add(struct rpt_run *r, const char *name);
+/* Appends a message to @c (the strings copied); -1 on NOMEM. */
+int rpt_chart_msg(struct rpt_chart *c, const char *from, const char *to, const char *label,
+    enum rpt_verdict v);
 /* Appends a counter; -1 on NOMEM. */
 int rpt_stat_add(struct rpt_run *r, const char *name, uint64_t value);
 /* The value of counter @name, 0 when there is none. */

@@ -81,6 +81,7 @@ run() {
 	rc=0
 	"$B/atproof" analyze --firmware "$prof" --net "$out/$name.pcap" \
 	    --report json:"$out/$name.json" --report text:"$out/$name.txt" \
+	    --report html:"$out/$name.html" \
 	    "$out/$name.pcapng" >/dev/null 2>"$out/$name.err" || rc=$?
 	if [ $rc -ge 2 ] && [ $rc -ne 4 ]; then
 		echo "FAIL $name: atproof analyze exited $rc"
@@ -158,6 +159,28 @@ run mqtt manual $E/mqtt.yaml
 run long luat scenarios/conformance/skrptm-005-long-report.yaml
 run rcvshort luat --fault skrcv-short $E/peers.yaml
 run sndshort luat --fault sksnd-drop $E/peers.yaml
+
+# The HTML report's sequence chart of the session has the sockets' peers
+# as lifelines, with the bytes that crossed the network between them and
+# the module (issue 6).
+python3 - "$out/sockets.html" <<'EOF'
+import re, sys
+h = open(sys.argv[1], encoding="utf-8").read()
+svg = h[h.index('<svg class="msc"'):]
+svg = svg[:svg.index("</svg>")]
+lanes = re.findall(r'<text class="lane"[^>]*>([^<]*)</text>', svg)
+assert lanes[:2] == ["host", "module"], lanes
+peers = [l for l in lanes if re.fullmatch(r"socket \d+ peer", l)]
+assert peers, lanes
+x = {m: l for m, l in re.findall(r'<text class="lane" x="(\d+)"[^>]*>([^<]*)</text>', svg)}
+px = {k for k, v in x.items() if v in peers}
+mx = [k for k, v in x.items() if v == "module"][0]
+arrows = re.findall(r'<line x1="(\d+)" y1="\d+" x2="(\d+)"[^>]*/><text[^>]*>([^<]*)</text>', svg)
+assert any(a in px and b == mx and "from peer" in t for a, b, t in arrows), arrows
+assert any(a == mx and b in px and "to peer" in t for a, b, t in arrows), arrows
+assert any(t.startswith("AT+SKCT=") for a, b, t in arrows), arrows
+print("ok   the HTML chart of the session: %s; %d arrows" % (", ".join(lanes), len(arrows)))
+EOF
 
 python3 - "$out" <<'EOF'
 import json, sys

@@ -201,12 +201,24 @@ for r in rules:
                          r'</span> ' + re.escape(r["rule"]) + "</h3>", dom), r["rule"]
 f = rep["findings"][0]
 assert "%s:%d" % (f["source"]["file"], f["source"]["line"]) in dom, f
-# A chart per input, the latency of every timed command.
+# A chart per input: the session's messages (commands from the host,
+# responses back), its failing findings as notes where they arose.
 assert dom.count('<svg class="msc"') == len(rep["inputs"]), dom.count('<svg class="msc"')
+notes = 0
+for svg in re.findall(r'<svg class="msc".*?</svg>', dom, re.S):
+    lanes = dict(re.findall(r'<text class="lane" x="(\d+)"[^>]*>([^<]*)</text>', svg))
+    assert sorted(lanes.values()) == ["host", "module"], lanes
+    x = {v: k for k, v in lanes.items()}
+    # (the DOM closes a <line> with </line>, the file with />)
+    arrows = re.findall(r'<line x1="(\d+)" y1="\d+" x2="(\d+)"[^>]*>(?:</line>)?<text[^>]*>([^<]*)</text>', svg)
+    assert any(a == x["host"] and b == x["module"] and t.upper().startswith("AT") for a, b, t in arrows), arrows
+    assert any(a == x["module"] and b == x["host"] and t.startswith("+") for a, b, t in arrows), arrows
+    notes += len(re.findall(r'<g class="note (fail|inconc)">', svg))
+assert notes > 0, "no finding in any chart"
 for l in rep["stats"]["latency"]:
     assert "<td>%s</td>" % l["command"] in dom, l["command"]
-print("ok   analyze: %s rules, %s findings, %d charts" %
-      (m.group(1), m.group(4), dom.count('<svg class="msc"')))
+print("ok   analyze: %s rules, %s findings, %d charts, %d notes" %
+      (m.group(1), m.group(4), dom.count('<svg class="msc"'), notes))
 PY
 # 3. A factory station: its page has the units and their measurements
 #    against the limits, and links to each unit's own page.

@@ -12,6 +12,7 @@
 
 #include "analyzer/ana.h"
 #include "atproof/atproof.h"
+#include "reports/rpt.h"
 
 /*
  * Each case is a session written as records, "H" host or "M" module bytes
@@ -19,6 +20,8 @@
  * findings it must give, as "rule/verdict" in the order they are reported.
  * "=" alone in a case's findings means: none at all.
  */
+
+#define NROWS(a) (sizeof(a) / sizeof((a)[0]))
 
 struct r {
 	char dir;
@@ -504,6 +507,91 @@ findings_are_kept_up_to_a_ceiling_per_rule_and_counted_beyond(void **state)
 	ana_report_free(&rep);
 }
 
+/*
+ * The session's sequence chart: its messages in order (the host's lines
+ * and payload, the module's responses and data), each failing finding as
+ * a note where it arose; past ANA_CHART_MSGS only counted. The report
+ * model gets them with their lifelines.
+ */
+static void
+the_chart_keeps_the_first_messages_with_the_findings_where_they_arose(void **state)
+{
+	static const struct { unsigned from, to; const char *what; } want[] = {
+		{ ANA_LANE_HOST, ANA_LANE_MODULE, "AT+SKCT=0,0,10.0.0.1,80" },
+		{ ANA_LANE_MODULE, ANA_LANE_HOST, "+OK=1" },
+		{ ANA_LANE_HOST, ANA_LANE_MODULE, "AT+SKSND=1,9" },
+		{ ANA_LANE_MODULE, ANA_LANE_HOST, "+OK=9" },
+		{ ANA_LANE_HOST, ANA_LANE_MODULE, "data, 3 bytes" },
+		{ ANA_LANE_MODULE, ANA_LANE_HOST, "+OK" },
+		{ ANA_LANE_MODULE, ANA_LANE_MODULE, "data-short: AT+SKSND: 3 of 9 announced" },
+		{ ANA_LANE_MODULE, ANA_LANE_MODULE, "resp-unsolicited: " },
+	};
+	struct ana_report rep;
+	struct ana_session *s = NULL;
+	struct ana_session_opts o;
+	struct rpt_run *run = NULL;
+	size_t i;
+
+	(void)state;
+	/* scases[6]: a response while SKSND payload is still owed. */
+	assert_string_equal(scases[6].name, "a response while payload is still owed is data-short");
+	run_case(&scases[6], &rep);
+	assert_int_equal(rep.ncharts, 1);
+	assert_string_equal(rep.charts[0].name, "case");
+	assert_int_equal(rep.charts[0].n, NROWS(want));
+	assert_int_equal(rep.charts[0].total, NROWS(want) - 2);
+	for (i = 0; i < NROWS(want); i++) {
+		const struct ana_msc *m = &rep.charts[0].m[i];
+		if (m->from != want[i].from || m->to != want[i].to ||
+		    strncmp(m->what, want[i].what, strlen(want[i].what)) != 0)
+			fail_msg("message %zu: %u->%u '%s', want %u->%u '%s'", i, m->from, m->to,
+			    m->what, want[i].from, want[i].to, want[i].what);
+	}
+	assert_int_equal(rep.charts[0].m[6].verdict, ATP_V_FAIL);
+	assert_int_equal(rep.charts[0].m[1].ts_us, 1000000000000ull + 50000u);
+	assert_int_equal(ana_to_rpt(&rep, 0, &run), ATP_OK);
+	assert_int_equal(run->ncharts, 1);
+	assert_int_equal(run->charts[0]->nmsgs, NROWS(want));
+	assert_string_equal(run->charts[0]->msgs[0].from, "host");
+	assert_string_equal(run->charts[0]->msgs[0].to, "module");
+	assert_string_equal(run->charts[0]->msgs[1].from, "module");
+	assert_string_equal(run->charts[0]->msgs[5].label, "+OK");
+	assert_int_equal(run->charts[0]->msgs[6].verdict, RPT_FAIL);
+	assert_int_equal(run->charts[0]->msgs[5].verdict, RPT_PASS);
+	rpt_run_free(run);
+	ana_report_free(&rep);
+
+	/* A long session: the first messages are kept, all are counted; a
+	 * second session has a chart of its own. */
+	memset(&o, 0, sizeof(o));
+	ana_report_init(&rep);
+	assert_int_equal(ana_session_new(&o, &rep, &s), ATP_OK);
+	for (i = 0; i < 2 * ANA_CHART_MSGS; i++) {
+		struct atp_rec r;
+		memset(&r, 0, sizeof(r));
+		r.dir = i % 2 == 0 ? ATP_DIR_TO_MODULE : ATP_DIR_FROM_MODULE;
+		r.ts_us = 1000000000000ull + i * 1000u;
+		r.bytes = atp_span_str(i % 2 == 0 ? "AT+QVER\r" : "+OK=1\r\n\r\n");
+		r.src_file = "long";
+		assert_int_equal(ana_session_feed(s, &r), ATP_OK);
+	}
+	assert_int_equal(ana_session_end(s), ATP_OK);
+	ana_session_free(s);
+	assert_int_equal(ana_session_new(&o, &rep, &s), ATP_OK);
+	ana_session_free(s);
+	assert_int_equal(rep.ncharts, 2);
+	assert_int_equal(rep.charts[0].n, ANA_CHART_MSGS);
+	assert_int_equal(rep.charts[0].total, 2 * ANA_CHART_MSGS);
+	assert_string_equal(rep.charts[0].m[ANA_CHART_MSGS - 1].what, "+OK=1");
+	assert_int_equal(rep.charts[1].n, 0);
+	/* A session with nothing to draw gives no chart. */
+	assert_int_equal(ana_to_rpt(&rep, 0, &run), ATP_OK);
+	assert_int_equal(run->ncharts, 1);
+	assert_int_equal(run->charts[0]->total, 2 * ANA_CHART_MSGS);
+	rpt_run_free(run);
+	ana_report_free(&rep);
+}
+
 /* Every allocation of an importer, a session and a report may fail: each
  * failure gives ATP_ERR_NOMEM (or a smaller report), never a crash or a
  * leak (run under the sanitizers). */
@@ -562,6 +650,7 @@ main(void)
 		cmocka_unit_test(percentiles_are_nearest_ranks_of_the_sorted_times),
 		cmocka_unit_test(the_verdict_is_the_worst_and_known_does_not_fail),
 		cmocka_unit_test(findings_are_kept_up_to_a_ceiling_per_rule_and_counted_beyond),
+		cmocka_unit_test(the_chart_keeps_the_first_messages_with_the_findings_where_they_arose),
 		cmocka_unit_test(allocation_failures_are_errors_not_crashes),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

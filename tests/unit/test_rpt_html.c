@@ -285,6 +285,54 @@ test_a_long_case_details_its_late_failure_and_folds_the_rest(void **state)
 	rpt_run_free(r);
 }
 
+/*
+ * An analyzed session: its chart has the host, the module and each network
+ * peer as lifelines, an arrow per message, a finding as a failing note,
+ * and says how much of the session it shows.
+ */
+static void
+test_an_analyzed_session_is_drawn_with_its_network_peers(void **state)
+{
+	struct rpt_run *r = rpt_run_new("analyze");
+	struct rpt_chart *c;
+	char *h, *svg, *end;
+
+	(void)state;
+	assert_non_null(r);
+	r->layout = RPT_LAYOUT_FINDINGS;
+	c = rpt_chart_add(r, "cap<1>.pcapng");
+	assert_non_null(c);
+	assert_int_equal(rpt_chart_msg(c, "host", "module", "AT+SKCT=0,0,10.0.0.2,80", RPT_PASS), 0);
+	assert_int_equal(rpt_chart_msg(c, "module", "socket 1 peer", "TCP SYN", RPT_PASS), 0);
+	assert_int_equal(rpt_chart_msg(c, "module", "host", "+OK=1", RPT_PASS), 0);
+	assert_int_equal(rpt_chart_msg(c, "socket 1 peer", "module", "socket 1 from peer: 5 bytes",
+	    RPT_PASS), 0);
+	assert_int_equal(rpt_chart_msg(c, "module", "host", "+SKTRPT=1,5", RPT_PASS), 0);
+	assert_int_equal(rpt_chart_msg(c, "module", "module", "resp-errcode: -4 for -2", RPT_FAIL),
+	    0);
+	c->total = 1000000;
+	rpt_run_finish(r);
+	h = render(r);
+	assert_non_null(strstr(h, "<summary>session cap&lt;1&gt;.pcapng</summary>"));
+	svg = strstr(h, "<svg class=\"msc\"");
+	assert_non_null(svg);
+	end = strstr(svg, "</svg>");
+	assert_non_null(end);
+	assert_null(strstr(end, "<svg class=\"msc\""));
+	end[0] = '\0';
+	assert_non_null(strstr(svg, ">host</text>"));
+	assert_non_null(strstr(svg, ">module</text>"));
+	assert_non_null(strstr(svg, ">socket 1 peer</text>"));
+	assert_int_equal(count(svg, "<g class=\"msg "), 5);
+	/* The peer's arrow runs from its lifeline (the third) to the module's. */
+	assert_non_null(strstr(svg, "<line x1=\"600\" y1=\"118\" x2=\"360\" y2=\"118\""));
+	assert_non_null(strstr(svg, "<g class=\"note fail\">"));
+	assert_non_null(strstr(svg, "resp-errcode: -4 for -2"));
+	assert_non_null(strstr(end + 1, "6 of 1000000 messages drawn"));
+	free(h);
+	rpt_run_free(r);
+}
+
 /* Every byte sequence is whole UTF-8 (a cut never splits a character). */
 static int
 utf8_ok(const unsigned char *p)
@@ -387,6 +435,7 @@ main(void)
 		cmocka_unit_test(test_the_analyzer_samples_make_the_latency_table),
 		cmocka_unit_test(test_a_big_run_is_capped_and_says_what_it_left_out),
 		cmocka_unit_test(test_a_long_case_details_its_late_failure_and_folds_the_rest),
+		cmocka_unit_test(test_an_analyzed_session_is_drawn_with_its_network_peers),
 		cmocka_unit_test(test_cut_text_stays_utf8_and_control_bytes_do_not_reach_the_page),
 		cmocka_unit_test(test_a_station_page_tables_units_by_measurement_against_limits),
 	};
