@@ -549,6 +549,31 @@ skrcv_keeps_the_last_511_bytes(void **state)
 	nt_close(t);
 }
 
+/* A maxsize beyond the manual's range is -4 there; the firmware takes any
+ * size and clamps it to 1024 (skrcv-clamp-1024). */
+static void
+skrcv_takes_any_size_in_the_firmware_only(void **state)
+{
+	size_t p;
+
+	(void)state;
+	for (p = 0; p < NPROF; p++) {
+		struct nt *t = nt_open(profiles[p]);
+		int fd = connected(t);
+		peer_send(fd, "HELLO", 5);
+		pump(t, 30);
+		if (strcmp(profiles[p], "manual") == 0)
+			expect(t, "AT+SKRCV=1,99999\r", "+ERR=-4\r\n\r\n");
+		expect(t, "AT+SKRCV=1,1024\r", "+OK=5\r\n\r\nHELLO");
+		peer_send(fd, "AGAIN", 5);
+		pump(t, 30);
+		if (strcmp(profiles[p], "manual") != 0)
+			expect(t, "AT+SKRCV=1,99999\r", "+OK=5\r\n\r\nAGAIN");
+		close(fd);
+		nt_close(t);
+	}
+}
+
 static void
 skrcv_short_fault_sends_one_byte_less(void **state)
 {
@@ -1084,6 +1109,10 @@ automatic_mode_connects_and_reconnects(void **state)
 	int l, fd, one = 1;
 
 	(void)state;
+	/* The firmware retries every 10 s (firmware §9); the test shortens it. */
+	t = nt_open("luat");
+	assert_int_equal(t->e->net->reconnect_us, 10000000u);
+	nt_close(t);
 	setenv("ATP_EMU_RECONNECT_MS", "200", 1);
 	t = nt_open("luat");
 	unsetenv("ATP_EMU_RECONNECT_MS");
@@ -1271,6 +1300,7 @@ main(void)
 		cmocka_unit_test(sksnd_and_skrcv_need_a_connected_socket),
 		cmocka_unit_test(skrcv_reads_what_came_and_then_nothing),
 		cmocka_unit_test(skrcv_keeps_the_last_511_bytes),
+		cmocka_unit_test(skrcv_takes_any_size_in_the_firmware_only),
 		cmocka_unit_test(skrcv_short_fault_sends_one_byte_less),
 		cmocka_unit_test(data_stays_readable_after_the_peer_closes),
 		cmocka_unit_test(skstt_lists_a_servers_clients),
