@@ -259,6 +259,19 @@ static const struct tcase cases[] = {
 	{ "socket commands before joining: SKCT is -13, SKGHBN -4 (firmware 5)",
 	  { { "AT+SKCT=0,0,127.0.0.1,9\r", ERR(-13) }, { "AT+SKGHBN=www.baidu.com\r", ERR(-4) },
 	    { "AT+SKSND=1,3\r", ERR(-4) }, { "AT+SKRCV=1,3\r", ERR(-4) } } },
+	{ "forms a command does not take are -3, or -2 in the firmware (firmware 2 op_flag, "
+	  "form-not-allowed-err2)",
+	  { { "AT+SKRPTM\r", ERR(-3), ERR(-2) }, { "AT+SKRPTM=!1\r", ERR(-3), ERR(-2) },
+	    { "AT+SKSRCIP\r", ERR(-3), ERR(-2) }, { "AT+Z=1\r", ERR(-3), ERR(-2) },
+	    { "AT+E=1\r", ERR(-3), ERR(-2) }, { "AT+E=?\r", ERR(-3), ERR(-2) },
+	    { "AT+RSTF=?\r", ERR(-3), ERR(-2) }, { "AT+PMTF=1\r", ERR(-3), ERR(-2) },
+	    { "AT+WJOIN=1\r", ERR(-3), ERR(-2) }, { "AT+ENTM=1\r", ERR(-3), ERR(-2) } } },
+	{ "more forms: set-only commands bare or queried, =! on a query command, =! without "
+	  "its argument (firmware 2, extra-forms, missing-arg-err2)",
+	  { { "AT+SKCT\r", ERR(-3), ERR(-2) }, { "AT+SKCT=?\r", ERR(-3), ERR(-2) },
+	    { "AT+SKSND=?\r", ERR(-3), ERR(-2) }, { "AT+QMAC=!1\r", ERR(-3), ERR(-2) },
+	    { "AT+LKSTT=?\r", ERR(-3), R("0") }, { "AT+SSID=!\r", ERR(-4), ERR(-2) },
+	    { "AT+SSID=1,2,3,4,5,6,7,8,9\r", ERR(-4) } } },
 	{ "SKSND and SKRCV without a length are -4, or -2 in the firmware (missing-arg-err2)",
 	  { { "AT+SKSND=1\r", ERR(-4), ERR(-2) }, { "AT+SKRCV=1\r", ERR(-4), ERR(-2) } } },
 	{ "SKSTT of a socket never opened; the firmware ends its entries with a CRLF more "
