@@ -165,6 +165,8 @@ static const struct tcase cases[] = {
 	    { "AT+NIP=1,1.2.3.400,255.255.255.0,1.2.3.1,1.2.3.1\r", ERR(-4) }, { "AT+NIP=!0\r", OK } } },
 	{ "APNIP factory value is 192.168.0.1/24 with DHCP (firmware 12)",
 	  { { "AT+APNIP=?\r", R("0,192.168.0.1,255.255.255.0,192.168.0.1,192.168.0.1") } } },
+	{ "ENCRY, ATPT and APSSID factory values (firmware 12)",
+	  { { "AT+ENCRY=?\r", R("0") }, { "AT+ATPT=?\r", R("0") }, { "AT+APSSID=?\r", R("") } } },
 	{ "ATPT examples of 2.1.1.2", { { "AT+ATPT=!500\r", OK }, { "AT+ATPT=?\r", R("500") } } },
 	{ "ENTS needs four arguments in range (2.2.1.5)",
 	  { { "AT+ENTS=3,1,1000,10000\r", ERR(-4) }, { "AT+ENTS=0,1,1000\r", ERR(-4), ERR(-2) },
