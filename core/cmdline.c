@@ -111,12 +111,16 @@ space_issue(struct atp_span raw)
 
 /*
  * Splits out->argtext (at @base bytes from the start of the line) into
- * arguments. A quoted argument follows firmware §1.3 get_first_comma(),
- * read escape-aware: a backslash takes the next byte with it (§3), so "\""
- * and "\\" never end it. The firmware's check is cruder (a '"' right after
- * any backslash never closes, so `"a\\",` does not split there); the two
- * agree on every line atp_cmdline_build() writes unless a quoted value that
- * is not the last ends in a backslash.
+ * arguments as the module does (w600-firmware.md §1.3, §3):
+ *   - get_first_comma(): an argument that starts with '"' ends at the
+ *     first '",' whose quote is not preceded by a backslash. It looks one
+ *     byte back and no further, so `"a\\",b` is one argument, not two: the
+ *     backslash before the quote is itself escaped, but the module does not
+ *     see it so;
+ *   - with no such '",' the argument runs to the end of the line, and
+ *     atcmd_filter_quotation() takes it as quoted when its last byte is '"'
+ *     (escaped or not: `"abc\"` is closed), as open otherwise.
+ * atp_cmdline_build() writes no line the two readings would split apart.
  */
 static void
 split_args(struct atp_cmdline *out, size_t base)
@@ -148,19 +152,15 @@ split_args(struct atp_cmdline *out, size_t base)
 		}
 		if (p[pos] == '"') {
 			quoted = 1;
-			for (i = pos + 1; i < len; i++) {
-				if (p[i] == '\\') {
-					i++;
-					continue;
-				}
-				if (p[i] == '"' && (i + 1 == len || p[i + 1] == ','))
+			/* p[i - 1] of the first candidate is the opening quote */
+			for (i = pos + 1; i + 1 < len; i++)
+				if (p[i] == '"' && p[i + 1] == ',' && p[i - 1] != '\\')
 					break;
-			}
-			if (i >= len) {
-				open = 1;
-				end = len;
-			} else {
+			if (i + 1 < len) {
 				end = i + 1;
+			} else {
+				end = len;
+				open = len - pos < 2 || p[len - 1] != '"';
 			}
 		} else {
 			const uint8_t *comma = memchr(p + pos, ',', len - pos);
@@ -431,6 +431,30 @@ needs_quotes(const char *a, size_t i, size_t nargs, enum atp_form form, unsigned
 	return 0;
 }
 
+/*
+ * How argument @i is written: 1 quoted, 0 bare, -1 not at all. Quoted, a
+ * value ending in a backslash ends in `\\"`, and the module does not end an
+ * argument at a '",' right after a backslash (split_args()): so it is
+ * quoted only as the last argument. Before another it goes bare, where the
+ * module reads it back whole (no comma, no leading quote or operator, no
+ * blank at an end), or is refused; so is it under ATP_CLB_QUOTE_ALL.
+ */
+static int
+arg_quoting(const char *a, size_t i, size_t nargs, enum atp_form form, unsigned flags)
+{
+	size_t len = strlen(a);
+
+	if (!needs_quotes(a, i, nargs, form, flags))
+		return 0;
+	if (i + 1 == nargs || len == 0 || a[len - 1] != '\\')
+		return 1;
+	if ((flags & ATP_CLB_QUOTE_ALL) != 0 || strchr(a, ',') != NULL || a[0] == '"' ||
+	    is_space((uint8_t)a[0]) || is_space((uint8_t)a[len - 1]) ||
+	    (i == 0 && form == ATP_FORM_SET && (a[0] == '!' || a[0] == '?')))
+		return -1;
+	return 0;
+}
+
 /* Writes @a between quotes, with '"' and '\\' escaped (firmware §3). */
 static void
 put_quoted(struct wbuf *w, const char *a)
@@ -481,7 +505,8 @@ atp_cmdline_build(char *buf, size_t size, const char *name, enum atp_form form,
 	if (strpbrk(name, "=\r\n") != NULL)
 		return ATP_ERR_ARG;
 	for (i = 0; i < nargs; i++)
-		if (args[i] == NULL || strpbrk(args[i], "\r\n") != NULL)
+		if (args[i] == NULL || strpbrk(args[i], "\r\n") != NULL ||
+		    arg_quoting(args[i], i, nargs, form, flags) < 0)
 			return ATP_ERR_ARG;
 
 	if (size > 0)
@@ -497,7 +522,7 @@ atp_cmdline_build(char *buf, size_t size, const char *name, enum atp_form form,
 	for (i = 0; i < nargs; i++) {
 		if (i > 0)
 			put(&w, ",", 1);
-		if (needs_quotes(args[i], i, nargs, form, flags))
+		if (arg_quoting(args[i], i, nargs, form, flags) > 0)
 			put_quoted(&w, args[i]);
 		else
 			put_str(&w, args[i]);

@@ -144,6 +144,18 @@ check_round_trip(const struct atp_cmdline *cl, unsigned flags)
 	n = atp_cmdline_build(out, sizeof(out), name, cl->form, args, cl->nargs, flags);
 	if (n == ATP_ERR_LIMIT)
 		return;    /* quoting made it longer than a line may be */
+	if (n == ATP_ERR_ARG) {
+		/* refused only for a value ending in a backslash before another
+		 * argument that cannot go bare (cmdline.h) */
+		int why = 0;
+		for (i = 0; i + 1 < cl->nargs; i++) {
+			size_t l = strlen(vals[i]);
+			if (l > 0 && vals[i][l - 1] == '\\')
+				why = 1;
+		}
+		REQUIRE(why);
+		return;
+	}
 	REQUIRE(n > 0);
 	REQUIRE(atp_cmdline_parse(atp_span_make(out, (size_t)n), &again, NULL) == ATP_OK);
 	REQUIRE(atp_span_eq_span(again.name, cl->name));

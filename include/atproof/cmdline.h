@@ -18,8 +18,9 @@
  *   - after '=', '!' means the flash form, '?' the query form (nothing after
  *     it is parsed), anything else the set form;
  *   - arguments are split at ','; an argument that starts with '"' runs to
- *     the next '",' (or the closing '"' at the end) whose quote is not
- *     escaped by a backslash, so quoted strings may hold commas;
+ *     the next '",' whose quote does not follow a backslash (one byte back
+ *     only: `"a\\",b` is one argument), so quoted strings may hold commas;
+ *     without one it runs to the end, closed when it ends with '"';
  *   - at most 9 arguments; an empty last argument is not counted;
  *   - the terminator is CR, LF, CRLF or LFCR.
  * What the manual would reject but the firmware takes is not an error: it is
@@ -105,10 +106,13 @@ int atp_cmdline_next(struct atp_cur *c, int skip_line_garbage, struct atp_span *
  * Arguments are written bare when they are safe, and otherwise quoted with
  * backslash escapes (a comma, quote, backslash, leading/trailing space or a
  * control byte makes an argument unsafe); ATP_CLB_QUOTE_ALL quotes all.
+ * A value ending in a backslash is quoted only as the last argument (the
+ * module would not end it at its closing quote); before another it is
+ * written bare, or refused when it cannot be.
  * @args may be NULL when @nargs is 0. Returns the length written (without
  * the NUL), ATP_ERR_LIMIT if it does not fit or exceeds ATP_LINE_MAX, or
- * ATP_ERR_ARG for more than ATP_ARGS_MAX arguments or a form with args it
- * cannot carry.
+ * ATP_ERR_ARG for more than ATP_ARGS_MAX arguments, a form with args it
+ * cannot carry, or an argument no line can carry.
  */
 long atp_cmdline_build(char *buf, size_t size, const char *name, enum atp_form form,
     const char *const *args, size_t nargs, unsigned flags);

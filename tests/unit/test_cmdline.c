@@ -352,8 +352,10 @@ static const struct quote_case quotes[] = {
 	    { 0, 0, 1, 1 }, 0 },
 	{ "an escaped quote does not end it", "AT+SSID=\"a\\\",b\",2\r", 2,
 	    { "\"a\\\",b\"", "2" }, { "a\\\",b", "2" }, { "a\",b", "2" }, { 1, 0 }, 0 },
-	{ "an escaped backslash before the quote does", "AT+SSID=\"a\\\\\",2\r", 2,
-	    { "\"a\\\\\"", "2" }, { "a\\\\", "2" }, { "a\\", "2" }, { 1, 0 }, 0 },
+	/* get_first_comma() looks one byte back: an escaped backslash
+	 * before the quote still keeps it from ending the argument */
+	{ "a quote right after any backslash does not end it", "AT+SSID=\"a\\\\\",2\r", 1,
+	    { "\"a\\\\\",2" }, { "a\\\\\",2" }, { "a\\\",2" }, { 1 }, ATP_CL_OPEN_QUOTE },
 	{ "an escaped comma is content", "AT+SSID=\"a\\,b\"\r", 1,
 	    { "\"a\\,b\"" }, { "a\\,b" }, { "a,b" }, { 1 }, 0 },
 	{ "a quote not followed by a comma does not end it", "AT+SSID=\"a\"b\",c\r", 2,
@@ -364,8 +366,12 @@ static const struct quote_case quotes[] = {
 	    { "\"abc,1" }, { "abc,1" }, { "abc,1" }, { 1 }, ATP_CL_OPEN_QUOTE },
 	{ "a lone quote is an open empty string", "AT+SSID=\"\r", 1,
 	    { "\"" }, { "" }, { "" }, { 1 }, ATP_CL_OPEN_QUOTE },
-	{ "an escaped closing quote leaves it open", "AT+SSID=\"abc\\\"\r", 1,
-	    { "\"abc\\\"" }, { "abc\\\"" }, { "abc\"" }, { 1 }, ATP_CL_OPEN_QUOTE },
+	/* atcmd_filter_quotation() looks at the last byte only */
+	{ "a last argument ending in a quote is closed, a backslash before it or not",
+	    "AT+SSID=\"abc\\\"\r", 1,
+	    { "\"abc\\\"" }, { "abc\\" }, { "abc\\" }, { 1 }, 0 },
+	{ "so is one ending in an escaped backslash", "AT+SSID=\"abc\\\\\"\r", 1,
+	    { "\"abc\\\\\"" }, { "abc\\\\" }, { "abc\\" }, { 1 }, 0 },
 	{ "a quote inside a bare argument is content", "AT+SSID=a\"b,c\r", 2,
 	    { "a\"b", "c" }, { "a\"b", "c" }, { "a\"b", "c" }, { 0, 0 }, 0 },
 	{ "an empty quoted last argument counts", "AT+KEY=1,0,\"\"\r", 3,
@@ -883,6 +889,10 @@ static const struct build_case builds[] = {
 	{ "quotes and backslashes are escaped", "SSID", SET, 1, { "a\"b\\c" }, 0,
 	    "AT+SSID=\"a\\\"b\\\\c\"\r" },
 	{ "a quote at the start forces quotes", "SSID", SET, 1, { "\"x" }, 0, "AT+SSID=\"\\\"x\"\r" },
+	{ "a last value ending in a backslash is quoted", "KEY", SET, 2, { "1", "a b\\" }, 0,
+	    "AT+KEY=1,\"a b\\\\\"\r" },
+	{ "before another it goes bare (\\\",\" would not end it)", "KEY", SET, 2, { "a b\\", "1" },
+	    0, "AT+KEY=a b\\,1\r" },
 	{ "a leading space forces quotes", "SSID", SET, 1, { " x" }, 0, "AT+SSID=\" x\"\r" },
 	{ "a trailing space forces quotes", "SSID", SET, 1, { "x " }, 0, "AT+SSID=\"x \"\r" },
 	{ "a tab forces quotes", "SSID", SET, 1, { "a\tb" }, 0, "AT+SSID=\"a\tb\"\r" },
@@ -930,6 +940,9 @@ the_serializer_refuses_what_it_cannot_write(void **state)
 	static const char *const ten[] = { "1", "2", "3", "4", "5", "6", "7", "8", "9", "10" };
 	static const char *const cr[] = { "a\rb" };
 	static const char *const lf[] = { "a\nb" };
+	static const char *const comma_bs[] = { "a,b\\", "1" };
+	static const char *const space_bs[] = { " a\\", "1" };
+	static const char *const plain_bs[] = { "ab\\", "1" };
 	static const char *const one[] = { "1" };
 	static const char *const null_arg[] = { NULL };
 	char big[600], buf[1024];
@@ -944,6 +957,12 @@ the_serializer_refuses_what_it_cannot_write(void **state)
 	    ATP_ERR_ARG);
 	assert_int_equal(atp_cmdline_build(buf, sizeof(buf), "X", SET, cr, 1, 0), ATP_ERR_ARG);
 	assert_int_equal(atp_cmdline_build(buf, sizeof(buf), "X", SET, lf, 1, 0), ATP_ERR_ARG);
+	/* a value ending in a backslash before another that cannot go bare */
+	assert_int_equal(atp_cmdline_build(buf, sizeof(buf), "X", SET, comma_bs, 2, 0), ATP_ERR_ARG);
+	assert_int_equal(atp_cmdline_build(buf, sizeof(buf), "X", SET, space_bs, 2, 0), ATP_ERR_ARG);
+	assert_int_equal(atp_cmdline_build(buf, sizeof(buf), "X", SET, plain_bs, 2,
+	    ATP_CLB_QUOTE_ALL), ATP_ERR_ARG);
+	assert_int_equal(atp_cmdline_build(buf, sizeof(buf), "X", SET, plain_bs, 2, 0), 11);
 	assert_int_equal(atp_cmdline_build(buf, sizeof(buf), "X", SET, null_arg, 1, 0), ATP_ERR_ARG);
 	assert_int_equal(atp_cmdline_build(buf, sizeof(buf), "X", SET, NULL, 1, 0), ATP_ERR_ARG);
 	assert_int_equal(atp_cmdline_build(buf, sizeof(buf), "A=B", BARE, NULL, 0, 0), ATP_ERR_ARG);
@@ -995,7 +1014,7 @@ parsing_what_the_serializer_wrote_gives_the_arguments_back(void **state)
 	char argbuf[ATP_ARGS_MAX][24], name[ATP_NAME_MAX + 1], out[ATP_LINE_MAX + 4];
 	const char *args[ATP_ARGS_MAX];
 	uint64_t s = 0xc0ffee1234u;
-	size_t iter, cases = 0;
+	size_t iter, cases = 0, refused = 0;
 
 	(void)state;
 	for (iter = 0; iter < 5000; iter++) {
@@ -1026,6 +1045,22 @@ parsing_what_the_serializer_wrote_gives_the_arguments_back(void **state)
 		}
 		snprintf(desc, sizeof(desc), "round trip %zu", iter);
 		n = atp_cmdline_build(out, sizeof(out), name, form, args, nargs, flags);
+		if (n == ATP_ERR_ARG) {
+			/* only a value that ends in a backslash before another
+			 * argument, and cannot go bare, has no line (cmdline.h) */
+			int why = 0;
+			for (i = 0; i + 1 < nargs; i++) {
+				size_t l = strlen(args[i]);
+				if (l > 0 && args[i][l - 1] == '\\' && ((flags & ATP_CLB_QUOTE_ALL) != 0 ||
+				    strchr(args[i], ',') != NULL || args[i][0] == '"' || args[i][0] == ' ' ||
+				    args[i][0] == '\t' ||
+				    (i == 0 && form == SET && strchr("!?", args[i][0]) != NULL)))
+					why = 1;
+			}
+			CHECK(desc, why);
+			refused++;
+			continue;
+		}
 		CHECK(desc, n > 0);
 		CHECK(desc, atp_cmdline_parse(atp_span_make(out, (size_t)n), &cl, NULL) == ATP_OK);
 		CHECK(desc, span_is(cl.name, name));
@@ -1043,7 +1078,9 @@ parsing_what_the_serializer_wrote_gives_the_arguments_back(void **state)
 				    strspn(args[i], "0123456789") == strlen(args[i])));
 		cases++;
 	}
-	assert_int_equal(cases, 5000);
+	/* both kinds happen with this seed */
+	assert_int_equal(cases + refused, 5000);
+	assert_true(refused > 0 && cases > 4000);
 }
 
 int
