@@ -1,6 +1,6 @@
 #!/bin/sh
 # SPDX-License-Identifier: MIT
-# The benchmark sheet (make bench): every figure of issues 4, 5, 7 and 8 next
+# The benchmark sheet (make bench): every figure of issues 4 to 8 next
 # to the reference it is compared against, both measured in this run, on this
 # machine. Prints the table and writes it as Markdown to $B/bench/BENCHMARKS.md.
 #
@@ -413,6 +413,95 @@ if "$BIN/corebench" $CORE_SCALE >"$W/core.txt" 2>&1; then
 else
 	skip core "framer, validator, parser" "corebench failed: see $W/core.txt"
 fi
+
+# 4b. The HTML report at scale (issue 6) -------------------------------------------
+# The page of an analysis of a million exchanges (capgen's cycle, as in
+# section 3) and of a run of thousands of scenarios (generated: three steps
+# each, one in 50 failing): the time the writer takes (from the page's open
+# to its close, through strace; "-" without it), the page's size, and what
+# headless Chromium takes to load it and run its script against an empty
+# page (best of 3 each).
+echo "reports" >&2
+mkdir -p "$W/html/s"
+HTML_N=3000
+[ "$QUICK" = 0 ] || HTML_N=300
+# page_ms TRACE PAGE: milliseconds from PAGE's openat to the close of its fd.
+page_ms() {
+	awk -v page="\"$2\"" '
+		!fd && index($0, "openat(") && index($0, page) { pid = $1; t0 = $2; fd = $NF; next }
+		fd && $1 == pid && $3 == "close(" fd ")" { printf "%.1f", ($2 - t0) * 1000; exit }' "$1"
+}
+# load_s PAGE: best of 3 of headless Chromium's --dump-dom of PAGE.
+load_s() {
+	best=""
+	for k in 1 2 3; do
+		prof=$(mktemp -d "$W/html/prof.XXXXXX")
+		t0=$(now)
+		timeout 60 chromium --headless --no-sandbox --disable-gpu --user-data-dir="$prof" \
+		    --virtual-time-budget=2000 --dump-dom "$1" >/dev/null 2>&1
+		t1=$(now)
+		t=$(calc "$t1 - $t0")
+		if [ -z "$best" ] || [ "$(gt "$best" "$t")" = 1 ]; then best=$t; fi
+	done
+	echo "$best"
+}
+have_st=0
+command -v strace >/dev/null 2>&1 && have_st=1
+have_cr=0
+command -v chromium >/dev/null 2>&1 && have_cr=1
+# html_rows WHAT PAGE TRACE
+html_rows() {
+	ms="-"
+	[ $have_st = 0 ] || ms=$(page_ms "$3" "$2")
+	row reports "HTML page of $1: writer" "${ms:--}" ms "-" "" \
+	    "$(fmt "$(calc "$(wc -c <"$2") / 1024")") KiB page; from its open to its close (strace)"
+	if [ $have_cr = 1 ]; then
+		empty=$(load_s "data:text/html,<p>x</p>")
+		t=$(load_s "file://$(cd "$(dirname "$2")" && pwd)/$(basename "$2")")
+		row reports "HTML page of $1: Chromium load" "$(fmt "$t" 2)" s \
+		    "an empty page: $(fmt "$empty" 2) s" "$(ratio "$t" "$empty")" \
+		    "headless, --dump-dom after the page's script; best of 3"
+	fi
+}
+trace() { # TRACE, then the command
+	tr=$1
+	shift
+	if [ $have_st = 1 ]; then
+		strace -f -ttt -e trace=openat,close -o "$tr" "$@"
+	else
+		"$@"
+	fi
+}
+if "$BIN/capgen" records "$W/html/at.pcapng" 2000000 >"$W/html/gen.txt" 2>&1; then
+	trace "$W/html/an.trace" "$A" analyze --report html:"$W/html/an.html" "$W/html/at.pcapng" \
+	    >"$W/html/an.txt" 2>&1
+	rc=$?
+	rm -f "$W/html/at.pcapng"
+	if [ $rc -ge 2 ] || [ ! -s "$W/html/an.html" ]; then
+		skip reports "HTML page of an analysis" "analyze failed (exit $rc): see $W/html/an.txt"
+	else
+		html_rows "an analysis of 1,000,000 exchanges" "$W/html/an.html" "$W/html/an.trace"
+	fi
+else
+	skip reports "HTML page of an analysis" "capgen failed: see $W/html/gen.txt"
+fi
+i=1
+while [ $i -le $HTML_N ]; do
+	exp='{ shape: "+OK=<fw:Text 1..128>" }'
+	[ $((i % 50)) = 0 ] && exp='"+OK=nope"'
+	printf 'id: html-%05d\ntitle: page %d\nspec: "§2.2.1.10 AT+QVER"\nsteps:\n  - send: "AT+\\r"\n    expect: "+OK"\n  - cmd: QVER\n    expect: %s\n  - cmd: QMAC\n' \
+	    $i $i "$exp" >"$W/html/s/h$i.yaml"
+	i=$((i + 1))
+done
+trace "$W/html/run.trace" "$A" run --emulator=$FW --report html:"$W/html/run.html" "$W/html/s" \
+    >"$W/html/run.txt" 2>&1
+rc=$?
+if [ $rc -ge 2 ] || [ ! -s "$W/html/run.html" ]; then
+	skip reports "HTML page of a run" "the run failed (exit $rc): see $W/html/run.txt"
+else
+	html_rows "a run of $(fmt $HTML_N) scenarios" "$W/html/run.html" "$W/html/run.trace"
+fi
+rm -rf "$W/html/s"
 
 fi # not harness
 
