@@ -11,7 +11,9 @@
 #      tests/data/manual-examples.txt, in the manual's order, and every '←'
 #      line that follows it is in the module bytes the data file gives for
 #      that exchange (blanks aside: the manual prints no terminators), so
-#      test_manual, which judges the data file, judges every example.
+#      test_manual, which judges the data file, judges every example;
+#   3. every command line of chapter 3 (flows given without answers) is a
+#      line the analyzer finds nothing wrong with on the host side.
 # The manual lives outside the repository (../shared/reference, DESIGN.md);
 # ATPROOF_MANUAL names another copy. Without one the test says so and skips.
 set -eu
@@ -24,7 +26,7 @@ fi
 out=$(mktemp -d)
 trap 'rm -rf "$out"' EXIT
 "$B/atproof" commands --json >"$out/c.json"
-python3 - "$MANUAL" "$out/c.json" tests/data/manual-examples.txt <<'PY'
+python3 - "$MANUAL" "$out/c.json" tests/data/manual-examples.txt "$out/ch3.txt" <<'PY'
 import json, re, sys
 
 man = open(sys.argv[1], encoding="utf-8").read().split("\n")
@@ -158,11 +160,34 @@ for host, lines in mex:
         at = i + len(squeeze(want))
     k += 1
 
+# 3. Chapter 3 gives command lines without answers (and §3.9 with "TX:"):
+# they go to the analyzer below, which must find nothing wrong with them.
+ch3 = text[text.index("\n## 3 Common operation"):]
+lines3 = sorted(set(l.replace("\\_", "_") for l in re.findall(r'AT\+[A-Z]*(?:=\S*)?', ch3)))
+assert len(lines3) >= 25, lines3
+with open(sys.argv[4], "w", encoding="utf-8") as f:
+    for l in lines3:
+        f.write("→\t%s\n" % l)
+
 for b in bad:
     print(b)
 assert not bad, "%d mismatches" % len(bad)
 print("manual text: %d table rows, %d headings, %d printed reports, %d example exchanges "
-      "(%d '←' lines) found in the model and the data file"
-      % (len(table), len(headings), len(printed), len(mex), sum(len(l) for _, l in mex)))
+      "(%d '←' lines) found in the model and the data file; %d chapter 3 lines"
+      % (len(table), len(headings), len(printed), len(mex), sum(len(l) for _, l in mex),
+         len(lines3)))
+PY
+rc=0
+"$B/atproof" analyze --format arrows --report json:"$out/ch3.json" "$out/ch3.txt" >/dev/null 2>&1 || rc=$?
+[ $rc -le 1 ] || { echo "analyze of chapter 3 exited $rc"; exit 1; }
+python3 - "$out/ch3.json" <<'PY'
+import json, sys
+rep = json.load(open(sys.argv[1]))
+bad = [f for f in rep["findings"] if f["rule"].startswith("cmd-")]
+for f in bad:
+    print("chapter 3: %s: %s" % (f["rule"], f["message"]))
+assert not bad
+# the lines were read: each one is an exchange the analyzer saw unanswered
+assert sum(1 for f in rep["findings"] if f["rule"] == "resp-missing") >= 25
 PY
 echo ok
