@@ -154,7 +154,8 @@ struct emu_world {
 	size_t oneshot_ap;        /* index into aps of the network it gets */
 	uint64_t oneshot_us;
 	char custdata[EMU_CUSTDATA_MAX + 1];  /* user data it delivers */
-	int has_custdata;
+	int has_custdata;         /* the top-level key: there from boot unless
+	                           * a succeeding ONESHOT delivers it */
 };
 
 /* Parses a world from YAML text; @name is used in diagnostics

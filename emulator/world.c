@@ -544,8 +544,9 @@ parse_root(struct wp *w, const yaml_node_t *root, struct emu_world *wd)
 			return ATP_ERR_SYNTAX;
 		if (wd->oneshot_ok && wd->naps == 0)
 			return fail_at(w, os, "%s: ok needs an ap", "oneshot");
-		if (get(w, os, "custdata") != NULL)
-			wd->has_custdata = 1;
+		/* What the app would send: it arrives only with a configuration
+		 * that succeeds, never from boot (has_custdata is the top-level
+		 * key's). */
 	}
 	if (get(w, root, "custdata") != NULL) {
 		if (get_str(w, root, "custdata", wd->custdata, sizeof(wd->custdata)))

@@ -300,7 +300,7 @@ wps_and_oneshot_outcomes_come_from_the_world(void **state)
 	    "aps: [ { ssid: Home, bssid: aabbccddee01, channel: 3, security: 0, rssi: 40,\n"
 	    "         lease: { ip: 10.1.1.50, mask: 255.255.0.0, gw: 10.1.0.1, dns: 10.1.0.1 } } ]\n"
 	    "wps: { ok: false, ap: Home, time: 2 }\n"
-	    "oneshot: { ok: false, ap: Home, time: 3 }\n";
+	    "oneshot: { ok: false, ap: Home, time: 3, custdata: never delivered }\n";
 	const char *good =
 	    "aps: [ { ssid: Home, bssid: aabbccddee01, channel: 3, security: 6, key: secret99,\n"
 	    "         rssi: 40, lease: { ip: 10.1.1.50, mask: 255.255.0.0, gw: 10.1.0.1,\n"
