@@ -102,6 +102,10 @@ QVER_LUAT='+OK=H1.00.00.0000,G2.02.05@ 10:55:46 Sep 28 2018\r\n\r\n'
 # ---- 1. byte for byte through the pty ---------------------------------------
 start luat --pty "$TMP/tty" --log "$TMP/luat.log"
 wait_for "$TMP/tty" || fail "the pty symlink did not appear"
+case $(readlink "$TMP/tty") in
+/dev/pts/*) ;;
+*) fail "--pty PATH is not a symlink to a pseudo-terminal: $(ls -l "$TMP/tty")" ;;
+esac
 client "$TMP/tty" \
 	'AT+\r' "$OK" \
 	'AT+QVER\r' "$QVER_LUAT" \
