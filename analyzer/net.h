@@ -148,6 +148,13 @@ void ana_net_sent(struct ana_net *n, long sock, const uint8_t *p, size_t len, in
  * header announced @announced bytes, or an SKRCV response). */
 void ana_net_recv(struct ana_net *n, long sock, uint64_t announced, const uint8_t *p, size_t len,
     int first, const struct ana_loc *at);
+/* The capture cut bytes of a transfer (ATP_RECF_CUT, @cut_len bytes, 0: not
+ * known, the record at @cut_at): @dir 0, @hole bytes of socket @sock's
+ * SKSND payload, where its next bytes go (their place on the wire is
+ * passed over, not compared); @dir 1, the delivery just reported lost
+ * bytes. Differences next to it are undecided (inconc), not failed. */
+void ana_net_cut(struct ana_net *n, long sock, int dir, uint64_t hole, uint64_t cut_len,
+    const struct ana_loc *cut_at);
 /* AT+HTTPC=<url>,<verb>[,<postdata>] answered +OK (§2.2.3.19); then the
  * data of its +HTTPCRPT reports. */
 void ana_net_httpc(struct ana_net *n, struct atp_span url, uint64_t verb, struct atp_span post,

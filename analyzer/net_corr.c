@@ -1,9 +1,11 @@
 /* SPDX-License-Identifier: MIT */
 /* \summary: correlation of the UART session with a network capture: sockets, MQTT, clocks */
+#define _DEFAULT_SOURCE 1         /* fseeko */
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/types.h>
 
 #include <jansson.h>
 
@@ -17,21 +19,28 @@
  * before the capture is read) and is kept per socket life: each AT+SKCT
  * answered +OK opens a "uconn" that collects what the host gave AT+SKSND
  * and what the module delivered in +SKTRPT and SKRCV data, each piece with
- * its source line. The capture is then read once; a flow is tied to a
- * uconn when it opens (the k-th AT+SKCT to port P is the k-th connection
+ * its source line. Those bytes are kept in memory up to UBUF_MAX in all;
+ * past that, a side's bytes go on in blocks to one temporary file (the
+ * UART side is complete before the first packet is read, so it cannot be
+ * compared as it comes). The capture is then read once; a flow is tied to
+ * a uconn when it opens (the k-th AT+SKCT to port P is the k-th connection
  * to P: the emulator and real networks may map the address, the port
- * stays), and only tied flows keep their bytes, up to CONN_BUF_MAX a
- * direction. The two byte streams are then aligned (§5.3 of
- * analyzer-anchors.md: by offset, resynchronising on content where a byte
- * went missing), which names bytes acknowledged but never sent, bytes on
- * the wire never reported, and gives the pairs of times that bound the
- * offset between the two clocks.
+ * stays), and a tied flow's bytes are aligned with the UART's as they
+ * arrive (§5.3 of analyzer-anchors.md: by offset, resynchronising on
+ * content where a byte went missing): only the wire's bytes not yet
+ * decided stay, a window of WIN_NEED, so a stream of any length is
+ * compared byte for byte in bounded memory. The alignment names bytes
+ * acknowledged but never sent, bytes on the wire never reported, and
+ * gives the pairs of times that bound the offset between the two clocks.
  */
 
-#define CONN_BUF_MAX (4u << 20)
-#define STORE_MAX (32u << 20)    /* all streams kept, both sides together: with
-                                    the reassembly's 16 MiB and the flow table,
-                                    --net stays under 100 MB (issue 8) */
+#define CONN_BUF_MAX (4u << 20)  /* an HTTPC or MQTT stream, parsed whole */
+#define STORE_MAX (32u << 20)    /* all of those kept: with the reassembly's
+                                    16 MiB and the flow table, --net stays
+                                    under 100 MB (issue 8) */
+#define UBUF_MAX (8u << 20)      /* UART bytes in memory, all sides */
+#define UBLOCK (64u << 10)
+#define WBUF_MAX (32u << 20)     /* the wire's windows, all sides */       /* a side's bytes go to the file by blocks */
 #define UCONN_MAX 4096
 #define CHUNK_MAX (1u << 20)
 #define SEGTS_MAX 65536u
@@ -39,6 +48,12 @@
 #define MQ_TEXT 256
 #define RESYNC_WIN (64u << 10)
 #define RESYNC_KEY 8u
+#define ANN_MAX RESYNC_WIN       /* an +SKTRPT length matched as LUAT's cut */
+/* The wire's bytes a decision other than "they match" waits for: the
+ * resync window, its key and an announced span. */
+#define WIN_NEED (RESYNC_WIN + RESYNC_KEY + ANN_MAX)
+#define RWIN (2 * RESYNC_WIN + 2 * RESYNC_KEY)   /* read from the file at once */
+#define EXCERPT 64               /* bytes of a range kept for its message */
 #define RANGES_MAX 4
 #define TL_MAX 400
 
@@ -64,11 +79,40 @@ struct sbuf {
 	uint64_t over;               /* bytes past CONN_BUF_MAX, not kept */
 };
 
+/* A side's UART bytes: [0, spilled) in the temporary file, by blocks,
+ * [spilled, spilled + len) in p; r is a read window over the file. */
+struct ublk {
+	uint64_t foff, soff;         /* in the file, in the stream */
+};
+
+struct ustore {
+	uint8_t *p;
+	size_t len, cap;
+	uint64_t spilled;
+	struct ublk *b;
+	size_t nb, capb;
+	uint8_t *r;
+	size_t rlen;
+	uint64_t rbase;
+	uint64_t over;               /* bytes that could not be kept */
+};
+
+/* What the capture cut from the UART side (ana_net_cut()). */
+struct ncut {
+	uint64_t len;                /* bytes cut from the record; 0: not known */
+	unsigned long line;          /* the record's */
+	uint64_t off;
+};
+
 struct chunk {
-	size_t off, len;             /* in the uconn's buffer */
+	uint64_t off, len;           /* in the side's UART stream */
 	uint64_t announced;          /* +SKTRPT's length (0: len) */
+	uint64_t hole;               /* SKSND bytes the capture cut, before these */
 	struct ana_loc at;
 	int bad;                     /* bytes of it did not match */
+	int cont;                    /* the same SKSND, after a hole */
+	int cut;                     /* the capture cut bytes of it */
+	struct ncut cutat;
 };
 
 struct segts {
@@ -78,18 +122,30 @@ struct segts {
 struct range {
 	uint64_t off, len;
 	size_t chunk;
+	uint8_t ex[EXCERPT];         /* its first bytes, for the message */
+	size_t exn;
 };
 
 struct side {
-	struct sbuf u;               /* UART: sent, or reported */
+	struct ustore u;             /* UART: sent, or reported */
+	uint64_t utotal;             /* its bytes, kept or not */
 	struct chunk *c;
 	size_t nc, capc;
-	struct sbuf w;               /* the wire, same direction */
-	struct segts *ts;
+	struct sbuf w;               /* the wire: a socket's window from wbase
+	                                on, an HTTPC or MQTT stream whole */
+	uint64_t wbase, wall;        /* wall: the wire's bytes so far */
+	struct segts *ts;            /* the first segments (timeline, MQTT) */
 	size_t nts, capts;
+	struct segts *ws;            /* the segments of the window */
+	size_t nws, capws;
+	/* the alignment, as the wire comes */
+	size_t k;                    /* the chunk being aligned */
+	uint64_t i, j;               /* offsets reached, UART and wire */
+	uint64_t hole;               /* wire bytes of a hole still to pass */
+	int in_chunk, first, ann_done;
 	/* results */
 	uint64_t matched, uart_only, wire_only, truncated;
-	uint64_t unverified;         /* past what the ceilings kept */
+	uint64_t unverified;         /* not judged: the capture cut them */
 	struct range miss[RANGES_MAX], extra[RANGES_MAX];
 	size_t nmiss, nextra;
 };
@@ -109,6 +165,8 @@ struct uconn {
 	size_t peer_cur;             /* a UDP server's: 1 + the uconn of the peer
 	                                its last +SKTRPT named (0: none yet) */
 	int flip;                    /* the module is the flow's server side */
+	struct uconn *twin;          /* the other end of a connection to the
+	                                module's own server (both its sockets) */
 	size_t http;                 /* 1 + index of its AT+HTTPC, 0: none */
 	char host[64];
 	uint64_t rport;
@@ -184,10 +242,37 @@ struct ana_net {
 	unsigned long pairs;
 	int64_t offset;
 	size_t stored;
-	int oom;
+	size_t ubytes;               /* UART bytes in memory (ustore caps) */
+	size_t wbytes;               /* the sockets' wire windows */
+	FILE *spill;                 /* UART bytes past UBUF_MAX */
+	uint64_t spill_end;
+	int oom, ioerr;
 };
 
 /* Buffers */
+
+/* Room for @need bytes in *@p (at most @max: @need is within it). */
+static int
+grow(struct ana_net *n, uint8_t **p, size_t *cap, size_t need, size_t max)
+{
+	size_t nc = *cap ? *cap : 1024;
+	uint8_t *np;
+
+	if (need <= *cap)
+		return 0;
+	while (nc < need)
+		nc *= 2;
+	if (nc > max)
+		nc = max;
+	np = atp_realloc(*p, nc);
+	if (np == NULL) {
+		n->oom = 1;
+		return -1;
+	}
+	*p = np;
+	*cap = nc;
+	return 0;
+}
 
 static void
 sb_put(struct ana_net *n, struct sbuf *b, const uint8_t *p, size_t len)
@@ -203,25 +288,148 @@ sb_put(struct ana_net *n, struct sbuf *b, const uint8_t *p, size_t len)
 	}
 	if (len == 0)
 		return;
-	if (b->len + len > b->cap) {
-		size_t nc = b->cap ? b->cap : 1024;
-		uint8_t *np;
-		while (nc < b->len + len)
-			nc *= 2;
-		if (nc > CONN_BUF_MAX)
-			nc = CONN_BUF_MAX;
-		np = atp_realloc(b->p, nc);
-		if (np == NULL) {
-			n->oom = 1;
-			b->over += len;
-			return;
-		}
-		b->p = np;
-		b->cap = nc;
+	if (grow(n, &b->p, &b->cap, b->len + len, CONN_BUF_MAX) != 0) {
+		b->over += len;
+		return;
 	}
 	memcpy(b->p + b->len, p, len);
 	b->len += len;
 	n->stored += len;
+}
+
+/* The UART bytes of a side (struct ustore). */
+
+static uint64_t
+us_total(const struct ustore *s)
+{
+	return s->spilled + s->len;
+}
+
+/* The side's bytes in memory go to the end of the temporary file as one
+ * block, and their buffer is given back. */
+static int
+us_spill(struct ana_net *n, struct ustore *s)
+{
+	if (n->spill == NULL && (n->spill = tmpfile()) == NULL)
+		return -1;
+	if (s->nb == s->capb) {
+		size_t nc = s->capb ? s->capb * 2 : 16;
+		struct ublk *b = atp_realloc(s->b, nc * sizeof(*b));
+		if (b == NULL) {
+			n->oom = 1;
+			return -1;
+		}
+		s->b = b;
+		s->capb = nc;
+	}
+	if (fseeko(n->spill, (off_t)n->spill_end, SEEK_SET) != 0 ||
+	    fwrite(s->p, 1, s->len, n->spill) != s->len)
+		return -1;
+	s->b[s->nb].foff = n->spill_end;
+	s->b[s->nb].soff = s->spilled;
+	s->nb++;
+	n->spill_end += s->len;
+	s->spilled += s->len;
+	s->len = 0;
+	n->ubytes -= s->cap;
+	atp_free(s->p);
+	s->p = NULL;
+	s->cap = 0;
+	return 0;
+}
+
+static void
+us_put(struct ana_net *n, struct ustore *s, const uint8_t *p, size_t len)
+{
+	while (len > 0 && s->over == 0) {
+		size_t k;
+		if (s->len == UBLOCK || (s->len > 0 && n->ubytes > UBUF_MAX)) {
+			if (us_spill(n, s) != 0)
+				break;
+		}
+		k = UBLOCK - s->len < len ? UBLOCK - s->len : len;
+		n->ubytes -= s->cap;
+		k = grow(n, &s->p, &s->cap, s->len + k, UBLOCK) == 0 ? k : 0;
+		n->ubytes += s->cap;
+		if (k == 0)
+			break;
+		memcpy(s->p + s->len, p, k);
+		s->len += k;
+		p += k;
+		len -= k;
+	}
+	/* Past a failure the stream's offsets would be wrong: the rest is
+	 * not kept at all, and not judged. */
+	s->over += len;
+}
+
+/* Bytes [@off, ...) of the stream, contiguous: *@avail of them, at least
+ * min(RWIN, what is left) (0 at the end, or when the file cannot be read). */
+static const uint8_t *
+us_view(struct ana_net *n, struct ustore *s, uint64_t off, size_t *avail)
+{
+	uint64_t total = us_total(s), pos;
+	size_t fill = 0;
+
+	*avail = 0;
+	if (off >= total)
+		return NULL;
+	if (off >= s->spilled) {
+		*avail = (size_t)(total - off);
+		return s->p + (off - s->spilled);
+	}
+	if (s->r != NULL && off >= s->rbase && off < s->rbase + s->rlen &&
+	    (s->rbase + s->rlen == total || s->rbase + s->rlen - off >= RWIN / 2)) {
+		*avail = (size_t)(s->rbase + s->rlen - off);
+		return s->r + (off - s->rbase);
+	}
+	if (s->r == NULL && (s->r = atp_malloc(RWIN)) == NULL) {
+		n->oom = 1;
+		return NULL;
+	}
+	for (pos = off; fill < RWIN && pos < total;) {
+		size_t want = RWIN - fill, lo = 0, hi = s->nb;
+		uint64_t bend;
+		if (pos >= s->spilled) {
+			if (want > total - pos)
+				want = (size_t)(total - pos);
+			memcpy(s->r + fill, s->p + (pos - s->spilled), want);
+			fill += want;
+			pos += want;
+			continue;
+		}
+		while (hi - lo > 1) {         /* the block that holds pos */
+			size_t mid = (lo + hi) / 2;
+			if (s->b[mid].soff <= pos)
+				lo = mid;
+			else
+				hi = mid;
+		}
+		bend = lo + 1 < s->nb ? s->b[lo + 1].soff : s->spilled;
+		if (want > bend - pos)
+			want = (size_t)(bend - pos);
+		if (fseeko(n->spill, (off_t)(s->b[lo].foff + (pos - s->b[lo].soff)), SEEK_SET) != 0 ||
+		    fread(s->r + fill, 1, want, n->spill) != want) {
+			n->ioerr = 1;
+			break;
+		}
+		fill += want;
+		pos += want;
+	}
+	s->rbase = off;
+	s->rlen = fill;
+	*avail = fill;
+	return fill > 0 ? s->r : NULL;
+}
+
+static void
+us_free(struct ana_net *n, struct ustore *s)
+{
+	n->ubytes -= s->cap;
+	atp_free(s->p);
+	atp_free(s->b);
+	atp_free(s->r);
+	memset(s, 0, sizeof(*s));
 }
 
 int
@@ -255,10 +463,11 @@ ana_net_free(struct ana_net *n)
 		return;
 	for (i = 0; n->uc != NULL && i < n->nuc; i++)
 		for (k = 0; k < 2; k++) {
-			atp_free(n->uc[i].s[k].u.p);
+			us_free(n, &n->uc[i].s[k].u);
 			atp_free(n->uc[i].s[k].w.p);
 			atp_free(n->uc[i].s[k].c);
 			atp_free(n->uc[i].s[k].ts);
+			atp_free(n->uc[i].s[k].ws);
 		}
 	for (i = 0; n->http != NULL && i < n->nhttp; i++)
 		atp_free(n->http[i].body.p);
@@ -266,6 +475,8 @@ ana_net_free(struct ana_net *n)
 	atp_free(n->uc);
 	atp_free(n->mq);
 	atp_free(n->wp);
+	if (n->spill != NULL)
+		fclose(n->spill);
 	atp_free(n);
 }
 
@@ -426,38 +637,40 @@ ana_net_skcls(struct ana_net *n, long sock)
 		n->cur[sock] = NULL;
 }
 
-static void
+static int
 add_chunk(struct ana_net *n, struct side *sd, uint64_t announced, const struct ana_loc *at)
 {
+	struct chunk *c;
+
 	if (sd->nc == sd->capc) {
 		size_t nc = sd->capc ? sd->capc * 2 : 16;
-		struct chunk *c;
 		if (nc > CHUNK_MAX || (c = atp_realloc(sd->c, nc * sizeof(*c))) == NULL) {
 			n->oom = sd->nc < CHUNK_MAX;
-			return;
+			return -1;
 		}
 		sd->c = c;
 		sd->capc = nc;
 	}
-	sd->c[sd->nc].off = sd->u.len;
-	sd->c[sd->nc].len = 0;
-	sd->c[sd->nc].announced = announced;
-	sd->c[sd->nc].at = *at;
-	sd->c[sd->nc].bad = 0;     /* realloc'ed memory: nothing is zero */
-	sd->nc++;
+	c = &sd->c[sd->nc++];
+	memset(c, 0, sizeof(*c));  /* realloc'ed memory: nothing is zero */
+	c->off = us_total(&sd->u);
+	c->announced = announced;
+	c->at = *at;
+	return 0;
 }
 
 static void
 uart_bytes(struct ana_net *n, struct side *sd, uint64_t announced, const uint8_t *p, size_t len,
     int first, const struct ana_loc *at)
 {
-	size_t before = sd->u.len;
+	uint64_t before = us_total(&sd->u);
 
 	if (first || sd->nc == 0)
-		add_chunk(n, sd, announced, at);
-	sb_put(n, &sd->u, p, len);
+		(void)add_chunk(n, sd, announced, at);
+	us_put(n, &sd->u, p, len);
+	sd->utotal += len;
 	if (sd->nc > 0 && sd->c[sd->nc - 1].off + sd->c[sd->nc - 1].len == before)
-		sd->c[sd->nc - 1].len += sd->u.len - before;
+		sd->c[sd->nc - 1].len += us_total(&sd->u) - before;
 }
 
 void
@@ -478,6 +691,36 @@ ana_net_recv(struct ana_net *n, long sock, uint64_t announced, const uint8_t *p,
 
 	if (u != NULL)
 		uart_bytes(n, &u->s[1], announced, p, len, first, at);
+}
+
+void
+ana_net_cut(struct ana_net *n, long sock, int dir, uint64_t hole, uint64_t cut_len,
+    const struct ana_loc *cut_at)
+{
+	struct uconn *u = sock_data(n, sock, cut_at);
+	struct side *sd;
+	struct chunk *c;
+
+	if (u == NULL || dir < 0 || dir > 1)
+		return;
+	sd = &u->s[dir];
+	if (sd->nc == 0)
+		return;
+	c = &sd->c[sd->nc - 1];
+	if (dir == 0 && hole > 0) {
+		/* The SKSND's bytes after the hole make a piece of their own,
+		 * which the wire's bytes of the hole come before. */
+		struct ana_loc at = c->at;
+		if (add_chunk(n, sd, 0, &at) != 0)
+			return;
+		c = &sd->c[sd->nc - 1];
+		c->hole = hole;
+		c->cont = 1;
+	}
+	c->cut = 1;
+	c->cutat.len = cut_len;
+	c->cutat.line = cut_at->line;
+	c->cutat.off = cut_at->off;
 }
 
 void
@@ -796,86 +1039,67 @@ dns_answer(struct ana_net *n, const uint8_t *m, size_t len, uint64_t ts)
 	}
 }
 
-static void
-on_data(void *ctx, struct ana_flow *fl, int dir, uint64_t off, const uint8_t *p, size_t len,
-    uint64_t ts)
-{
-	struct ana_net *n = ctx;
-	struct uconn *u = fl->user;
-	struct side *sd;
-
-	(void)off;
-	/* From port 53, whichever side the flow saw first. */
-	if (fl->proto == 17 && (dir == 0 ? fl->cli.port : fl->srv.port) == 53 && n->ndns > 0)
-		dns_answer(n, p, len, ts);
-	if (u == NULL)
-		return;
-	sd = &u->s[dir ^ u->flip];
-	if (sd->nts < SEGTS_MAX) {
-		if (sd->nts == sd->capts) {
-			size_t nc = sd->capts ? sd->capts * 2 : 64;
-			struct segts *t = atp_realloc(sd->ts, nc * sizeof(*t));
-			if (t == NULL) {
-				n->oom = 1;
-				return;
-			}
-			sd->ts = t;
-			sd->capts = nc;
-		}
-		sd->ts[sd->nts].off = sd->w.len;
-		sd->ts[sd->nts].ts = ts;
-		sd->nts++;
-	}
-	sb_put(n, &sd->w, p, len);
-}
-
-static void
-on_gap(void *ctx, struct ana_flow *fl, int dir, uint64_t off, uint64_t len)
-{
-	struct uconn *u = fl->user;
-
-	(void)ctx;
-	(void)dir;
-	(void)off;
-	if (u == NULL)
-		return;
-	u->gaps++;
-	u->gap_bytes += len;
-}
-
-/* The time the wire carried byte @off of a side's stream. */
+/* The time the wire carried byte @off: the segment of @t that holds it. */
 static uint64_t
-wire_ts(const struct side *sd, uint64_t off)
+seg_ts(const struct segts *t, size_t nt, uint64_t off)
 {
-	size_t lo = 0, hi = sd->nts;
+	size_t lo = 0, hi = nt;
 
-	if (sd->nts == 0)
+	if (nt == 0)
 		return 0;
 	while (hi - lo > 1) {
 		size_t mid = (lo + hi) / 2;
-		if (sd->ts[mid].off <= off)
+		if (t[mid].off <= off)
 			lo = mid;
 		else
 			hi = mid;
 	}
-	return sd->ts[lo].ts;
+	return t[lo].ts;
+}
+
+/* A stream kept whole (MQTT), and a socket's window. */
+static uint64_t
+wire_ts(const struct side *sd, uint64_t off)
+{
+	return seg_ts(sd->ts, sd->nts, off);
+}
+
+static uint64_t
+win_ts(const struct side *sd, uint64_t off)
+{
+	return seg_ts(sd->ws, sd->nws, off);
 }
 
 /* Alignment */
 
+/* A range of missing or extra bytes, merged with the last when it goes
+ * on from it; @p its bytes (the first EXCERPT are kept). */
 static void
-note_range(struct range *r, size_t *nr, uint64_t off, uint64_t len, size_t chunk)
+note_range(struct range *r, size_t *nr, uint64_t off, uint64_t len, size_t chunk, const uint8_t *p,
+    size_t plen)
 {
+	struct range *x;
+
 	if (*nr > 0 && r[*nr - 1].off + r[*nr - 1].len == off && r[*nr - 1].chunk == chunk) {
-		r[*nr - 1].len += len;
-		return;
+		x = &r[*nr - 1];
+		x->len += len;
+	} else {
+		if (*nr == RANGES_MAX)
+			return;
+		x = &r[(*nr)++];
+		x->off = off;
+		x->len = len;
+		x->chunk = chunk;
+		x->exn = 0;
 	}
-	if (*nr == RANGES_MAX)
-		return;
-	r[*nr].off = off;
-	r[*nr].len = len;
-	r[*nr].chunk = chunk;
-	(*nr)++;
+	if (plen > len)
+		plen = (size_t)len;
+	if (plen > EXCERPT - x->exn)
+		plen = EXCERPT - x->exn;
+	if (plen > 0 && p != NULL) {
+		memcpy(x->ex + x->exn, p, plen);
+		x->exn += plen;
+	}
 }
 
 static const uint8_t *
@@ -926,89 +1150,259 @@ pair(struct ana_net *n, uint64_t uart_ts, uint64_t net_ts, int uart_first)
 	}
 }
 
+/* Aligns a side's UART stream with the wire's as far as the wire has come
+ * (@final: the capture ended). Matching bytes are taken as they come; any
+ * other decision waits until WIN_NEED of the wire's bytes are there, so
+ * that it is the one the whole streams would give. */
 static void
-align(struct ana_net *n, struct side *sd, int dir)
+align_run(struct ana_net *n, struct side *sd, int dir, int final)
 {
-	size_t k;
-	uint64_t j = 0;
-	const uint8_t *W = sd->w.p, *U = sd->u.p;
-	uint64_t wl = sd->w.len;
+	for (;;) {
+		uint64_t wl = sd->wall, end;
+		const uint8_t *W = sd->w.p != NULL ? sd->w.p + (sd->j - sd->wbase) : NULL;
+		size_t wa = (size_t)(wl - sd->j), ua;
+		const uint8_t *U;
+		struct chunk *c;
 
-	for (k = 0; k < sd->nc; k++) {
-		struct chunk *c = &sd->c[k];
-		size_t i = c->off, end = c->off + c->len;
-		int first = 1;
-
-		if (end > sd->u.len)
-			end = sd->u.len;
-		/* LUAT's +SKTRPT: the announced segment, of which only the
-		 * last bytes came (deviation sktrpt-cap-511). */
-		if (dir == 1 && c->len > 0 && c->announced > c->len && j + c->announced <= wl &&
-		    memcmp(W + j + c->announced - c->len, U + i, c->len) == 0) {
-			sd->truncated += c->announced - c->len;
-			sd->matched += c->len;
-			pair(n, c->at.ts, wire_ts(sd, j + c->announced - 1), 0);
-			j += c->announced;
+		if (sd->k >= sd->nc) {
+			/* Past the UART's last byte: the rest of the wire. */
+			if (wa == 0)
+				return;
+			if (sd->u.over > 0) {
+				sd->unverified += wa;
+			} else {
+				sd->wire_only += wa;
+				note_range(sd->extra, &sd->nextra, sd->j, wa, SIZE_MAX, W, wa);
+			}
+			sd->j = wl;
+			return;
+		}
+		c = &sd->c[sd->k];
+		if (!sd->in_chunk) {
+			sd->in_chunk = 1;
+			sd->i = c->off;
+			sd->first = 1;
+			sd->ann_done = 0;
+			sd->hole = c->hole;
+		}
+		if (sd->hole > 0) {
+			/* Bytes the capture cut from the SKSND: the wire's are
+			 * passed over, not judged. */
+			uint64_t skip = sd->hole < wa ? sd->hole : wa;
+			sd->unverified += skip;
+			sd->hole -= skip;
+			sd->j += skip;
+			if (sd->hole > 0 && !final)
+				return;
+			sd->hole = 0;
 			continue;
 		}
-		while (i < end) {
-			size_t run = common(U + i, end - i, W != NULL ? W + j : NULL,
-			    j < wl ? (size_t)(wl - j) : 0);
-			if (run > 0) {
-				if (first)
-					pair(n, c->at.ts, wire_ts(sd, dir == 0 ? j : j + run - 1), dir == 0);
-				first = 0;
-				sd->matched += run;
-				i += run;
-				j += run;
+		end = c->off + c->len;
+		if (end > us_total(&sd->u))
+			end = us_total(&sd->u);
+		/* LUAT's +SKTRPT: the announced segment, of which only the
+		 * last bytes came (deviation sktrpt-cap-511). */
+		if (!sd->ann_done && dir == 1 && c->len > 0 && c->announced > c->len &&
+		    c->announced <= ANN_MAX && sd->i == c->off) {
+			if (wa < c->announced && !final)
+				return;
+			sd->ann_done = 1;
+			U = us_view(n, &sd->u, sd->i, &ua);
+			if (wa >= c->announced && ua >= c->len &&
+			    memcmp(W + c->announced - c->len, U, (size_t)c->len) == 0) {
+				sd->truncated += c->announced - c->len;
+				sd->matched += c->len;
+				pair(n, c->at.ts, win_ts(sd, sd->j + c->announced - 1), 0);
+				sd->j += c->announced;
+				sd->k++;
+				sd->in_chunk = 0;
 				continue;
 			}
-			if (j >= wl && sd->w.over > 0) {
-				/* The wire went on past what was kept: the rest
-				 * cannot be judged. */
-				size_t r;
-				for (r = k; r < sd->nc; r++)
-					sd->unverified += sd->c[r].len;
-				sd->unverified -= i - c->off;
-				return;
+		}
+		sd->ann_done = 1;
+		while (sd->i < end) {
+			size_t run;
+			uint64_t ul;
+			W = sd->w.p != NULL ? sd->w.p + (sd->j - sd->wbase) : NULL;
+			wa = (size_t)(wl - sd->j);
+			U = us_view(n, &sd->u, sd->i, &ua);
+			if (U == NULL) {
+				/* The temporary file failed us: not judged. */
+				sd->unverified += end - sd->i;
+				sd->i = end;
+				break;
 			}
+			ul = end - sd->i < ua ? end - sd->i : ua;
+			run = W != NULL ? common(U, (size_t)ul, W, wa) : 0;
+			if (run > 0) {
+				if (sd->first)
+					pair(n, c->at.ts, win_ts(sd, dir == 0 ? sd->j : sd->j + run - 1),
+					    dir == 0);
+				sd->first = 0;
+				sd->matched += run;
+				sd->i += run;
+				sd->j += run;
+				continue;
+			}
+			if (!final && wa < WIN_NEED)
+				return;
 			{
-				size_t key = end - i < RESYNC_KEY ? end - i : RESYNC_KEY;
-				uint64_t win = wl - j < RESYNC_WIN ? wl - j : RESYNC_WIN;
-				const uint8_t *at = W != NULL ? find(W + j, (size_t)win, U + i, key) :
-				    NULL;
+				size_t key = ul < RESYNC_KEY ? (size_t)ul : RESYNC_KEY;
+				size_t win = wa < RESYNC_WIN ? wa : RESYNC_WIN;
+				const uint8_t *at = W != NULL ? find(W, win, U, key) : NULL;
 				if (at != NULL) {
-					uint64_t skip = (uint64_t)(at - (W + j));
+					size_t skip = (size_t)(at - W);
 					sd->wire_only += skip;
-					note_range(sd->extra, &sd->nextra, j, skip, k);
-					j += skip;
+					note_range(sd->extra, &sd->nextra, sd->j, skip, sd->k, W, skip);
+					sd->j += skip;
 					continue;
 				}
 				/* Else the wire's next bytes further on in this
 				 * piece: the UART bytes before them never went
 				 * (so a lost run is named whole, not by keys). */
-				key = wl - j < RESYNC_KEY ? (size_t)(wl - j) : RESYNC_KEY;
-				at = key >= RESYNC_KEY / 2 && W != NULL ? find(U + i + 1,
-				    end - i - 1 < RESYNC_WIN ? end - i - 1 : RESYNC_WIN, W + j, key) : NULL;
+				key = wa < RESYNC_KEY ? wa : RESYNC_KEY;
+				at = key >= RESYNC_KEY / 2 && ul > 1 ? find(U + 1,
+				    ul - 1 < RESYNC_WIN ? (size_t)ul - 1 : RESYNC_WIN, W, key) : NULL;
 				if (at != NULL)
-					key = (size_t)(at - (U + i));
+					key = (size_t)(at - U);
 				else
-					key = end - i < RESYNC_KEY ? end - i : RESYNC_KEY;
+					key = ul < RESYNC_KEY ? (size_t)ul : RESYNC_KEY;
 				sd->uart_only += key;
-				sd->c[k].bad = 1;
-				note_range(sd->miss, &sd->nmiss, i, key, k);
-				i += key;
+				c->bad = 1;
+				note_range(sd->miss, &sd->nmiss, sd->i, key, sd->k, U, key);
+				sd->i += key;
 			}
 		}
+		sd->k++;
+		sd->in_chunk = 0;
 	}
-	/* What the ceilings did not keep on either side is not judged. */
-	sd->unverified += sd->u.over > sd->w.over ? sd->u.over : sd->w.over;
-	if (j < wl && sd->u.over > 0) {
-		sd->unverified += wl - j;
-	} else if (j < wl) {
-		sd->wire_only += wl - j;
-		note_range(sd->extra, &sd->nextra, j, wl - j, SIZE_MAX);
+}
+
+/* The wire's bytes before the alignment's offset are done with: the
+ * window keeps what is left (WIN_NEED and a segment at most). */
+static void
+win_trim(struct side *sd)
+{
+	size_t drop = (size_t)(sd->j - sd->wbase), k = 0;
+
+	if (drop == 0 || (drop < (64u << 10) && drop < sd->w.len))
+		return;
+	memmove(sd->w.p, sd->w.p + drop, sd->w.len - drop);
+	sd->w.len -= drop;
+	sd->wbase = sd->j;
+	while (k + 1 < sd->nws && sd->ws[k + 1].off <= sd->j)
+		k++;
+	if (k > 0) {
+		memmove(sd->ws, sd->ws + k, (sd->nws - k) * sizeof(*sd->ws));
+		sd->nws -= k;
 	}
+}
+
+static int
+seg_add(struct ana_net *n, struct segts **t, size_t *nt, size_t *cap, uint64_t off, uint64_t ts)
+{
+	if (*nt == *cap) {
+		size_t nc = *cap ? *cap * 2 : 64;
+		struct segts *p = atp_realloc(*t, nc * sizeof(*p));
+		if (p == NULL) {
+			n->oom = 1;
+			return -1;
+		}
+		*t = p;
+		*cap = nc;
+	}
+	(*t)[*nt].off = off;
+	(*t)[*nt].ts = ts;
+	(*nt)++;
+	return 0;
+}
+
+static void
+side_wire(struct ana_net *n, struct uconn *u, struct side *sd, int dir, const uint8_t *p,
+    size_t len, uint64_t ts)
+{
+	if (sd->nts < SEGTS_MAX && seg_add(n, &sd->ts, &sd->nts, &sd->capts, sd->wall, ts) != 0)
+		return;
+	if (u->mqtt || u->http != 0) {
+		/* Parsed whole after the read. */
+		sb_put(n, &sd->w, p, len);
+		sd->wall += len;
+		return;
+	}
+	if (seg_add(n, &sd->ws, &sd->nws, &sd->capws, sd->wall, ts) != 0)
+		return;
+	n->wbytes -= sd->w.cap;
+	if (grow(n, &sd->w.p, &sd->w.cap, sd->w.len + len, SIZE_MAX) != 0) {
+		n->wbytes += sd->w.cap;
+		return;
+	}
+	n->wbytes += sd->w.cap;
+	memcpy(sd->w.p + sd->w.len, p, len);
+	sd->w.len += len;
+	sd->wall += len;
+	/* Windows waiting for more than WBUF_MAX in all decide now. */
+	align_run(n, sd, dir, n->wbytes > WBUF_MAX);
+	win_trim(sd);
+}
+
+static void
+on_data(void *ctx, struct ana_flow *fl, int dir, uint64_t off, const uint8_t *p, size_t len,
+    uint64_t ts)
+{
+	struct ana_net *n = ctx;
+	struct uconn *u = fl->user;
+
+	(void)off;
+	/* From port 53, whichever side the flow saw first. */
+	if (fl->proto == 17 && (dir == 0 ? fl->cli.port : fl->srv.port) == 53 && n->ndns > 0)
+		dns_answer(n, p, len, ts);
+	if (u == NULL)
+		return;
+	side_wire(n, u, &u->s[dir ^ u->flip], dir ^ u->flip, p, len, ts);
+	/* A connection to the module's own server: its other socket sees
+	 * the same bytes the other way round. */
+	if (u->twin != NULL)
+		side_wire(n, u->twin, &u->twin->s[dir ^ u->twin->flip], dir ^ u->twin->flip, p, len,
+		    ts);
+}
+
+static void
+on_gap(void *ctx, struct ana_flow *fl, int dir, uint64_t off, uint64_t len)
+{
+	struct uconn *u = fl->user;
+
+	(void)ctx;
+	(void)dir;
+	(void)off;
+	if (u == NULL)
+		return;
+	u->gaps++;
+	u->gap_bytes += len;
+	if (u->twin != NULL) {
+		u->twin->gaps++;
+		u->twin->gap_bytes += len;
+	}
+}
+
+/* The capture ended: each side is aligned to its end, and the UART's
+ * bytes are let go. */
+static void
+align_end(struct ana_net *n, struct side *sd, int dir)
+{
+	align_run(n, sd, dir, 1);
+	if (sd->k < sd->nc) {
+		/* Unreachable: with the wire at its end every piece is
+		 * decided. */
+		sd->k = sd->nc;
+	}
+	sd->unverified += sd->u.over;
+	us_free(n, &sd->u);
+	n->wbytes -= sd->w.cap;
+	atp_free(sd->w.p);
+	memset(&sd->w, 0, sizeof(sd->w));
+	atp_free(sd->ws);
+	sd->ws = NULL;
+	sd->nws = sd->capws = 0;
 }
 
 /* Findings */
@@ -1049,10 +1443,44 @@ show(const uint8_t *p, size_t len, char *buf, size_t size)
 	atp_span_escape(atp_span_make(p, len), buf, size);
 }
 
+/* The piece a range was found in, or one next to it, when the capture cut
+ * bytes of it (ana_net_cut()): the difference may be those bytes. A range
+ * after the last piece is next to the last. */
+static const struct chunk *
+cut_near(const struct side *sd, size_t chunk)
+{
+	size_t k = chunk < sd->nc ? chunk : sd->nc, lo = k > 0 ? k - 1 : 0;
+
+	for (; lo <= k + 1 && lo < sd->nc; lo++)
+		if (sd->c[lo].cut)
+			return &sd->c[lo];
+	return NULL;
+}
+
+/* The note a finding the cut explains ends with, as the session's do. */
+static void
+cut_note(const struct chunk *c, char *buf, size_t size)
+{
+	char where[48];
+
+	buf[0] = '\0';
+	if (c == NULL)
+		return;
+	if (c->cutat.line != 0)
+		snprintf(where, sizeof(where), " at line %lu", c->cutat.line);
+	else
+		snprintf(where, sizeof(where), " at offset %llu", (unsigned long long)c->cutat.off);
+	if (c->cutat.len > 0)
+		snprintf(buf, size, " (undecided: the capture cut %llu bytes of the transfer%s)",
+		    (unsigned long long)c->cutat.len, where);
+	else
+		snprintf(buf, size, " (undecided: the capture cut the end of the transfer%s)", where);
+}
+
 static void
 conn_findings(struct ana_net *n, struct uconn *u)
 {
-	char peer[80], buf[64], who[80];
+	char peer[80], buf[64], who[80], note[128];
 	size_t i;
 	struct side *tx = &u->s[0], *rx = &u->s[1];
 	enum atp_verdict vd;
@@ -1111,41 +1539,49 @@ conn_findings(struct ana_net *n, struct uconn *u)
 	for (i = 0; i < tx->nmiss; i++) {
 		const struct range *r = &tx->miss[i];
 		const struct chunk *c = &tx->c[r->chunk];
-		show(tx->u.p + r->off, (size_t)r->len, buf, sizeof(buf));
-		nfind(n, R_NET_SENT_MISSING, ATP_SEV_ERROR, vd, "2.2.3.11", "SKSND", &c->at,
-		    "%s: %llu bytes at offset %llu of the sent stream (\"%s\"), acknowledged "
-		    "by AT+SKSND's +OK, never went to %s", who, (unsigned long long)r->len,
-		    (unsigned long long)r->off, buf, peer);
+		const struct chunk *cut = cut_near(tx, r->chunk);
+		show(r->ex, r->exn, buf, sizeof(buf));
+		cut_note(cut, note, sizeof(note));
+		nfind(n, R_NET_SENT_MISSING, ATP_SEV_ERROR, cut != NULL ? ATP_V_INCONC : vd, "2.2.3.11",
+		    "SKSND", &c->at, "%s: %llu bytes at offset %llu of the sent stream (\"%s\"), "
+		    "acknowledged by AT+SKSND's +OK, never went to %s%s", who,
+		    (unsigned long long)r->len, (unsigned long long)r->off, buf, peer, note);
 	}
 	for (i = 0; i < tx->nextra; i++) {
 		const struct range *r = &tx->extra[i];
-		show(tx->w.p + r->off, (size_t)r->len, buf, sizeof(buf));
-		nfind(n, R_NET_SENT_EXTRA, ATP_SEV_ERROR, ATP_V_FAIL, "2.2.3.11", "SKSND", &u->at,
-		    "%s: %llu bytes at offset %llu on the wire to %s (\"%s\") that the host "
-		    "never gave AT+SKSND", who, (unsigned long long)r->len,
-		    (unsigned long long)r->off, peer, buf);
+		const struct chunk *cut = cut_near(tx, r->chunk);
+		show(r->ex, r->exn, buf, sizeof(buf));
+		cut_note(cut, note, sizeof(note));
+		nfind(n, R_NET_SENT_EXTRA, ATP_SEV_ERROR, cut != NULL ? ATP_V_INCONC : ATP_V_FAIL,
+		    "2.2.3.11", "SKSND", cut != NULL ? &cut->at : &u->at, "%s: %llu bytes at offset "
+		    "%llu on the wire to %s (\"%s\") that the host never gave AT+SKSND%s", who,
+		    (unsigned long long)r->len, (unsigned long long)r->off, peer, buf, note);
 	}
 	for (i = 0; i < rx->nextra; i++) {
 		const struct range *r = &rx->extra[i];
 		const struct chunk *last = rx->nc > 0 ? &rx->c[rx->nc - 1] : NULL;
 		const struct ana_loc *at = r->chunk < rx->nc ? &rx->c[r->chunk].at :
 		    last != NULL ? &last->at : &u->at;
+		const struct chunk *cut = cut_near(rx, r->chunk);
 		/* Bytes after the last delivery may still wait in the module's
 		 * cache, unless that delivery itself came short of its count. */
 		int tail = r->chunk >= rx->nc && (last == NULL || last->announced <= last->len);
-		show(rx->w.p + r->off, (size_t)r->len, buf, sizeof(buf));
-		nfind(n, R_NET_RECV_UNREP, ATP_SEV_ERROR, tail ? ATP_V_INCONC : vd, "2.2.3.17",
-		    "SKRCV", at, "%s: %llu bytes at offset %llu of the stream from %s "
-		    "(\"%s\") were never reported to the host (+SKTRPT or SKRCV)%s", who,
+		show(r->ex, r->exn, buf, sizeof(buf));
+		cut_note(cut, note, sizeof(note));
+		nfind(n, R_NET_RECV_UNREP, ATP_SEV_ERROR, tail || cut != NULL ? ATP_V_INCONC : vd,
+		    "2.2.3.17", "SKRCV", at, "%s: %llu bytes at offset %llu of the stream from %s "
+		    "(\"%s\") were never reported to the host (+SKTRPT or SKRCV)%s%s", who,
 		    (unsigned long long)r->len, (unsigned long long)r->off, peer, buf,
-		    tail ? "; the log may end before the host read them" : "");
+		    tail && cut == NULL ? "; the log may end before the host read them" : "", note);
 	}
 	for (i = 0; i < rx->nmiss; i++) {
 		const struct range *r = &rx->miss[i];
-		show(rx->u.p + r->off, (size_t)r->len, buf, sizeof(buf));
-		nfind(n, R_NET_RECV_PHANTOM, ATP_SEV_ERROR, vd, "2.2.3.17", "SKRCV",
-		    &rx->c[r->chunk].at, "%s: %llu bytes reported to the host (\"%s\") "
-		    "that %s never sent", who, (unsigned long long)r->len, buf, peer);
+		const struct chunk *cut = cut_near(rx, r->chunk);
+		show(r->ex, r->exn, buf, sizeof(buf));
+		cut_note(cut, note, sizeof(note));
+		nfind(n, R_NET_RECV_PHANTOM, ATP_SEV_ERROR, cut != NULL ? ATP_V_INCONC : vd, "2.2.3.17",
+		    "SKRCV", &rx->c[r->chunk].at, "%s: %llu bytes reported to the host (\"%s\") "
+		    "that %s never sent%s", who, (unsigned long long)r->len, buf, peer, note);
 	}
 	if (rx->truncated > 0) {
 		const struct atp_deviation *dv = atp_deviation_find("sktrpt-cap-511");
@@ -1436,8 +1872,8 @@ ana_net_read_file(struct ana_net *n, FILE *f, const char *path, struct atp_diag 
 			continue;
 		}
 		if (u->fl != NULL) {
-			align(n, &u->s[0], 0);
-			align(n, &u->s[1], 1);
+			align_end(n, &u->s[0], 0);
+			align_end(n, &u->s[1], 1);
 		}
 		conn_findings(n, u);
 		u->fl = NULL;
@@ -1482,15 +1918,21 @@ ana_net_read_file(struct ana_net *n, FILE *f, const char *path, struct atp_diag 
 static json_t *
 side_json(const struct side *sd, int dir)
 {
-	size_t k, ok = 0;
+	size_t k, ok = 0, nc = 0;
 
-	for (k = 0; k < sd->nc; k++)
-		ok += !sd->c[k].bad;
+	/* An SKSND the capture cut is one payload in pieces (cont). */
+	for (k = 0; k < sd->nc; k++) {
+		int bad = sd->c[k].bad;
+		while (k + 1 < sd->nc && sd->c[k + 1].cont)
+			bad |= sd->c[++k].bad;
+		nc++;
+		ok += !bad;
+	}
 	return json_pack("{s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I}",
-	    dir == 0 ? "sksnd" : "deliveries", (json_int_t)sd->nc,
+	    dir == 0 ? "sksnd" : "deliveries", (json_int_t)nc,
 	    dir == 0 ? "sksnd_matched" : "deliveries_matched", (json_int_t)ok,
-	    dir == 0 ? "uart_sent" : "uart_reported", (json_int_t)(sd->u.len + sd->u.over),
-	    "wire", (json_int_t)(sd->w.len + sd->w.over),
+	    dir == 0 ? "uart_sent" : "uart_reported", (json_int_t)sd->utotal,
+	    "wire", (json_int_t)sd->wall,
 	    "matched", (json_int_t)sd->matched,
 	    dir == 0 ? "unsent" : "phantom", (json_int_t)sd->uart_only,
 	    dir == 0 ? "extra" : "unreported", (json_int_t)sd->wire_only,
@@ -1643,8 +2085,8 @@ ana_net_text(const struct ana_net *n, FILE *out)
 			    "received %llu/%llu matched, %llu unreported\n", u->sock,
 			    u->udp ? "udp" : "tcp", who,
 			    u->cli.port != 0 ? a : "(no flow)", (unsigned long long)u->s[0].matched,
-			    (unsigned long long)u->s[0].u.len, (unsigned long long)u->s[0].uart_only,
-			    (unsigned long long)u->s[1].matched, (unsigned long long)u->s[1].w.len,
+			    (unsigned long long)u->s[0].utotal, (unsigned long long)u->s[0].uart_only,
+			    (unsigned long long)u->s[1].matched, (unsigned long long)u->s[1].wall,
 			    (unsigned long long)u->s[1].wire_only);
 			continue;
 		}
@@ -1652,8 +2094,8 @@ ana_net_text(const struct ana_net *n, FILE *out)
 		    "received %llu/%llu matched, %llu unreported, %llu truncated\n", u->sock,
 		    u->udp ? "udp" : "tcp", u->server ? " server" : "", u->host, (unsigned long long)u->rport,
 		    u->cli.port != 0 ? a : "(no flow)", (unsigned long long)u->s[0].matched,
-		    (unsigned long long)u->s[0].u.len, (unsigned long long)u->s[0].uart_only,
-		    (unsigned long long)u->s[1].matched, (unsigned long long)u->s[1].w.len,
+		    (unsigned long long)u->s[0].utotal, (unsigned long long)u->s[0].uart_only,
+		    (unsigned long long)u->s[1].matched, (unsigned long long)u->s[1].wall,
 		    (unsigned long long)u->s[1].wire_only, (unsigned long long)u->s[1].truncated);
 	}
 }
@@ -1693,11 +2135,11 @@ ana_net_events(const struct ana_net *n, void (*cb)(void *ctx, uint64_t t_us, con
 			const struct side *sd = &u->s[k];
 			for (c = 0; c < sd->nc && nt + 2 < TL_MAX; c++) {
 				t[nt].t = sd->c[c].at.ts;
-				snprintf(t[nt++].what, sizeof(t[0].what), "uart  %s socket %ld: %zu bytes",
-				    k == 0 ? "SKSND" : "report", u->sock, sd->c[c].len);
+				snprintf(t[nt++].what, sizeof(t[0].what), "uart  %s socket %ld: %llu bytes",
+				    k == 0 ? "SKSND" : "report", u->sock, (unsigned long long)sd->c[c].len);
 			}
 			for (c = 0; c < sd->nts && nt + 2 < TL_MAX; c++) {
-				uint64_t nx = c + 1 < sd->nts ? sd->ts[c + 1].off : sd->w.len;
+				uint64_t nx = c + 1 < sd->nts ? sd->ts[c + 1].off : sd->wall;
 				t[nt].t = (uint64_t)((int64_t)sd->ts[c].ts - n->offset);
 				snprintf(t[nt++].what, sizeof(t[0].what), "net   socket %ld %s: %llu bytes",
 				    u->sock, k == 0 ? "to peer" : "from peer",
