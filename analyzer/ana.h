@@ -125,6 +125,13 @@ struct ana_finding {
 	uint64_t ts_us;
 	char deviation[48];          /* a known deviation's id, or "" */
 	char message[320];
+	/* The bytes concerned (a response, a report, a command line) and the
+	 * command line a response answers, while the finding is reported
+	 * (may be empty); a kept finding has them as text and hex. */
+	struct atp_span bytes, before;
+	char actual[100];            /* escaped, cut */
+	char actual_hex[104];        /* the first 32 bytes */
+	char before_text[72];        /* escaped, cut */
 };
 
 struct ana_rule_count {

@@ -112,7 +112,23 @@ ana_report_add(struct ana_report *r, const struct ana_finding *f)
 		r->f = nf;
 		r->capf = cap;
 	}
-	r->f[r->nf++] = *f;
+	nf = &r->f[r->nf++];
+	*nf = *f;
+	/* Only a kept finding pays for its bytes as text and hex. */
+	if (f->bytes.len > 0) {
+		struct atp_span h = f->bytes;
+		size_t n;
+		if (h.len > 32)
+			h.len = 32;
+		(void)atp_span_escape(f->bytes, nf->actual, sizeof(nf->actual));
+		n = atp_span_hex_dump(h, nf->actual_hex, sizeof(nf->actual_hex));
+		if (f->bytes.len > h.len && n + 4 < sizeof(nf->actual_hex))
+			memcpy(nf->actual_hex + n, " ...", 5);
+	}
+	if (f->before.len > 0)
+		(void)atp_span_escape(f->before, nf->before_text, sizeof(nf->before_text));
+	/* The spans point into the session's buffers. */
+	nf->bytes = nf->before = atp_span_make(NULL, 0);
 	return ATP_OK;
 }
 

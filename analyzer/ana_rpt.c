@@ -67,6 +67,11 @@ add_step(struct rpt_case *c, const struct ana_finding *f)
 
 	if (s == NULL || rpt_set(&s->file, f->file) || rpt_set(&s->message, f->message))
 		return -1;
+	if (f->actual[0] != '\0' && (rpt_set(&s->actual, f->actual) ||
+	    rpt_set(&s->actual_hex, f->actual_hex)))
+		return -1;
+	if (f->before_text[0] != '\0' && rpt_set(&s->before, f->before_text))
+		return -1;
 	s->line = f->line;
 	s->verdict = rv(f->verdict);
 	s->warnings = f->verdict == ATP_V_KNOWN;

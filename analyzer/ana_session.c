@@ -150,6 +150,9 @@ struct param {
 struct ana_session {
 	struct ana_session_opts o;
 	struct ana_report *rep;
+	/* What validator findings concern while they are reported: the
+	 * frame or the command line, and the command a response answers. */
+	struct atp_span vbytes, vbefore;
 	size_t chart_i;              /* its sequence chart, rep->charts[chart_i] */
 	int has_chart;               /* 0: past ANA_CHARTS_MAX, not drawn */
 	struct atp_framer *fr;
@@ -446,6 +449,8 @@ on_finding(void *ctx, const struct atp_finding *vf)
 	f.line = s->vloc.line;
 	f.offset = s->vloc.off;
 	f.ts_us = s->vloc.timed ? s->vloc.ts : 0;
+	f.bytes = s->vbytes;
+	f.before = s->vbefore;
 	scopy(f.message, sizeof(f.message), vf->message);
 	if (s->taint.set)
 		undecided(s, &f);
@@ -1349,6 +1354,7 @@ on_response(struct ana_session *s, const struct atp_frame *f)
 	p = pend_at(s, 0);
 	(void)taint_push(s, &p->cut);   /* on_frame() puts it back */
 	s->vcmd = cmd_name(p);
+	s->vbefore = atp_span_make(p->text, p->len);
 	check_response(s, p, f);
 	/* A response whose end the capture cut is flushed when the host next
 	 * speaks: it ended no later than the module's last record. */
@@ -1439,7 +1445,9 @@ on_frame(void *ctx, const struct atp_frame *f)
 
 	if (s->nholes > 0)
 		frame_cut(s, f);
+	s->vbytes = f->bytes;
 	on_frame_kind(s, f);
+	s->vbytes = s->vbefore = atp_span_make(NULL, 0);
 	s->taint = old;
 }
 
@@ -1646,7 +1654,9 @@ host_line(struct ana_session *s, struct atp_span line, struct atp_span term)
 	s->vloc = s->cur;
 	chart_text(s, ANA_LANE_HOST, ANA_LANE_MODULE, &s->cur, line);
 	old = taint_push(s, &p->cut);
+	s->vbytes = atp_span_make(p->text, p->plen);
 	host_parse(s, p);
+	s->vbytes = atp_span_make(NULL, 0);
 	s->taint = old;
 	/* A blocking command (join, scan, connect) still running. */
 	for (i = 0; i < s->pcount; i++) {

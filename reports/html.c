@@ -547,9 +547,19 @@ write_failures(const struct rpt_run *r, FILE *f)
 			ROW("expected", s->expected, "expected");
 			ROW("actual", s->actual, "actual");
 			ROW("actual (hex)", s->actual_hex, "actual-hex");
-			/* What the module said last before this step. */
-			for (k = j; k > 0 && c->steps[k - 1]->actual == NULL; k--)
-				;
+			/* What came before it: as the step says (the command an
+			 * analyzed response answers), else, in a run, what the
+			 * module said last before this step (an analyzer's
+			 * steps are findings, not a sequence). */
+			if (s->before != NULL) {
+				fprintf(f, "<tr><th>before it</th><td><pre class=\"before\">");
+				esc(f, s->before);
+				fprintf(f, "</pre></td></tr>\n");
+			}
+			k = 0;
+			if (s->before == NULL && r->layout != RPT_LAYOUT_FINDINGS)
+				for (k = j; k > 0 && c->steps[k - 1]->actual == NULL; k--)
+					;
 			if (k > 0) {
 				const struct rpt_step *p = c->steps[k - 1];
 				fprintf(f, "<tr><th>before it</th><td><pre class=\"before\">");

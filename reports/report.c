@@ -280,6 +280,7 @@ step_free(struct rpt_step *s)
 	atp_free(s->actual_hex);
 	atp_free(s->unconsumed);
 	atp_free(s->unconsumed_hex);
+	atp_free(s->before);
 	atp_free(s);
 }
 

@@ -33,6 +33,9 @@ struct rpt_step {
 	char *actual_hex;
 	char *unconsumed;          /* escaped bytes no step accounted for */
 	char *unconsumed_hex;
+	char *before;              /* escaped: what came before it (the
+	                              analyzer: the command a response answers);
+	                              NULL: the step before it says */
 	int64_t first_us, final_us; /* from the last byte sent; -1: none */
 	unsigned attempts;
 	unsigned warnings;         /* known deviations seen in the step */

@@ -201,6 +201,12 @@ for r in rules:
                          r'</span> ' + re.escape(r["rule"]) + "</h3>", dom), r["rule"]
 f = rep["findings"][0]
 assert "%s:%d" % (f["source"]["file"], f["source"]["line"]) in dom, f
+# A failing response shows its bytes, text and hex, and the command it
+# answered: AT+WPRT=7 in bad-arrows.txt got +OK.
+assert re.search(r'<pre class="message">AT\+WPRT=7: [^<]*</pre></td></tr>\s*'
+                 r'<tr><th>actual</th><td><pre class="actual">\+OK\\r\\n\\r\\n</pre></td></tr>\s*'
+                 r'<tr><th>actual \(hex\)</th><td><pre class="actual-hex">2B 4F 4B 0D 0A 0D 0A</pre></td></tr>\s*'
+                 r'<tr><th>before it</th><td><pre class="before">AT\+WPRT=7</pre>', dom), "no bytes"
 # A chart per input: the session's messages (commands from the host,
 # responses back), its failing findings as notes where they arose.
 assert dom.count('<svg class="msc"') == len(rep["inputs"]), dom.count('<svg class="msc"')

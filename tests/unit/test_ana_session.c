@@ -592,6 +592,53 @@ the_chart_keeps_the_first_messages_with_the_findings_where_they_arose(void **sta
 	ana_report_free(&rep);
 }
 
+/*
+ * A kept finding carries the bytes it concerns as text and hex (the first
+ * 32 bytes), and for a response the command line it answers; a finding on
+ * the host's line carries that line.
+ */
+static void
+a_kept_finding_has_its_bytes_and_the_command_before_it(void **state)
+{
+	static const struct scase c = {
+		"bytes", NULL, NULL,
+		{ H(0, "AT+WPRT=7\r"), M(10, "+OK\r\n\r\n"), H(100, "AT+FOO\r"),
+		  M(110, "+ERR=-2\r\n\r\n"), H(200, "AT+WPRT=9\r"),
+		  M(210, "+OK=0123456789012345678901234567890123456789\r\n\r\n") },
+		{ NULL }, 0, 0 };
+	struct ana_report rep;
+	const struct ana_finding *exp = NULL, *unk = NULL, *lng = NULL;
+	size_t i;
+
+	(void)state;
+	run_case(&c, &rep);
+	for (i = 0; i < rep.nf; i++) {
+		const struct ana_finding *f = &rep.f[i];
+		if (strcmp(f->rule, "resp-expected-error") == 0 && f->line == 2)
+			exp = f;
+		else if (strcmp(f->rule, "cmd-unknown") == 0)
+			unk = f;
+		else if (f->line == 6 && lng == NULL)
+			lng = f;
+		/* No span outlives the session's buffers. */
+		assert_int_equal(f->bytes.len, 0);
+		assert_int_equal(f->before.len, 0);
+	}
+	assert_non_null(exp);
+	assert_string_equal(exp->actual, "+OK\\r\\n\\r\\n");
+	assert_string_equal(exp->actual_hex, "2B 4F 4B 0D 0A 0D 0A");
+	assert_string_equal(exp->before_text, "AT+WPRT=7");
+	assert_non_null(unk);
+	assert_string_equal(unk->actual, "AT+FOO\\r");
+	assert_string_equal(unk->before_text, "");
+	assert_non_null(lng);
+	assert_string_equal(lng->before_text, "AT+WPRT=9");
+	assert_int_equal(strlen(lng->actual_hex), 32 * 3 - 1 + 4);
+	assert_non_null(strstr(lng->actual_hex, "2B 4F 4B 3D 30 31 "));
+	assert_non_null(strstr(lng->actual_hex, " ..."));
+	ana_report_free(&rep);
+}
+
 /* Every allocation of an importer, a session and a report may fail: each
  * failure gives ATP_ERR_NOMEM (or a smaller report), never a crash or a
  * leak (run under the sanitizers). */
@@ -651,6 +698,7 @@ main(void)
 		cmocka_unit_test(the_verdict_is_the_worst_and_known_does_not_fail),
 		cmocka_unit_test(findings_are_kept_up_to_a_ceiling_per_rule_and_counted_beyond),
 		cmocka_unit_test(the_chart_keeps_the_first_messages_with_the_findings_where_they_arose),
+		cmocka_unit_test(a_kept_finding_has_its_bytes_and_the_command_before_it),
 		cmocka_unit_test(allocation_failures_are_errors_not_crashes),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

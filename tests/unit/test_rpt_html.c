@@ -333,6 +333,38 @@ test_an_analyzed_session_is_drawn_with_its_network_peers(void **state)
 	rpt_run_free(r);
 }
 
+/*
+ * An analyzer's failing step shows its bytes and the command before it as
+ * the step says; its steps are findings, not a sequence, so the step
+ * before it never stands in for what came before.
+ */
+static void
+test_an_analyzer_step_shows_its_own_bytes_and_command(void **state)
+{
+	struct rpt_run *r = rpt_run_new("analyze");
+	struct rpt_case *c;
+	struct rpt_step *s;
+	char *h;
+
+	(void)state;
+	assert_non_null(r);
+	r->layout = RPT_LAYOUT_FINDINGS;
+	c = rpt_case_add(r, "resp-expected-error", "log.txt");
+	assert_non_null(c);
+	s = step(c, "resp-expected-error", RPT_FAIL, "+OK\\r\\n\\r\\n", -1);
+	assert_int_equal(rpt_set(&s->actual_hex, "2B 4F 4B 0D 0A 0D 0A"), 0);
+	assert_int_equal(rpt_set(&s->before, "AT+WPRT=7"), 0);
+	step(c, "resp-expected-error", RPT_FAIL, NULL, -1);
+	rpt_run_finish(r);
+	h = render(r);
+	assert_non_null(strstr(h, "<pre class=\"actual-hex\">2B 4F 4B 0D 0A 0D 0A</pre>"));
+	assert_non_null(strstr(h, "<tr><th>before it</th><td><pre class=\"before\">AT+WPRT=7</pre>"));
+	/* The second finding has no bytes: no "before it" from the first. */
+	assert_int_equal(count(h, "<th>before it</th>"), 1);
+	free(h);
+	rpt_run_free(r);
+}
+
 /* Every byte sequence is whole UTF-8 (a cut never splits a character). */
 static int
 utf8_ok(const unsigned char *p)
@@ -436,6 +468,7 @@ main(void)
 		cmocka_unit_test(test_a_big_run_is_capped_and_says_what_it_left_out),
 		cmocka_unit_test(test_a_long_case_details_its_late_failure_and_folds_the_rest),
 		cmocka_unit_test(test_an_analyzed_session_is_drawn_with_its_network_peers),
+		cmocka_unit_test(test_an_analyzer_step_shows_its_own_bytes_and_command),
 		cmocka_unit_test(test_cut_text_stays_utf8_and_control_bytes_do_not_reach_the_page),
 		cmocka_unit_test(test_a_station_page_tables_units_by_measurement_against_limits),
 	};
