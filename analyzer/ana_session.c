@@ -287,8 +287,8 @@ scopy(char *dst, size_t size, const char *src)
 
 /*
  * The session's sequence chart (ANA_CHART_MSGS messages and notes, then
- * only counted): a message from lane @from to lane @to, @text escaped and
- * cut; @from == @to is a finding's note with verdict @v.
+ * only counted): a slot for a message from lane @from to lane @to (equal:
+ * a finding's note, chart_note()), or NULL past the ceiling.
  */
 /* By index: another session may grow the array. */
 static struct ana_chart *
