@@ -2,7 +2,8 @@
 # SPDX-License-Identifier: MIT
 # The man pages (docs/*.1) render without a warning (groff -ww, man -l),
 # have the sections a reader looks for, and name every option that
-# `atproof --help` and `atproof SUBCOMMAND --help` print, so the pages and
+# `atproof --help` and `atproof SUBCOMMAND --help` print, and the other way
+# round (every option a page defines is in its --help), so the pages and
 # the program stay in step; `make install` puts them in share/man/man1.
 set -eu
 B=${B:-build}
@@ -80,13 +81,26 @@ for s, row in rows.items():
     for o in sorted(set(OPT.findall(row))):
         if o not in page(s):
             bad.append("atproof --help shows %s for %s; atproof-%s.1 lacks it" % (o, s, s))
+def defined(t):
+    """The options a page defines: the tags of its OPTIONS paragraphs."""
+    sec = re.search(r"^OPTIONS$(.*?)^[A-Z][A-Z ]+$", t, re.M | re.S)
+    tags = re.findall(r"^ {7}(-.*)$", sec.group(1) if sec else "", re.M)
+    return {o for tag in tags for o in OPT.findall(tag)}
+
 for s in subs:
     t = page(s)
-    for o in sorted(set(OPT.findall(helptext(s, "--help")))):
+    shown = set(OPT.findall(helptext(s, "--help")))
+    for o in sorted(shown):
         if o not in t:
             bad.append("atproof %s --help shows %s; atproof-%s.1 lacks it" % (s, o, s))
     if "--help" not in t:
         bad.append("atproof-%s.1 lacks --help" % s)
+    # ... and the other way: an option the page defines that --help does
+    # not show (--help itself aside) is one of them out of step.
+    if not defined(t):
+        bad.append("atproof-%s.1 defines no option in its OPTIONS section" % s)
+    for o in sorted(defined(t) - shown - {"--help"}):
+        bad.append("atproof-%s.1 defines %s; atproof %s --help does not show it" % (s, o, s))
 if bad:
     print("\n".join(bad))
     sys.exit(1)
