@@ -711,11 +711,13 @@ cmd_rstf(struct emu *e, const struct atp_cmdline *cl)
 		e->ram = e->flash;
 	rc = save_flash(e);
 	if (rc < 0)
-		return rc;
+		return emu_dev(e, "flash-fail-err3") ? -3 : rc;
 	emu_reply_ok(e);
 	return 0;
 }
 
+/* AT+PMTF (§2.2.1.7). A failed write is -7 in the manual; the firmware maps
+ * the failure of its proc to -3 (flash-fail-err3, firmware §5). */
 static int
 cmd_pmtf(struct emu *e, const struct atp_cmdline *cl)
 {
@@ -725,7 +727,7 @@ cmd_pmtf(struct emu *e, const struct atp_cmdline *cl)
 	e->flash = e->ram;
 	rc = save_flash(e);
 	if (rc < 0)
-		return rc;
+		return emu_dev(e, "flash-fail-err3") ? -3 : rc;
 	emu_reply_ok(e);
 	return 0;
 }
