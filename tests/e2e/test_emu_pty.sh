@@ -306,6 +306,12 @@ grep -Eq '^[0-9]+\.[0-9]{6} (\[0\] )?> \+OK=AirM2M_Luat_WiFi_V008_WM\\r\\n\\r\\n
 $EMU --tcp "$PORT" >/dev/null 2>&1
 [ $? -eq 3 ] || fail "a port in use did not exit 3"
 stop "$tcp_pid"
+# Without --flash the flash is a temporary file, gone with the emulator.
+tmpflash=$(sed -n 's/^[0-9.]* \(\[0\] \)\{0,1\}# flash \(.*\): .*/\2/p' "$TMP/tcp.err" | head -1)
+case $tmpflash in
+/*/flash-0) [ -e "$tmpflash" ] && fail "the temporary flash $tmpflash outlived the emulator" ;;
+*) fail "the log does not name the temporary flash file" ;;
+esac
 
 # ---- 6b. SIGINT (Ctrl-C) stops it as SIGTERM does and removes the symlink ----
 start int --pty "$TMP/itty" --log /dev/null
