@@ -165,6 +165,8 @@ struct uconn {
 	size_t peer_cur;             /* a UDP server's: 1 + the uconn of the peer
 	                                its last +SKTRPT named (0: none yet) */
 	int flip;                    /* the module is the flow's server side */
+	size_t lis[4];               /* an accepted socket's possible servers: */
+	size_t nlis;                 /* those listening when it came (0: any) */
 	struct uconn *twin;          /* the other end of a connection to the
 	                                module's own server (both its sockets) */
 	size_t http;                 /* 1 + index of its AT+HTTPC, 0: none */
@@ -218,8 +220,18 @@ struct httpq {                   /* AT+HTTPC answered +OK */
 	int req_ok, body_ok;
 };
 
+#define PEND_MAX 64
+
+struct pend_flow {               /* a flow whose accepted socket waits */
+	struct ana_flow *fl;
+	size_t l;
+	int flip;
+};
+
 struct ana_net {
 	struct ana_report *rep;
+	struct pend_flow pend[PEND_MAX];
+	size_t npend;
 	struct httpq *http;
 	size_t nhttp;
 	struct dnsq dns[DNS_MAX];
@@ -544,9 +556,14 @@ accepted(struct ana_net *n, long sock, const struct ana_loc *at)
 	u->sock = sock;
 	u->open = 1;
 	u->accepted = 1;
-	/* With two servers listening, either may have accepted it. */
+	/* With two servers listening, any of them may have accepted it: the
+	 * capture says which (the port its client's SYN went to). */
 	u->parent = open == 1 ? l : SIZE_MAX;
-	u->rport = n->uc[l].rport;
+	u->rport = open == 1 ? n->uc[l].rport : 0;
+	for (i = 0; open > 1 && open <= 4 && i < n->nuc; i++)
+		if (n->uc[i].server && !n->uc[i].udp && n->uc[i].sock >= 0 &&
+		    n->cur[n->uc[i].sock] == &n->uc[i])
+			u->lis[u->nlis++] = i;
 	snprintf(u->host, sizeof(u->host), "%s", "");
 	u->at = *at;
 	n->cur[sock] = u;
@@ -847,21 +864,75 @@ ep_is(const struct ana_ep *e, const char *host)
  * carried are named as never reported. A UDP server is tied to its first
  * flow. The module is the flow's server side (flip), unless the capture
  * began mid-connection and took the module for the client. */
+/* Whether accepted socket @u may be one of listener @l's: its parent, or
+ * one of the servers that listened when the host first heard of it. */
+static int
+may_be_of(const struct uconn *u, size_t l)
+{
+	size_t i;
+
+	if (u->parent != SIZE_MAX || u->nlis == 0)
+		return u->parent == l || u->parent == SIZE_MAX;
+	for (i = 0; i < u->nlis; i++)
+		if (u->lis[i] == l)
+			return 1;
+	return 0;
+}
+
+/* Accepted uconn @pick takes flow @fl of listener @l: the server is the
+ * one whose port the connection went to, whatever was guessed before. */
+static void
+tie_accepted(struct ana_net *n, size_t pick, struct ana_flow *fl, size_t l, int flip)
+{
+	if (pick == SIZE_MAX) {
+		if (n->nuc == UCONN_MAX)
+			return;
+		pick = n->nuc++;
+		n->uc[pick].sock = -1;
+		n->uc[pick].udp = fl->proto == 17;
+		n->uc[pick].accepted = 1;
+		n->uc[pick].at = n->uc[l].at;
+		n->uc[pick].at.timed = 0;
+		n->uc[pick].at.ts = 0;
+	}
+	n->uc[pick].parent = l;
+	n->uc[pick].rport = n->uc[l].rport;
+	n->uc[pick].flip = flip;
+	n->uc[l].naccepted++;
+	n->uc[pick].fl = fl;
+	fl->user = &n->uc[pick];
+}
+
+/* A flow to a port the module listened on (§2.2.3.10, cs=1): the server
+ * is the one whose port the client's SYN went to (the first packet's
+ * sender taken for the client only when no SYN was seen). A TCP
+ * connection is tied to the accepted socket whose +SKTRPT named its
+ * client's port, else to the next one the host learned of by order; one
+ * the host never learned of gets a uconn of its own, so that the bytes it
+ * carried are named as never reported. When sockets of more than one
+ * listening server are still free and unnamed, the flow waits for its
+ * first bytes (pend_tie()). A UDP server is tied to its first flow. The
+ * module is the flow's server side (flip), unless the capture began
+ * mid-connection and took the module for the client. */
+#define TIE_LATER (SIZE_MAX - 1)
+
 static size_t
 on_open_server(struct ana_net *n, struct ana_flow *fl)
 {
-	size_t i, l = SIZE_MAX, pick = SIZE_MAX;
-	int flip = 1;
+	size_t i, l = SIZE_MAX, pick = SIZE_MAX, unknown = 0;
+	int flip = 1, pass;
 
-	for (i = 0; i < n->nuc && l == SIZE_MAX; i++) {
-		const struct uconn *u = &n->uc[i];
-		if (!u->server || u->udp != (fl->proto == 17))
-			continue;
-		if (u->rport == fl->srv.port)
-			l = i, flip = 1;
-		else if (u->rport == fl->cli.port && (fl->proto == 17 || (fl->flags & NET_F_NOSYN)))
-			l = i, flip = 0;
-	}
+	for (pass = 0; pass < 2 && l == SIZE_MAX; pass++)
+		for (i = 0; i < n->nuc && l == SIZE_MAX; i++) {
+			const struct uconn *u = &n->uc[i];
+			if (!u->server || u->udp != (fl->proto == 17))
+				continue;
+			if (pass == 0 && u->rport == fl->srv.port)
+				l = i, flip = 1;
+			else if (pass == 1 && u->rport == fl->cli.port &&
+			    (fl->proto == 17 || (fl->flags & NET_F_NOSYN)))
+				l = i, flip = 0;
+		}
 	if (l == SIZE_MAX)
 		return SIZE_MAX;
 	if (fl->proto == 17 && n->uc[l].peer_cur == 0) {
@@ -875,33 +946,71 @@ on_open_server(struct ana_net *n, struct ana_flow *fl)
 		uint16_t peer = flip ? fl->cli.port : fl->srv.port;
 		for (i = 0; i < n->nuc; i++) {
 			const struct uconn *u = &n->uc[i];
-			if (!u->accepted || u->fl != NULL || (u->parent != l && u->parent != SIZE_MAX) ||
+			if (!u->accepted || u->fl != NULL || !may_be_of(u, l) ||
 			    u->udp != (fl->proto == 17) || (u->udp && u->peer_port != peer))
 				continue;
 			if (u->peer_port == peer) {
 				pick = i;
 				break;
 			}
+			if (u->peer_port == 0 && u->parent == SIZE_MAX)
+				unknown++;
 			if (u->peer_port == 0 && pick == SIZE_MAX)
 				pick = i;
 		}
 	}
-	if (pick == SIZE_MAX) {
-		if (n->nuc == UCONN_MAX)
-			return SIZE_MAX;
-		pick = n->nuc++;
-		n->uc[pick].sock = -1;
-		n->uc[pick].udp = fl->proto == 17;
-		n->uc[pick].accepted = 1;
-		n->uc[pick].rport = n->uc[l].rport;
-		n->uc[pick].at = n->uc[l].at;
-		n->uc[pick].at.timed = 0;
-		n->uc[pick].at.ts = 0;
+	if (pick != SIZE_MAX && n->uc[pick].peer_port == 0 && unknown > 0 && n->npend < PEND_MAX) {
+		n->pend[n->npend].fl = fl;
+		n->pend[n->npend].l = l;
+		n->pend[n->npend].flip = flip;
+		n->npend++;
+		return TIE_LATER;
 	}
-	n->uc[pick].parent = l;
-	n->uc[pick].flip = flip;
-	n->uc[l].naccepted++;
-	return pick;
+	tie_accepted(n, pick, fl, l, flip);
+	return TIE_LATER;
+}
+
+/* A flow that waited (on_open_server()) is tied on its first bytes: to
+ * the free accepted socket whose first UART bytes that direction are
+ * these, else to the first by order (@p NULL: the capture ended). */
+static struct uconn *
+pend_tie(struct ana_net *n, struct ana_flow *fl, int dir, const uint8_t *p, size_t len)
+{
+	size_t k, i, first = SIZE_MAX, pick = SIZE_MAX;
+	struct pend_flow pf;
+
+	for (k = 0; k < n->npend && n->pend[k].fl != fl; k++)
+		;
+	if (k == n->npend)
+		return NULL;
+	pf = n->pend[k];
+	n->pend[k] = n->pend[--n->npend];
+	for (i = 0; i < n->nuc && pick == SIZE_MAX; i++) {
+		struct uconn *u = &n->uc[i];
+		struct ustore *us;
+		const uint8_t *up;
+		size_t ua;
+		if (!u->accepted || u->fl != NULL || !may_be_of(u, pf.l) || u->peer_port != 0 ||
+		    u->udp != (fl->proto == 17))
+			continue;
+		if (first == SIZE_MAX)
+			first = i;
+		if (p == NULL)
+			break;
+		us = &u->s[dir ^ pf.flip].u;
+		up = us_view(n, us, 0, &ua);
+		if (up != NULL && len > 0 && memcmp(up, p, ua < len ? ua : len) == 0)
+			pick = i;
+	}
+	tie_accepted(n, pick != SIZE_MAX ? pick : first, fl, pf.l, pf.flip);
+	return fl->user;
+}
+
+/* Both ends of @fl on one address: a host talking to itself. */
+static int
+same_host(const struct ana_flow *fl)
+{
+	return fl->cli.v6 == fl->srv.v6 && memcmp(fl->cli.ip, fl->srv.ip, sizeof(fl->cli.ip)) == 0;
 }
 
 static void
@@ -923,8 +1032,31 @@ on_open(void *ctx, struct ana_flow *fl)
 		if (pick == SIZE_MAX)
 			pick = i;
 	}
+	if (pick != SIZE_MAX && fl->proto == 6 && same_host(fl)) {
+		/* The module connected to its own server: both ends are its
+		 * sockets. The client socket takes the flow as its client, the
+		 * accepted one as its server (each socket's two directions are
+		 * judged once; each byte on the wire so twice, as one's SKSND
+		 * and as the other's report). Ties by port and order only: the
+		 * bytes are the client's too. */
+		struct uconn *cu = &n->uc[pick];
+		size_t saved = n->npend;
+		cu->fl = fl;
+		fl->user = cu;
+		n->npend = PEND_MAX;
+		(void)on_open_server(n, fl);
+		n->npend = saved;
+		if (fl->user != cu && fl->user != NULL) {
+			cu->twin = fl->user;
+			cu->twin->twin = cu;
+		}
+		fl->user = cu;
+		return;
+	}
 	if (pick == SIZE_MAX)
 		pick = on_open_server(n, fl);
+	if (pick == TIE_LATER)
+		return;
 	for (i = 0; pick == SIZE_MAX && fl->proto == 6 && i < n->nhttp && n->nuc < UCONN_MAX; i++) {
 		/* AT+HTTPC's connection: the first to its port not yet taken. */
 		if (n->http[i].uc != SIZE_MAX || n->http[i].port != fl->srv.port)
@@ -1356,6 +1488,8 @@ on_data(void *ctx, struct ana_flow *fl, int dir, uint64_t off, const uint8_t *p,
 	/* From port 53, whichever side the flow saw first. */
 	if (fl->proto == 17 && (dir == 0 ? fl->cli.port : fl->srv.port) == 53 && n->ndns > 0)
 		dns_answer(n, p, len, ts);
+	if (u == NULL && n->npend > 0)
+		u = pend_tie(n, fl, dir, p, len);
 	if (u == NULL)
 		return;
 	side_wire(n, u, &u->s[dir ^ u->flip], dir ^ u->flip, p, len, ts);
@@ -1819,6 +1953,9 @@ ana_net_read_file(struct ana_net *n, FILE *f, const char *path, struct atp_diag 
 	if (rc != ATP_OK)
 		return rc;
 	rc = ana_pcap_run(pc, d);
+	/* Flows that waited for bytes that never came: by order. */
+	while (n->npend > 0)
+		(void)pend_tie(n, n->pend[0].fl, 0, NULL, 0);
 	n->st = *ana_pcap_stats(pc);
 	n->read = 1;
 	if (rc == ATP_ERR_SYNTAX) {
@@ -1984,6 +2121,8 @@ ana_net_json(const struct ana_net *n)
 		    u->server ? "server" : "client"));
 		if (u->server)
 			json_object_set_new(c, "accepted", json_integer((json_int_t)u->naccepted));
+		if (u->twin != NULL)
+			json_object_set_new(c, "self", json_integer((json_int_t)u->twin->sock));
 		if (u->accepted) {
 			json_object_set_new(c, "parent", u->parent != SIZE_MAX ?
 			    json_integer((json_int_t)n->uc[u->parent].sock) : json_null());

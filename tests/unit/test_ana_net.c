@@ -81,6 +81,9 @@ struct pkt {
 	uint16_t cport;              /* the client's; 0: 40000 */
 };
 
+/* Set: both ends are 10.0.0.2 (a host talking to itself). */
+static int build_self;
+
 /* A packet to or from port 80. */
 #define P(...) { __VA_ARGS__, 0, 0, 0 }
 
@@ -120,8 +123,8 @@ build(const struct pkt *k, uint8_t *f)
 		f[ip + 2] = (uint8_t)((20 + tl + dl) >> 8);
 		f[ip + 3] = (uint8_t)(20 + tl + dl);
 		f[ip + 9] = k->udp ? 17 : 6;
-		f[ip + 12] = 10, f[ip + 15] = k->rev ? 2 : 1;
-		f[ip + 16] = 10, f[ip + 19] = k->rev ? 1 : 2;
+		f[ip + 12] = 10, f[ip + 15] = k->rev || build_self ? 2 : 1;
+		f[ip + 16] = 10, f[ip + 19] = k->rev && !build_self ? 1 : 2;
 		th = ip + 20;
 	}
 	f[th] = (uint8_t)(sp >> 8), f[th + 1] = (uint8_t)sp;
@@ -719,6 +722,138 @@ a_udp_servers_peers_are_matched_each_both_ways(void **state)
 	net_teardown(path, fd, &rep, n);
 }
 
+/* The JSON connection of socket @sock (there must be one), and a count
+ * of its "sent" or "received" object. */
+static json_t *
+conn_of(json_t *o, json_int_t sock)
+{
+	json_t *conns = json_object_get(o, "connections");
+	size_t i;
+
+	for (i = 0; i < json_array_size(conns); i++)
+		if (json_integer_value(json_object_get(json_array_get(conns, i), "socket")) == sock)
+			return json_array_get(conns, i);
+	fail_msg("no connection of socket %lld", (long long)sock);
+	return NULL;
+}
+
+static json_int_t
+side_of(json_t *c, const char *side, const char *count)
+{
+	return json_integer_value(json_object_get(json_object_get(c, side), count));
+}
+
+/* Two TCP servers, on 8000 and 9000, and sockets the host never saw
+ * named: each accepted socket is tied to a connection to the port of a
+ * server that listened, on the bytes it reported, not to the first
+ * connection to either (issue: the one to 9000 came first). */
+static void
+two_servers_accepted_sockets_are_tied_by_the_port_their_client_went_to(void **state)
+{
+	static const struct pkt wire[] = {
+		{ DLT_EN10MB, 0, 0, 0, 500, SYN, "", 9000, 0, 40000 },
+		{ DLT_EN10MB, 0, 0, 1, 70, SYN | ACK, "", 9000, 0, 40000 },
+		{ DLT_EN10MB, 0, 0, 0, 501, ACK, "to nine", 9000, 0, 40000 },
+		{ DLT_EN10MB, 0, 0, 0, 600, SYN, "", 8000, 0, 40001 },
+		{ DLT_EN10MB, 0, 0, 1, 80, SYN | ACK, "", 8000, 0, 40001 },
+		{ DLT_EN10MB, 0, 0, 0, 601, ACK, "to eight", 8000, 0, 40001 },
+		{ DLT_EN10MB, 0, 0, 1, 81, ACK, "eight back", 8000, 0, 40001 },
+	};
+	char path[] = "/tmp/test_ana_net_XXXXXX";
+	struct ana_report rep;
+	struct ana_net *n;
+	struct ana_loc at = { "uart.log", 3, 0, 0, 0 };
+	struct atp_diag d;
+	json_t *o;
+	json_int_t sock;
+	int fd = net_setup(path, wire, sizeof(wire) / sizeof(wire[0]), &rep, &n);
+
+	(void)state;
+	ana_net_skct(n, 1, 0, 1, atp_span_str("0"), 8000, &at);
+	ana_net_skct(n, 2, 0, 1, atp_span_str("0"), 9000, &at);
+	at.line = 5;
+	ana_net_recv(n, 3, 8, (const uint8_t *)"to eight", 8, 1, &at);
+	ana_net_sent(n, 3, (const uint8_t *)"eight back", 10, 1, &at);
+	at.line = 7;
+	ana_net_recv(n, 4, 7, (const uint8_t *)"to nine", 7, 1, &at);
+	atp_diag_clear(&d);
+	assert_int_equal(ana_net_read(n, path, &d), ATP_OK);
+	assert_int_equal(count_rule(&rep, "net-recv-phantom", NULL), 0);
+	assert_int_equal(count_rule(&rep, "net-recv-unreported", NULL), 0);
+	assert_int_equal(count_rule(&rep, "net-sent-missing", NULL), 0);
+	assert_int_equal(count_rule(&rep, "net-no-connection", NULL), 0);
+	o = ana_net_json(n);
+	for (sock = 3; sock <= 4; sock++) {
+		json_t *c = conn_of(o, sock);
+		/* Socket 3 is server 1's (port 8000), socket 4 server 2's. */
+		assert_int_equal(json_integer_value(json_object_get(c, "parent")), sock - 2);
+		assert_int_equal(json_integer_value(json_object_get(c, "port")), sock == 3 ? 8000 : 9000);
+		assert_int_equal(side_of(c, "received", "matched"), sock == 3 ? 8 : 7);
+	}
+	assert_int_equal(side_of(conn_of(o, 3), "sent", "matched"), 10);
+	json_decref(o);
+	net_teardown(path, fd, &rep, n);
+}
+
+/* The module's client socket 2 connects to its own server (socket 1, port
+ * 8000) on its own address: one TCP connection, both of whose ends are
+ * the module's. Socket 2 takes it as its client, accepted socket 3 as its
+ * server: each socket's SKSND against the bytes it put on the wire, each
+ * one's reports against the bytes the other sent. */
+#define L(rev, seq, flags, data) { DLT_EN10MB, 0, 0, rev, seq, flags, data, 8000, 0, 40000 }
+
+static void
+a_connection_to_the_modules_own_server_is_judged_at_both_sockets(void **state)
+{
+	static const struct pkt wire[] = {
+		L(0, ISN, SYN, ""), L(1, 7, SYN | ACK, ""),
+		L(0, ISN + 1, ACK, "ping"), L(1, 8, ACK, "pong"),
+	};
+	char path[] = "/tmp/test_ana_net_XXXXXX";
+	struct ana_report rep;
+	struct ana_net *n;
+	struct ana_loc at = { "uart.log", 3, 0, 0, 0 };
+	struct atp_diag d;
+	json_t *o;
+	json_int_t sock;
+	int fd;
+
+	(void)state;
+	build_self = 1;
+	fd = net_setup(path, wire, sizeof(wire) / sizeof(wire[0]), &rep, &n);
+	build_self = 0;
+	ana_net_skct(n, 1, 0, 1, atp_span_str("0"), 8000, &at);
+	at.line = 4;
+	ana_net_skct(n, 2, 0, 0, atp_span_str("10.0.0.2"), 8000, &at);
+	at.line = 5;
+	ana_net_sent(n, 2, (const uint8_t *)"ping", 4, 1, &at);
+	at.line = 6;
+	ana_net_peer(n, 3, atp_span_str("\"10.0.0.2\""), 40000, &at);
+	ana_net_recv(n, 3, 4, (const uint8_t *)"ping", 4, 1, &at);
+	at.line = 7;
+	/* The server's answer lost a byte on its way (sent "pong!"). */
+	ana_net_sent(n, 3, (const uint8_t *)"pong!", 5, 1, &at);
+	at.line = 8;
+	ana_net_recv(n, 2, 4, (const uint8_t *)"pong", 4, 1, &at);
+	atp_diag_clear(&d);
+	assert_int_equal(ana_net_read(n, path, &d), ATP_OK);
+	assert_int_equal(count_rule(&rep, "net-no-connection", NULL), 0);
+	assert_int_equal(count_rule(&rep, "net-recv-phantom", NULL), 0);
+	assert_int_equal(count_rule(&rep, "net-recv-unreported", NULL), 0);
+	assert_int_equal(count_rule(&rep, "net-sent-extra", NULL), 0);
+	assert_int_equal(count_rule(&rep, "net-sent-missing", "socket 3: 1 bytes at offset 4"), 1);
+	assert_int_equal(count_rule(&rep, "net-sent-missing", NULL), 1);
+	o = ana_net_json(n);
+	for (sock = 2; sock <= 3; sock++) {
+		json_t *c = conn_of(o, sock);
+		assert_int_equal(json_integer_value(json_object_get(c, "self")), sock == 2 ? 3 : 2);
+		assert_int_equal(side_of(c, "sent", "matched"), 4);
+		assert_int_equal(side_of(c, "received", "matched"), 4);
+	}
+	json_decref(o);
+	net_teardown(path, fd, &rep, n);
+}
+
 int
 main(void)
 {
@@ -734,6 +869,8 @@ main(void)
 		cmocka_unit_test(a_servers_accepted_connections_are_tied_by_the_peer_the_module_named),
 		cmocka_unit_test(a_udp_servers_peers_are_matched_each_both_ways),
 		cmocka_unit_test(a_run_lost_inside_one_sksnd_is_named_whole),
+		cmocka_unit_test(two_servers_accepted_sockets_are_tied_by_the_port_their_client_went_to),
+		cmocka_unit_test(a_connection_to_the_modules_own_server_is_judged_at_both_sockets),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
