@@ -667,14 +667,16 @@ trans_data(struct emu *e, const uint8_t *p, size_t len, int timed_out, void *ctx
 }
 
 /* Enters transparent mode: packets of 512 bytes, or what came once the line
- * was idle for 512 * 10 / baud + 5 ms, the baud rate being flash's
- * (firmware §9: 49 ms at 115200). */
+ * was idle for 512 * 10 / baud + 5 ms (firmware §9: 49 ms at 115200). The
+ * firmware computes it once at boot from flash's rate, the rate its line
+ * runs at until the next restart (uart-after-restart); the manual's line
+ * moves with AT+UART at once. Either way: the line's rate. */
 static void
 trans_enter(struct emu_net *n)
 {
 	struct emu *e = n->e;
 	struct emu_net_trans *t = &n->trans;
-	uint64_t baud = e->flash.uart.baud != 0 ? e->flash.uart.baud : 115200u;
+	uint64_t baud = e->line_baud != 0 ? e->line_baud : 115200u;
 
 	trans_leave(n);
 	t->packlen = 0;

@@ -1042,6 +1042,37 @@ transparent_mode_packs_512_bytes_or_waits_for_idle(void **state)
 	nt_close(t);
 }
 
+/* The idle time follows the line's rate (512 * 10 / baud + 5 ms in
+ * integers, firmware §9): 537 ms at 9600. The firmware's line keeps its
+ * boot rate until a restart (uart-after-restart), the manual's moves at
+ * once. */
+static void
+transparent_mode_idle_time_follows_the_line_rate(void **state)
+{
+	size_t p;
+
+	(void)state;
+	for (p = 0; p < NPROF; p++) {
+		struct nt *t = nt_open(profiles[p]);
+		int fw = strcmp(profiles[p], "manual") != 0;
+		int fd = entered(t);
+		assert_int_equal(t->e->net->trans.idle_us, 49000u);
+		expect(t, "+++", OK);
+		expect(t, "AT+UART=!9600,0,0,0\r", OK);
+		expect(t, "AT+ENTM\r", OK);
+		assert_int_equal(t->e->net->trans.idle_us, fw ? 49000u : 537000u);
+		expect(t, "+++", OK);
+		close(fd);
+		if (fw) {
+			emu_reset(t->e, 0);
+			pump(t, 20);
+			expect(t, "AT+ENTM\r", OK);
+			assert_int_equal(t->e->net->trans.idle_us, 537000u);
+		}
+		nt_close(t);
+	}
+}
+
 static void
 only_an_isolated_plus_plus_plus_leaves(void **state)
 {
@@ -1327,6 +1358,7 @@ main(void)
 		cmocka_unit_test(entm_needs_a_default_socket_in_the_manual_only),
 		cmocka_unit_test(transparent_mode_carries_bytes_both_ways),
 		cmocka_unit_test(transparent_mode_packs_512_bytes_or_waits_for_idle),
+		cmocka_unit_test(transparent_mode_idle_time_follows_the_line_rate),
 		cmocka_unit_test(only_an_isolated_plus_plus_plus_leaves),
 		cmocka_unit_test(a_trailing_plus_plus_plus_followed_by_data_is_data),
 		cmocka_unit_test(automatic_mode_connects_and_reconnects),
