@@ -314,9 +314,39 @@ case $tmpflash in
 esac
 
 # ---- 6b. SIGINT (Ctrl-C) stops it as SIGTERM does and removes the symlink ----
-start int --pty "$TMP/itty" --log /dev/null
+# The module on a pty and TCP at once: one byte stream, whose output goes
+# to both, whichever side the command came from.
+PORT2=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+start int --pty "$TMP/itty" --tcp "127.0.0.1:$PORT2" --log /dev/null
 wait_for "$TMP/itty" || fail "the pty symlink did not appear (SIGINT case)"
-client "$TMP/itty" 'AT+\r' "$OK" || fail "exchange before SIGINT"
+python3 - "$TMP/itty" "$PORT2" <<'EOF2' || fail "pty and TCP do not share one byte stream"
+import os, select, socket, sys, time, tty
+fd = os.open(sys.argv[1], os.O_RDWR | os.O_NOCTTY)
+tty.setraw(fd)
+for _ in range(100):
+    try:
+        s = socket.create_connection(("127.0.0.1", int(sys.argv[2])))
+        break
+    except OSError:
+        time.sleep(0.02)
+def got(want):
+    out = {"pty": b"", "tcp": b""}
+    end = time.time() + 3
+    while time.time() < end and (out["pty"] != want or out["tcp"] != want):
+        r, _, _ = select.select([fd, s], [], [], 0.05)
+        if fd in r:
+            out["pty"] += os.read(fd, 4096)
+        if s in r:
+            out["tcp"] += s.recv(4096)
+    if out["pty"] != want or out["tcp"] != want:
+        print("expected %r on both, got %r" % (want, out))
+        sys.exit(1)
+time.sleep(0.1)   # the TCP client is accepted
+s.sendall(b"AT+QMAC\r")
+got(b"+OK=286dcd004e7d\r\n\r\n")
+os.write(fd, b"AT+\r")
+got(b"+OK\r\n\r\n")
+EOF2
 kill -INT "$pid"
 wait "$pid"
 rc=$?
