@@ -1525,6 +1525,11 @@ on_frame_kind(struct ana_session *s, const struct atp_frame *f)
 			ana_net_recv(s->o.net, s->rx_sock, s->rx_announced != 0 ? s->rx_announced :
 			    f->data_total, f->body.p, f->body.len, s->rx_first, &at);
 			s->rx_first = 0;
+			if (s->taint.set) {
+				/* The capture cut bytes of this delivery. */
+				struct ana_loc cut = nloc(&s->taint.at);
+				ana_net_cut(s->o.net, s->rx_sock, 1, 0, s->taint.len, &cut);
+			}
 		}
 		atp_validate_other(f, s->o.prof, on_finding, s);
 		return;
@@ -1910,6 +1915,13 @@ host_gap(struct ana_session *s, const struct cut *c)
 		s->rep->st.sksnd_bytes += n;
 		s->host_off += n;
 		s->data_cut = *c;
+		if (s->o.net != NULL && s->tx_sock >= 0) {
+			/* The correlator passes over their place on the wire. */
+			struct ana_loc at = nloc(&s->tx_at), cut = nloc(&c->at);
+			ana_net_sent(s->o.net, s->tx_sock, NULL, 0, s->tx_first, &at);
+			s->tx_first = 0;
+			ana_net_cut(s->o.net, s->tx_sock, 0, n, c->len, &cut);
+		}
 		if (left == 0 || left == n)
 			return;
 		left -= n;

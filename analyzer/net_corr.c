@@ -1577,15 +1577,19 @@ show(const uint8_t *p, size_t len, char *buf, size_t size)
 	atp_span_escape(atp_span_make(p, len), buf, size);
 }
 
-/* The piece a range was found in, or one next to it, when the capture cut
- * bytes of it (ana_net_cut()): the difference may be those bytes. A range
- * after the last piece is next to the last. */
+/* The piece whose cut (ana_net_cut()) explains a range found while
+ * aligning piece @chunk (SIZE_MAX: after the last), or NULL. Sent: the
+ * hole's bytes were passed over by their count, so only the piece right
+ * after the hole and the one after it (the module may have sent fewer
+ * than were cut); the bytes the capture kept before the hole are judged.
+ * Received: the delivery, or one next to it (where the bytes went is not
+ * known). */
 static const struct chunk *
-cut_near(const struct side *sd, size_t chunk)
+cut_near(const struct side *sd, size_t chunk, int dir)
 {
 	size_t k = chunk < sd->nc ? chunk : sd->nc, lo = k > 0 ? k - 1 : 0;
 
-	for (; lo <= k + 1 && lo < sd->nc; lo++)
+	for (; lo <= k + (dir == 1) && lo < sd->nc; lo++)
 		if (sd->c[lo].cut)
 			return &sd->c[lo];
 	return NULL;
@@ -1673,7 +1677,7 @@ conn_findings(struct ana_net *n, struct uconn *u)
 	for (i = 0; i < tx->nmiss; i++) {
 		const struct range *r = &tx->miss[i];
 		const struct chunk *c = &tx->c[r->chunk];
-		const struct chunk *cut = cut_near(tx, r->chunk);
+		const struct chunk *cut = cut_near(tx, r->chunk, 0);
 		show(r->ex, r->exn, buf, sizeof(buf));
 		cut_note(cut, note, sizeof(note));
 		nfind(n, R_NET_SENT_MISSING, ATP_SEV_ERROR, cut != NULL ? ATP_V_INCONC : vd, "2.2.3.11",
@@ -1683,7 +1687,7 @@ conn_findings(struct ana_net *n, struct uconn *u)
 	}
 	for (i = 0; i < tx->nextra; i++) {
 		const struct range *r = &tx->extra[i];
-		const struct chunk *cut = cut_near(tx, r->chunk);
+		const struct chunk *cut = cut_near(tx, r->chunk, 0);
 		show(r->ex, r->exn, buf, sizeof(buf));
 		cut_note(cut, note, sizeof(note));
 		nfind(n, R_NET_SENT_EXTRA, ATP_SEV_ERROR, cut != NULL ? ATP_V_INCONC : ATP_V_FAIL,
@@ -1696,7 +1700,7 @@ conn_findings(struct ana_net *n, struct uconn *u)
 		const struct chunk *last = rx->nc > 0 ? &rx->c[rx->nc - 1] : NULL;
 		const struct ana_loc *at = r->chunk < rx->nc ? &rx->c[r->chunk].at :
 		    last != NULL ? &last->at : &u->at;
-		const struct chunk *cut = cut_near(rx, r->chunk);
+		const struct chunk *cut = cut_near(rx, r->chunk, 1);
 		/* Bytes after the last delivery may still wait in the module's
 		 * cache, unless that delivery itself came short of its count. */
 		int tail = r->chunk >= rx->nc && (last == NULL || last->announced <= last->len);
@@ -1710,7 +1714,7 @@ conn_findings(struct ana_net *n, struct uconn *u)
 	}
 	for (i = 0; i < rx->nmiss; i++) {
 		const struct range *r = &rx->miss[i];
-		const struct chunk *cut = cut_near(rx, r->chunk);
+		const struct chunk *cut = cut_near(rx, r->chunk, 1);
 		show(r->ex, r->exn, buf, sizeof(buf));
 		cut_note(cut, note, sizeof(note));
 		nfind(n, R_NET_RECV_PHANTOM, ATP_SEV_ERROR, cut != NULL ? ATP_V_INCONC : vd, "2.2.3.17",
