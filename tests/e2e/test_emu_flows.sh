@@ -270,6 +270,11 @@ def flows(profile):
         rest = sub.communicate(timeout=10)[0]
         if b"\n888AAA\n" not in b"\n" + rest:
             fail("%s: the broker did not deliver 888AAA (%r)" % (profile, rest))
+        # A PUBLISH must fit the client's 256-byte output ring (firmware
+        # §13): 247 bytes of message to "Fred" make a 256-byte packet, 248 do not
+        # (-1, lwIP's ERR_MEM).
+        m.tx(b"AT+MPUB=Fred,0,0," + b"y" * 247 + b"\r", OK + rb"\+MPUB:OK\r\n\r\n")
+        m.tx(b"AT+MPUB=Fred,0,0," + b"y" * 248 + b"\r", OK + rb"\+MPUB:-1\r\n\r\n")
         subprocess.run(["mosquitto_pub", "-h", "127.0.0.1", "-p", str(mqtt_port),
                         "-t", "HELLO_WORLD", "-m", "12345_test"], check=True, timeout=10)
         m.expect(rb"\+MTOPIC:11,HELLO_WORLD\r\n\r\n\+MQD:10,12345_test\r\n\r\n")
