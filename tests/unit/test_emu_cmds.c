@@ -223,6 +223,10 @@ static const struct tcase cases[] = {
 	    { "AT+WJOIN\rAT+LKSTT\r", R("3c46d82bd81e,0,11,0,\"TP-LINK_HyFi_1E\",53"),
 	      R("3c46d82bd81e,0,11,0,\"TP-LINK_HyFi_1E\",53")
 	      R("1,\"192.168.1.109\",\"255.255.255.0\",\"192.168.1.1\",\"192.168.1.1\",\"0.0.0.0\"") } } },
+	{ "a command sent during WSCAN waits in the firmware; the manual discards it (queue-not-discard)",
+	  { { "AT+CHLL=!400\r", OK },
+	    { "AT+WSCAN\rAT+\r", R("3C46D82BD81E,2,11,0,\"TP-LINK_HyFi_1E\",53"),
+	      "+OK=3C46D82BD81E,2,11,0,\"TP-LINK_HyFi_1E\",53\r\n\r\n\r\n" OK } } },
 	{ "WJOIN with a wrong key fails with -10 (2.1.1.2 example 2)",
 	  { { "AT+SSID=!TEST_AP\r", OK }, { "AT+ENCRY=!4\r", OK }, { "AT+KEY=!1,0,wrongwrong\r", OK },
 	    { "AT+WJOIN\r", ERR(-10) }, { "AT+LKSTT\r", R("0") } } },

@@ -348,6 +348,28 @@ skct_refuses_addresses_the_world_does_not_map(void **state)
 	nt_close(t);
 }
 
+/* SKCT and SKGHBN block the command queue as WJOIN does (firmware §6): a
+ * line sent meanwhile waits in the firmware, the manual discards it
+ * (queue-not-discard). */
+static void
+commands_during_skct_and_skghbn_are_queued_or_discarded(void **state)
+{
+	size_t p;
+
+	(void)state;
+	for (p = 0; p < NPROF; p++) {
+		struct nt *t = nt_open(profiles[p]);
+		int fw = strcmp(profiles[p], "manual") != 0;
+		join(t);
+		expect(t, "AT+SKCT=0,0," PEER ",1000\rAT+\r",
+		    fw ? "+OK=1\r\n\r\n" OK : "+OK=1\r\n\r\n");
+		close(peer_accept(t));
+		expect(t, "AT+SKGHBN=www.baidu.com\rAT+\r", fw ?
+		    "+OK=\"115.239.211.112\"\r\n\r\n" OK : "+OK=\"115.239.211.112\"\r\n\r\n");
+		nt_close(t);
+	}
+}
+
 static void
 skct_checks_its_arguments(void **state)
 {
@@ -1333,6 +1355,7 @@ main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(skct_needs_a_network),
 		cmocka_unit_test(skct_refuses_addresses_the_world_does_not_map),
+		cmocka_unit_test(commands_during_skct_and_skghbn_are_queued_or_discarded),
 		cmocka_unit_test(skct_checks_its_arguments),
 		cmocka_unit_test(skct_resolves_names_through_the_world),
 		cmocka_unit_test(sksnd_sends_the_exact_bytes_even_when_they_look_like_commands),
