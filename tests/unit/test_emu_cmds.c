@@ -246,6 +246,11 @@ static const struct tcase cases[] = {
 	    { "AT+SLIST\r", R("1,94-FE-22-9A-B5-28,192.168.1.2"), R("1,,94-FE-22-9A-B5-28,192.168.1.2"),
 	      R("1,94-FE-22-9A-B5-28,192.168.1.2") },
 	    { "AT+WLEAV=2\r", OK }, { "AT+APLKSTT\r", R("0") } } },
+	{ "WJOIN in adhoc mode: no such network is -10; with WATC=1 the module creates it (2.2.2.17)",
+	  { { "AT+WPRT=!1\r", OK }, { "AT+SSID=adhoc1\r", OK }, { "AT+WJOIN\r", ERR(-10) },
+	    { "AT+WATC=1\r", OK }, { "AT+WJOIN\r", R("286dcd004e7d,1,1,0,\"adhoc1\",0") },
+	    { "AT+LKSTT\r", R("1,\"192.168.1.1\",\"255.255.255.0\",\"0.0.0.0\",\"0.0.0.0\","
+	      "\"0.0.0.0\"") } } },
 	{ "WJOIN in AP mode without an SSID fails", { { "AT+WPRT=!2\r", OK }, { "AT+WJOIN\r", ERR(-10) } } },
 	{ "WSCAN honours CHLL, CHL and BSSID (2.2.2.14-16)",
 	  { { "AT+CHLL=!400\r", OK },
