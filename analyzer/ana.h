@@ -84,8 +84,6 @@ int ana_imp_linktype(const struct ana_imp *im);
 unsigned ana_imp_ifidx(const struct ana_imp *im);
 /* Bytes a logic-analyzer export marks with a parity or framing error. */
 unsigned long ana_imp_line_errors(const struct ana_imp *im);
-/* Transfers the capture tool cut (usbmon's text shows 32 bytes of each). */
-unsigned long ana_imp_cut(const struct ana_imp *im);
 void ana_imp_close(struct ana_imp *im);
 
 /*

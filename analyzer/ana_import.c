@@ -108,7 +108,6 @@ struct ana_imp {
 	int usb_dev_set, usb_ftdi;   /* usbmon: the adapter, and whether an FTDI */
 	uint64_t usb_bus, usb_dev;
 	uint64_t usb_last_ts, usb_epoch;
-	unsigned long usb_cut;       /* usbmon: URBs longer than their text */
 	uint8_t last_byte;
 	enum atp_dir last_dir;
 	pcre2_code *re;
@@ -1637,7 +1636,6 @@ p_usbmon(struct ana_imp *im, struct atp_span line, struct piece *pc, int *bad)
 	if (len > n) {
 		pc->flags |= ATP_RECF_CUT;
 		pc->cut = len - n;
-		im->usb_cut++;
 	}
 	return 1;
 }
@@ -2335,12 +2333,6 @@ unsigned long
 ana_imp_line_errors(const struct ana_imp *im)
 {
 	return im->line_errors;
-}
-
-unsigned long
-ana_imp_cut(const struct ana_imp *im)
-{
-	return im->usb_cut;
 }
 
 int
