@@ -988,6 +988,38 @@ automatic_mode_joins_the_stored_network_after_a_reset(void **state)
 	}
 }
 
+/* ENTS (§2.2.1.5): type 0 turns Wi-Fi off (the link goes); standby and
+ * sleep stop the module, which loses what the host sends until its timer
+ * wakes it, or which the host's bytes wake (the WAKEUP pin); waking resets
+ * it (attention 2: RAM values are gone). */
+static void
+ents_sleeps_until_its_timer_or_the_host_wakes_it(void **state)
+{
+	static const char *const profs[] = { "manual", "luat", "g3" };
+	size_t p;
+
+	(void)state;
+	for (p = 0; p < 3; p++) {
+		struct tm *t = tm_open(profs[p]);
+		tm_expect(t, "AT+SSID=TP-LINK_HyFi_1E\r", OK);
+		tm_expect(t, "AT+WJOIN\r", R("3c46d82bd81e,0,11,0,\"TP-LINK_HyFi_1E\",53"));
+		tm_expect(t, "AT+ENTS=0,1,1000,10000\r", OK);
+		tm_expect(t, "AT+LKSTT\r", R("0"));
+		tm_expect(t, "AT+SSID=?\r", R("TP-LINK_HyFi_1E"));    /* no reset */
+		/* Timer wake-up after 2 s: what comes before is lost. */
+		assert_string_equal(tm_txn(t, "AT+ENTS=1,1,1000,2000\r", 22, 0.01), OK);
+		assert_string_equal(tm_txn(t, "AT+QMAC\r", 8, 1.9), "");
+		assert_string_equal(tm_txn(t, "", 0, 0.2), "");
+		tm_expect(t, "AT+SSID=?\r", R(""));                   /* reset: RAM gone */
+		/* Pin wake-up: the host's bytes wake it and are lost with the reset. */
+		tm_expect(t, "AT+SSID=abc\r", OK);
+		assert_string_equal(tm_txn(t, "AT+ENTS=2,0,1000,2000\r", 22, 0.01), OK);
+		assert_string_equal(tm_txn(t, "AT+QMAC\r", 8, 5), "");
+		tm_expect(t, "AT+SSID=?\r", R(""));
+		tm_close(t);
+	}
+}
+
 /* AT+UART moves the line (§2.2.2.20): the manual's = and =! at once, after
  * the +OK has gone out at the old rate; the firmware only at the next
  * restart (uart-after-restart), which always comes back at flash's rate. */
@@ -1038,6 +1070,7 @@ main(void)
 		cmocka_unit_test(transparent_mode_passes_chunks_as_they_come),
 		cmocka_unit_test(automatic_mode_joins_the_stored_network_after_a_reset),
 		cmocka_unit_test(uart_moves_the_line_as_the_profile_says),
+		cmocka_unit_test(ents_sleeps_until_its_timer_or_the_host_wakes_it),
 	};
 
 	/* 0 or 1: failures are counted in the output (tests/run.sh); a small
