@@ -291,6 +291,22 @@ scan_encry(const struct emu *e, unsigned security)
 	return security != 0;
 }
 
+#define WSCAN_WAIT_US (5u * 1000000u)
+
+/* A scan slower than the firmware's 5 s wait: +ERR=-3 and no list
+ * (firmware §5, §11). */
+static void
+scan_timeout(struct emu_loop *loop, void *ctx)
+{
+	struct emu *e = ctx;
+
+	(void)loop;
+	e->cmd_timer = 0;
+	emu_log_note(e, "WSCAN: the scan takes longer than 5 s: timed out");
+	emu_reply_err(e, -3);
+	emu_cmd_done(e);
+}
+
 static void
 scan_done(struct emu_loop *loop, void *ctx)
 {
@@ -340,7 +356,11 @@ static int
 cmd_wscan(struct emu *e, const struct atp_cmdline *cl)
 {
 	(void)cl;
-	e->cmd_timer = emu_timer_add(e->loop, e->world->scan_us, scan_done, e);
+	/* The firmware waits 5 s at most for the scan (firmware §11). */
+	if (e->world->scan_us > WSCAN_WAIT_US)
+		e->cmd_timer = emu_timer_add(e->loop, WSCAN_WAIT_US, scan_timeout, e);
+	else
+		e->cmd_timer = emu_timer_add(e->loop, e->world->scan_us, scan_done, e);
 	if (e->cmd_timer == 0)
 		return -6;
 	return EMU_PENDING;

@@ -23,7 +23,8 @@
  *   oneshot:  { ok: true, ap: SSID, time: 0.5, custdata: "text" }
  *   custdata: "text"
  *
- * Times are seconds with up to 6 decimals. Reading is strict: an unknown
+ * Times are seconds with up to 6 decimals; a scan over 5 s times out as
+ * the firmware's does (+ERR=-3). Reading is strict: an unknown
  * key, a wrong type or a value out of range is an error with the file,
  * line and column. The file is read with a size ceiling and its nesting is
  * checked on the event stream before the document is built.

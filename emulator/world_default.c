@@ -15,7 +15,7 @@ const char emu_default_world_yaml[] =
 	"timing:\n"
 	"  join: 0.3        # WJOIN that succeeds\n"
 	"  join_fail: 0.5   # WJOIN with a wrong key or no such AP, then +ERR=-10\n"
-	"  scan: 0.2        # WSCAN\n"
+	"  scan: 0.2        # WSCAN (over 5: it times out, +ERR=-3)\n"
 	"  connect: 0.05    # SKCT client connect\n"
 	"  resolve: 0.01    # SKGHBN\n"
 	"aps:\n"

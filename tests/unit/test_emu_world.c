@@ -339,6 +339,24 @@ wps_and_oneshot_outcomes_come_from_the_world(void **state)
 	tm_close(t);
 }
 
+/* A scan slower than 5 s: the firmware stops waiting and answers -3 with
+ * no list (firmware §11); the world's time up to 5 s is the scan's. */
+static void
+a_scan_over_5_s_times_out(void **state)
+{
+	const char *y =
+	    "timing: { scan: 6 }\n"
+	    "aps: [ { ssid: Home, bssid: aabbccddee01, channel: 3, security: 0, rssi: 40 } ]\n";
+	struct tm *t = calloc(1, sizeof(*t));
+
+	(void)state;
+	tm_open_with(t, "g3", y, NULL);
+	assert_string_equal(tm_txn(t, "AT+WSCAN\r", 9, 4.9), "");
+	assert_string_equal(tm_txn(t, "", 0, 0.2), "+ERR=-3\r\n\r\n");
+	tm_expect(t, "AT+\r", OK);
+	tm_close(t);
+}
+
 /* SKGHBN takes the world's resolve time; the connect time is read too
  * (SKCT's, which test_emu_net.c runs on a real clock). */
 static void
@@ -377,6 +395,7 @@ main(void)
 		cmocka_unit_test(wjoin_honours_the_channel_and_bssid_filters),
 		cmocka_unit_test(wps_and_oneshot_outcomes_come_from_the_world),
 		cmocka_unit_test(the_world_times_name_lookups_and_connections),
+		cmocka_unit_test(a_scan_over_5_s_times_out),
 	};
 
 	/* 0 or 1: failures are counted in the output (tests/run.sh); a small
