@@ -39,10 +39,8 @@
                                     16 MiB and the flow table, --net stays
                                     under 100 MB (issue 8) */
 #define UBUF_MAX (8u << 20)      /* UART bytes in memory, all sides */
-#define UBLOCK (64u << 10)
-#define WBUF_MAX (32u << 20)     /* the wire's windows, all sides */       /* a side's bytes go to the file by blocks */
+#define WBUF_MAX (32u << 20)     /* the wire's windows, all sides */
 #define UCONN_MAX 4096
-#define CHUNK_MAX (1u << 20)
 #define SEGTS_MAX 65536u
 #define MQ_MAX 4096
 #define MQ_TEXT 256
@@ -129,8 +127,14 @@ struct range {
 struct side {
 	struct ustore u;             /* UART: sent, or reported */
 	uint64_t utotal;             /* its bytes, kept or not */
-	struct chunk *c;
-	size_t nc, capc;
+	struct ustore cs;            /* its pieces (struct chunk) but the last, */
+	struct chunk last;           /* which may still grow */
+	size_t nc;
+	size_t npay, nbad;           /* SKSND payloads or deliveries; of which
+	                                bytes did not match */
+	struct segts *uh;            /* the first TL_MAX pieces' lengths (off)
+	                                and times, for the timeline */
+	size_t nuh, capuh;
 	struct sbuf w;               /* the wire: a socket's window from wbase
 	                                on, an HTTPC or MQTT stream whole */
 	uint64_t wbase, wall;        /* wall: the wire's bytes so far */
@@ -139,7 +143,9 @@ struct side {
 	struct segts *ws;            /* the segments of the window */
 	size_t nws, capws;
 	/* the alignment, as the wire comes */
-	size_t k;                    /* the chunk being aligned */
+	size_t k;                    /* the chunk being aligned, */
+	struct chunk cur;            /* a copy */
+	int pay_bad;                 /* bytes of its payload did not match */
 	uint64_t i, j;               /* offsets reached, UART and wire */
 	uint64_t hole;               /* wire bytes of a hole still to pass */
 	int in_chunk, first, ann_done;
@@ -355,13 +361,14 @@ us_put(struct ana_net *n, struct ustore *s, const uint8_t *p, size_t len)
 {
 	while (len > 0 && s->over == 0) {
 		size_t k;
-		if (s->len == UBLOCK || (s->len > 0 && n->ubytes > UBUF_MAX)) {
+		/* Memory first, while all sides' stay under UBUF_MAX. */
+		if (s->len > 0 && (s->len == UBUF_MAX || n->ubytes > UBUF_MAX)) {
 			if (us_spill(n, s) != 0)
 				break;
 		}
-		k = UBLOCK - s->len < len ? UBLOCK - s->len : len;
+		k = UBUF_MAX - s->len < len ? UBUF_MAX - s->len : len;
 		n->ubytes -= s->cap;
-		k = grow(n, &s->p, &s->cap, s->len + k, UBLOCK) == 0 ? k : 0;
+		k = grow(n, &s->p, &s->cap, s->len + k, UBUF_MAX) == 0 ? k : 0;
 		n->ubytes += s->cap;
 		if (k == 0)
 			break;
@@ -476,8 +483,9 @@ ana_net_free(struct ana_net *n)
 	for (i = 0; n->uc != NULL && i < n->nuc; i++)
 		for (k = 0; k < 2; k++) {
 			us_free(n, &n->uc[i].s[k].u);
+			us_free(n, &n->uc[i].s[k].cs);
+			atp_free(n->uc[i].s[k].uh);
 			atp_free(n->uc[i].s[k].w.p);
-			atp_free(n->uc[i].s[k].c);
 			atp_free(n->uc[i].s[k].ts);
 			atp_free(n->uc[i].s[k].ws);
 		}
@@ -654,26 +662,46 @@ ana_net_skcls(struct ana_net *n, long sock)
 		n->cur[sock] = NULL;
 }
 
+static int seg_add(struct ana_net *n, struct segts **t, size_t *nt, size_t *cap, uint64_t off,
+    uint64_t ts);
+
+/* Piece @k of a side: the last from memory, the others from the store
+ * (0, or -1 with *@out zero when it cannot be read). */
 static int
+chunk_get(struct ana_net *n, struct side *sd, size_t k, struct chunk *out)
+{
+	const uint8_t *p;
+	size_t avail;
+
+	memset(out, 0, sizeof(*out));
+	if (k >= sd->nc)
+		return -1;
+	if (k + 1 == sd->nc) {
+		*out = sd->last;
+		return 0;
+	}
+	p = us_view(n, &sd->cs, (uint64_t)k * sizeof(*out), &avail);
+	if (p == NULL || avail < sizeof(*out))
+		return -1;
+	memcpy(out, p, sizeof(*out));
+	return 0;
+}
+
+/* A new piece; the last one goes to the store, which past UBUF_MAX is the
+ * temporary file: a million SKSNDs cost no memory. */
+static void
 add_chunk(struct ana_net *n, struct side *sd, uint64_t announced, const struct ana_loc *at)
 {
-	struct chunk *c;
-
-	if (sd->nc == sd->capc) {
-		size_t nc = sd->capc ? sd->capc * 2 : 16;
-		if (nc > CHUNK_MAX || (c = atp_realloc(sd->c, nc * sizeof(*c))) == NULL) {
-			n->oom = sd->nc < CHUNK_MAX;
-			return -1;
-		}
-		sd->c = c;
-		sd->capc = nc;
-	}
-	c = &sd->c[sd->nc++];
-	memset(c, 0, sizeof(*c));  /* realloc'ed memory: nothing is zero */
-	c->off = us_total(&sd->u);
-	c->announced = announced;
-	c->at = *at;
-	return 0;
+	if (sd->nc > 0)
+		us_put(n, &sd->cs, (const uint8_t *)&sd->last, sizeof(sd->last));
+	memset(&sd->last, 0, sizeof(sd->last));
+	sd->last.off = us_total(&sd->u);
+	sd->last.announced = announced;
+	sd->last.at = *at;
+	sd->nc++;
+	sd->npay++;
+	if (sd->nuh < TL_MAX)
+		(void)seg_add(n, &sd->uh, &sd->nuh, &sd->capuh, 0, at->ts);
 }
 
 static void
@@ -683,11 +711,13 @@ uart_bytes(struct ana_net *n, struct side *sd, uint64_t announced, const uint8_t
 	uint64_t before = us_total(&sd->u);
 
 	if (first || sd->nc == 0)
-		(void)add_chunk(n, sd, announced, at);
+		add_chunk(n, sd, announced, at);
 	us_put(n, &sd->u, p, len);
 	sd->utotal += len;
-	if (sd->nc > 0 && sd->c[sd->nc - 1].off + sd->c[sd->nc - 1].len == before)
-		sd->c[sd->nc - 1].len += us_total(&sd->u) - before;
+	if (sd->nc > 0 && sd->last.off + sd->last.len == before)
+		sd->last.len += us_total(&sd->u) - before;
+	if (sd->nc > 0 && sd->nc == sd->nuh)
+		sd->uh[sd->nuh - 1].off = sd->last.len;
 }
 
 void
@@ -723,16 +753,17 @@ ana_net_cut(struct ana_net *n, long sock, int dir, uint64_t hole, uint64_t cut_l
 	sd = &u->s[dir];
 	if (sd->nc == 0)
 		return;
-	c = &sd->c[sd->nc - 1];
+	c = &sd->last;
 	if (dir == 0 && hole > 0) {
 		/* The SKSND's bytes after the hole make a piece of their own,
 		 * which the wire's bytes of the hole come before. */
 		struct ana_loc at = c->at;
-		if (add_chunk(n, sd, 0, &at) != 0)
-			return;
-		c = &sd->c[sd->nc - 1];
+		add_chunk(n, sd, 0, &at);
 		c->hole = hole;
 		c->cont = 1;
+		sd->npay--;
+		if (sd->nuh == sd->nc)
+			sd->nuh--;           /* the timeline has the SKSND once */
 	}
 	c->cut = 1;
 	c->cutat.len = cut_len;
@@ -1254,6 +1285,8 @@ common(const uint8_t *a, size_t al, const uint8_t *b, size_t bl)
 {
 	size_t n = al < bl ? al : bl, k = 0;
 
+	if (n > 0 && memcmp(a, b, n) == 0)
+		return n;
 	while (n - k >= 64 && memcmp(a + k, b + k, 64) == 0)
 		k += 64;
 	while (k < n && a[k] == b[k])
@@ -1309,8 +1342,12 @@ align_run(struct ana_net *n, struct side *sd, int dir, int final)
 			sd->j = wl;
 			return;
 		}
-		c = &sd->c[sd->k];
+		c = &sd->cur;
 		if (!sd->in_chunk) {
+			if (chunk_get(n, sd, sd->k, c) != 0)
+				n->ioerr = 1;
+			if (!c->cont)
+				sd->pay_bad = 0;
 			sd->in_chunk = 1;
 			sd->i = c->off;
 			sd->first = 1;
@@ -1400,7 +1437,9 @@ align_run(struct ana_net *n, struct side *sd, int dir, int final)
 				else
 					key = ul < RESYNC_KEY ? (size_t)ul : RESYNC_KEY;
 				sd->uart_only += key;
-				c->bad = 1;
+				if (!sd->pay_bad)
+					sd->nbad++;
+				sd->pay_bad = 1;
 				note_range(sd->miss, &sd->nmiss, sd->i, key, sd->k, U, key);
 				sd->i += key;
 			}
@@ -1453,7 +1492,9 @@ static void
 side_wire(struct ana_net *n, struct uconn *u, struct side *sd, int dir, const uint8_t *p,
     size_t len, uint64_t ts)
 {
-	if (sd->nts < SEGTS_MAX && seg_add(n, &sd->ts, &sd->nts, &sd->capts, sd->wall, ts) != 0)
+	/* A socket's only serve the timeline. */
+	if (sd->nts < (u->mqtt || u->http != 0 ? SEGTS_MAX : TL_MAX) &&
+	    seg_add(n, &sd->ts, &sd->nts, &sd->capts, sd->wall, ts) != 0)
 		return;
 	if (u->mqtt || u->http != 0) {
 		/* Parsed whole after the read. */
@@ -1585,13 +1626,13 @@ show(const uint8_t *p, size_t len, char *buf, size_t size)
  * Received: the delivery, or one next to it (where the bytes went is not
  * known). */
 static const struct chunk *
-cut_near(const struct side *sd, size_t chunk, int dir)
+cut_near(struct ana_net *n, struct side *sd, size_t chunk, int dir, struct chunk *out)
 {
 	size_t k = chunk < sd->nc ? chunk : sd->nc, lo = k > 0 ? k - 1 : 0;
 
 	for (; lo <= k + (dir == 1) && lo < sd->nc; lo++)
-		if (sd->c[lo].cut)
-			return &sd->c[lo];
+		if (chunk_get(n, sd, lo, out) == 0 && out->cut)
+			return out;
 	return NULL;
 }
 
@@ -1676,18 +1717,20 @@ conn_findings(struct ana_net *n, struct uconn *u)
 	vd = u->gaps > 0 ? ATP_V_INCONC : ATP_V_FAIL;
 	for (i = 0; i < tx->nmiss; i++) {
 		const struct range *r = &tx->miss[i];
-		const struct chunk *c = &tx->c[r->chunk];
-		const struct chunk *cut = cut_near(tx, r->chunk, 0);
+		struct chunk c, near;
+		const struct chunk *cut = cut_near(n, tx, r->chunk, 0, &near);
+		(void)chunk_get(n, tx, r->chunk, &c);
 		show(r->ex, r->exn, buf, sizeof(buf));
 		cut_note(cut, note, sizeof(note));
 		nfind(n, R_NET_SENT_MISSING, ATP_SEV_ERROR, cut != NULL ? ATP_V_INCONC : vd, "2.2.3.11",
-		    "SKSND", &c->at, "%s: %llu bytes at offset %llu of the sent stream (\"%s\"), "
+		    "SKSND", &c.at, "%s: %llu bytes at offset %llu of the sent stream (\"%s\"), "
 		    "acknowledged by AT+SKSND's +OK, never went to %s%s", who,
 		    (unsigned long long)r->len, (unsigned long long)r->off, buf, peer, note);
 	}
 	for (i = 0; i < tx->nextra; i++) {
 		const struct range *r = &tx->extra[i];
-		const struct chunk *cut = cut_near(tx, r->chunk, 0);
+		struct chunk near;
+		const struct chunk *cut = cut_near(n, tx, r->chunk, 0, &near);
 		show(r->ex, r->exn, buf, sizeof(buf));
 		cut_note(cut, note, sizeof(note));
 		nfind(n, R_NET_SENT_EXTRA, ATP_SEV_ERROR, cut != NULL ? ATP_V_INCONC : ATP_V_FAIL,
@@ -1697,10 +1740,11 @@ conn_findings(struct ana_net *n, struct uconn *u)
 	}
 	for (i = 0; i < rx->nextra; i++) {
 		const struct range *r = &rx->extra[i];
-		const struct chunk *last = rx->nc > 0 ? &rx->c[rx->nc - 1] : NULL;
-		const struct ana_loc *at = r->chunk < rx->nc ? &rx->c[r->chunk].at :
+		const struct chunk *last = rx->nc > 0 ? &rx->last : NULL;
+		struct chunk c, near;
+		const struct ana_loc *at = chunk_get(n, rx, r->chunk, &c) == 0 ? &c.at :
 		    last != NULL ? &last->at : &u->at;
-		const struct chunk *cut = cut_near(rx, r->chunk, 1);
+		const struct chunk *cut = cut_near(n, rx, r->chunk, 1, &near);
 		/* Bytes after the last delivery may still wait in the module's
 		 * cache, unless that delivery itself came short of its count. */
 		int tail = r->chunk >= rx->nc && (last == NULL || last->announced <= last->len);
@@ -1714,11 +1758,13 @@ conn_findings(struct ana_net *n, struct uconn *u)
 	}
 	for (i = 0; i < rx->nmiss; i++) {
 		const struct range *r = &rx->miss[i];
-		const struct chunk *cut = cut_near(rx, r->chunk, 1);
+		struct chunk c, near;
+		const struct chunk *cut = cut_near(n, rx, r->chunk, 1, &near);
+		(void)chunk_get(n, rx, r->chunk, &c);
 		show(r->ex, r->exn, buf, sizeof(buf));
 		cut_note(cut, note, sizeof(note));
 		nfind(n, R_NET_RECV_PHANTOM, ATP_SEV_ERROR, cut != NULL ? ATP_V_INCONC : vd, "2.2.3.17",
-		    "SKRCV", &rx->c[r->chunk].at, "%s: %llu bytes reported to the host (\"%s\") "
+		    "SKRCV", &c.at, "%s: %llu bytes reported to the host (\"%s\") "
 		    "that %s never sent%s", who, (unsigned long long)r->len, buf, peer, note);
 	}
 	if (rx->truncated > 0) {
@@ -2059,18 +2105,10 @@ ana_net_read_file(struct ana_net *n, FILE *f, const char *path, struct atp_diag 
 static json_t *
 side_json(const struct side *sd, int dir)
 {
-	size_t k, ok = 0, nc = 0;
+	size_t ok = sd->npay - sd->nbad;
 
-	/* An SKSND the capture cut is one payload in pieces (cont). */
-	for (k = 0; k < sd->nc; k++) {
-		int bad = sd->c[k].bad;
-		while (k + 1 < sd->nc && sd->c[k + 1].cont)
-			bad |= sd->c[++k].bad;
-		nc++;
-		ok += !bad;
-	}
 	return json_pack("{s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I}",
-	    dir == 0 ? "sksnd" : "deliveries", (json_int_t)nc,
+	    dir == 0 ? "sksnd" : "deliveries", (json_int_t)sd->npay,
 	    dir == 0 ? "sksnd_matched" : "deliveries_matched", (json_int_t)ok,
 	    dir == 0 ? "uart_sent" : "uart_reported", (json_int_t)sd->utotal,
 	    "wire", (json_int_t)sd->wall,
@@ -2276,10 +2314,10 @@ ana_net_events(const struct ana_net *n, void (*cb)(void *ctx, uint64_t t_us, con
 		for (k = 0; k < 2; k++) {
 			size_t c;
 			const struct side *sd = &u->s[k];
-			for (c = 0; c < sd->nc && nt + 2 < TL_MAX; c++) {
-				t[nt].t = sd->c[c].at.ts;
+			for (c = 0; c < sd->nuh && nt + 2 < TL_MAX; c++) {
+				t[nt].t = sd->uh[c].ts;
 				snprintf(t[nt++].what, sizeof(t[0].what), "uart  %s socket %ld: %llu bytes",
-				    k == 0 ? "SKSND" : "report", u->sock, (unsigned long long)sd->c[c].len);
+				    k == 0 ? "SKSND" : "report", u->sock, (unsigned long long)sd->uh[c].off);
 			}
 			for (c = 0; c < sd->nts && nt + 2 < TL_MAX; c++) {
 				uint64_t nx = c + 1 < sd->nts ? sd->ts[c + 1].off : sd->wall;
