@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/types.h>
+#include <unistd.h>
 
 #include <jansson.h>
 
@@ -107,7 +108,6 @@ struct chunk {
 	uint64_t announced;          /* +SKTRPT's length (0: len) */
 	uint64_t hole;               /* SKSND bytes the capture cut, before these */
 	struct ana_loc at;
-	int bad;                     /* bytes of it did not match */
 	int cont;                    /* the same SKSND, after a hole */
 	int cut;                     /* the capture cut bytes of it */
 	struct ncut cutat;
@@ -149,6 +149,7 @@ struct side {
 	uint64_t i, j;               /* offsets reached, UART and wire */
 	uint64_t hole;               /* wire bytes of a hole still to pass */
 	int in_chunk, first, ann_done;
+	int broken;                  /* the store failed: nothing more judged */
 	/* results */
 	uint64_t matched, uart_only, wire_only, truncated;
 	uint64_t unverified;         /* not judged: the capture cut them */
@@ -323,13 +324,39 @@ us_total(const struct ustore *s)
 	return s->spilled + s->len;
 }
 
+/* The temporary file, in $TMPDIR (else /tmp), gone from the directory at
+ * once (tmpfile(3) would ignore TMPDIR). */
+static FILE *
+spill_open(void)
+{
+	const char *dir = getenv("TMPDIR");
+	char path[512];
+	FILE *f;
+	int fd;
+
+	if (dir == NULL || dir[0] == '\0')
+		dir = "/tmp";
+	if ((size_t)snprintf(path, sizeof(path), "%s/atproof-net-XXXXXX", dir) >= sizeof(path))
+		return NULL;
+	fd = mkstemp(path);
+	if (fd < 0)
+		return NULL;
+	(void)unlink(path);
+	f = fdopen(fd, "w+b");
+	if (f == NULL)
+		close(fd);
+	return f;
+}
+
 /* The side's bytes in memory go to the end of the temporary file as one
  * block, and their buffer is given back. */
 static int
 us_spill(struct ana_net *n, struct ustore *s)
 {
-	if (n->spill == NULL && (n->spill = tmpfile()) == NULL)
+	if (n->spill == NULL && (n->spill = spill_open()) == NULL) {
+		n->ioerr = 1;
 		return -1;
+	}
 	if (s->nb == s->capb) {
 		size_t nc = s->capb ? s->capb * 2 : 16;
 		struct ublk *b = atp_realloc(s->b, nc * sizeof(*b));
@@ -341,8 +368,10 @@ us_spill(struct ana_net *n, struct ustore *s)
 		s->capb = nc;
 	}
 	if (fseeko(n->spill, (off_t)n->spill_end, SEEK_SET) != 0 ||
-	    fwrite(s->p, 1, s->len, n->spill) != s->len)
+	    fwrite(s->p, 1, s->len, n->spill) != s->len) {
+		n->ioerr = 1;
 		return -1;
+	}
 	s->b[s->nb].foff = n->spill_end;
 	s->b[s->nb].soff = s->spilled;
 	s->nb++;
@@ -1333,7 +1362,7 @@ align_run(struct ana_net *n, struct side *sd, int dir, int final)
 			/* Past the UART's last byte: the rest of the wire. */
 			if (wa == 0)
 				return;
-			if (sd->u.over > 0) {
+			if (sd->u.over > 0 || sd->broken) {
 				sd->unverified += wa;
 			} else {
 				sd->wire_only += wa;
@@ -1344,8 +1373,13 @@ align_run(struct ana_net *n, struct side *sd, int dir, int final)
 		}
 		c = &sd->cur;
 		if (!sd->in_chunk) {
-			if (chunk_get(n, sd, sd->k, c) != 0)
+			if (chunk_get(n, sd, sd->k, c) != 0) {
+				/* The store failed: the rest is not judged. */
 				n->ioerr = 1;
+				sd->k = sd->nc;
+				sd->broken = 1;
+				continue;
+			}
 			if (!c->cont)
 				sd->pay_bad = 0;
 			sd->in_chunk = 1;
@@ -2095,6 +2129,11 @@ ana_net_read_file(struct ana_net *n, FILE *f, const char *path, struct atp_diag 
 	for (i = 0; i < n->nuc; i++)
 		if (n->uc[i].mqtt)
 			n->uc[i].fl = NULL;
+	if (n->ioerr)
+		nfind(n, R_NET_INPUT, ATP_SEV_ERROR, ATP_V_INCONC, "", NULL, NULL, "the temporary file "
+		    "that holds the UART's socket bytes past %u MiB (in TMPDIR, else /tmp) could not "
+		    "be written or read: the bytes it should have held are not judged (unverified)",
+		    UBUF_MAX >> 20);
 	if (n->oom)
 		return atp_diag_set(d, ATP_ERR_NOMEM, "out of memory");
 	return rc;

@@ -520,6 +520,30 @@ a_long_stream_is_compared_to_its_last_byte(void **state)
 	json_decref(o);
 	ana_net_free(n);
 	ana_report_free(&rep);
+	/* With no temporary file to be had, the bytes past the memory kept
+	 * are not judged, and the report says so: no failure is made up. */
+	ana_report_init(&rep);
+	assert_int_equal(ana_net_new(&rep, 0, &n), ATP_OK);
+	ana_net_skct(n, 1, 0, 0, atp_span_str("10.0.0.2"), 80, &at);
+	assert_int_equal(setenv("TMPDIR", "/nonexistent/atproof", 1), 0);
+	for (i = 0; i < NSEG; i += 50)
+		ana_net_sent(n, 1, all + i * SEG, (NSEG - i < 50 ? NSEG - i : 50) * SEG, 1, &at);
+	atp_diag_clear(&d);
+	assert_int_equal(ana_net_read(n, path, &d), ATP_OK);
+	assert_int_equal(unsetenv("TMPDIR"), 0);
+	assert_int_equal(count_rule(&rep, "net-input", "temporary file"), 1);
+	for (i = 0; i < rep.nf; i++)
+		assert_int_not_equal(rep.f[i].verdict, ATP_V_FAIL);
+	o = ana_net_json(n);
+	{
+		json_t *s0 = json_object_get(json_array_get(json_object_get(o, "connections"), 0),
+		    "sent");
+		assert_true(json_integer_value(json_object_get(s0, "unverified")) > 0);
+		assert_true(json_integer_value(json_object_get(s0, "matched")) > 0);
+	}
+	json_decref(o);
+	ana_net_free(n);
+	ana_report_free(&rep);
 	remove(path);
 	close(fd);
 }
