@@ -1724,6 +1724,14 @@ conn_findings(struct ana_net *n, struct uconn *u)
 			    (unsigned long long)u->rport);
 		return;
 	}
+	if (u->fl == NULL && u->accepted && u->rport == 0) {
+		/* Which of the servers listening then, nothing said. */
+		nfind(n, R_NET_NO_CONN, ATP_SEV_WARNING, ATP_V_INCONC, "2.2.3.10", "SKCT", &u->at,
+		    "socket %ld (accepted by one of the TCP servers listening): no connection to "
+		    "their ports in the capture left for it (capture filter, or another interface)",
+		    u->sock);
+		return;
+	}
 	if (u->fl == NULL && u->accepted) {
 		nfind(n, R_NET_NO_CONN, ATP_SEV_WARNING, ATP_V_INCONC, "2.2.3.10", "SKCT", &u->at,
 		    "socket %ld (accepted by a TCP server on port %llu, peer %s): no connection to "
@@ -2298,9 +2306,11 @@ ana_net_text(const struct ana_net *n, FILE *out)
 			if (u->parent != SIZE_MAX)
 				snprintf(who, sizeof(who), "accepted by socket %ld on port %llu",
 				    n->uc[u->parent].sock, (unsigned long long)u->rport);
-			else
+			else if (u->rport != 0)
 				snprintf(who, sizeof(who), "accepted on port %llu",
 				    (unsigned long long)u->rport);
+			else
+				snprintf(who, sizeof(who), "accepted by one of the servers");
 			fprintf(out, "  socket %ld %s %s <- %s: sent %llu/%llu matched, %llu unsent; "
 			    "received %llu/%llu matched, %llu unreported\n", u->sock,
 			    u->udp ? "udp" : "tcp", who,
