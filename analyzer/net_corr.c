@@ -52,6 +52,7 @@
  * resync window, its key and an announced span. */
 #define WIN_NEED (RESYNC_WIN + RESYNC_KEY + ANN_MAX)
 #define RWIN (2 * RESYNC_WIN + 2 * RESYNC_KEY)   /* read from the file at once */
+#define CWIN (64 * sizeof(struct chunk))         /* the same, of pieces */
 #define EXCERPT 64               /* bytes of a range kept for its message */
 #define RANGES_MAX 4
 #define TL_MAX 400
@@ -412,9 +413,10 @@ us_put(struct ana_net *n, struct ustore *s, const uint8_t *p, size_t len)
 }
 
 /* Bytes [@off, ...) of the stream, contiguous: *@avail of them, at least
- * min(RWIN, what is left) (0 at the end, or when the file cannot be read). */
+ * min(@win / 2, what is left) (0 at the end, or when the file cannot be
+ * read); @win is the read window's size, the same for a store each time. */
 static const uint8_t *
-us_view(struct ana_net *n, struct ustore *s, uint64_t off, size_t *avail)
+us_view(struct ana_net *n, struct ustore *s, uint64_t off, size_t win, size_t *avail)
 {
 	uint64_t total = us_total(s), pos;
 	size_t fill = 0;
@@ -427,16 +429,16 @@ us_view(struct ana_net *n, struct ustore *s, uint64_t off, size_t *avail)
 		return s->p + (off - s->spilled);
 	}
 	if (s->r != NULL && off >= s->rbase && off < s->rbase + s->rlen &&
-	    (s->rbase + s->rlen == total || s->rbase + s->rlen - off >= RWIN / 2)) {
+	    (s->rbase + s->rlen == total || s->rbase + s->rlen - off >= win / 2)) {
 		*avail = (size_t)(s->rbase + s->rlen - off);
 		return s->r + (off - s->rbase);
 	}
-	if (s->r == NULL && (s->r = atp_malloc(RWIN)) == NULL) {
+	if (s->r == NULL && (s->r = atp_malloc(win)) == NULL) {
 		n->oom = 1;
 		return NULL;
 	}
-	for (pos = off; fill < RWIN && pos < total;) {
-		size_t want = RWIN - fill, lo = 0, hi = s->nb;
+	for (pos = off; fill < win && pos < total;) {
+		size_t want = win - fill, lo = 0, hi = s->nb;
 		uint64_t bend;
 		if (pos >= s->spilled) {
 			if (want > total - pos)
@@ -468,6 +470,15 @@ us_view(struct ana_net *n, struct ustore *s, uint64_t off, size_t *avail)
 	s->rlen = fill;
 	*avail = fill;
 	return fill > 0 ? s->r : NULL;
+}
+
+/* The read window goes (a store read again later gets a new one). */
+static void
+us_unwin(struct ustore *s)
+{
+	atp_free(s->r);
+	s->r = NULL;
+	s->rlen = 0;
 }
 
 static void
@@ -709,7 +720,7 @@ chunk_get(struct ana_net *n, struct side *sd, size_t k, struct chunk *out)
 		*out = sd->last;
 		return 0;
 	}
-	p = us_view(n, &sd->cs, (uint64_t)k * sizeof(*out), &avail);
+	p = us_view(n, &sd->cs, (uint64_t)k * sizeof(*out), CWIN, &avail);
 	if (p == NULL || avail < sizeof(*out))
 		return -1;
 	memcpy(out, p, sizeof(*out));
@@ -1058,7 +1069,7 @@ pend_tie(struct ana_net *n, struct ana_flow *fl, int dir, const uint8_t *p, size
 		if (p == NULL)
 			break;
 		us = &u->s[dir ^ pf.flip].u;
-		up = us_view(n, us, 0, &ua);
+		up = us_view(n, us, 0, RWIN, &ua);
 		if (up != NULL && len > 0 && memcmp(up, p, ua < len ? ua : len) == 0)
 			pick = i;
 	}
@@ -1410,7 +1421,7 @@ align_run(struct ana_net *n, struct side *sd, int dir, int final)
 			if (wa < c->announced && !final)
 				return;
 			sd->ann_done = 1;
-			U = us_view(n, &sd->u, sd->i, &ua);
+			U = us_view(n, &sd->u, sd->i, RWIN, &ua);
 			if (wa >= c->announced && ua >= c->len &&
 			    memcmp(W + c->announced - c->len, U, (size_t)c->len) == 0) {
 				sd->truncated += c->announced - c->len;
@@ -1428,7 +1439,7 @@ align_run(struct ana_net *n, struct side *sd, int dir, int final)
 			uint64_t ul;
 			W = sd->w.p != NULL ? sd->w.p + (sd->j - sd->wbase) : NULL;
 			wa = (size_t)(wl - sd->j);
-			U = us_view(n, &sd->u, sd->i, &ua);
+			U = us_view(n, &sd->u, sd->i, RWIN, &ua);
 			if (U == NULL) {
 				/* The temporary file failed us: not judged. */
 				sd->unverified += end - sd->i;
@@ -1606,6 +1617,7 @@ align_end(struct ana_net *n, struct side *sd, int dir)
 	}
 	sd->unverified += sd->u.over;
 	us_free(n, &sd->u);
+	us_unwin(&sd->cs);
 	n->wbytes -= sd->w.cap;
 	atp_free(sd->w.p);
 	memset(&sd->w, 0, sizeof(sd->w));
@@ -1817,6 +1829,8 @@ conn_findings(struct ana_net *n, struct uconn *u)
 		    "their last 511 bytes reached the host)", who,
 		    (unsigned long long)rx->truncated);
 	}
+	us_unwin(&tx->cs);
+	us_unwin(&rx->cs);
 }
 
 /* MQTT 3.1.1 (§2.2.4): the fixed header, then PUBLISH and SUBSCRIBE. */
