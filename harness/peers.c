@@ -658,7 +658,10 @@ http_bytes(struct peer *p, size_t k, const uint8_t *b, size_t n)
 		}
 		if (rc == HNS_HTTP_MORE) {
 			c->need = r.need;
-			if (r.expect_continue && !c->continued) {
+			/* RFC 9110 §10.1.1: once the header section is whole
+			 * (head_len; before it, a 431 may yet come), and never
+			 * to an HTTP/1.0 client. */
+			if (r.expect_continue && r.head_len > 0 && r.minor >= 1 && !c->continued) {
 				c->continued = 1;
 				send_all(c->fd, (const uint8_t *)"HTTP/1.1 100 Continue\r\n\r\n", 25);
 			}

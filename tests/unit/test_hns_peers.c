@@ -382,6 +382,66 @@ test_http10_and_head(void **state)
 	hns_peers_stop(ps);
 }
 
+/* Nothing on @fd yet, the peers serviced a few times first (loopback
+ * delivers at send(): what the peer would answer is there by then). */
+static void
+assert_silent(struct hns_peers *ps, int fd)
+{
+	char b[64];
+	int i;
+
+	for (i = 0; i < 5; i++) {
+		hns_peers_service(ps);
+		nap();
+	}
+	assert_int_equal(recv(fd, b, sizeof(b), 0), -1);
+	assert_true(errno == EAGAIN || errno == EWOULDBLOCK);
+}
+
+/*
+ * Expect: 100-continue (RFC 9110 §10.1.1): the interim answer goes once
+ * the header section is whole (headers still coming may yet be refused),
+ * and never to an HTTP/1.0 client, which does not know it.
+ */
+static void
+test_http_100_continue(void **state)
+{
+	static const char cont[] = "HTTP/1.1 100 Continue\r\n\r\n";
+	struct hns_peers *ps = http_peer();
+	char buf[1024];
+	int fd, eof;
+	size_t n;
+
+	(void)state;
+	fd = connect_to(hns_peers_port(ps, 0));
+	n = strlen("POST /a HTTP/1.1\r\nExpect: 100-continue\r\n");
+	assert_int_equal(send(fd, "POST /a HTTP/1.1\r\nExpect: 100-continue\r\n", n, 0),
+	    (ssize_t)n);
+	assert_silent(ps, fd);
+	n = strlen("Content-Length: 3\r\n\r\n");
+	assert_int_equal(send(fd, "Content-Length: 3\r\n\r\n", n, 0), (ssize_t)n);
+	assert_int_equal(read_answer(ps, fd, buf, sizeof(buf), sizeof(cont) - 1, &eof),
+	    sizeof(cont) - 1);
+	assert_string_equal(buf, cont);
+	assert_int_equal(send(fd, "one", 3, 0), 3);
+	(void)read_answer(ps, fd, buf, sizeof(buf), 13, &eof);
+	assert_true(strncmp(buf, "HTTP/1.1 200 ", 13) == 0);
+	close(fd);
+
+	fd = connect_to(hns_peers_port(ps, 0));
+	n = strlen("POST /a HTTP/1.0\r\nExpect: 100-continue\r\nContent-Length: 3\r\n\r\n");
+	assert_int_equal(send(fd, "POST /a HTTP/1.0\r\nExpect: 100-continue\r\n"
+	    "Content-Length: 3\r\n\r\n", n, 0), (ssize_t)n);
+	assert_silent(ps, fd);
+	assert_int_equal(send(fd, "two", 3, 0), 3);
+	(void)read_answer(ps, fd, buf, sizeof(buf), sizeof(buf) - 1, &eof);
+	assert_int_equal(eof, 1);
+	assert_true(strncmp(buf, "HTTP/1.1 200 ", 13) == 0);
+	close(fd);
+	hns_peers_consume(ps, "web", strlen("POST /a\nonePOST /a\ntwo"));
+	hns_peers_stop(ps);
+}
+
 /* Headers over the ceiling: 431, the connection closed, a fault told once. */
 static void
 test_http_oversized_is_a_fault(void **state)
@@ -551,6 +611,7 @@ main(void)
 		cmocka_unit_test(test_http_keepalive_curl),
 		cmocka_unit_test(test_http_pipelined_chunked_close),
 		cmocka_unit_test(test_http10_and_head),
+		cmocka_unit_test(test_http_100_continue),
 		cmocka_unit_test(test_http_oversized_is_a_fault),
 		cmocka_unit_test(test_mqtt_qos_and_retain),
 	};
