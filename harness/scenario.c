@@ -1083,7 +1083,9 @@ load_peer_meta(struct loader *L, const struct hns_ynode *v, struct hns_step *st,
 		else if (pd != NULL && pd->type != HNS_P_HTTP)
 			lmsg(L, x, 1, "connection goes with an http-server peer ('%s' is not one)",
 			    st->peer);
-		else if (get_uint(L, x, "connection", 1000000, &u) == 0 && u == 0)
+		else if (get_uint(L, x, "connection", 1000000, &u) != 0)
+			;    /* said; u is not set */
+		else if (u == 0)
 			lmsg(L, x, 1, "connection counts from 1 (the peer's first connection)");
 		else
 			st->conn = (unsigned)u;
