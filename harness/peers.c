@@ -809,8 +809,11 @@ mqtt_publish(struct peer *p, const char *topic, int qos, int retain, const void 
 	uint64_t t0;
 	int mid = 0, rc;
 
-	if (topic == NULL || n > 0x7fffffff || qos < 0 || qos > 2)
+	if (topic == NULL)
 		return atp_diag_set(d, ATP_ERR_ARG, "peer %s: a topic is needed", name);
+	if (n > 0x7fffffff || qos < 0 || qos > 2)
+		return atp_diag_set(d, ATP_ERR_ARG, "peer %s: QoS %d or %zu bytes cannot be "
+		    "published", name, qos, n);
 	p->acked_mid = 0;
 	rc = mosquitto_publish(p->mq, &mid, topic, (int)n, b, qos, retain != 0);
 	if (rc != MOSQ_ERR_SUCCESS)
