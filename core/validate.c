@@ -973,9 +973,10 @@ atp_validate_cmdline(const struct atp_cmdline *cl, uint64_t offset,
 			esc(cl->text, line, sizeof(line));
 	}
 	for (i = 0; i < sizeof(issue_text) / sizeof(issue_text[0]); i++) {
-		size_t col = issue_column(cl, issue_text[i].bit);
+		size_t col;
 		if ((cl->issues & issue_text[i].bit) == 0)
 			continue;
+		col = issue_column(cl, issue_text[i].bit);
 		if (col != 0)
 			HOST(&v, ATP_RULE_CMD_SYNTAX, "2.1", "%s: %s (column %zu)", line,
 			    issue_text[i].text, col);
