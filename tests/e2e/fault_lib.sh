@@ -1,5 +1,6 @@
 # SPDX-License-Identifier: MIT
-# Shared by the test_fault_*.sh scripts (sourced; they set B and out).
+# Shared by the test_fault_*.sh scripts and test_run_peers.sh (sourced;
+# they set B and out).
 
 # fault_join FILE: the steps that join the default world's open network
 # (WJOIN takes the work mode and key from flash, w600-firmware.md §7) and,

@@ -17,16 +17,10 @@ B=${B:-build}
 out=$(mktemp -d)
 trap 'rm -rf "$out"' EXIT
 
-join='  - cmd: WPRT
-    form: flash
-    args: [0]
-  - cmd: SSID
-    args: [TP-LINK_HyFi_1E]
-  - cmd: KEY
-    form: flash
-    args: [1, 0, ""]
-  - cmd: WJOIN
-    deadline: 5s'
+# The steps that join the default world's network (fault_lib.sh).
+. tests/e2e/fault_lib.sh
+fault_join "$out/join.yaml"
+join=$(cat "$out/join.yaml")
 
 # mqtt SUFFIX QOS RETAIN: the module's first MPUB (QoS 1, retained) as
 # peer_expect wants it.
