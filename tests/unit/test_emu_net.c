@@ -3,6 +3,8 @@
 #include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <netinet/in.h>
+#include <poll.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -38,6 +40,8 @@ struct nt {
 	int ufd;                  /* the UDP peer */
 	uint16_t uport;
 	uint16_t hport;           /* a port nothing listens on */
+	int sfd;                  /* a listener whose full queue drops SYNs */
+	uint16_t sport;
 	char out[65536];
 	size_t outlen;
 };
@@ -177,9 +181,10 @@ send_str(struct nt *t, const char *s)
 }
 
 /* A module on the test world; @allow_net as --allow-net, @log its byte
- * log (NULL: none). */
+ * log (NULL: none), @virtual_clock as emu_loop_new() takes it. */
 static struct nt *
-nt_open_net(const char *profile, const char *fault, int allow_net, struct emu_log *log)
+nt_open_clock(const char *profile, const char *fault, int allow_net, struct emu_log *log,
+    int virtual_clock)
 {
 	struct nt *t = test_calloc(1, sizeof(*t));
 	struct emu_config cfg;
@@ -194,6 +199,8 @@ nt_open_net(const char *profile, const char *fault, int allow_net, struct emu_lo
 	assert_int_equal(listen(t->lfd, 8), 0);
 	t->ufd = bound(SOCK_DGRAM, &t->uport);
 	t->hport = free_port();
+	t->sfd = bound(SOCK_STREAM, &t->sport);
+	assert_int_equal(listen(t->sfd, 0), 0);
 	snprintf(yaml, sizeof(yaml),
 	    "timing: { join: 0.01, join_fail: 0.01, scan: 0.01, connect: 0.01, resolve: 0.01 }\n"
 	    "aps:\n"
@@ -204,10 +211,11 @@ nt_open_net(const char *profile, const char *fault, int allow_net, struct emu_lo
 	    "map:\n"
 	    "  - { from: \"" PEER ":1000\", to: \"127.0.0.1:%u\" }\n"
 	    "  - { from: \"" PEER ":2000\", to: \"127.0.0.1:%u\" }\n"
-	    "  - { from: \"" PEER ":3000\", to: \"127.0.0.1:%u\" }\n",
-	    t->tport, t->uport, t->hport);
+	    "  - { from: \"" PEER ":3000\", to: \"127.0.0.1:%u\" }\n"
+	    "  - { from: \"" PEER ":4000\", to: \"127.0.0.1:%u\" }\n",
+	    t->tport, t->uport, t->hport, t->sport);
 	assert_int_equal(emu_world_parse(yaml, strlen(yaml), "test", &t->world, &d), ATP_OK);
-	assert_int_equal(emu_loop_new(0, &t->loop), ATP_OK);
+	assert_int_equal(emu_loop_new(virtual_clock, &t->loop), ATP_OK);
 	memset(&cfg, 0, sizeof(cfg));
 	cfg.prof = atp_profile_find(profile);
 	assert_non_null(cfg.prof);
@@ -217,6 +225,12 @@ nt_open_net(const char *profile, const char *fault, int allow_net, struct emu_lo
 	cfg.log = log;
 	assert_int_equal(emu_new(t->loop, &cfg, &t->e, &d), ATP_OK);
 	return t;
+}
+
+static struct nt *
+nt_open_net(const char *profile, const char *fault, int allow_net, struct emu_log *log)
+{
+	return nt_open_clock(profile, fault, allow_net, log, 0);
 }
 
 static struct nt *
@@ -239,6 +253,7 @@ nt_close(struct nt *t)
 	emu_world_free(t->world);
 	close(t->lfd);
 	close(t->ufd);
+	close(t->sfd);
 	test_free(t);
 }
 
@@ -346,6 +361,119 @@ skct_refuses_addresses_the_world_does_not_map(void **state)
 	expect(t, "AT+SKCT=0,0," PEER ",1000\r", "+OK=1\r\n\r\n");
 	close(peer_accept(t));
 	nt_close(t);
+}
+
+/* ---- a connect that never completes, on the virtual clock ---------------- */
+
+/* Whether @fd's connect is still in progress: not writable, no error,
+ * no peer yet (SYN-SENT: sent, never answered). */
+static int
+connecting(int fd)
+{
+	struct pollfd p = { fd, POLLOUT, 0 };
+	struct sockaddr_in sa;
+	socklen_t len = sizeof(sa);
+	int err = -1;
+	socklen_t elen = sizeof(err);
+
+	return poll(&p, 1, 0) == 0 && getsockopt(fd, SOL_SOCKET, SO_ERROR, &err, &elen) == 0 &&
+	    err == 0 && getpeername(fd, (struct sockaddr *)&sa, &len) != 0 && errno == ENOTCONN;
+}
+
+/*
+ * Fills the accept queue of the test's backlog-0 listener (t->sfd) until
+ * a connect to it hangs. Linux then drops every SYN to it
+ * (tcp_conn_request(): sk_acceptq_is_full), so a client stays in SYN-SENT
+ * and retries for two minutes: an honest connect that does not complete,
+ * on loopback. The 500 ms each filler gets is not a measurement: a
+ * loopback handshake is over before connect() returns, and the one that
+ * hangs is checked again after the 25 s. Returns the hanging probe; the fillers
+ * go to @fill (8 at most).
+ */
+static int
+stall_listener(struct nt *t, int *fill, size_t *nfill)
+{
+	struct sockaddr_in sa;
+	size_t i;
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sin_family = AF_INET;
+	sa.sin_addr.s_addr = htonl(0x7f000001u);
+	sa.sin_port = htons(t->sport);
+	*nfill = 0;
+	for (i = 0; i < 8; i++) {
+		struct pollfd p;
+		int fd = socket(AF_INET, SOCK_STREAM, 0);
+		assert_true(fd >= 0);
+		nonblock(fd);
+		assert_true(connect(fd, (struct sockaddr *)&sa, sizeof(sa)) == 0 ||
+		    errno == EINPROGRESS);
+		p.fd = fd;
+		p.events = POLLOUT;
+		p.revents = 0;
+		if (poll(&p, 1, 500) == 0 && connecting(fd))
+			return fd;
+		fill[(*nfill)++] = fd;
+	}
+	fail_msg("a listener with a full accept queue still took connections: this kernel "
+	    "does not drop SYNs to it");
+	return -1;
+}
+
+/* Sends @in and lets @us of virtual time pass; the output is what came. */
+static void
+vsend(struct nt *t, const char *in, uint64_t us)
+{
+	clear(t);
+	if (in != NULL)
+		emu_input(t->e, in, strlen(in));
+	emu_loop_advance(t->loop, us);
+	grab(t);
+}
+
+/*
+ * SKCT gives up a TCP connect after 25 s with +ERR=-13 (firmware §5 "create
+ * failed, 25 s timeout", §6 "SKCT: up to 25 s"), and its socket number is
+ * free again. The peer's SYNs are dropped, so the connect hangs in the
+ * kernel; the 25 s pass on the emulator's virtual clock.
+ */
+static void
+skct_gives_up_a_connect_after_25_s(void **state)
+{
+	size_t p, i, nfill;
+	int fill[8], probe;
+
+	(void)state;
+	for (p = 0; p < NPROF; p++) {
+		struct nt *t = nt_open_clock(profiles[p], NULL, 0, NULL, 1);
+		/* A virtual clock takes the module's network away (net.c:
+		 * what the kernel delivers would land at any moment). Here
+		 * the kernel delivers nothing, so the test gives it back. */
+		t->e->net->offline = 0;
+		probe = stall_listener(t, fill, &nfill);
+		vsend(t, "AT+SSID=TP-LINK_HyFi_1E\r", 1000000);
+		vsend(t, "AT+WJOIN\r", 1000000);
+		assert_string_equal(t->out, "+OK=3c46d82bd81e,0,11,0,\"TP-LINK_HyFi_1E\",53\r\n\r\n");
+		/* Still waiting just before 25 s: nothing said yet. */
+		vsend(t, "AT+SKCT=0,0," PEER ",4000\r", 24900000);
+		assert_string_equal(t->out, "");
+		vsend(t, NULL, 200000);
+		if (strcmp(t->out, "+ERR=-13\r\n\r\n") != 0)
+			fail_msg("%s: after 25.1 s expected +ERR=-13, got \"%s\"", profiles[p], t->out);
+		/* The connect did hang all along (the test proves what it says). */
+		assert_true(connecting(probe));
+		/* Socket 1 is free again: the next SKCT gets it (a loopback
+		 * handshake is over when connect() returns; a few rounds leave
+		 * room for a late one). */
+		vsend(t, "AT+SKCT=0,0," PEER ",1000\r", 1000000);
+		for (i = 0; i < 100 && t->outlen == 0; i++)
+			vsend(t, NULL, 10000);
+		assert_string_equal(t->out, "+OK=1\r\n\r\n");
+		close(probe);
+		for (i = 0; i < nfill; i++)
+			close(fill[i]);
+		nt_close(t);
+	}
 }
 
 /* SKCT and SKGHBN block the command queue as WJOIN does (firmware §6): a
@@ -1357,6 +1485,7 @@ main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(skct_needs_a_network),
 		cmocka_unit_test(skct_refuses_addresses_the_world_does_not_map),
+		cmocka_unit_test(skct_gives_up_a_connect_after_25_s),
 		cmocka_unit_test(commands_during_skct_and_skghbn_are_queued_or_discarded),
 		cmocka_unit_test(skct_checks_its_arguments),
 		cmocka_unit_test(skct_resolves_names_through_the_world),
