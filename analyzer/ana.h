@@ -207,7 +207,8 @@ struct ana_report {
 	uint64_t limit_all_us;       /* --limit '*'=MS, 0: none */
 	const struct ana_net *net;   /* --net's correlation, or NULL */
 	struct ana_chart *charts;    /* one per session, in the order they began */
-	size_t ncharts;
+	size_t ncharts;              /* at most ANA_CHARTS_MAX */
+	size_t nsessions;            /* sessions begun, charted or not */
 };
 
 void ana_report_init(struct ana_report *r);

@@ -267,11 +267,16 @@ add_charts(struct rpt_run *run, const struct ana_report *r)
 	long skct = -1;
 	int rc = 0;
 
+	/* Sessions past the charts' ceiling are counted; an empty one
+	 * (nothing to draw) is not. */
+	run->sessions = r->nsessions;
 	for (i = 0; i < r->ncharts && rc == 0; i++) {
 		const struct ana_chart *ac = &r->charts[i];
 		struct rpt_chart *c;
-		if (ac->n == 0)
+		if (ac->n == 0) {
+			run->sessions -= run->sessions > 0 ? 1u : 0u;
 			continue;
+		}
 		c = rpt_chart_add(run, ac->name != NULL ? ac->name : "?");
 		if (c == NULL)
 			return -1;

@@ -2035,6 +2035,7 @@ ana_session_new(const struct ana_session_opts *o, struct ana_report *rep,
 		atp_free(s);
 		return ATP_ERR_NOMEM;
 	}
+	rep->nsessions++;
 	*out = s;
 	return ATP_OK;
 }

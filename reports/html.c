@@ -387,7 +387,7 @@ static void
 session_charts(const struct rpt_run *r, FILE *f)
 {
 	struct msg m[HTML_MSGS_MAX];
-	size_t i, j;
+	size_t i, j, total;
 
 	for (i = 0; i < r->ncharts && i < HTML_CHARTS_MAX; i++) {
 		const struct rpt_chart *c = r->charts[i];
@@ -413,9 +413,11 @@ session_charts(const struct rpt_run *r, FILE *f)
 		draw_chart(f, i, &L, m, n, c->total > n ? c->total : n);
 		fprintf(f, "</details>\n");
 	}
-	if (r->ncharts > HTML_CHARTS_MAX)
-		fprintf(f, "<p class=\"note\">%u of %zu sessions drawn.</p>\n", HTML_CHARTS_MAX,
-		    r->ncharts);
+	/* The analyzer keeps a chart of its first sessions only: the note
+	 * counts them all. */
+	total = r->sessions > r->ncharts ? r->sessions : r->ncharts;
+	if (total > i)
+		fprintf(f, "<p class=\"note\">%zu of %zu sessions drawn.</p>\n", i, total);
 }
 
 /* The analyzer without sessions: one chart per input, its findings in

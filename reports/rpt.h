@@ -187,6 +187,8 @@ struct rpt_run {
 	size_t nevents;
 	struct rpt_chart **charts; /* the analyzer's, one per session */
 	size_t ncharts;
+	size_t sessions;           /* the analyzer's sessions, charted or not
+	                              (its charts have a ceiling) */
 	/* A section the text report prints as it is, after the findings
 	 * (the analyzer's network summary and its timeline), or NULL. */
 	char *text_extra;

@@ -588,6 +588,30 @@ the_chart_keeps_the_first_messages_with_the_findings_where_they_arose(void **sta
 	assert_int_equal(ana_to_rpt(&rep, 0, &run), ATP_OK);
 	assert_int_equal(run->ncharts, 1);
 	assert_int_equal(run->charts[0]->total, 2 * ANA_CHART_MSGS);
+	assert_int_equal(run->sessions, 1);
+	rpt_run_free(run);
+	ana_report_free(&rep);
+
+	/* Sessions past the charts' ceiling are analyzed and counted, so
+	 * the page can say how many it does not draw. */
+	ana_report_init(&rep);
+	for (i = 0; i < ANA_CHARTS_MAX + 6; i++) {
+		struct atp_rec r;
+		memset(&r, 0, sizeof(r));
+		r.dir = ATP_DIR_TO_MODULE;
+		r.ts_us = 1000000000000ull;
+		r.bytes = atp_span_str("AT+QVER\r");
+		r.src_file = "many";
+		assert_int_equal(ana_session_new(&o, &rep, &s), ATP_OK);
+		assert_int_equal(ana_session_feed(s, &r), ATP_OK);
+		assert_int_equal(ana_session_end(s), ATP_OK);
+		ana_session_free(s);
+	}
+	assert_int_equal(rep.ncharts, ANA_CHARTS_MAX);
+	assert_int_equal(rep.nsessions, ANA_CHARTS_MAX + 6);
+	assert_int_equal(ana_to_rpt(&rep, 0, &run), ATP_OK);
+	assert_int_equal(run->ncharts, ANA_CHARTS_MAX);
+	assert_int_equal(run->sessions, ANA_CHARTS_MAX + 6);
 	rpt_run_free(run);
 	ana_report_free(&rep);
 }

@@ -334,6 +334,36 @@ test_an_analyzed_session_is_drawn_with_its_network_peers(void **state)
 }
 
 /*
+ * The analyzer charts its first sessions only: the page draws at most 60
+ * and counts every session, those past the analyzer's ceiling too.
+ */
+static void
+test_the_charts_count_every_session(void **state)
+{
+	struct rpt_run *r = rpt_run_new("analyze");
+	struct rpt_chart *c;
+	char name[32], *h;
+	size_t i;
+
+	(void)state;
+	assert_non_null(r);
+	r->layout = RPT_LAYOUT_FINDINGS;
+	for (i = 0; i < 64; i++) {
+		snprintf(name, sizeof(name), "in%zu.txt", i);
+		c = rpt_chart_add(r, name);
+		assert_non_null(c);
+		assert_int_equal(rpt_chart_msg(c, "host", "module", "AT+QVER", RPT_PASS), 0);
+	}
+	r->sessions = 70;
+	rpt_run_finish(r);
+	h = render(r);
+	assert_int_equal(count(h, "<svg class=\"msc\""), 60);
+	assert_non_null(strstr(h, "60 of 70 sessions drawn."));
+	free(h);
+	rpt_run_free(r);
+}
+
+/*
  * An analyzer's failing step shows its bytes and the command before it as
  * the step says; its steps are findings, not a sequence, so the step
  * before it never stands in for what came before.
@@ -468,6 +498,7 @@ main(void)
 		cmocka_unit_test(test_a_big_run_is_capped_and_says_what_it_left_out),
 		cmocka_unit_test(test_a_long_case_details_its_late_failure_and_folds_the_rest),
 		cmocka_unit_test(test_an_analyzed_session_is_drawn_with_its_network_peers),
+		cmocka_unit_test(test_the_charts_count_every_session),
 		cmocka_unit_test(test_an_analyzer_step_shows_its_own_bytes_and_command),
 		cmocka_unit_test(test_cut_text_stays_utf8_and_control_bytes_do_not_reach_the_page),
 		cmocka_unit_test(test_a_station_page_tables_units_by_measurement_against_limits),
