@@ -236,12 +236,18 @@ struct hns_http_answer {          /* an HTTP peer's answer to one path */
 	char *type;                /* Content-Type, NULL: none */
 };
 
+/* The most an http-server peer's max_body may say: what a peer keeps of
+ * what it received for peer_expect (the peer also holds a request up to
+ * six times it as sent, chunked). */
+#define HNS_HTTP_BODY_HARD_MAX HNS_DATA_MAX
+
 struct hns_peerdef {
 	char *name;
 	enum hns_ptype type;
 	int echo;                  /* send back what arrives */
 	unsigned port;             /* port: N, or 0 for a free one */
 	uint64_t reset_after;      /* tcp-server: RST a connection after N bytes; 0 never */
+	uint64_t max_body;         /* http-server: a request body's ceiling; 0 HNS_HTTP_BODY_MAX */
 	struct hns_http_answer *answers;
 	size_t nanswers;
 	char **topics;             /* MQTT: what the harness's client subscribes */

@@ -146,6 +146,11 @@ void hns_peers_stop(struct hns_peers *ps);
 unsigned hns_peers_port(const struct hns_peers *ps, size_t i);
 /* Accepts, reads, echoes; never blocks. */
 void hns_peers_service(struct hns_peers *ps);
+/* How long an MQTT peer waits for its broker's PUBACK (QoS 1) or PUBCOMP
+ * (QoS 2) after a peer_send: HNS_PEER_ACK_US, which the runner scales by
+ * --timeout-scale as every other deadline. */
+#define HNS_PEER_ACK_US 5000000u
+void hns_peers_set_ack_wait(struct hns_peers *ps, uint64_t us);
 /* Sends @b: on every connection of a TCP peer, to the last sender of a UDP
  * peer; an MQTT peer publishes it on @topic with @qos (0..2) and @retain,
  * and waits for the broker's acknowledgement when qos > 0. */
@@ -177,7 +182,8 @@ int hns_peers_faulty(struct hns_peers *ps, const char *name);
 /*
  * The HTTP peer's request parser (http.c), on bounded input: a request
  * line and headers up to HNS_HTTP_HEAD_MAX, a body (Content-Length or
- * chunked, decoded) up to HNS_HTTP_BODY_MAX.
+ * chunked, decoded) up to HNS_HTTP_BODY_MAX, or up to the peer's
+ * max_body (at most HNS_HTTP_BODY_HARD_MAX, hns.h) with hns_http_parse_max().
  */
 #define HNS_HTTP_HEAD_MAX 8192u
 #define HNS_HTTP_BODY_MAX 65536u
@@ -205,6 +211,10 @@ struct hns_http_req {
  * (NULL: nowhere) when it fits @cap; HNS_HTTP_BODY_MAX always does. */
 int hns_http_parse(const uint8_t *b, size_t n, struct hns_http_req *r, uint8_t *body,
     size_t cap);
+/* The same with a body ceiling of @max_body bytes (a body over it is
+ * HNS_HTTP_BODY_BIG). */
+int hns_http_parse_max(const uint8_t *b, size_t n, struct hns_http_req *r, uint8_t *body,
+    size_t cap, size_t max_body);
 /* How many connections the peers reset (reset_after), and in @buf what
  * the last peer that did says about it. */
 size_t hns_peers_resets(const struct hns_peers *ps, char *buf, size_t size);

@@ -8,8 +8,9 @@
 /*
  * What the module's HTTP client sends (HTTPC, w600-firmware.md §10) is
  * untrusted bytes: the request line, the headers and the body are read
- * through the cursor, within HNS_HTTP_HEAD_MAX and HNS_HTTP_BODY_MAX
- * (RFC 9112). The parser keeps no state: it reads the buffer from its
+ * through the cursor, within HNS_HTTP_HEAD_MAX and a body ceiling
+ * (HNS_HTTP_BODY_MAX unless the peer's max_body says more, up to
+ * HNS_HTTP_BODY_HARD_MAX; RFC 9112). The parser keeps no state: it reads the buffer from its
  * start and says whether a whole request is there, how long it is, and
  * where the next read is worth trying (need), so that a body arriving in
  * pieces is not parsed again at every piece.
@@ -115,8 +116,8 @@ request_line(struct atp_span l, struct hns_http_req *r)
 
 /* One header field; the ones that frame the request or end it. */
 static int
-header(struct atp_span l, struct hns_http_req *r, int *have_cl, uint64_t *cl, int *te,
-    int *keep)
+header(struct atp_span l, struct hns_http_req *r, size_t max_body, int *have_cl, uint64_t *cl,
+    int *te, int *keep)
 {
 	struct atp_cur c = atp_cur_make(l.p, l.len);
 	struct atp_span name, v;
@@ -133,7 +134,7 @@ header(struct atp_span l, struct hns_http_req *r, int *have_cl, uint64_t *cl, in
 			return bad(r, HNS_HTTP_BAD, "a header name with a space or a control byte");
 	v = trim(atp_span_make(c.p, c.left));
 	if (atp_span_eq_ci(name, "Content-Length")) {
-		int rc = atp_span_dec(v, &n, HNS_HTTP_BODY_MAX);
+		int rc = atp_span_dec(v, &n, max_body);
 		if (rc == ATP_ERR_LIMIT)
 			return bad(r, HNS_HTTP_BODY_BIG, "a Content-Length over the body ceiling");
 		if (rc != ATP_OK)
@@ -162,7 +163,7 @@ header(struct atp_span l, struct hns_http_req *r, int *have_cl, uint64_t *cl, in
 /* A chunked body from @c (RFC 9112 §7.1), decoded into @body. */
 static int
 chunked(const uint8_t *b, struct atp_cur *c, struct hns_http_req *r, uint8_t *body,
-    size_t cap)
+    size_t cap, size_t max_body)
 {
 	struct atp_span l, data;
 	struct atp_cur lc;
@@ -179,13 +180,13 @@ chunked(const uint8_t *b, struct atp_cur *c, struct hns_http_req *r, uint8_t *bo
 			return HNS_HTTP_MORE;
 		}
 		lc = atp_cur_make(l.p, l.len);
-		rc = atp_cur_hex(&lc, &size, HNS_HTTP_BODY_MAX);
+		rc = atp_cur_hex(&lc, &size, max_body);
 		if (rc == ATP_ERR_LIMIT)
 			return bad(r, HNS_HTTP_BODY_BIG, "a chunk over the body ceiling");
 		if (rc != ATP_OK || (atp_cur_peek(&lc, &ch) == ATP_OK && ch != ';' && ch != ' ' &&
 		    ch != '\t'))
 			return bad(r, HNS_HTTP_BAD, "a chunk size that is not hex digits");
-		if (r->body_len + size > HNS_HTTP_BODY_MAX)
+		if (r->body_len + size > max_body)
 			return bad(r, HNS_HTTP_BODY_BIG, "chunks over the body ceiling");
 		if (size == 0)
 			break;
@@ -227,6 +228,13 @@ chunked(const uint8_t *b, struct atp_cur *c, struct hns_http_req *r, uint8_t *bo
 int
 hns_http_parse(const uint8_t *b, size_t n, struct hns_http_req *r, uint8_t *body, size_t cap)
 {
+	return hns_http_parse_max(b, n, r, body, cap, HNS_HTTP_BODY_MAX);
+}
+
+int
+hns_http_parse_max(const uint8_t *b, size_t n, struct hns_http_req *r, uint8_t *body,
+    size_t cap, size_t max_body)
+{
 	struct atp_cur c = atp_cur_make(b, n);
 	struct atp_span l;
 	uint64_t cl = 0;
@@ -257,7 +265,7 @@ hns_http_parse(const uint8_t *b, size_t n, struct hns_http_req *r, uint8_t *body
 			break;
 		if (l.p[0] == ' ' || l.p[0] == '\t')
 			return bad(r, HNS_HTTP_BAD, "a folded header line (obs-fold)");
-		rc = header(l, r, &have_cl, &cl, &te, &keep);
+		rc = header(l, r, max_body, &have_cl, &cl, &te, &keep);
 		if (rc != HNS_HTTP_DONE)
 			return rc;
 	}
@@ -269,7 +277,7 @@ hns_http_parse(const uint8_t *b, size_t n, struct hns_http_req *r, uint8_t *body
 		return bad(r, HNS_HTTP_BAD, "both Content-Length and Transfer-Encoding");
 	if (te) {
 		r->chunked = 1;
-		return chunked(b, &c, r, body, cap);
+		return chunked(b, &c, r, body, cap, max_body);
 	}
 	if (c.left < cl) {
 		r->need = r->head_len + (size_t)cl;

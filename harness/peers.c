@@ -31,11 +31,11 @@
  */
 #define PEER_CLIENTS_MAX 4
 #define PEER_MSGS_MAX 65536u       /* HTTP requests or MQTT messages kept */
-/* A request as sent: chunked framing may triple a body (1-byte chunks
- * are "1\r\nX\r\n"); beyond this the parser has said why already. */
-#define HTTP_RAW_MAX (2u * HNS_HTTP_HEAD_MAX + 6u * HNS_HTTP_BODY_MAX)
+/* A request as sent, for a body ceiling of @body: chunked framing may
+ * triple a body (1-byte chunks are "1\r\nX\r\n"); beyond this the parser
+ * has said why already. */
+#define HTTP_RAW_MAX(body) (2u * HNS_HTTP_HEAD_MAX + 6u * (body))
 #define BROKER_START_US 5000000u   /* mosquitto must listen within 5 s */
-#define BROKER_ACK_US 5000000u     /* and acknowledge a QoS 1 or 2 publish */
 
 struct conn {
 	int fd;                        /* -1: a free slot */
@@ -65,6 +65,7 @@ struct peer {
 	struct hns_peer_msg *msgs;     /* HTTP, MQTT: what rx holds, message by message */
 	size_t nmsgs;
 	uint8_t *body;                 /* HTTP: a request's decoded body */
+	size_t body_max;               /* HTTP: its ceiling (max_body) */
 	char fault[300];               /* the first protocol fault */
 	int fault_told;
 	/* MQTT: a mosquitto broker we started, and our client of it */
@@ -79,6 +80,7 @@ struct peer {
 struct hns_peers {
 	struct peer *p;
 	size_t n;
+	uint64_t ack_us;               /* MQTT: the wait for PUBACK / PUBCOMP */
 };
 
 static int
@@ -404,9 +406,12 @@ hns_peers_start(const struct hns_peerdef *defs, size_t n, struct hns_peers **out
 			ps->p[i].c[k].fd = -1;
 	}
 	ps->n = n;
+	ps->ack_us = HNS_PEER_ACK_US;
 	for (i = 0; i < n; i++) {
 		if (defs[i].type == HNS_P_HTTP) {
-			ps->p[i].body = atp_malloc(HNS_HTTP_BODY_MAX);
+			ps->p[i].body_max = defs[i].max_body != 0 && defs[i].max_body <=
+			    HNS_HTTP_BODY_HARD_MAX ? (size_t)defs[i].max_body : HNS_HTTP_BODY_MAX;
+			ps->p[i].body = atp_malloc(ps->p[i].body_max);
 			if (ps->p[i].body == NULL) {
 				hns_peers_stop(ps);
 				return atp_diag_set(d, ATP_ERR_NOMEM, "out of memory");
@@ -620,8 +625,8 @@ http_refuse(struct peer *p, size_t k, int rc, const struct hns_http_req *r)
 	    rc == HNS_HTTP_UNSUPP ? 501u : 400u;
 
 	fault(p, "peer %s: request %u on connection %u: %s (headers up to %u bytes, a body up "
-	    "to %u); answered %u and closed", p->def->name, p->c[k].nreq + 1, p->c[k].no, r->why,
-	    HNS_HTTP_HEAD_MAX, HNS_HTTP_BODY_MAX, st);
+	    "to %zu); answered %u and closed", p->def->name, p->c[k].nreq + 1, p->c[k].no, r->why,
+	    HNS_HTTP_HEAD_MAX, p->body_max, st);
 	respond(&p->c[k], st, NULL, "", 1, 0);
 	drop_client(p, k);
 }
@@ -634,9 +639,10 @@ http_bytes(struct peer *p, size_t k, const uint8_t *b, size_t n)
 	uint8_t *nr;
 	int rc;
 
-	if (c->reqlen + n > HTTP_RAW_MAX) {
+	if (c->reqlen + n > HTTP_RAW_MAX(p->body_max)) {
 		memset(&r, 0, sizeof(r));
-		snprintf(r.why, sizeof(r.why), "more than %u bytes as sent", HTTP_RAW_MAX);
+		snprintf(r.why, sizeof(r.why), "more than %zu bytes as sent",
+		    HTTP_RAW_MAX(p->body_max));
 		http_refuse(p, k, HNS_HTTP_BODY_BIG, &r);
 		return;
 	}
@@ -651,7 +657,7 @@ http_bytes(struct peer *p, size_t k, const uint8_t *b, size_t n)
 	c->seen = hns_now_us();
 	/* Pipelined requests are answered in order (RFC 9112 §9.3.2). */
 	while (c->fd >= 0 && c->reqlen > 0 && c->reqlen >= c->need) {
-		rc = hns_http_parse(c->req, c->reqlen, &r, p->body, HNS_HTTP_BODY_MAX);
+		rc = hns_http_parse_max(c->req, c->reqlen, &r, p->body, p->body_max, p->body_max);
 		if (rc < 0) {
 			http_refuse(p, k, rc, &r);
 			return;
@@ -802,8 +808,8 @@ find(struct hns_peers *ps, const char *name)
 /* Publishes, and for QoS 1 and 2 waits for PUBACK / PUBCOMP: the step
  * after a peer_send may rely on the broker having the message. */
 static int
-mqtt_publish(struct peer *p, const char *topic, int qos, int retain, const void *b, size_t n,
-    struct atp_diag *d)
+mqtt_publish(struct peer *p, uint64_t ack_us, const char *topic, int qos, int retain,
+    const void *b, size_t n, struct atp_diag *d)
 {
 	const char *name = p->def->name;
 	uint64_t t0;
@@ -825,12 +831,20 @@ mqtt_publish(struct peer *p, const char *topic, int qos, int retain, const void 
 			(void)mosquitto_loop(p->mq, 5, 1);
 		return ATP_OK;
 	}
-	while (p->acked_mid != mid && hns_now_us() - t0 < BROKER_ACK_US)
+	while (p->acked_mid != mid && hns_now_us() - t0 < ack_us)
 		(void)mosquitto_loop(p->mq, 10, 1);
 	if (p->acked_mid != mid)
 		return atp_diag_set(d, ATP_ERR_TIMEOUT, "peer %s: its broker did not acknowledge "
-		    "the QoS %d publish within 5 s", name, qos);
+		    "the QoS %d publish within %g s (5 s times --timeout-scale)", name, qos,
+		    (double)ack_us / 1e6);
 	return ATP_OK;
+}
+
+void
+hns_peers_set_ack_wait(struct hns_peers *ps, uint64_t us)
+{
+	if (ps != NULL)
+		ps->ack_us = us;
 }
 
 int
@@ -844,7 +858,7 @@ hns_peers_send(struct hns_peers *ps, const char *name, const char *topic, int qo
 		return atp_diag_set(d, ATP_ERR_NOTFOUND, "no peer %s", name);
 	hns_peers_service(ps);
 	if (p->def->type == HNS_P_MQTT)
-		return mqtt_publish(p, topic, qos, retain, b, n, d);
+		return mqtt_publish(p, ps->ack_us, topic, qos, retain, b, n, d);
 	if (p->def->type == HNS_P_UDP) {
 		if (!p->have_from)
 			return atp_diag_set(d, ATP_ERR_PROTO, "peer %s: nothing came yet, so it "

@@ -2375,6 +2375,7 @@ run_case(struct runner *R, const struct hns_scenario *sc, const size_t *combo,
 			snprintf(R->peer_msg, sizeof(R->peer_msg), "%s", d.msg);
 			return;
 		}
+		hns_peers_set_ack_wait(R->peers, scaled(R, HNS_PEER_ACK_US));
 	}
 	if (setup_vars(R, sc, combo, iter) < 0) {
 		R->rc->verdict = RPT_INCONC;

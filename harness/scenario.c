@@ -132,6 +132,49 @@ get_uint(struct loader *L, const struct hns_ynode *n, const char *what, uint64_t
 	return 0;
 }
 
+/* A size: a whole number of bytes, or of KiB or MiB ("64KiB", "1MiB";
+ * a space before the unit is taken), 1..@max bytes. */
+static int
+get_size(struct loader *L, const struct hns_ynode *n, const char *what, uint64_t max,
+    uint64_t *out)
+{
+	struct atp_cur c;
+	struct atp_span unit;
+	uint64_t v, mul = 1;
+
+	if (!is_scalar(L, n, what))
+		return -1;
+	c = atp_cur_make(n->str, n->len);
+	if (atp_cur_dec(&c, &v, max) == ATP_ERR_LIMIT) {
+		lmsg(L, n, 1, "%s: %s is larger than %llu bytes", what, n->str,
+		    (unsigned long long)max);
+		return -1;
+	}
+	unit = atp_span_make(c.p, c.left);
+	while (unit.len > 0 && unit.p[0] == ' ') {
+		unit.p++;
+		unit.len--;
+	}
+	if (atp_span_eq(unit, "KiB"))
+		mul = 1024u;
+	else if (atp_span_eq(unit, "MiB"))
+		mul = 1024u * 1024u;
+	else if (unit.len > 0 && !atp_span_eq(unit, "B"))
+		mul = 0;
+	if (c.p == (const uint8_t *)n->str || mul == 0) {
+		lmsg(L, n, 1, "%s is a size in bytes, KiB or MiB (\"1MiB\"), not \"%s\"", what,
+		    n->str);
+		return -1;
+	}
+	if (v == 0 || v > max / mul) {
+		lmsg(L, n, 1, "%s must be 1 byte to %llu bytes (%llu MiB), not %s", what,
+		    (unsigned long long)max, (unsigned long long)(max >> 20), n->str);
+		return -1;
+	}
+	*out = v * mul;
+	return 0;
+}
+
 static int
 get_bool(struct loader *L, const struct hns_ynode *n, const char *what, int *out)
 {
@@ -1148,7 +1191,7 @@ static void
 load_peers(struct loader *L, const struct hns_ynode *n)
 {
 	static const char *const keys[] = { "type", "echo", "answers", "subscribe", "port",
-		"reset_after", NULL };
+		"reset_after", "max_body", NULL };
 	struct hns_scenario *s = L->s;
 	size_t i;
 	char nm[160];
@@ -1198,6 +1241,15 @@ load_peers(struct loader *L, const struct hns_ynode *n)
 			else if (get_uint(L, t, "reset_after", HNS_DATA_MAX, &pd->reset_after) == 0 &&
 			    pd->reset_after == 0)
 				lmsg(L, t, 1, "reset_after must be 1 or more bytes");
+		}
+		/* The HTTP peer's body ceiling (64 KiB unless set), bounded by
+		 * what a peer keeps for peer_expect (HNS_DATA_MAX). */
+		if ((t = hns_ymap_get(v, "max_body")) != NULL) {
+			if (pd->type != HNS_P_HTTP)
+				lmsg(L, t, 1, "max_body goes with http-server");
+			else
+				(void)get_size(L, t, "max_body", HNS_HTTP_BODY_HARD_MAX,
+				    &pd->max_body);
 		}
 		pd->name = xstrdup(L, k, k->str);
 		if (pd->name == NULL)

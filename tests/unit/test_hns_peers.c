@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /* \summary: network peers: UDP ports, HTTP keep-alive and its parser, MQTT QoS */
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <mosquitto.h>
@@ -172,6 +173,60 @@ test_http_parse_refusals(void **state)
 	free(big);
 }
 
+/* A POST to /a with a Content-Length body of @n bytes of 'b' (malloc'd). */
+static char *
+post(size_t n, size_t *len)
+{
+	char head[128];
+	int h = snprintf(head, sizeof(head), "POST /a HTTP/1.1\r\nConnection: close\r\n"
+	    "Content-Length: %zu\r\n\r\n", n);
+	char *req = malloc((size_t)h + n + 1);
+
+	assert_non_null(req);
+	memcpy(req, head, (size_t)h);
+	memset(req + h, 'b', n);
+	req[(size_t)h + n] = '\0';
+	*len = (size_t)h + n;
+	return req;
+}
+
+/* The body ceiling is the caller's (an http-server peer's max_body):
+ * 100000 bytes are over the default 64 KiB and within 1 MiB, 11 over 10,
+ * by Content-Length or by chunks. */
+static void
+test_http_parse_max_body(void **state)
+{
+	static uint8_t body[1u << 20];
+	static const char ch[] = "POST / HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\n"
+	    "6\r\nhello \r\n5\r\nworld\r\n0\r\n\r\n";
+	struct hns_http_req r;
+	size_t n;
+	char *req = post(100000, &n);
+
+	(void)state;
+	assert_int_equal(hns_http_parse((const uint8_t *)req, n, &r, body, sizeof(body)),
+	    HNS_HTTP_BODY_BIG);
+	assert_int_equal(hns_http_parse_max((const uint8_t *)req, n, &r, body, sizeof(body),
+	    1u << 20), HNS_HTTP_DONE);
+	assert_int_equal(r.body_len, 100000);
+	assert_int_equal(r.len, n);
+	assert_int_equal(body[0], 'b');
+	assert_int_equal(body[99999], 'b');
+	free(req);
+	req = post(11, &n);
+	assert_int_equal(hns_http_parse_max((const uint8_t *)req, n, &r, body, 10, 10),
+	    HNS_HTTP_BODY_BIG);
+	assert_int_equal(hns_http_parse_max((const uint8_t *)req, n, &r, body, 11, 11),
+	    HNS_HTTP_DONE);
+	free(req);
+	assert_int_equal(hns_http_parse_max((const uint8_t *)ch, sizeof(ch) - 1, &r, body, 10, 10),
+	    HNS_HTTP_BODY_BIG);
+	assert_non_null(strstr(r.why, "ceiling"));
+	assert_int_equal(hns_http_parse_max((const uint8_t *)ch, sizeof(ch) - 1, &r, body, 11, 11),
+	    HNS_HTTP_DONE);
+	assert_memory_equal(body, "hello world", 11);
+}
+
 /* ---- the HTTP peer, with clients ------------------------------------- */
 
 static char pa[] = "/a", pb[] = "/b", alpha[] = "alpha", beta[] = "beta", plain[] = "text/plain";
@@ -181,8 +236,10 @@ static struct hns_http_answer answers[] = {
 };
 static char web[] = "web", broker[] = "broker", devall[] = "dev/#";
 
+/* An HTTP peer "web" answering /a and /b, its body ceiling @max_body
+ * (0: the default). */
 static struct hns_peers *
-http_peer(void)
+http_peer_max(uint64_t max_body)
 {
 	static struct hns_peerdef def;
 	struct hns_peers *ps = NULL;
@@ -193,9 +250,16 @@ http_peer(void)
 	def.type = HNS_P_HTTP;
 	def.answers = answers;
 	def.nanswers = 2;
+	def.max_body = max_body;
 	atp_diag_clear(&d);
 	assert_int_equal(hns_peers_start(&def, 1, &ps, &d), ATP_OK);
 	return ps;
+}
+
+static struct hns_peers *
+http_peer(void)
+{
+	return http_peer_max(0);
 }
 
 static void
@@ -247,13 +311,29 @@ read_answer(struct hns_peers *ps, int fd, char *buf, size_t size, size_t want, i
 	return got;
 }
 
-/* Sends @req on a new connection; what comes back until the peer closes. */
+/* Sends @req on a new connection; what comes back until the peer closes.
+ * A request larger than the socket takes goes as the peer reads it (a
+ * peer that refused it early may close before the rest). */
 static void
 exchange(struct hns_peers *ps, const char *req, size_t n, char *buf, size_t size)
 {
 	int fd = connect_to(hns_peers_port(ps, 0)), eof;
+	uint64_t t0 = hns_now_us();
+	size_t sent = 0;
 
-	assert_int_equal(send(fd, req, n, 0), (ssize_t)n);
+	while (sent < n && hns_now_us() - t0 < WAIT_US) {
+		ssize_t r = send(fd, req + sent, n - sent, 0);
+		if (r > 0) {
+			sent += (size_t)r;
+			continue;
+		}
+		if (errno == EPIPE || errno == ECONNRESET)
+			break;
+		assert_true(errno == EAGAIN || errno == EWOULDBLOCK);
+		hns_peers_service(ps);
+		nap();
+	}
+	assert_true(sent > 0);
 	(void)read_answer(ps, fd, buf, size, size, &eof);
 	assert_int_equal(eof, 1);
 	close(fd);
@@ -473,6 +553,55 @@ test_http_oversized_is_a_fault(void **state)
 	hns_peers_stop(ps);
 }
 
+/* A POST of a @body-byte body to a peer with ceiling @max_body is refused:
+ * 413, and a fault naming the ceiling (@says). */
+static void
+refused(uint64_t max_body, size_t body, const char *says)
+{
+	struct hns_peers *ps = http_peer_max(max_body);
+	const char *f;
+	char buf[1024];
+	size_t n;
+	char *req = post(body, &n);
+
+	exchange(ps, req, n, buf, sizeof(buf));
+	assert_true(strncmp(buf, "HTTP/1.1 413 ", 13) == 0);
+	f = hns_peers_fault(ps, "web");
+	assert_non_null(f);
+	assert_non_null(strstr(f, says));
+	hns_peers_stop(ps);
+	free(req);
+}
+
+/* A peer's max_body moves its body ceiling both ways: 100000 bytes are
+ * refused by default (413, a fault naming the 65536-byte ceiling) and
+ * taken within 200000, whole, into the record; 17 bytes are over 16. */
+static void
+test_http_max_body(void **state)
+{
+	struct hns_peers *ps;
+	const uint8_t *rx;
+	char buf[1024];
+	size_t n, rxlen;
+	char *req = post(100000, &n);
+
+	(void)state;
+	refused(0, 100000, "a body up to 65536)");
+	refused(16, 17, "a body up to 16)");
+	ps = http_peer_max(200000);
+	exchange(ps, req, n, buf, sizeof(buf));
+	assert_true(strncmp(buf, "HTTP/1.1 200 ", 13) == 0);
+	assert_non_null(strstr(buf, "alpha"));
+	assert_null(hns_peers_fault(ps, NULL));
+	rx = hns_peers_rx(ps, "web", &rxlen, NULL);
+	assert_int_equal(rxlen, 8 + 100000);
+	assert_memory_equal(rx, "POST /a\nbbbb", 12);
+	assert_int_equal(rx[rxlen - 1], 'b');
+	hns_peers_consume(ps, "web", rxlen);
+	hns_peers_stop(ps);
+	free(req);
+}
+
 /* ---- MQTT: QoS and retain as published ------------------------------- */
 
 struct client {
@@ -520,6 +649,28 @@ spin(struct hns_peers *ps, struct mosquitto *mq, const int *flag)
 	}
 }
 
+/* An MQTT peer "broker" subscribing to @topics (a check dependency: a
+ * missing mosquitto fails the test rather than pass having looked at
+ * nothing). */
+static struct hns_peers *
+mqtt_peer(char **topics, size_t ntopics)
+{
+	static struct hns_peerdef def;
+	struct hns_peers *ps = NULL;
+	struct atp_diag d;
+
+	if (access("/usr/sbin/mosquitto", X_OK) != 0)
+		fail_msg("/usr/sbin/mosquitto is missing: run 'make deps-check'");
+	memset(&def, 0, sizeof(def));
+	def.name = broker;
+	def.type = HNS_P_MQTT;
+	def.topics = topics;
+	def.ntopics = ntopics;
+	atp_diag_clear(&d);
+	assert_int_equal(hns_peers_start(&def, 1, &ps, &d), ATP_OK);
+	return ps;
+}
+
 /*
  * A client standing for the module publishes at QoS 0, 1 and 2, one
  * retained: the peer records each with its QoS and retain flag (a QoS 0
@@ -530,9 +681,8 @@ spin(struct hns_peers *ps, struct mosquitto *mq, const int *flag)
 static void
 test_mqtt_qos_and_retain(void **state)
 {
-	static struct hns_peerdef def;
 	static char *topics[] = { devall };
-	struct hns_peers *ps = NULL;
+	struct hns_peers *ps;
 	const struct hns_peer_msg *m;
 	const uint8_t *rx;
 	struct atp_diag d;
@@ -542,15 +692,8 @@ test_mqtt_qos_and_retain(void **state)
 	uint64_t t0;
 
 	(void)state;
-	if (access("/usr/sbin/mosquitto", X_OK) != 0)
-		fail_msg("/usr/sbin/mosquitto is missing: run 'make deps-check'");
-	memset(&def, 0, sizeof(def));
-	def.name = broker;
-	def.type = HNS_P_MQTT;
-	def.topics = topics;
-	def.ntopics = 1;
+	ps = mqtt_peer(topics, 1);
 	atp_diag_clear(&d);
-	assert_int_equal(hns_peers_start(&def, 1, &ps, &d), ATP_OK);
 	memset(&cl, 0, sizeof(cl));
 	mosquitto_lib_init();
 	mq = mosquitto_new("module", true, &cl);
@@ -603,6 +746,69 @@ test_mqtt_qos_and_retain(void **state)
 	hns_peers_stop(ps);
 }
 
+/* The broker the peers started: this process's child named mosquitto
+ * (0: none). */
+static pid_t
+broker_pid(void)
+{
+	DIR *dir = opendir("/proc");
+	struct dirent *de;
+	pid_t found = 0;
+
+	assert_non_null(dir);
+	while (found == 0 && (de = readdir(dir)) != NULL) {
+		char path[300], line[512], comm[64], st;
+		int pid, ppid;
+		FILE *f;
+		if (de->d_name[0] < '1' || de->d_name[0] > '9')
+			continue;
+		snprintf(path, sizeof(path), "/proc/%s/stat", de->d_name);
+		f = fopen(path, "r");
+		if (f == NULL)
+			continue;
+		if (fgets(line, sizeof(line), f) != NULL &&
+		    sscanf(line, "%d (%63[^)]) %c %d", &pid, comm, &st, &ppid) == 4 &&
+		    ppid == (int)getpid() && strcmp(comm, "mosquitto") == 0)
+			found = (pid_t)pid;
+		fclose(f);
+	}
+	closedir(dir);
+	return found;
+}
+
+/*
+ * The wait for the broker's PUBACK / PUBCOMP is the peers' to be told
+ * (the runner gives it 5 s times --timeout-scale): with the broker
+ * stopped, a QoS 1 and a QoS 2 publish give up after the 0.3 s set, and
+ * say so. The broker goes on before any assertion (a stopped one would
+ * not take the SIGTERM that ends it).
+ */
+static void
+test_mqtt_ack_wait_is_set(void **state)
+{
+	struct hns_peers *ps;
+	struct atp_diag d1, d2;
+	int rc1, rc2;
+	pid_t pid;
+
+	(void)state;
+	ps = mqtt_peer(NULL, 0);
+	atp_diag_clear(&d1);
+	atp_diag_clear(&d2);
+	pid = broker_pid();
+	assert_true(pid > 0);
+	hns_peers_set_ack_wait(ps, 300000);
+	assert_int_equal(kill(pid, SIGSTOP), 0);
+	rc1 = hns_peers_send(ps, "broker", "cmd/x", 1, 0, "go", 2, &d1);
+	rc2 = hns_peers_send(ps, "broker", "cmd/y", 2, 0, "go", 2, &d2);
+	assert_int_equal(kill(pid, SIGCONT), 0);
+	assert_int_equal(rc1, ATP_ERR_TIMEOUT);
+	assert_int_equal(rc2, ATP_ERR_TIMEOUT);
+	assert_non_null(strstr(d1.msg, "did not acknowledge the QoS 1 publish within 0.3 s"));
+	assert_non_null(strstr(d2.msg, "the QoS 2 publish within 0.3 s"));
+	hns_peers_stop(ps);
+}
+
 int
 main(void)
 {
@@ -615,7 +821,10 @@ main(void)
 		cmocka_unit_test(test_http10_and_head),
 		cmocka_unit_test(test_http_100_continue),
 		cmocka_unit_test(test_http_oversized_is_a_fault),
+		cmocka_unit_test(test_http_parse_max_body),
+		cmocka_unit_test(test_http_max_body),
 		cmocka_unit_test(test_mqtt_qos_and_retain),
+		cmocka_unit_test(test_mqtt_ack_wait_is_set),
 	};
 
 	signal(SIGPIPE, SIG_IGN);
