@@ -59,6 +59,14 @@ static const struct tcase cases[] = {
 	  { { "AT+=1\r", ERR(-3) } } },
 	{ "a bare AT gets no answer (firmware 1.2)", { { "AT\r", "" } } },
 	{ "an unknown command is not supported", { { "AT+FOO\r", ERR(-2) } } },
+	/* The real firmware has these (w600-firmware.md §2-4, §12: WBGR=?
+	 * gives +OK=2,25 in LUAT), the manual does not: the emulator knows
+	 * the manual's table only, so they are unknown in every profile
+	 * (README, atproof-emu(1)). */
+	{ "commands only the firmware has are unknown in every profile",
+	  { { "AT+WBGR=?\r", ERR(-2) }, { "AT+WREG\r", ERR(-2) }, { "AT+WARC=?\r", ERR(-2) },
+	    { "AT+WARM=1\r", ERR(-2) }, { "AT+ATLT=?\r", ERR(-2) }, { "AT+ESPC=?\r", ERR(-2) },
+	    { "AT+ESPT=?\r", ERR(-2) } } },
 	{ "a name of 10 characters is a parse error with one CRLF in the firmware",
 	  { { "AT+ABCDEFGHIJ\r", ERR(-2), PERR(-2) } } },
 	{ "ten arguments are a parse error with one CRLF in the firmware",
