@@ -111,6 +111,10 @@ request_line(struct atp_span l, struct hns_http_req *r)
 	}
 	c = atp_cur_make(t.p, t.len);
 	atp_cur_until(&c, "?#", &r->path);
+	/* No path after the authority is "/" (RFC 9112 §3.2.2): the answer
+	 * for "/" is what such a client wants. */
+	if (r->path.len == 0)
+		r->path = atp_span_str("/");
 	return 0;
 }
 

@@ -109,6 +109,12 @@ test_http_parse_framing(void **state)
 	assert_int_equal(r.body_len, 11);
 	assert_memory_equal(body, "hello world", 11);
 	assert_int_equal(r.len, strlen(ch));
+	/* An absolute-form target with no path is "/" (RFC 9112 §3.2.2,
+	 * RFC 3986 §6.2.3), a query or not. */
+	assert_int_equal(parse("GET http://h:80 HTTP/1.1\r\n\r\n", &r, NULL), HNS_HTTP_DONE);
+	assert_true(atp_span_eq(r.path, "/"));
+	assert_int_equal(parse("GET HTTP://h?q=1 HTTP/1.1\r\n\r\n", &r, NULL), HNS_HTTP_DONE);
+	assert_true(atp_span_eq(r.path, "/"));
 	/* Every proper prefix is MORE, never a request or a refusal. */
 	for (size_t i = 0; i < strlen(ch); i++) {
 		assert_int_equal(hns_http_parse((const uint8_t *)ch, i, &r, body, sizeof(body)),
