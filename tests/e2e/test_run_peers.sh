@@ -287,9 +287,11 @@ lint_wants "$out/bad-max.yaml" 5 \
 echo "ok   lint bounds max_body (1 byte to 1 MiB, http-server only)"
 
 # --timeout-scale scales the wait for the broker's PUBACK (5 s): with the
-# broker stopped (SIGSTOP, by its pid: the run's child mosquitto), a QoS 1
-# peer_send at 0.1 gives up after 0.5 s. The broker goes on (SIGCONT) once
-# the run has told it to end (SIGTERM pending), so the run can reap it.
+# broker stopped (SIGSTOP, by its pid: the run's child mosquitto) once the
+# peer's client is in (its log says so; its SUBACK comes right after), a
+# QoS 1 peer_send at 0.1 gives up after 0.5 s. The sleep (3 s at 0.1) is
+# room for that. The broker goes on (SIGCONT) once the run has told it to
+# end (SIGTERM pending), so the run can reap it.
 cat >"$out/ack.yaml" <<'EOF'
 id: peers-mqtt-ack
 title: the wait for the broker's PUBACK follows --timeout-scale
@@ -298,7 +300,7 @@ requires: [mqtt]
 peers:
   broker: { type: mqtt }
 steps:
-  - sleep: 10s
+  - sleep: 30s
   - peer_send: { peer: broker, topic: cmd/x, qos: 1, text: go }
 EOF
 "$B/atproof" run --emulator=manual --timeout-scale 0.1 --report json:"$out/ack.json" \
@@ -309,7 +311,11 @@ while [ $i -lt 600 ] && kill -0 "$run_pid" 2>/dev/null; do
 	i=$((i + 1))
 	if [ -z "$bpid" ]; then
 		bpid=$(pgrep -P "$run_pid" -x mosquitto || true)
-		[ -n "$bpid" ] && kill -STOP "$bpid" && stopped=1
+	elif [ -z "$stopped" ]; then
+		if grep -q 'New client connected' "/proc/$bpid/fd/2" 2>/dev/null; then
+			sleep 0.5
+			kill -STOP "$bpid" && stopped=1
+		fi
 	else
 		pnd=$(sed -n 's/^ShdPnd:[[:space:]]*//p' "/proc/$bpid/status" 2>/dev/null || echo 0)
 		[ $((0x${pnd:-0} & 0x4000)) -ne 0 ] && break
