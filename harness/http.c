@@ -173,16 +173,23 @@ chunked(const uint8_t *b, struct atp_cur *c, struct hns_http_req *r, uint8_t *bo
 	struct atp_cur lc;
 	uint64_t size;
 	size_t trailers = 0;
+	const uint8_t *start;
 	uint8_t ch;
 	int rc;
 
 	for (;;) {
+		start = c->p;
 		if (line(c, &l) != ATP_OK) {
 			if (c->left > CHUNK_LINE_MAX)
-				return bad(r, HNS_HTTP_BAD, "a chunk-size line that does not end");
+				return bad(r, HNS_HTTP_BAD, "a chunk-size line over 256 bytes");
 			r->need = (size_t)(c->p - b) + c->left + 1;
 			return HNS_HTTP_MORE;
 		}
+		/* The same ceiling on a line that ended (its bytes before the
+		 * LF, as counted above): a request must not pass whole and
+		 * fail in pieces, or the verdict hangs on how TCP cut it. */
+		if ((size_t)(c->p - start) - 1 > CHUNK_LINE_MAX)
+			return bad(r, HNS_HTTP_BAD, "a chunk-size line over 256 bytes");
 		lc = atp_cur_make(l.p, l.len);
 		rc = atp_cur_hex(&lc, &size, max_body);
 		if (rc == ATP_ERR_LIMIT)

@@ -167,6 +167,18 @@ test_http_parse_refusals(void **state)
 	    "10001\r\n", &r, NULL), HNS_HTTP_BODY_BIG);
 	assert_int_equal(parse("POST / HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\n"
 	    "3\r\nabcd\r\n0\r\n\r\n", &r, NULL), HNS_HTTP_BAD);
+	/* A chunk-size line over its 256 bytes is refused whole as in pieces:
+	 * the verdict must not hang on how TCP cut the request. */
+	n = strlen("POST / HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\n0;x=");
+	big = malloc(n + 300 + 5);
+	assert_non_null(big);
+	memcpy(big, "POST / HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\n0;x=", n);
+	memset(big + n, 'y', 300);
+	memcpy(big + n + 300, "\r\n\r\n", 5);
+	assert_int_equal(parse(big, &r, NULL), HNS_HTTP_BAD);
+	assert_non_null(strstr(r.why, "chunk-size line"));
+	assert_int_equal(hns_http_parse((const uint8_t *)big, n + 300, &r, NULL, 0), HNS_HTTP_BAD);
+	free(big);
 	/* Headers over the ceiling are refused before their end comes. */
 	n = HNS_HTTP_HEAD_MAX + 100;
 	big = malloc(n + 1);
