@@ -76,6 +76,11 @@ int ana_imp_next(struct ana_imp *im, struct atp_rec *out, struct atp_diag *d);
 enum ana_fmt ana_imp_format(const struct ana_imp *im);
 /* Lines (text) or records (binary) that could not be read and were skipped. */
 unsigned long ana_imp_skipped(const struct ana_imp *im);
+struct ana_src;
+/* 1 with @out (its path the input's name) when the records' bytes are
+ * slices of a regular file, at their atp_rec.data_off (a pcapng or pcap
+ * read from a file); 0 otherwise. */
+int ana_imp_source(const struct ana_imp *im, struct ana_src *out);
 /* The first link type of a capture that is not UART bytes (its records
  * are skipped), or 0. */
 int ana_imp_linktype(const struct ana_imp *im);
@@ -255,6 +260,10 @@ struct ana_session_opts {
 	                                     term): no echo-state rule */
 	struct ana_net *net;              /* --net: the correlator told of
 	                                     sockets, names, MQTT (net.h) */
+	const struct ana_src *src;        /* the input, when its records'
+	                                     bytes are the file's (net.h):
+	                                     SKSND payload is passed by
+	                                     reference; NULL: copied */
 };
 
 int ana_session_new(const struct ana_session_opts *o, struct ana_report *rep,

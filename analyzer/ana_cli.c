@@ -167,6 +167,7 @@ analyze_file(struct ana_report *rep, const char *path, enum ana_fmt fmt, const c
 	const char *name;
 	unsigned long before;
 	struct ana_session_opts fo;
+	struct ana_src src;
 	enum ana_fmt got;
 	size_t k;
 	int rc;
@@ -183,6 +184,8 @@ analyze_file(struct ana_report *rep, const char *path, enum ana_fmt fmt, const c
 		path += 5;
 	name = names[0] = ana_report_file(rep, path, ana_fmt_name(got));
 	fo = *so;
+	/* SKSND payload is then kept as where it is in the file (net.h). */
+	fo.src = ana_imp_source(im, &src) ? &src : NULL;
 	/* The manual's notation, host debug logs and terminal logs show the
 	 * lines, not the echoes: the echo state cannot be judged from them. */
 	fo.notation = got == ANA_FMT_ARROWS || got == ANA_FMT_REGEX || got == ANA_FMT_TERM;

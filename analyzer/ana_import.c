@@ -3,12 +3,14 @@
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include <jansson.h>
 #define PCRE2_CODE_UNIT_WIDTH 8
 #include <pcre2.h>
 
 #include "analyzer/ana.h"
+#include "analyzer/net.h"
 #include "atproof/alloc.h"
 #include "atproof/capture.h"
 #include "atproof/cursor.h"
@@ -963,6 +965,7 @@ acc_close(struct ana_imp *im, struct atp_rec *out)
 	out->src_file = im->name;
 	out->src_line = im->acc_line;
 	out->src_offset = im->acc_off;
+	out->data_off = UINT64_MAX;
 	out->cut_len = im->acc_cut;
 	im->acc_len = 0;
 	im->acc_open = 0;
@@ -2311,6 +2314,8 @@ uart_record(struct ana_imp *im, struct atp_rec *r, int lt)
 			if (r->dir == ATP_DIR_UNKNOWN)
 				r->dir = (ev == 1 || ev == 3) ? ATP_DIR_TO_MODULE : ATP_DIR_FROM_MODULE;
 			r->bytes = atp_span_make(r->bytes.p + RTAC_HDR, r->bytes.len - RTAC_HDR);
+			if (r->data_off != UINT64_MAX)
+				r->data_off += RTAC_HDR;
 			return 1;
 		}
 		return 0;
@@ -2321,6 +2326,27 @@ uart_record(struct ana_imp *im, struct atp_rec *r, int lt)
 		im->other_lt = lt;
 	im->skipped++;
 	return 0;
+}
+
+int
+ana_imp_source(const struct ana_imp *im, struct ana_src *out)
+{
+	struct stat st;
+
+	memset(out, 0, sizeof(*out));
+	/* The core's reader reads the file itself from its first byte: the
+	 * records' bytes are the file's. Memory and pipes are not read
+	 * again. */
+	if (im->fmt != ANA_FMT_PCAPNG || im->fp == NULL || im->fp == stdin ||
+	    fstat(fileno(im->fp), &st) != 0 || !S_ISREG(st.st_mode))
+		return 0;
+	out->path = im->name;
+	out->dev = (uint64_t)st.st_dev;
+	out->ino = (uint64_t)st.st_ino;
+	out->size = (uint64_t)st.st_size;
+	out->mtime_s = (int64_t)st.st_mtim.tv_sec;
+	out->mtime_ns = (int64_t)st.st_mtim.tv_nsec;
+	return 1;
 }
 
 unsigned
@@ -2385,6 +2411,7 @@ next_raw(struct ana_imp *im, struct atp_rec *out, struct atp_diag *d)
 	out->flags |= ATP_RECF_NO_TIME;
 	out->src_file = im->name;
 	out->src_offset = im->file_off;
+	out->data_off = UINT64_MAX;
 	im->rd_off += n;
 	im->file_off += n;
 	return 1;

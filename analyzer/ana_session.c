@@ -165,6 +165,11 @@ struct ana_session {
 	struct loc data_at;
 	int await_sksnd;             /* SKSND sent: its payload waits for +OK=n */
 	int held;                    /* host bytes held for that response */
+	/* The record host_bytes() reads, when its bytes are the input
+	 * file's at ref_off (o.src): SKSND payload goes by reference. */
+	const uint8_t *ref_p;
+	size_t ref_len;
+	uint64_t ref_off;
 	int transparent;
 	int seen_cmd;
 	int echo_known, echo_on;     /* the echo state (§2.2.1.3), once known */
@@ -1792,7 +1797,14 @@ host_bytes(struct ana_session *s, const uint8_t *p, size_t len)
 			chart_data(s, ANA_LANE_HOST, ANA_LANE_MODULE, &s->cur, n);
 			if (s->o.net != NULL && s->tx_sock >= 0) {
 				struct ana_loc at = nloc(&s->tx_at);
-				ana_net_sent(s->o.net, s->tx_sock, p, n, s->tx_first, &at);
+				/* Held bytes (replay_held()) are a copy: by value. */
+				uintptr_t a = (uintptr_t)p, b = (uintptr_t)s->ref_p;
+				if (s->ref_p != NULL && a >= b && a - b <= s->ref_len &&
+				    n <= s->ref_len - (a - b))
+					ana_net_sent_ref(s->o.net, s->tx_sock, p, n, s->tx_first, &at,
+					    s->o.src, s->ref_off + (a - b));
+				else
+					ana_net_sent(s->o.net, s->tx_sock, p, n, s->tx_first, &at);
 				s->tx_first = 0;
 			}
 			s->host_off += n;
@@ -2110,7 +2122,13 @@ ana_session_feed(struct ana_session *s, const struct atp_rec *rec)
 			s->mcut_open = 0;
 			s->nholes = 0;
 		}
+		if (s->o.src != NULL && s->o.net != NULL && rec->data_off != UINT64_MAX) {
+			s->ref_p = rec->bytes.p;
+			s->ref_len = rec->bytes.len;
+			s->ref_off = rec->data_off;
+		}
 		host_bytes(s, rec->bytes.p, rec->bytes.len);
+		s->ref_p = NULL;
 		if ((rec->flags & ATP_RECF_CUT) != 0)
 			record_cut(s, rec);
 		break;

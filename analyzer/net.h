@@ -144,6 +144,19 @@ void ana_net_peer(struct ana_net *n, long sock, struct atp_span ip, uint64_t por
 /* SKSND payload bytes; @first: the first piece of one AT+SKSND. */
 void ana_net_sent(struct ana_net *n, long sock, const uint8_t *p, size_t len, int first,
     const struct ana_loc *at);
+/* A UART input whose records' bytes are the file's own (a pcapng or pcap
+ * read from a regular file): what it was when decoded, so that it is read
+ * again only if it is still the same file. */
+struct ana_src {
+	const char *path;
+	uint64_t dev, ino, size;
+	int64_t mtime_s, mtime_ns;
+};
+/* The same, @p being the @len bytes at offset @foff of @src (NULL: not a
+ * file's bytes): the correlator keeps where they are rather than a copy,
+ * and reads them again from the file when it compares. */
+void ana_net_sent_ref(struct ana_net *n, long sock, const uint8_t *p, size_t len, int first,
+    const struct ana_loc *at, const struct ana_src *src, uint64_t foff);
 /* Bytes the module reported: @first starts a delivery (an +SKTRPT, whose
  * header announced @announced bytes, or an SKRCV response). */
 void ana_net_recv(struct ana_net *n, long sock, uint64_t announced, const uint8_t *p, size_t len,

@@ -1,10 +1,13 @@
 /* SPDX-License-Identifier: MIT */
 /* \summary: correlation of the UART session with a network capture: sockets, MQTT, clocks */
-#define _DEFAULT_SOURCE 1         /* fseeko */
+#define _DEFAULT_SOURCE 1         /* pread, st_mtim */
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <sys/stat.h>
 #include <sys/types.h>
 #include <unistd.h>
 
@@ -23,7 +26,9 @@
  * its source line. Those bytes are kept in memory up to UBUF_MAX in all;
  * past that, a side's bytes go on in blocks to one temporary file (the
  * UART side is complete before the first packet is read, so it cannot be
- * compared as it comes). The capture is then read once; a flow is tied to
+ * compared as it comes). SKSND payload read from a pcapng or pcap file is
+ * not copied at all: where it is in the file is kept, and it is read from
+ * there again (ana_net_sent_ref()). The capture is then read once; a flow is tied to
  * a uconn when it opens (the k-th AT+SKCT to port P is the k-th connection
  * to P: the emulator and real networks may map the address, the port
  * stays), and a tied flow's bytes are aligned with the UART's as they
@@ -79,22 +84,54 @@ struct sbuf {
 	uint64_t over;               /* bytes past CONN_BUF_MAX, not kept */
 };
 
-/* A side's UART bytes: [0, spilled) in the temporary file, by blocks,
- * [spilled, spilled + len) in p; r is a read window over the file. */
+/* A side's UART bytes, in stream order, as extents: each runs from its
+ * soff to the next one's (the last to total), and is in the side's memory
+ * (p: up to UBUF_MAX over all sides), in the temporary file, or in a UART
+ * input, where the decoder found it (kept by reference: never copied).
+ * at is the kind (top 16 bits) and the offset in the memory, the file or
+ * the input; r is a read window over what is not in memory. */
+#define K_MEM 0u
+#define K_SPILL 1u
+#define K_SRC 2u                 /* + the input's index in ana_net.src */
+#define FOFF_BITS 48
+#define FOFF_MASK ((UINT64_C(1) << FOFF_BITS) - 1)
+#define EXT_MAX (1u << 20)       /* extents of all sides: 16 MiB */
+#define EXT_SPARE (1u << 16)     /* of which copies may take the last */
+#define SRC_MAX 8
+#define SRC_SPANS 4              /* an input's spans read: one per side read
+                                    at once, each from its own place */
+#define SRC_SPAN (512u << 10)    /* an input is read again by this much */
+
 struct ublk {
-	uint64_t foff, soff;         /* in the file, in the stream */
+	uint64_t soff;
+	uint64_t at;
 };
 
 struct ustore {
 	uint8_t *p;
 	size_t len, cap;
-	uint64_t spilled;
+	uint64_t total;
 	struct ublk *b;
 	size_t nb, capb;
+	size_t mem_first;            /* no K_MEM extent before it */
+	size_t hint;                 /* the extent us_view() found last */
 	uint8_t *r;
 	size_t rlen;
 	uint64_t rbase;
 	uint64_t over;               /* bytes that could not be kept */
+};
+
+/* A UART input read again (ana_net_sent_ref()). */
+struct nsrc {
+	struct ana_src id;
+	char *path;
+	int fd;                      /* -1: its bytes are copied */
+	int bad;                     /* it changed, or a read failed */
+	uint8_t *span[SRC_SPANS];
+	uint64_t sbase[SRC_SPANS];
+	size_t slen[SRC_SPANS];
+	unsigned long sused[SRC_SPANS];
+	unsigned long tick;
 };
 
 /* What the capture cut from the UART side (ana_net_cut()). */
@@ -264,9 +301,13 @@ struct ana_net {
 	size_t stored;
 	size_t ubytes;               /* UART bytes in memory (ustore caps) */
 	size_t wbytes;               /* the sockets' wire windows */
-	FILE *spill;                 /* UART bytes past UBUF_MAX */
+	int spill, has_spill;        /* the file of UART bytes past UBUF_MAX */
 	uint64_t spill_end;
+	size_t next;                 /* extents of all stores */
+	struct nsrc src[SRC_MAX];
+	size_t nsrc;
 	int oom, ioerr;
+	const char *srcerr;          /* an input that could not be read again */
 };
 
 /* Buffers */
@@ -322,42 +363,43 @@ sb_put(struct ana_net *n, struct sbuf *b, const uint8_t *p, size_t len)
 static uint64_t
 us_total(const struct ustore *s)
 {
-	return s->spilled + s->len;
+	return s->total;
 }
 
-/* The temporary file, in $TMPDIR (else /tmp), gone from the directory at
- * once (tmpfile(3) would ignore TMPDIR). */
-static FILE *
-spill_open(void)
+static unsigned
+blk_kind(const struct ublk *b)
 {
-	const char *dir = getenv("TMPDIR");
-	char path[512];
-	FILE *f;
-	int fd;
-
-	if (dir == NULL || dir[0] == '\0')
-		dir = "/tmp";
-	if ((size_t)snprintf(path, sizeof(path), "%s/atproof-net-XXXXXX", dir) >= sizeof(path))
-		return NULL;
-	fd = mkstemp(path);
-	if (fd < 0)
-		return NULL;
-	(void)unlink(path);
-	f = fdopen(fd, "w+b");
-	if (f == NULL)
-		close(fd);
-	return f;
+	return (unsigned)(b->at >> FOFF_BITS);
 }
 
-/* The side's bytes in memory go to the end of the temporary file as one
- * block, and their buffer is given back. */
+static uint64_t
+blk_foff(const struct ublk *b)
+{
+	return b->at & FOFF_MASK;
+}
+
+static uint64_t
+blk_end(const struct ustore *s, size_t i)
+{
+	return i + 1 < s->nb ? s->b[i + 1].soff : s->total;
+}
+
+/* @len bytes at @foff of @kind go at the end of the stream: the last
+ * extent grows when they follow it there, else a new one (while fewer
+ * than @max are in all stores). */
 static int
-us_spill(struct ana_net *n, struct ustore *s)
+blk_add(struct ana_net *n, struct ustore *s, unsigned kind, uint64_t foff, uint64_t len,
+    size_t max)
 {
-	if (n->spill == NULL && (n->spill = spill_open()) == NULL) {
-		n->ioerr = 1;
-		return -1;
+	if (s->nb > 0) {
+		const struct ublk *l = &s->b[s->nb - 1];
+		if (blk_kind(l) == kind && blk_foff(l) + (s->total - l->soff) == foff) {
+			s->total += len;
+			return 0;
+		}
 	}
+	if (n->next >= max || foff > FOFF_MASK)
+		return -1;
 	if (s->nb == s->capb) {
 		size_t nc = s->capb ? s->capb * 2 : 16;
 		struct ublk *b = atp_realloc(s->b, nc * sizeof(*b));
@@ -368,16 +410,78 @@ us_spill(struct ana_net *n, struct ustore *s)
 		s->b = b;
 		s->capb = nc;
 	}
-	if (fseeko(n->spill, (off_t)n->spill_end, SEEK_SET) != 0 ||
-	    fwrite(s->p, 1, s->len, n->spill) != s->len) {
+	s->b[s->nb].soff = s->total;
+	s->b[s->nb].at = (uint64_t)kind << FOFF_BITS | foff;
+	s->nb++;
+	n->next++;
+	s->total += len;
+	return 0;
+}
+
+/* The temporary file, in $TMPDIR (else /tmp), gone from the directory at
+ * once (tmpfile(3) would ignore TMPDIR). */
+static int
+spill_open(void)
+{
+	const char *dir = getenv("TMPDIR");
+	char path[512];
+	int fd;
+
+	if (dir == NULL || dir[0] == '\0')
+		dir = "/tmp";
+	if ((size_t)snprintf(path, sizeof(path), "%s/atproof-net-XXXXXX", dir) >= sizeof(path))
+		return -1;
+	fd = mkstemp(path);
+	if (fd >= 0)
+		(void)unlink(path);
+	return fd;
+}
+
+/* @len bytes at @off of @fd read into @rd, or (@rd NULL) written from
+ * @wr: 0, or -1 (an error, or the file ends before them). */
+static int
+pio_all(int fd, uint8_t *rd, const uint8_t *wr, size_t len, uint64_t off)
+{
+	while (len > 0) {
+		ssize_t k = rd != NULL ? pread(fd, rd, len, (off_t)off) :
+		    pwrite(fd, wr, len, (off_t)off);
+		if (k < 0 && errno == EINTR)
+			continue;
+		if (k <= 0)
+			return -1;
+		if (rd != NULL)
+			rd += k;
+		else
+			wr += k;
+		len -= (size_t)k;
+		off += (uint64_t)k;
+	}
+	return 0;
+}
+
+/* The side's bytes in memory go to the end of the temporary file, their
+ * extents with them, and their buffer is given back. */
+static int
+us_spill(struct ana_net *n, struct ustore *s)
+{
+	size_t i;
+
+	if (!n->has_spill) {
+		if ((n->spill = spill_open()) < 0) {
+			n->ioerr = 1;
+			return -1;
+		}
+		n->has_spill = 1;
+	}
+	if (pio_all(n->spill, NULL, s->p, s->len, n->spill_end) != 0) {
 		n->ioerr = 1;
 		return -1;
 	}
-	s->b[s->nb].foff = n->spill_end;
-	s->b[s->nb].soff = s->spilled;
-	s->nb++;
+	for (i = s->mem_first; i < s->nb; i++)
+		if (blk_kind(&s->b[i]) == K_MEM)
+			s->b[i].at = (uint64_t)K_SPILL << FOFF_BITS | (blk_foff(&s->b[i]) + n->spill_end);
+	s->mem_first = s->nb;
 	n->spill_end += s->len;
-	s->spilled += s->len;
 	s->len = 0;
 	n->ubytes -= s->cap;
 	atp_free(s->p);
@@ -386,6 +490,7 @@ us_spill(struct ana_net *n, struct ustore *s)
 	return 0;
 }
 
+/* A copy of @len bytes at @p. */
 static void
 us_put(struct ana_net *n, struct ustore *s, const uint8_t *p, size_t len)
 {
@@ -400,7 +505,7 @@ us_put(struct ana_net *n, struct ustore *s, const uint8_t *p, size_t len)
 		n->ubytes -= s->cap;
 		k = grow(n, &s->p, &s->cap, s->len + k, UBUF_MAX) == 0 ? k : 0;
 		n->ubytes += s->cap;
-		if (k == 0)
+		if (k == 0 || blk_add(n, s, K_MEM, s->len, k, EXT_MAX) != 0)
 			break;
 		memcpy(s->p + s->len, p, k);
 		s->len += k;
@@ -412,21 +517,174 @@ us_put(struct ana_net *n, struct ustore *s, const uint8_t *p, size_t len)
 	s->over += len;
 }
 
+/* The same bytes, @p, being those at @foff of input @src: where they are
+ * is kept, or, past EXT_MAX - EXT_SPARE extents, a copy. */
+static void
+us_put_ref(struct ana_net *n, struct ustore *s, size_t src, uint64_t foff, const uint8_t *p,
+    size_t len)
+{
+	if (s->over > 0 || len == 0) {
+		s->over += len;
+		return;
+	}
+	if (blk_add(n, s, K_SRC + (unsigned)src, foff, len, EXT_MAX - EXT_SPARE) != 0)
+		us_put(n, s, p, len);
+}
+
+static int
+src_same(const struct stat *st, const struct ana_src *id)
+{
+	return (uint64_t)st->st_dev == id->dev && (uint64_t)st->st_ino == id->ino &&
+	    (uint64_t)st->st_size == id->size && (int64_t)st->st_mtim.tv_sec == id->mtime_s &&
+	    (int64_t)st->st_mtim.tv_nsec == id->mtime_ns;
+}
+
+/* The index of input @id, opened again read-only; SIZE_MAX when its bytes
+ * are to be copied (not the file that was decoded, no room). */
+static size_t
+src_get(struct ana_net *n, const struct ana_src *id)
+{
+	struct nsrc *x;
+	struct stat st;
+	size_t i;
+
+	for (i = 0; i < n->nsrc; i++) {
+		x = &n->src[i];
+		if (x->id.dev == id->dev && x->id.ino == id->ino && x->id.size == id->size &&
+		    x->id.mtime_s == id->mtime_s && x->id.mtime_ns == id->mtime_ns)
+			return x->fd >= 0 ? i : SIZE_MAX;
+	}
+	if (n->nsrc == SRC_MAX || id->path == NULL)
+		return SIZE_MAX;
+	x = &n->src[n->nsrc++];
+	x->id = *id;
+	x->fd = -1;
+	x->path = atp_strdup(id->path);
+	x->id.path = x->path;
+	if (x->path == NULL)
+		return SIZE_MAX;
+	x->fd = open(id->path, O_RDONLY | O_CLOEXEC);
+	if (x->fd >= 0 && (fstat(x->fd, &st) != 0 || !src_same(&st, id))) {
+		close(x->fd);
+		x->fd = -1;
+	}
+	return x->fd >= 0 ? n->nsrc - 1 : SIZE_MAX;
+}
+
+/* @len bytes at @foff of input @i into @dst, from one of its spans, read
+ * again (from @foff on) when none holds them: 0, or -1 when the file is
+ * no longer the one decoded or ends before them. */
+static int
+src_read(struct ana_net *n, size_t i, uint64_t foff, uint8_t *dst, size_t len)
+{
+	struct nsrc *x = &n->src[i];
+	struct stat st;
+	size_t k, pick = 0;
+
+	if (x->bad)
+		return -1;
+	x->tick++;
+	for (k = 0; k < SRC_SPANS; k++) {
+		if (x->span[k] != NULL && foff >= x->sbase[k] && foff - x->sbase[k] <= x->slen[k] &&
+		    len <= x->slen[k] - (foff - x->sbase[k])) {
+			memcpy(dst, x->span[k] + (foff - x->sbase[k]), len);
+			x->sused[k] = x->tick;
+			return 0;
+		}
+		if (x->sused[k] < x->sused[pick])
+			pick = k;
+	}
+	/* Each new span: the file must still be the one decoded. */
+	if (fstat(x->fd, &st) != 0 || !src_same(&st, &x->id) || foff > x->id.size ||
+	    len > x->id.size - foff)
+		goto bad;
+	if (len >= SRC_SPAN) {
+		if (pio_all(x->fd, dst, NULL, len, foff) != 0)
+			goto bad;
+		return 0;
+	}
+	if (x->span[pick] == NULL && (x->span[pick] = atp_malloc(SRC_SPAN)) == NULL) {
+		n->oom = 1;
+		return -1;
+	}
+	x->slen[pick] = 0;
+	k = x->id.size - foff < SRC_SPAN ? (size_t)(x->id.size - foff) : SRC_SPAN;
+	if (pio_all(x->fd, x->span[pick], NULL, k, foff) != 0)
+		goto bad;
+	x->sbase[pick] = foff;
+	x->slen[pick] = k;
+	x->sused[pick] = x->tick;
+	memcpy(dst, x->span[pick], len);
+	return 0;
+bad:
+	x->bad = 1;
+	n->srcerr = x->path;
+	return -1;
+}
+
+/* Extent @b's bytes from @foff on into @dst. */
+static int
+blk_read(struct ana_net *n, const struct ustore *s, const struct ublk *b, uint64_t foff,
+    uint8_t *dst, size_t len)
+{
+	unsigned kind = blk_kind(b);
+
+	if (kind == K_MEM) {
+		memcpy(dst, s->p + foff, len);
+		return 0;
+	}
+	if (kind == K_SPILL) {
+		if (pio_all(n->spill, dst, NULL, len, foff) != 0) {
+			n->ioerr = 1;
+			return -1;
+		}
+		return 0;
+	}
+	return src_read(n, kind - K_SRC, foff, dst, len);
+}
+
+/* The extent that holds stream offset @off (< total). */
+static size_t
+blk_find(struct ustore *s, uint64_t off)
+{
+	size_t lo = 0, hi = s->nb, h = s->hint;
+
+	/* Read in order, mostly: the last one, or the next. */
+	if (h < s->nb && s->b[h].soff <= off && off < blk_end(s, h))
+		return h;
+	if (h + 1 < s->nb && s->b[h + 1].soff <= off && off < blk_end(s, h + 1))
+		return s->hint = h + 1;
+	while (hi - lo > 1) {
+		size_t mid = (lo + hi) / 2;
+		if (s->b[mid].soff <= off)
+			lo = mid;
+		else
+			hi = mid;
+	}
+	return s->hint = lo;
+}
+
 /* Bytes [@off, ...) of the stream, contiguous: *@avail of them, at least
- * min(@win / 2, what is left) (0 at the end, or when the file cannot be
- * read); @win is the read window's size, the same for a store each time. */
+ * min(@win / 2, what is left) (0 at the end, or when a file cannot be
+ * read); @win is the read window's size, the same for a store each time.
+ * The window is filled extent by extent, an input's from spans of
+ * SRC_SPAN read at once (its records are in stream order). */
 static const uint8_t *
 us_view(struct ana_net *n, struct ustore *s, uint64_t off, size_t win, size_t *avail)
 {
-	uint64_t total = us_total(s), pos;
-	size_t fill = 0;
+	uint64_t total = s->total, pos;
+	size_t fill = 0, i;
 
 	*avail = 0;
 	if (off >= total)
 		return NULL;
-	if (off >= s->spilled) {
-		*avail = (size_t)(total - off);
-		return s->p + (off - s->spilled);
+	i = blk_find(s, off);
+	if (blk_kind(&s->b[i]) == K_MEM) {
+		uint64_t e = blk_end(s, i);
+		if (e == total || e - off >= win / 2) {
+			*avail = (size_t)(e - off);
+			return s->p + blk_foff(&s->b[i]) + (off - s->b[i].soff);
+		}
 	}
 	if (s->r != NULL && off >= s->rbase && off < s->rbase + s->rlen &&
 	    (s->rbase + s->rlen == total || s->rbase + s->rlen - off >= win / 2)) {
@@ -437,39 +695,29 @@ us_view(struct ana_net *n, struct ustore *s, uint64_t off, size_t win, size_t *a
 		n->oom = 1;
 		return NULL;
 	}
-	for (pos = off; fill < win && pos < total;) {
-		size_t want = win - fill, lo = 0, hi = s->nb;
-		uint64_t bend;
-		if (pos >= s->spilled) {
-			if (want > total - pos)
-				want = (size_t)(total - pos);
-			memcpy(s->r + fill, s->p + (pos - s->spilled), want);
-			fill += want;
-			pos += want;
-			continue;
-		}
-		while (hi - lo > 1) {         /* the block that holds pos */
-			size_t mid = (lo + hi) / 2;
-			if (s->b[mid].soff <= pos)
-				lo = mid;
-			else
-				hi = mid;
-		}
-		bend = lo + 1 < s->nb ? s->b[lo + 1].soff : s->spilled;
-		if (want > bend - pos)
-			want = (size_t)(bend - pos);
-		if (fseeko(n->spill, (off_t)(s->b[lo].foff + (pos - s->b[lo].soff)), SEEK_SET) != 0 ||
-		    fread(s->r + fill, 1, want, n->spill) != want) {
-			n->ioerr = 1;
-			break;
-		}
+	/* What the window holds from @off on is not read again. */
+	if (s->rlen > 0 && off >= s->rbase && off < s->rbase + s->rlen) {
+		fill = (size_t)(s->rbase + s->rlen - off);
+		memmove(s->r, s->r + (off - s->rbase), fill);
+	}
+	s->rbase = off;
+	s->rlen = 0;
+	for (pos = off + fill; fill < win && pos < total;) {
+		size_t want = win - fill;
+		uint64_t e;
+		i = blk_find(s, pos);
+		e = blk_end(s, i);
+		if (want > e - pos)
+			want = (size_t)(e - pos);
+		if (blk_read(n, s, &s->b[i], blk_foff(&s->b[i]) + (pos - s->b[i].soff),
+		    s->r + fill, want) != 0)
+			return NULL;
 		fill += want;
 		pos += want;
 	}
-	s->rbase = off;
 	s->rlen = fill;
 	*avail = fill;
-	return fill > 0 ? s->r : NULL;
+	return s->r;
 }
 
 /* The read window goes (a store read again later gets a new one). */
@@ -485,6 +733,7 @@ static void
 us_free(struct ana_net *n, struct ustore *s)
 {
 	n->ubytes -= s->cap;
+	n->next -= s->nb;
 	atp_free(s->p);
 	atp_free(s->b);
 	atp_free(s->r);
@@ -535,8 +784,15 @@ ana_net_free(struct ana_net *n)
 	atp_free(n->uc);
 	atp_free(n->mq);
 	atp_free(n->wp);
-	if (n->spill != NULL)
-		fclose(n->spill);
+	if (n->has_spill)
+		close(n->spill);
+	for (i = 0; i < n->nsrc; i++) {
+		for (k = 0; k < SRC_SPANS; k++)
+			atp_free(n->src[i].span[k]);
+		if (n->src[i].fd >= 0)
+			close(n->src[i].fd);
+		atp_free(n->src[i].path);
+	}
 	atp_free(n);
 }
 
@@ -744,15 +1000,20 @@ add_chunk(struct ana_net *n, struct side *sd, uint64_t announced, const struct a
 		(void)seg_add(n, &sd->uh, &sd->nuh, &sd->capuh, 0, at->ts);
 }
 
+/* @len bytes at @p, which are those at @foff of input @src (SIZE_MAX:
+ * none, a copy is kept). */
 static void
 uart_bytes(struct ana_net *n, struct side *sd, uint64_t announced, const uint8_t *p, size_t len,
-    int first, const struct ana_loc *at)
+    int first, const struct ana_loc *at, size_t src, uint64_t foff)
 {
 	uint64_t before = us_total(&sd->u);
 
 	if (first || sd->nc == 0)
 		add_chunk(n, sd, announced, at);
-	us_put(n, &sd->u, p, len);
+	if (src != SIZE_MAX)
+		us_put_ref(n, &sd->u, src, foff, p, len);
+	else
+		us_put(n, &sd->u, p, len);
 	sd->utotal += len;
 	if (sd->nc > 0 && sd->last.off + sd->last.len == before)
 		sd->last.len += us_total(&sd->u) - before;
@@ -767,7 +1028,18 @@ ana_net_sent(struct ana_net *n, long sock, const uint8_t *p, size_t len, int fir
 	struct uconn *u = sock_data(n, sock, at);
 
 	if (u != NULL)
-		uart_bytes(n, &u->s[0], 0, p, len, first, at);
+		uart_bytes(n, &u->s[0], 0, p, len, first, at, SIZE_MAX, 0);
+}
+
+void
+ana_net_sent_ref(struct ana_net *n, long sock, const uint8_t *p, size_t len, int first,
+    const struct ana_loc *at, const struct ana_src *src, uint64_t foff)
+{
+	struct uconn *u = sock_data(n, sock, at);
+
+	if (u != NULL)
+		uart_bytes(n, &u->s[0], 0, p, len, first, at, src != NULL ? src_get(n, src) : SIZE_MAX,
+		    foff);
 }
 
 void
@@ -777,7 +1049,7 @@ ana_net_recv(struct ana_net *n, long sock, uint64_t announced, const uint8_t *p,
 	struct uconn *u = sock_data(n, sock, at);
 
 	if (u != NULL)
-		uart_bytes(n, &u->s[1], announced, p, len, first, at);
+		uart_bytes(n, &u->s[1], announced, p, len, first, at, SIZE_MAX, 0);
 }
 
 void
@@ -1441,9 +1713,12 @@ align_run(struct ana_net *n, struct side *sd, int dir, int final)
 			wa = (size_t)(wl - sd->j);
 			U = us_view(n, &sd->u, sd->i, RWIN, &ua);
 			if (U == NULL) {
-				/* The temporary file failed us: not judged. */
-				sd->unverified += end - sd->i;
+				/* The temporary file or the input failed us: as
+				 * with the pieces (above), the rest is not judged,
+				 * the wire's bytes unverified. */
+				sd->broken = 1;
 				sd->i = end;
+				sd->k = sd->nc - 1;
 				break;
 			}
 			ul = end - sd->i < ua ? end - sd->i : ua;
@@ -2156,6 +2431,10 @@ ana_net_read_file(struct ana_net *n, FILE *f, const char *path, struct atp_diag 
 		    "that holds the UART's socket bytes past %u MiB (in TMPDIR, else /tmp) could not "
 		    "be written or read: the bytes it should have held are not judged (unverified)",
 		    UBUF_MAX >> 20);
+	if (n->srcerr != NULL)
+		nfind(n, R_NET_INPUT, ATP_SEV_ERROR, ATP_V_INCONC, "", NULL, NULL, "%s: the UART "
+		    "input changed, or could not be read again, after it was decoded: the SKSND "
+		    "bytes to be read from it again are not judged (unverified)", n->srcerr);
 	if (n->oom)
 		return atp_diag_set(d, ATP_ERR_NOMEM, "out of memory");
 	return rc;

@@ -678,6 +678,13 @@ win(const struct atp_pcapng_reader *r)
 	return r->mem != NULL ? r->mem + r->pos : r->buf + r->pos;
 }
 
+/* The input's offset of @p, a byte of the window. */
+static uint64_t
+in_off(const struct atp_pcapng_reader *r, const uint8_t *p)
+{
+	return r->base + (uint64_t)(p - (r->mem != NULL ? r->mem : r->buf));
+}
+
 static int rerr(struct atp_pcapng_reader *r, struct atp_diag *d, int code, uint64_t off,
     const char *fmt, ...) __attribute__((format(printf, 5, 6)));
 
@@ -1147,6 +1154,7 @@ read_packet(struct atp_pcapng_reader *r, uint32_t type, struct atp_cur *c, uint6
 	rec->src_file = r->name;
 	rec->src_line = 0;
 	rec->src_offset = off;
+	rec->data_off = in_off(r, data.p);
 	*ifidx = id;
 	return 1;
 }
@@ -1309,6 +1317,7 @@ pcap_record(struct atp_pcapng_reader *r, struct atp_rec *rec, struct atp_diag *d
 		if (rc < 0)
 			return rc;
 	}
+	rec->data_off = in_off(r, rec->bytes.p);
 	return 1;
 }
 

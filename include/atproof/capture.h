@@ -81,6 +81,10 @@ struct atp_rec {
 	 * that the capture did not keep (its snap length, usbmon's 32 bytes
 	 * of text); 0 when not known. */
 	uint64_t cut_len;
+	/* The file offset of bytes.p[0] when the bytes are the input's own,
+	 * a slice of it (pcapng and pcap records, read from a file or from
+	 * memory); UINT64_MAX otherwise. */
+	uint64_t data_off;
 };
 
 /* "to-module", "from-module" or "unknown". */

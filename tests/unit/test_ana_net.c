@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <cmocka.h>
@@ -447,28 +448,23 @@ a_name_resolved_to_another_address_than_the_dns_answer_fails(void **state)
  * bytes kept in memory and the old 4 MiB a direction) is compared byte
  * for byte to its end: one byte changed on the wire at 10 MB is named
  * where it is, and everything else matched. */
-static void
-a_long_stream_is_compared_to_its_last_byte(void **state)
+enum { SEG = 1400, NSEG = 9000, BAD = 10000003 };
+static uint8_t all[(size_t)SEG * NSEG];
+
+/* @all, bytes that do not repeat within the resync window, sent on one
+ * TCP connection in segments of SEG, byte BAD changed, into the capture
+ * @path (made with mkstemp: its descriptor returned). */
+static int
+long_wire(char *path)
 {
-	enum { SEG = 1400, NSEG = 9000, BAD = 10000003 };
-	char path[] = "/tmp/test_ana_net_XXXXXX";
-	static uint8_t all[(size_t)SEG * NSEG];
-	struct ana_report rep;
-	struct ana_net *n;
-	struct ana_loc at = { "uart.log", 3, 0, 0, 0 };
-	struct atp_diag d;
 	pcap_t *dead = pcap_open_dead(DLT_EN10MB, 65535);
 	pcap_dumper_t *dp;
-	json_t *o;
 	uint8_t f[SEG + 256];
 	uint32_t x = 12345;
-	char want[64];
 	int fd = mkstemp(path);
 	size_t i;
 
-	(void)state;
 	assert_true(fd >= 0);
-	/* Bytes that do not repeat within the resync window. */
 	for (i = 0; i < sizeof(all); i++) {
 		x = x * 1103515245u + 12345u;
 		all[i] = (uint8_t)(x >> 16);
@@ -494,6 +490,23 @@ a_long_stream_is_compared_to_its_last_byte(void **state)
 	}
 	pcap_dump_close(dp);
 	pcap_close(dead);
+	return fd;
+}
+
+static void
+a_long_stream_is_compared_to_its_last_byte(void **state)
+{
+	char path[] = "/tmp/test_ana_net_XXXXXX";
+	struct ana_report rep;
+	struct ana_net *n;
+	struct ana_loc at = { "uart.log", 3, 0, 0, 0 };
+	struct atp_diag d;
+	json_t *o;
+	char want[64];
+	int fd = long_wire(path);
+	size_t i;
+
+	(void)state;
 	ana_report_init(&rep);
 	assert_int_equal(ana_net_new(&rep, 0, &n), ATP_OK);
 	ana_net_skct(n, 1, 0, 0, atp_span_str("10.0.0.2"), 80, &at);
@@ -553,6 +566,109 @@ a_long_stream_is_compared_to_its_last_byte(void **state)
 	ana_report_free(&rep);
 	remove(path);
 	close(fd);
+}
+
+/* The UART input as a file the correlator reads again: @all in pieces of
+ * SEG, each after 37 bytes of something else (a record's header), at
+ * @foff[i]; its identity in @src. */
+static int
+uart_file(char *path, uint64_t *foff, struct ana_src *src)
+{
+	static const uint8_t junk[37] = "AT+SKSND=1,1400\r\n>................";
+	struct stat st;
+	uint64_t off = 0;
+	int fd = mkstemp(path);
+	size_t i;
+
+	assert_true(fd >= 0);
+	for (i = 0; i < NSEG; i++) {
+		assert_int_equal(write(fd, junk, sizeof(junk)), (ssize_t)sizeof(junk));
+		foff[i] = off + sizeof(junk);
+		assert_int_equal(write(fd, all + i * SEG, SEG), (ssize_t)SEG);
+		off += sizeof(junk) + SEG;
+	}
+	assert_int_equal(fstat(fd, &st), 0);
+	memset(src, 0, sizeof(*src));
+	src->path = path;
+	src->dev = (uint64_t)st.st_dev;
+	src->ino = (uint64_t)st.st_ino;
+	src->size = (uint64_t)st.st_size;
+	src->mtime_s = (int64_t)st.st_mtim.tv_sec;
+	src->mtime_ns = (int64_t)st.st_mtim.tv_nsec;
+	return fd;
+}
+
+static json_int_t
+sent_field(const struct ana_net *n, const char *key)
+{
+	json_t *o = ana_net_json(n);
+	json_int_t v = json_integer_value(json_object_get(json_object_get(json_array_get(
+	    json_object_get(o, "connections"), 0), "sent"), key));
+
+	json_decref(o);
+	return v;
+}
+
+/* SKSND payload of a pcapng read from a file is kept as where it is in
+ * the file and read from there when compared: the bytes handed over are
+ * not even looked at again (here they are all zero, and the file's are
+ * the wire's), nothing is written to a temporary file (there is none to
+ * be had), and the byte changed at 10 MB, past the memory kept, is named.
+ * The file changed after it was decoded is not judged: inconclusive. */
+static void
+sksnd_bytes_of_a_file_are_read_from_it_again(void **state)
+{
+	char path[] = "/tmp/test_ana_net_XXXXXX", upath[] = "/tmp/test_ana_net_uart_XXXXXX";
+	static uint64_t foff[NSEG];
+	static const uint8_t zero[SEG];
+	struct ana_report rep;
+	struct ana_net *n;
+	struct ana_loc at = { "uart.pcapng", 0, 0, 0, 0 };
+	struct ana_src src;
+	struct atp_diag d;
+	char want[64];
+	int fd = long_wire(path), ufd = uart_file(upath, foff, &src);
+	size_t i, k;
+
+	(void)state;
+	for (k = 0; k < 2; k++) {
+		ana_report_init(&rep);
+		assert_int_equal(ana_net_new(&rep, 0, &n), ATP_OK);
+		ana_net_skct(n, 1, 0, 0, atp_span_str("10.0.0.2"), 80, &at);
+		assert_int_equal(setenv("TMPDIR", "/nonexistent/atproof", 1), 0);
+		for (i = 0; i < NSEG; i++) {
+			at.off = foff[i];
+			ana_net_sent_ref(n, 1, zero, SEG, 1, &at, &src, foff[i]);
+		}
+		/* The second time, the input is cut short before the net
+		 * capture is read. */
+		if (k == 1)
+			assert_int_equal(ftruncate(ufd, (off_t)(src.size / 2)), 0);
+		atp_diag_clear(&d);
+		assert_int_equal(ana_net_read(n, path, &d), ATP_OK);
+		assert_int_equal(unsetenv("TMPDIR"), 0);
+		for (i = 0; k == 1 && i < rep.nf; i++)
+			assert_int_not_equal(rep.f[i].verdict, ATP_V_FAIL);
+		if (k == 0) {
+			snprintf(want, sizeof(want), "at offset %d of the sent stream", BAD);
+			assert_int_equal(count_rule(&rep, "net-sent-missing", want), 1);
+			assert_int_equal(count_rule(&rep, "net-sent-missing", NULL), 1);
+			assert_int_equal(count_rule(&rep, "net-input", NULL), 0);
+			assert_int_equal(sent_field(n, "unverified"), 0);
+			assert_true(sent_field(n, "matched") >= (json_int_t)sizeof(all) - 8);
+		} else {
+			assert_int_equal(count_rule(&rep, "net-input", "changed"), 1);
+			assert_int_equal(count_rule(&rep, "net-sent-missing", NULL), 0);
+			assert_int_equal(sent_field(n, "unverified"), (json_int_t)sizeof(all));
+			assert_int_equal(sent_field(n, "matched"), 0);
+		}
+		ana_net_free(n);
+		ana_report_free(&rep);
+	}
+	remove(path);
+	remove(upath);
+	close(fd);
+	close(ufd);
 }
 
 /* The capture @wire in the temporary file @path (its descriptor returned),
@@ -901,6 +1017,7 @@ main(void)
 		cmocka_unit_test(a_file_that_is_no_capture_is_an_error),
 		cmocka_unit_test(a_name_resolved_to_another_address_than_the_dns_answer_fails),
 		cmocka_unit_test(a_long_stream_is_compared_to_its_last_byte),
+		cmocka_unit_test(sksnd_bytes_of_a_file_are_read_from_it_again),
 		cmocka_unit_test(a_servers_accepted_connections_are_tied_by_the_peer_the_module_named),
 		cmocka_unit_test(a_udp_servers_peers_are_matched_each_both_ways),
 		cmocka_unit_test(a_run_lost_inside_one_sksnd_is_named_whole),
