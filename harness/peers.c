@@ -63,7 +63,7 @@ struct peer {
 	size_t rxlen;
 	int overflow;
 	struct hns_peer_msg *msgs;     /* HTTP, MQTT: what rx holds, message by message */
-	size_t nmsgs;
+	size_t nmsgs, msgcap;
 	uint8_t *body;                 /* HTTP: a request's decoded body */
 	size_t body_max;               /* HTTP: its ceiling (max_body) */
 	char fault[300];               /* the first protocol fault */
@@ -486,12 +486,20 @@ keep_msg(struct peer *p, const void *const *parts, const size_t *lens, size_t n,
 		p->overflow = 1;
 		return;
 	}
-	nm = atp_realloc(p->msgs, (p->nmsgs + 1) * sizeof(*p->msgs));
-	if (nm == NULL) {
-		p->overflow = 1;
-		return;
+	if (p->nmsgs == p->msgcap) {
+		/* Doubling: a peer may keep PEER_MSGS_MAX messages. */
+		size_t cap = p->msgcap != 0 ? p->msgcap * 2 : 16;
+		if (cap > PEER_MSGS_MAX)
+			cap = PEER_MSGS_MAX;
+		nm = atp_realloc(p->msgs, cap * sizeof(*p->msgs));
+		if (nm == NULL) {
+			p->overflow = 1;
+			return;
+		}
+		p->msgs = nm;
+		p->msgcap = cap;
 	}
-	p->msgs = nm;
+	nm = p->msgs;
 	nm[p->nmsgs] = *m;
 	nm[p->nmsgs].off = p->rxlen;
 	nm[p->nmsgs].len = total;
