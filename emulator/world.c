@@ -550,6 +550,12 @@ parse_root(struct wp *w, const yaml_node_t *root, struct emu_world *wd)
 		 * key's). */
 	}
 	if (get(w, root, "custdata") != NULL) {
+		/* The module holds one CUSTDATA: from boot (this key) or from
+		 * a ONESHOT that succeeds, not both. */
+		if (os != NULL && get(w, os, "custdata") != NULL)
+			return fail_at(w, get(w, root, "custdata"),
+			    "%s: given at the top and under oneshot; the module holds one "
+			    "(from boot, or from the ONESHOT that succeeds)", "custdata");
 		if (get_str(w, root, "custdata", wd->custdata, sizeof(wd->custdata)))
 			return ATP_ERR_SYNTAX;
 		wd->has_custdata = 1;

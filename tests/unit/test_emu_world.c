@@ -120,6 +120,9 @@ bad_world_files_are_refused_with_their_place(void **state)
 		{ "wps: { ok: true }\n", 1, 6, "needs an ap" },
 		{ "aps: [ { ssid: a, bssid: 001122334455 } ]\nwps: { ap: b }\n", 2, 12, "no ap" },
 		{ "[[[[[[[[[[[[[[[[[[[[]]]]]]]]]]]]]]]]]]]]\n", 1, 17, "nested deeper" },
+		{ "aps: [ { ssid: a, bssid: 001122334455 } ]\n"
+		  "oneshot: { ok: true, ap: a, custdata: x }\ncustdata: y\n", 3, 11,
+		  "at the top and under oneshot" },
 	};
 	size_t i;
 
