@@ -57,7 +57,9 @@
  * resync window, its key and an announced span. */
 #define WIN_NEED (RESYNC_WIN + RESYNC_KEY + ANN_MAX)
 #define RWIN (2 * RESYNC_WIN + 2 * RESYNC_KEY)   /* read from the file at once */
-#define CWIN (64 * sizeof(struct chunk))         /* the same, of pieces */
+#define CBLK 64                                 /* pieces stored as a block */
+#define CENC_MAX 128                            /* a piece's bytes at most */
+#define CWIN (2 * CBLK * CENC_MAX)              /* read at once, of pieces */
 #define EXCERPT 64               /* bytes of a range kept for its message */
 #define RANGES_MAX 4
 #define TL_MAX 400
@@ -165,9 +167,14 @@ struct range {
 struct side {
 	struct ustore u;             /* UART: sent, or reported */
 	uint64_t utotal;             /* its bytes, kept or not */
-	struct ustore cs;            /* its pieces (struct chunk) but the last, */
+	struct ustore cs;            /* its pieces (chunk_put()) but the last, */
 	struct chunk last;           /* which may still grow */
 	size_t nc;
+	uint64_t *ci;                /* where each block of pieces starts */
+	size_t nci, capci, nenc;
+	struct chunk prev;           /* the piece stored last */
+	struct chunk *cd;            /* a block decoded: CBLK pieces, */
+	size_t cd_blk, cd_n;         /* 1 + its number (0: none), its pieces */
 	size_t npay, nbad;           /* SKSND payloads or deliveries; of which
 	                                bytes did not match */
 	struct segts *uh;            /* the first TL_MAX pieces' lengths (off)
@@ -773,6 +780,8 @@ ana_net_free(struct ana_net *n)
 		for (k = 0; k < 2; k++) {
 			us_free(n, &n->uc[i].s[k].u);
 			us_free(n, &n->uc[i].s[k].cs);
+			atp_free(n->uc[i].s[k].ci);
+			atp_free(n->uc[i].s[k].cd);
 			atp_free(n->uc[i].s[k].uh);
 			atp_free(n->uc[i].s[k].w.p);
 			atp_free(n->uc[i].s[k].ts);
@@ -961,14 +970,176 @@ ana_net_skcls(struct ana_net *n, long sock)
 static int seg_add(struct ana_net *n, struct segts **t, size_t *nt, size_t *cap, uint64_t off,
     uint64_t ts);
 
+/* Pieces are stored in blocks of CBLK, each piece as the differences from
+ * the one before it in its block, in varints (12 bytes or so where a copy
+ * took 104): 400,000 SKSNDs stay in memory. ci holds where each block
+ * starts; cd is the block last decoded. */
+
+static void
+vput(uint8_t **q, uint64_t v)
+{
+	while (v >= 0x80) {
+		*(*q)++ = (uint8_t)(v | 0x80);
+		v >>= 7;
+	}
+	*(*q)++ = (uint8_t)v;
+}
+
+/* A difference, either way (zigzag). */
+static void
+vput_d(uint8_t **q, uint64_t a, uint64_t b)
+{
+	uint64_t d = a - b;
+
+	vput(q, (d << 1) ^ (uint64_t)-(int64_t)(d >> 63));
+}
+
+/* 0, or -1 when the varint runs past @end or is too long. */
+static int
+vget(const uint8_t **p, const uint8_t *end, uint64_t *v)
+{
+	unsigned sh = 0;
+
+	*v = 0;
+	while (*p < end && sh < 64) {
+		uint8_t b = *(*p)++;
+		*v |= (uint64_t)(b & 0x7f) << sh;
+		if (b < 0x80)
+			return 0;
+		sh += 7;
+	}
+	return -1;
+}
+
+static int
+vget_d(const uint8_t **p, const uint8_t *end, uint64_t base, uint64_t *v)
+{
+	uint64_t z;
+
+	if (vget(p, end, &z) != 0)
+		return -1;
+	*v = base + ((z >> 1) ^ (uint64_t)-(int64_t)(z & 1));
+	return 0;
+}
+
+enum { CF_TIMED = 1, CF_CONT = 2, CF_CUT = 4, CF_FILE = 8, CF_CUTAT = 16 };
+
+/* The last piece to the store: a new block every CBLK. */
+static void
+chunk_put(struct ana_net *n, struct side *sd, const struct chunk *c)
+{
+	static const struct chunk zero;
+	const struct chunk *p = sd->nenc % CBLK == 0 ? &zero : &sd->prev;
+	uint8_t buf[CENC_MAX], *q = buf;
+	uint64_t f = 0;
+
+	if (sd->nenc % CBLK == 0) {
+		if (sd->nci == sd->capci) {
+			size_t nc = sd->capci ? sd->capci * 2 : 16;
+			uint64_t *ci = atp_realloc(sd->ci, nc * sizeof(*ci));
+			if (ci == NULL) {
+				/* Nothing more is kept (nor judged). */
+				n->oom = 1;
+				sd->cs.over++;
+				sd->nenc++;
+				return;
+			}
+			sd->ci = ci;
+			sd->capci = nc;
+		}
+		sd->ci[sd->nci++] = us_total(&sd->cs);
+	}
+	f |= c->at.timed ? CF_TIMED : 0;
+	f |= c->cont ? CF_CONT : 0;
+	f |= c->cut ? CF_CUT : 0;
+	f |= c->at.file != p->at.file ? CF_FILE : 0;
+	f |= c->cutat.len != 0 || c->cutat.line != 0 || c->cutat.off != 0 ? CF_CUTAT : 0;
+	vput(&q, f);
+	vput_d(&q, c->off, p->off + p->len);
+	vput(&q, c->len);
+	vput(&q, c->announced);
+	vput(&q, c->hole);
+	vput_d(&q, c->at.line, p->at.line);
+	vput_d(&q, c->at.off, p->at.off);
+	vput_d(&q, c->at.ts, p->at.ts);
+	if (f & CF_FILE) {
+		memcpy(q, &c->at.file, sizeof(c->at.file));
+		q += sizeof(c->at.file);
+	}
+	if (f & CF_CUTAT) {
+		vput(&q, c->cutat.len);
+		vput(&q, c->cutat.line);
+		vput(&q, c->cutat.off);
+	}
+	us_put(n, &sd->cs, buf, (size_t)(q - buf));
+	sd->prev = *c;
+	sd->nenc++;
+}
+
+/* Block @b of the side's pieces into sd->cd: 0, or -1. */
+static int
+chunk_block(struct ana_net *n, struct side *sd, size_t b)
+{
+	static const struct chunk zero;
+	const struct chunk *p = &zero;
+	const uint8_t *v, *end;
+	size_t avail, i, cnt;
+
+	if (sd->cd_blk == b + 1)
+		return 0;
+	sd->cd_blk = 0;
+	if (b >= sd->nci)
+		return -1;
+	if (sd->cd == NULL && (sd->cd = atp_malloc(CBLK * sizeof(*sd->cd))) == NULL) {
+		n->oom = 1;
+		return -1;
+	}
+	v = us_view(n, &sd->cs, sd->ci[b], CWIN, &avail);
+	if (v == NULL)
+		return -1;
+	end = v + avail;
+	cnt = sd->nenc - b * CBLK < CBLK ? sd->nenc - b * CBLK : CBLK;
+	for (i = 0; i < cnt; p = &sd->cd[i++]) {
+		struct chunk *c = &sd->cd[i];
+		uint64_t f, line, timed;
+		memset(c, 0, sizeof(*c));
+		/* The store's end before a piece's: those after it could not
+		 * be kept (ustore.over). */
+		if (vget(&v, end, &f) != 0 || vget_d(&v, end, p->off + p->len, &c->off) != 0 ||
+		    vget(&v, end, &c->len) != 0 || vget(&v, end, &c->announced) != 0 ||
+		    vget(&v, end, &c->hole) != 0 || vget_d(&v, end, p->at.line, &line) != 0 ||
+		    vget_d(&v, end, p->at.off, &c->at.off) != 0 ||
+		    vget_d(&v, end, p->at.ts, &c->at.ts) != 0)
+			break;
+		c->at.line = (unsigned long)line;
+		timed = f & CF_TIMED;
+		c->at.timed = timed != 0;
+		c->cont = (f & CF_CONT) != 0;
+		c->cut = (f & CF_CUT) != 0;
+		c->at.file = p->at.file;
+		if (f & CF_FILE) {
+			if ((size_t)(end - v) < sizeof(c->at.file))
+				break;
+			memcpy(&c->at.file, v, sizeof(c->at.file));
+			v += sizeof(c->at.file);
+		}
+		if (f & CF_CUTAT) {
+			if (vget(&v, end, &c->cutat.len) != 0 || vget(&v, end, &line) != 0 ||
+			    vget(&v, end, &c->cutat.off) != 0)
+				break;
+			c->cutat.line = (unsigned long)line;
+		}
+	}
+	sd->cd_n = i;
+	sd->cd_blk = b + 1;
+	return 0;
+}
+
 /* Piece @k of a side: the last from memory, the others from the store
  * (0, or -1 with *@out zero when it cannot be read). */
 static int
 chunk_get(struct ana_net *n, struct side *sd, size_t k, struct chunk *out)
 {
-	const uint8_t *p;
-	size_t avail;
-
 	memset(out, 0, sizeof(*out));
 	if (k >= sd->nc)
 		return -1;
@@ -976,11 +1147,20 @@ chunk_get(struct ana_net *n, struct side *sd, size_t k, struct chunk *out)
 		*out = sd->last;
 		return 0;
 	}
-	p = us_view(n, &sd->cs, (uint64_t)k * sizeof(*out), CWIN, &avail);
-	if (p == NULL || avail < sizeof(*out))
+	if (chunk_block(n, sd, k / CBLK) != 0 || k % CBLK >= sd->cd_n)
 		return -1;
-	memcpy(out, p, sizeof(*out));
+	*out = sd->cd[k % CBLK];
 	return 0;
+}
+
+/* The side's pieces are done with, but for their store. */
+static void
+chunk_unwin(struct side *sd)
+{
+	us_unwin(&sd->cs);
+	atp_free(sd->cd);
+	sd->cd = NULL;
+	sd->cd_blk = 0;
 }
 
 /* A new piece; the last one goes to the store, which past UBUF_MAX is the
@@ -989,7 +1169,7 @@ static void
 add_chunk(struct ana_net *n, struct side *sd, uint64_t announced, const struct ana_loc *at)
 {
 	if (sd->nc > 0)
-		us_put(n, &sd->cs, (const uint8_t *)&sd->last, sizeof(sd->last));
+		chunk_put(n, sd, &sd->last);
 	memset(&sd->last, 0, sizeof(sd->last));
 	sd->last.off = us_total(&sd->u);
 	sd->last.announced = announced;
@@ -1892,7 +2072,7 @@ align_end(struct ana_net *n, struct side *sd, int dir)
 	}
 	sd->unverified += sd->u.over;
 	us_free(n, &sd->u);
-	us_unwin(&sd->cs);
+	chunk_unwin(sd);
 	n->wbytes -= sd->w.cap;
 	atp_free(sd->w.p);
 	memset(&sd->w, 0, sizeof(sd->w));
@@ -2104,8 +2284,8 @@ conn_findings(struct ana_net *n, struct uconn *u)
 		    "their last 511 bytes reached the host)", who,
 		    (unsigned long long)rx->truncated);
 	}
-	us_unwin(&tx->cs);
-	us_unwin(&rx->cs);
+	chunk_unwin(tx);
+	chunk_unwin(rx);
 }
 
 /* MQTT 3.1.1 (§2.2.4): the fixed header, then PUBLISH and SUBSCRIBE. */
