@@ -452,10 +452,10 @@ enum { SEG = 1400, NSEG = 9000, BAD = 10000003 };
 static uint8_t all[(size_t)SEG * NSEG];
 
 /* @all, bytes that do not repeat within the resync window, sent on one
- * TCP connection in segments of SEG, byte BAD changed, into the capture
- * @path (made with mkstemp: its descriptor returned). */
+ * TCP connection in @nseg segments of SEG, byte @bad changed, into the
+ * capture @path (made with mkstemp: its descriptor returned). */
 static int
-long_wire(char *path)
+long_wire(char *path, size_t nseg, size_t bad)
 {
 	pcap_t *dead = pcap_open_dead(DLT_EN10MB, 65535);
 	pcap_dumper_t *dp;
@@ -471,14 +471,14 @@ long_wire(char *path)
 	}
 	dp = pcap_dump_open(dead, path);
 	assert_non_null(dp);
-	for (i = 0; i <= NSEG; i++) {
+	for (i = 0; i <= nseg; i++) {
 		struct pkt k = P(DLT_EN10MB, 0, 0, 0, ISN, SYN, "");
 		struct pcap_pkthdr h;
 		static uint8_t seg[SEG];
 		if (i > 0) {
 			memcpy(seg, all + (i - 1) * SEG, SEG);
-			if ((i - 1) * SEG <= BAD && BAD < i * SEG)
-				seg[BAD - (i - 1) * SEG] ^= 0x5a;
+			if ((i - 1) * SEG <= bad && bad < i * SEG)
+				seg[bad - (i - 1) * SEG] ^= 0x5a;
 			k.seq = ISN + 1 + (uint32_t)((i - 1) * SEG);
 			k.flags = ACK;
 			k.data = (const char *)seg;
@@ -503,7 +503,7 @@ a_long_stream_is_compared_to_its_last_byte(void **state)
 	struct atp_diag d;
 	json_t *o;
 	char want[64];
-	int fd = long_wire(path);
+	int fd = long_wire(path, NSEG, BAD);
 	size_t i;
 
 	(void)state;
@@ -568,6 +568,32 @@ a_long_stream_is_compared_to_its_last_byte(void **state)
 	close(fd);
 }
 
+/* What @fd, the file @path, is now. */
+static void
+src_of(int fd, const char *path, struct ana_src *src)
+{
+	struct stat st;
+
+	assert_int_equal(fstat(fd, &st), 0);
+	memset(src, 0, sizeof(*src));
+	src->path = path;
+	src->dev = (uint64_t)st.st_dev;
+	src->ino = (uint64_t)st.st_ino;
+	src->size = (uint64_t)st.st_size;
+	src->mtime_s = (int64_t)st.st_mtim.tv_sec;
+	src->mtime_ns = (int64_t)st.st_mtim.tv_nsec;
+}
+
+/* The two captures of a case go. */
+static void
+files_done(const char *path, const char *upath, int fd, int ufd)
+{
+	remove(path);
+	remove(upath);
+	close(fd);
+	close(ufd);
+}
+
 /* The UART input as a file the correlator reads again: @all in pieces of
  * SEG, each after 37 bytes of something else (a record's header), at
  * @foff[i]; its identity in @src. */
@@ -575,7 +601,6 @@ static int
 uart_file(char *path, uint64_t *foff, struct ana_src *src)
 {
 	static const uint8_t junk[37] = "AT+SKSND=1,1400\r\n>................";
-	struct stat st;
 	uint64_t off = 0;
 	int fd = mkstemp(path);
 	size_t i;
@@ -587,14 +612,7 @@ uart_file(char *path, uint64_t *foff, struct ana_src *src)
 		assert_int_equal(write(fd, all + i * SEG, SEG), (ssize_t)SEG);
 		off += sizeof(junk) + SEG;
 	}
-	assert_int_equal(fstat(fd, &st), 0);
-	memset(src, 0, sizeof(*src));
-	src->path = path;
-	src->dev = (uint64_t)st.st_dev;
-	src->ino = (uint64_t)st.st_ino;
-	src->size = (uint64_t)st.st_size;
-	src->mtime_s = (int64_t)st.st_mtim.tv_sec;
-	src->mtime_ns = (int64_t)st.st_mtim.tv_nsec;
+	src_of(fd, path, src);
 	return fd;
 }
 
@@ -627,7 +645,7 @@ sksnd_bytes_of_a_file_are_read_from_it_again(void **state)
 	struct ana_src src;
 	struct atp_diag d;
 	char want[64];
-	int fd = long_wire(path), ufd = uart_file(upath, foff, &src);
+	int fd = long_wire(path, NSEG, BAD), ufd = uart_file(upath, foff, &src);
 	size_t i, k;
 
 	(void)state;
@@ -665,10 +683,151 @@ sksnd_bytes_of_a_file_are_read_from_it_again(void **state)
 		ana_net_free(n);
 		ana_report_free(&rep);
 	}
-	remove(path);
-	remove(upath);
-	close(fd);
-	close(ufd);
+	files_done(path, upath, fd, ufd);
+}
+
+/* Past the ceiling of extents kept (1 Mi less 64 Ki, analyzer/net_corr.c
+ * EXT_MAX - EXT_SPARE), SKSND bytes are copied: a stream of one-byte
+ * SKSND pieces, each after a byte of something else in the file. The
+ * bytes handed over are zero before the ceiling (the file's are read)
+ * and the file's are zero after it (the copies are compared); the byte
+ * changed on the wire past it is named, and nothing else. */
+static void
+past_the_ceiling_of_extents_sksnd_bytes_are_copied(void **state)
+{
+	enum { N = 1500, CEIL = (1 << 20) - (1 << 16), BAD2 = 1500007 };
+	char path[] = "/tmp/test_ana_net_XXXXXX", upath[] = "/tmp/test_ana_net_uart_XXXXXX";
+	static uint8_t file[2 * N * SEG];
+	static const uint8_t zero[1];
+	struct ana_loc at = { "uart.pcapng", 0, 0, 0, 0 };
+	struct ana_src src;
+	struct atp_diag d;
+	char want[64];
+	struct ana_report rep;
+	struct ana_net *n;
+	int fd = long_wire(path, N, BAD2), ufd = mkstemp(upath);
+	size_t i;
+
+	(void)state;
+	assert_true(ufd >= 0);
+	for (i = 0; i < (size_t)N * SEG; i++) {
+		file[2 * i] = 0xee;
+		file[2 * i + 1] = i < CEIL + 4096 ? all[i] : 0;
+	}
+	assert_int_equal(write(ufd, file, sizeof(file)), (ssize_t)sizeof(file));
+	src_of(ufd, upath, &src);
+	ana_report_init(&rep);
+	assert_int_equal(ana_net_new(&rep, 0, &n), ATP_OK);
+	ana_net_skct(n, 1, 0, 0, atp_span_str("10.0.0.2"), 80, &at);
+	for (i = 0; i < (size_t)N * SEG; i++)
+		ana_net_sent_ref(n, 1, i < CEIL - 4096 ? zero : all + i, 1, i % SEG == 0, &at, &src,
+		    2 * i + 1);
+	atp_diag_clear(&d);
+	assert_int_equal(ana_net_read(n, path, &d), ATP_OK);
+	snprintf(want, sizeof(want), "at offset %d of the sent stream", BAD2);
+	assert_int_equal(count_rule(&rep, "net-sent-missing", want), 1);
+	assert_int_equal(count_rule(&rep, "net-sent-missing", NULL), 1);
+	assert_int_equal(count_rule(&rep, "net-input", NULL), 0);
+	assert_int_equal(sent_field(n, "unverified"), 0);
+	assert_true(sent_field(n, "matched") >= (json_int_t)N * SEG - 8);
+	ana_net_free(n);
+	ana_report_free(&rep);
+	files_done(path, upath, fd, ufd);
+}
+
+static void
+urec(struct atp_pcapng_writer *w, uint64_t *t, enum atp_dir dir, const void *p, size_t len)
+{
+	struct atp_rec r;
+	struct atp_diag d;
+
+	memset(&r, 0, sizeof(r));
+	*t += 1000;
+	r.ts_us = *t;
+	r.dir = dir;
+	r.bytes = atp_span_make(p, len);
+	assert_int_equal(atp_pcapng_write(w, 0, &r, &d), ATP_OK);
+}
+
+/* @path decoded as 'atproof analyze' does, SKSND payload going to @n. */
+static void
+decode_uart(const char *path, struct ana_report *rep, struct ana_net *n)
+{
+	struct ana_session_opts so;
+	struct ana_session *s;
+	struct ana_imp *im;
+	struct ana_src src;
+	struct atp_rec rec;
+	struct atp_diag d;
+
+	assert_int_equal(ana_imp_open(path, ANA_FMT_AUTO, NULL, &im, &d), ATP_OK);
+	memset(&so, 0, sizeof(so));
+	so.net = n;
+	assert_int_equal(ana_imp_source(im, &src), 1);
+	so.src = &src;
+	assert_int_equal(ana_session_new(&so, rep, &s), ATP_OK);
+	while (ana_imp_next(im, &rec, &d) == 1) {
+		rec.src_file = "uart.pcapng";      /* outlives the reader */
+		assert_int_equal(ana_session_feed(s, &rec), ATP_OK);
+	}
+	assert_int_equal(ana_session_end(s), ATP_OK);
+	ana_session_free(s);
+	ana_imp_close(im);
+}
+
+/* The same through the decoder: a UART pcapng of AT+SKSND=1,500 and their
+ * payloads (exported PDUs) is read again where the reader found them; the
+ * byte changed on the wire is named, and the file cut short after it was
+ * decoded leaves the bytes unjudged (a copy would not have noticed). */
+static void
+a_uart_pcapngs_sksnd_payload_is_read_from_it_again(void **state)
+{
+	enum { N = 100, PAY = 500, BAD3 = 77777 };
+	char path[] = "/tmp/test_ana_net_XXXXXX", upath[] = "/tmp/test_ana_net_uart_XXXXXX";
+	struct atp_pcapng_opts o;
+	struct atp_pcapng_writer *w;
+	struct ana_report rep;
+	struct ana_net *n;
+	struct atp_diag d;
+	char want[64], cmd[32];
+	uint64_t t = 1700000000000000ull;
+	int fd = long_wire(path, N, BAD3), ufd = mkstemp(upath);
+	size_t i, k;
+
+	(void)state;
+	assert_true(ufd >= 0);
+	memset(&o, 0, sizeof(o));
+	assert_int_equal(atp_pcapng_open(upath, &o, &w, &d), ATP_OK);
+	urec(w, &t, ATP_DIR_TO_MODULE, "AT+SKCT=0,0,10.0.0.2,80\r", 24);
+	urec(w, &t, ATP_DIR_FROM_MODULE, "+OK=1\r\n\r\n", 9);
+	for (i = 0; i < (size_t)N * SEG / PAY; i++) {
+		int m = snprintf(cmd, sizeof(cmd), "AT+SKSND=1,%d\r", PAY);
+		urec(w, &t, ATP_DIR_TO_MODULE, cmd, (size_t)m);
+		m = snprintf(cmd, sizeof(cmd), "+OK=%d\r\n\r\n", PAY);
+		urec(w, &t, ATP_DIR_FROM_MODULE, cmd, (size_t)m);
+		urec(w, &t, ATP_DIR_TO_MODULE, all + i * PAY, PAY);
+	}
+	assert_int_equal(atp_pcapng_close(w, &d), ATP_OK);
+	for (k = 0; k < 2; k++) {
+		ana_report_init(&rep);
+		assert_int_equal(ana_net_new(&rep, 0, &n), ATP_OK);
+		decode_uart(upath, &rep, n);
+		if (k == 1)
+			assert_int_equal(truncate(upath, 4096), 0);
+		atp_diag_clear(&d);
+		assert_int_equal(ana_net_read(n, path, &d), ATP_OK);
+		snprintf(want, sizeof(want), "at offset %d of the sent stream", BAD3);
+		assert_int_equal(count_rule(&rep, "net-sent-missing", want), k == 0);
+		assert_int_equal(count_rule(&rep, "net-sent-missing", NULL), k == 0);
+		assert_int_equal(count_rule(&rep, "net-input", "changed"), k == 1);
+		if (k == 0)
+			assert_true(sent_field(n, "matched") >= (json_int_t)N * SEG - 8);
+		else
+			assert_int_equal(sent_field(n, "unverified"), (json_int_t)N * SEG);
+		ana_net_free(n);
+		ana_report_free(&rep);
+	}
+	files_done(path, upath, fd, ufd);
 }
 
 /* The capture @wire in the temporary file @path (its descriptor returned),
@@ -1018,6 +1177,8 @@ main(void)
 		cmocka_unit_test(a_name_resolved_to_another_address_than_the_dns_answer_fails),
 		cmocka_unit_test(a_long_stream_is_compared_to_its_last_byte),
 		cmocka_unit_test(sksnd_bytes_of_a_file_are_read_from_it_again),
+		cmocka_unit_test(past_the_ceiling_of_extents_sksnd_bytes_are_copied),
+		cmocka_unit_test(a_uart_pcapngs_sksnd_payload_is_read_from_it_again),
 		cmocka_unit_test(a_servers_accepted_connections_are_tied_by_the_peer_the_module_named),
 		cmocka_unit_test(a_udp_servers_peers_are_matched_each_both_ways),
 		cmocka_unit_test(a_run_lost_inside_one_sksnd_is_named_whole),
