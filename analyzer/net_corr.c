@@ -97,7 +97,7 @@ struct sbuf {
 #define K_SRC 2u                 /* + the input's index in ana_net.src */
 #define FOFF_BITS 48
 #define FOFF_MASK ((UINT64_C(1) << FOFF_BITS) - 1)
-#define EXT_MAX (1u << 20)       /* extents of all sides: 16 MiB */
+#define EXT_MAX (1u << 20)       /* extents of all sides: 24 MiB */
 #define EXT_SPARE (1u << 16)     /* of which copies may take the last */
 #define SRC_MAX 8
 #define SRC_SPANS 4              /* an input's spans read: one per side read
@@ -107,6 +107,9 @@ struct sbuf {
 struct ublk {
 	uint64_t soff;
 	uint64_t at;
+	/* A run: pieces of len bytes, one every step bytes of the input (a
+	 * capture's SKSND records, all alike); len 0: one piece. */
+	uint32_t len, step;
 };
 
 struct ustore {
@@ -399,8 +402,23 @@ blk_add(struct ana_net *n, struct ustore *s, unsigned kind, uint64_t foff, uint6
     size_t max)
 {
 	if (s->nb > 0) {
-		const struct ublk *l = &s->b[s->nb - 1];
-		if (blk_kind(l) == kind && blk_foff(l) + (s->total - l->soff) == foff) {
+		struct ublk *l = &s->b[s->nb - 1];
+		uint64_t have = s->total - l->soff;
+		if (blk_kind(l) == kind && l->len == 0 && blk_foff(l) + have == foff) {
+			s->total += len;
+			return 0;
+		}
+		/* An input's pieces alike and evenly spaced: one run. */
+		if (blk_kind(l) == kind && kind >= K_SRC && l->len == 0 && have == len &&
+		    len <= UINT32_MAX &&
+		    foff > blk_foff(l) + have && foff - blk_foff(l) <= UINT32_MAX) {
+			l->len = (uint32_t)len;
+			l->step = (uint32_t)(foff - blk_foff(l));
+			s->total += len;
+			return 0;
+		}
+		if (blk_kind(l) == kind && l->len != 0 && len == l->len &&
+		    foff == blk_foff(l) + have / l->len * l->step) {
 			s->total += len;
 			return 0;
 		}
@@ -419,6 +437,8 @@ blk_add(struct ana_net *n, struct ustore *s, unsigned kind, uint64_t foff, uint6
 	}
 	s->b[s->nb].soff = s->total;
 	s->b[s->nb].at = (uint64_t)kind << FOFF_BITS | foff;
+	s->b[s->nb].len = 0;
+	s->b[s->nb].step = 0;
 	s->nb++;
 	n->next++;
 	s->total += len;
@@ -712,12 +732,21 @@ us_view(struct ana_net *n, struct ustore *s, uint64_t off, size_t win, size_t *a
 	for (pos = off + fill; fill < win && pos < total;) {
 		size_t want = win - fill;
 		uint64_t e;
+		const struct ublk *b;
+		uint64_t foff, in;
 		i = blk_find(s, pos);
+		b = &s->b[i];
 		e = blk_end(s, i);
+		in = pos - b->soff;
+		foff = blk_foff(b) + in;
+		if (b->len != 0) {
+			/* Within a run: to the end of its piece. */
+			foff = blk_foff(b) + in / b->len * b->step + in % b->len;
+			e = pos + (b->len - in % b->len);
+		}
 		if (want > e - pos)
 			want = (size_t)(e - pos);
-		if (blk_read(n, s, &s->b[i], blk_foff(&s->b[i]) + (pos - s->b[i].soff),
-		    s->r + fill, want) != 0)
+		if (blk_read(n, s, b, foff, s->r + fill, want) != 0)
 			return NULL;
 		fill += want;
 		pos += want;

@@ -687,18 +687,20 @@ sksnd_bytes_of_a_file_are_read_from_it_again(void **state)
 }
 
 /* Past the ceiling of extents kept (1 Mi less 64 Ki, analyzer/net_corr.c
- * EXT_MAX - EXT_SPARE), SKSND bytes are copied: a stream of one-byte
- * SKSND pieces, each after a byte of something else in the file. The
- * bytes handed over are zero before the ceiling (the file's are read)
- * and the file's are zero after it (the copies are compared); the byte
- * changed on the wire past it is named, and nothing else. */
+ * EXT_MAX - EXT_SPARE), SKSND bytes are copied: a stream of SKSND pieces
+ * of 1 and 2 bytes by turns (no run of pieces alike), each after a byte
+ * of something else in the file. The bytes handed over are zero before
+ * the ceiling (the file's are read) and the file's are zero after it (the
+ * copies are compared); the byte changed on the wire past it is named,
+ * and nothing else. */
 static void
 past_the_ceiling_of_extents_sksnd_bytes_are_copied(void **state)
 {
-	enum { N = 1500, CEIL = (1 << 20) - (1 << 16), BAD2 = 1500007 };
+	enum { N = 1500, CEIL = (1 << 20) - (1 << 16), LOW = CEIL - 4096, HIGH = 2 * (CEIL + 4096),
+	       BAD2 = 2050007 };
 	char path[] = "/tmp/test_ana_net_XXXXXX", upath[] = "/tmp/test_ana_net_uart_XXXXXX";
 	static uint8_t file[2 * N * SEG];
-	static const uint8_t zero[1];
+	static const uint8_t zero[2];
 	struct ana_loc at = { "uart.pcapng", 0, 0, 0, 0 };
 	struct ana_src src;
 	struct atp_diag d;
@@ -706,22 +708,29 @@ past_the_ceiling_of_extents_sksnd_bytes_are_copied(void **state)
 	struct ana_report rep;
 	struct ana_net *n;
 	int fd = long_wire(path, N, BAD2), ufd = mkstemp(upath);
-	size_t i;
+	size_t i, j, len, fo = 0;
 
 	(void)state;
-	assert_true(ufd >= 0);
-	for (i = 0; i < (size_t)N * SEG; i++) {
-		file[2 * i] = 0xee;
-		file[2 * i + 1] = i < CEIL + 4096 ? all[i] : 0;
+	assert_true(ufd >= 0 && HIGH < N * SEG && BAD2 > HIGH && BAD2 < N * SEG);
+	for (i = 0, j = 0; i < (size_t)N * SEG; i += len, j++) {
+		len = j % 2 == 0 || i + 2 > (size_t)N * SEG ? 1 : 2;
+		file[fo++] = 0xee;
+		memcpy(file + fo, all + i, len);
+		if (i >= HIGH)
+			memset(file + fo, 0, len);
+		fo += len;
 	}
-	assert_int_equal(write(ufd, file, sizeof(file)), (ssize_t)sizeof(file));
+	assert_int_equal(write(ufd, file, fo), (ssize_t)fo);
 	src_of(ufd, upath, &src);
 	ana_report_init(&rep);
 	assert_int_equal(ana_net_new(&rep, 0, &n), ATP_OK);
 	ana_net_skct(n, 1, 0, 0, atp_span_str("10.0.0.2"), 80, &at);
-	for (i = 0; i < (size_t)N * SEG; i++)
-		ana_net_sent_ref(n, 1, i < CEIL - 4096 ? zero : all + i, 1, i % SEG == 0, &at, &src,
-		    2 * i + 1);
+	for (i = 0, j = 0, fo = 0; i < (size_t)N * SEG; i += len, j++) {
+		len = j % 2 == 0 || i + 2 > (size_t)N * SEG ? 1 : 2;
+		ana_net_sent_ref(n, 1, i + len <= LOW ? zero : all + i, len, j % 700 == 0, &at, &src,
+		    fo + 1);
+		fo += 1 + len;
+	}
 	atp_diag_clear(&d);
 	assert_int_equal(ana_net_read(n, path, &d), ATP_OK);
 	snprintf(want, sizeof(want), "at offset %d of the sent stream", BAD2);
