@@ -361,7 +361,7 @@ if "$A" analyze --help 2>&1 | grep -q -- '--net'; then
 			MT=$(calc "$size / 1048576 / $TT")
 			row analyzer "analyze --net: network pcap + correlation" "$(fmt "$MN" 1)" MiB/s \
 			    "tshark -q -z conv,tcp, same pcap: $(fmt "$MT" 1) MiB/s" "$(ratio "$MN" "$MT")" \
-			    "goal >= 10x; best of $NET_RUNS each; $(fmt "$(calc "$size / 1048576")") MiB pcap + $(fmt "$(calc "$(wc -c <"$W/ana/net-uart.pcapng") / 1048576")") MiB UART pcapng, $(kv "$W/ana/net-gen.txt" sends) SKSND of 512 B, ${matched:-?} bytes matched byte for byte (every byte compared; the UART side past 8 MiB through a temporary file); exit $rcn"
+			    "goal >= 10x; best of $NET_RUNS each; $(fmt "$(calc "$size / 1048576")") MiB pcap + $(fmt "$(calc "$(wc -c <"$W/ana/net-uart.pcapng") / 1048576")") MiB UART pcapng, $(kv "$W/ana/net-gen.txt" sends) SKSND of 512 B, ${matched:-?} bytes matched byte for byte (every byte compared; the UART's SKSND payload read again from its pcapng, not copied); exit $rcn"
 		fi
 	fi
 	rm -f "$NET" "$W/ana/net-uart.pcapng"
