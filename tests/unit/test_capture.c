@@ -2,6 +2,7 @@
 /* \summary: capture records, the pcapng writer and the pcapng/pcap reader */
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <setjmp.h>
 #include <signal.h>
 #include <stdarg.h>
@@ -288,6 +289,23 @@ fill_all_bytes(void)
 		all_bytes[i] = (uint8_t)i;
 }
 
+/* The file @path holds @s at @off (atp_rec.data_off: the bytes are the
+ * file's own, which analyze --net reads again). */
+static void
+assert_file_at(const char *path, uint64_t off, struct atp_span s)
+{
+	uint8_t buf[512];
+	FILE *f = fopen(path, "rb");
+
+	assert_non_null(f);
+	assert_true(s.len <= sizeof(buf) && off <= (uint64_t)LONG_MAX);
+	assert_int_equal(fseek(f, (long)off, SEEK_SET), 0);
+	assert_int_equal(fread(buf, 1, s.len, f), s.len);
+	fclose(f);
+	if (s.len > 0)
+		assert_memory_equal(buf, s.p, s.len);
+}
+
 static void
 records_round_trip_with_every_byte_value_direction_and_comment(void **state)
 {
@@ -337,6 +355,8 @@ records_round_trip_with_every_byte_value_direction_and_comment(void **state)
 			assert_string_equal(out.src_file, path);
 			assert_int_equal(out.src_line, 0);
 			assert_true(out.src_offset > 0 && out.src_offset % 4 == 0);
+			assert_true(out.data_off > out.src_offset);
+			assert_file_at(path, out.data_off, out.bytes);
 		}
 		assert_int_equal(atp_pcapng_next(r, &(struct atp_rec){ 0 }, NULL, NULL, &d), 0);
 		assert_int_equal(atp_pcapng_reader_format(r), ATP_CAPFMT_PCAPNG);
@@ -942,6 +962,7 @@ classic_pcap_is_read_without_direction(void **state)
 		assert_true(out.cut_len == 5);   /* 9 sent, 4 captured */
 		assert_span_str(out.bytes, "AT+\r");
 		assert_true(out.src_offset == 24);
+		assert_true(out.data_off == 40 && b.p + 40 == out.bytes.p);
 		assert_int_equal(atp_pcapng_next(r, &out, &ifidx, &lt, &d), 1);
 		assert_int_equal(out.bytes.len, 0);
 		assert_true(out.cut_len == 0);
