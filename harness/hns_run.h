@@ -61,6 +61,9 @@ struct hns_transport_ops {
 struct hns_transport {
 	const struct hns_transport_ops *ops;
 	int fd;
+	int ep;                    /* epoll over fd for reads, -1 until the first;
+	                              closed with fd (transport.c) */
+	int more;                  /* the last read filled its buffer */
 	int sock;                  /* fd is a socket: send() without SIGPIPE */
 	char *name;                /* what the report calls the port */
 	char *desc;                /* "115200 8N1", "tcp" */

@@ -192,6 +192,7 @@ hns_sp_open(const char *path, const struct hns_serial_cfg *sc, struct hns_transp
 	}
 	t->ops = &sp_ops;
 	t->fd = -1;
+	t->ep = -1;
 	t->line = *sc;
 	t->line.databits = sc->databits != 0 ? sc->databits : 8;
 	t->line.stopbits = sc->stopbits != 0 ? sc->stopbits : 1;

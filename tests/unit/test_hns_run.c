@@ -292,6 +292,39 @@ static const struct rcase cases[] = {
 	  "fail", "an error where +OK was expected", NULL, 0 },
 };
 
+/*
+ * The transport waits on an edge-triggered epoll set (transport.c): a read
+ * that fills the caller's buffer must not leave the rest of what came
+ * waiting for an edge that never comes. 10,000 bytes are there at once;
+ * three reads of 4,096 must give them all, each at once.
+ */
+static void
+test_a_full_read_leaves_no_bytes_behind(void **state)
+{
+	static uint8_t out[10000], in[4096];
+	struct hns_transport *t = NULL;
+	size_t got = 0, i;
+	int sv[2];
+
+	(void)state;
+	for (i = 0; i < sizeof(out); i++)
+		out[i] = (uint8_t)(i * 7u);
+	assert_int_equal(socketpair(AF_UNIX, SOCK_STREAM, 0, sv), 0);
+	assert_int_equal(hns_fd_open(sv[0], "pair", &t, NULL), ATP_OK);
+	assert_int_equal(write(sv[1], out, sizeof(out)), (ssize_t)sizeof(out));
+	for (i = 0; i < 3; i++) {
+		long n = t->ops->read(t, in, sizeof(in), 2000000u, NULL);
+		if (n <= 0)
+			fail_msg("read %zu gave %ld with %zu of %zu bytes still there", i + 1, n,
+			    sizeof(out) - got, sizeof(out));
+		assert_memory_equal(in, out + got, (size_t)n);
+		got += (size_t)n;
+	}
+	assert_int_equal(got, sizeof(out));
+	hns_transport_close(t);
+	close(sv[1]);
+}
+
 static void
 test_the_runner_judges_every_byte(void **state)
 {
@@ -376,6 +409,7 @@ int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_a_full_read_leaves_no_bytes_behind),
 		cmocka_unit_test(test_the_runner_judges_every_byte),
 		cmocka_unit_test(test_a_failed_setup_leaves_the_steps_skipped),
 		cmocka_unit_test(test_a_retry_is_reported_with_its_attempts),
