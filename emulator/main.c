@@ -53,10 +53,16 @@ struct port {
 	struct sink tcp;
 	speed_t speed;            /* --baud given: the client's rate must be the
 	                           * module's (e->line_baud, AT+UART); 0 any */
+	speed_t client;           /* --line-signal: the client's rate, read at
+	                           * client_gen; 0 not read yet */
+	sig_atomic_t client_gen;
 };
 
 static struct emu_loop *stop_loop;
 static int reset_pipe[2] = { -1, -1 };
+/* --line-signal: counts the client's SIGUSR2s, "I moved the line". */
+static int line_signal;
+static volatile sig_atomic_t line_gen;
 
 static void
 on_signal(int sig)
@@ -68,6 +74,8 @@ on_signal(int sig)
 	if (sig == SIGUSR1) {
 		if (reset_pipe[1] >= 0)
 			(void)!write(reset_pipe[1], "r", 1);
+	} else if (sig == SIGUSR2) {
+		line_gen++;
 	} else if (stop_loop != NULL) {
 		emu_loop_stop_async(stop_loop);
 	}
@@ -82,7 +90,7 @@ usage(FILE *f)
 	fprintf(f,
 	    "usage: atproof emu [--pty PATH] [--tcp [HOST:]PORT] [--firmware PROFILE] [--world FILE]\n"
 	    "                   [--flash FILE] [--fault NAME[=VALUE]]... [--log FILE] [--allow-net]\n"
-	    "                   [--count N] [--mac MAC] [--baud N]\n\n"
+	    "                   [--count N] [--mac MAC] [--baud N [--line-signal]]\n\n"
 	    "A virtual Air602 (W600) module that answers AT+ commands as the chosen firmware does.\n\n"
 	    "  --pty PATH         create a pseudo-terminal and make PATH a symlink to it\n"
 	    "  --tcp [HOST:]PORT  serve the byte stream on TCP (raw, one client at a time);\n"
@@ -109,6 +117,9 @@ usage(FILE *f)
 	    "                     (0xff bytes, no line end) and gets no answer; the\n"
 	    "                     firmware may drop the next line with it (default: any\n"
 	    "                     rate)\n"
+	    "  --line-signal      with --baud: the client sends SIGUSR2 after it changes the\n"
+	    "                     pty's rate, which is then read at each signal rather than\n"
+	    "                     at each read (atproof run --emulator does)\n"
 	    "  --help             this text\n\n", COUNT_MAX);
 	emu_fault_help(f);
 	fprintf(f,
@@ -355,11 +366,26 @@ on_fd(struct emu_loop *loop, int fd, unsigned ev, void *ctx)
 	k = read(fd, buf, sizeof(buf));
 	if (k > 0 && fd == pt->master && pt->speed != 0) {
 		struct termios t;
+		speed_t cs = 0;
 		/* The client's rate is the pty's termios speed (the slave's,
 		 * which the master shares); a UART at another rate reads
 		 * framing garbage, not the bytes: here 0xff, never a line end,
-		 * which the firmware buffers as it would the real garbage. */
-		if (tcgetattr(pt->slave, &t) == 0 && cfgetospeed(&t) != speed_of(pt->e->line_baud)) {
+		 * which the firmware buffers as it would the real garbage.
+		 * With --line-signal it is read again only after a SIGUSR2:
+		 * the client signals before it writes at the new rate, and a
+		 * signal pending when read() returns is handled before we get
+		 * here, so these bytes never meet a stale rate. */
+		if (line_signal && pt->client != 0 && pt->client_gen == line_gen) {
+			cs = pt->client;
+		} else {
+			sig_atomic_t g = line_gen;
+			if (tcgetattr(pt->slave, &t) == 0) {
+				cs = cfgetospeed(&t);
+				pt->client = cs;
+				pt->client_gen = g;
+			}
+		}
+		if (cs != 0 && cs != speed_of(pt->e->line_baud)) {
 			emu_log_note(pt->e, "%zd bytes at another baud rate: read as garbage", k);
 			memset(buf, 0xff, (size_t)k);
 		}
@@ -486,6 +512,8 @@ parse_opts(int argc, char **argv, struct opts *o)
 			exit(ATP_EXIT_PASS);
 		} else if (strcmp(argv[i], "--allow-net") == 0) {
 			o->allow_net = 1;
+		} else if (strcmp(argv[i], "--line-signal") == 0) {
+			line_signal = 1;
 		} else if (opt_val(argc, argv, &i, "--pty", &v, &bad)) {
 			o->pty = v;
 		} else if (opt_val(argc, argv, &i, "--tcp", &v, &bad)) {
@@ -680,6 +708,16 @@ emu_cli(int argc, char **argv)
 		sa.sa_flags = SA_RESTART;
 		sigemptyset(&sa.sa_mask);
 		(void)sigaction(SIGUSR1, &sa, NULL);
+	}
+	{
+		/* Before the pty exists: a client's first SIGUSR2 must not
+		 * find the default action (termination). */
+		struct sigaction sa;
+		memset(&sa, 0, sizeof(sa));
+		sa.sa_handler = on_signal;
+		sa.sa_flags = SA_RESTART;
+		sigemptyset(&sa.sa_mask);
+		(void)sigaction(SIGUSR2, &sa, NULL);
 	}
 	signal(SIGTERM, on_signal);
 	signal(SIGINT, on_signal);

@@ -547,8 +547,28 @@ emu_close(struct hns_transport *t)
 		(void)rmdir(t->tmpdir);
 }
 
+/* The private emulator runs with --line-signal: it reads the pty's rate
+ * when told (SIGUSR2), not at every read. Told once the rate has moved and
+ * before a byte goes at it (emulator/main.c, on_fd). */
+static void
+emu_tell_line(struct hns_transport *t)
+{
+	if (t->child > 0)
+		(void)kill(t->child, SIGUSR2);
+}
+
+static int
+emu_baud(struct hns_transport *t, const struct hns_serial_cfg *to, struct atp_diag *d)
+{
+	int rc = tty_baud(t, to, d);
+
+	/* Also after a failure: the termios may have moved part way. */
+	emu_tell_line(t);
+	return rc;
+}
+
 static const struct hns_transport_ops emu_ops = { "emu", fd_write, fd_read, emu_close,
-	tty_line, tty_baud };
+	tty_line, emu_baud };
 
 static void
 log_tail(const char *path, char *buf, size_t size)
@@ -590,7 +610,7 @@ hns_emu_open(const struct hns_emu_opts *o, struct hns_transport **out, struct at
 	struct hns_transport *t = NULL, *tty = NULL;
 	char exe[4096], dir[] = "/tmp/atproof-run-XXXXXX", path[128], logp[128], tail[240];
 	char baud[24];
-	const char *argv[2 * 48 + 16];   /* 48 faults, two words each, and the rest */
+	const char *argv[2 * 48 + 20];   /* 48 faults, two words each, and the rest */
 	size_t a = 0, i;
 	ssize_t n;
 	uint64_t end;
@@ -642,6 +662,7 @@ hns_emu_open(const struct hns_emu_opts *o, struct hns_transport **out, struct at
 	snprintf(baud, sizeof(baud), "%lu", o->baud != 0 ? o->baud : 115200ul);
 	argv[a++] = "--baud";
 	argv[a++] = baud;
+	argv[a++] = "--line-signal";
 	if (o->world != NULL) {
 		argv[a++] = "--world";
 		argv[a++] = o->world;
@@ -708,6 +729,7 @@ hns_emu_open(const struct hns_emu_opts *o, struct hns_transport **out, struct at
 	t->fd = tty->fd;
 	t->line = tty->line;
 	tty->fd = -1;
+	emu_tell_line(t);      /* hns_tty_open set the run's rate */
 	{
 		char *desc = t->desc;     /* the rate it was opened at */
 		t->desc = tty->desc;
