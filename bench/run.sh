@@ -271,7 +271,8 @@ if ! "$BIN/capgen" records "$AT" $AT_RECORDS >"$W/ana/gen.txt" 2>&1; then
 else
 	# Both read the same file, alternately, the best of AT_RUNS each: 8
 	# sessions share 2 cores, and the best is the least disturbed run.
-	AT_RUNS=3
+	AT_RUNS=5
+	[ "$QUICK" = 0 ] || AT_RUNS=3
 	TA="" TT="" rca=0 rct=0
 	have_ts=0
 	command -v tshark >/dev/null 2>&1 && have_ts=1
