@@ -58,12 +58,15 @@ struct hns_transport_ops {
 	    struct atp_diag *d);
 };
 
+#define HNS_MORE_FULL 1u          /* the last read filled its buffer */
+#define HNS_MORE_HUP 2u           /* the port hung up (kept) */
+
 struct hns_transport {
 	const struct hns_transport_ops *ops;
 	int fd;
 	int ep;                    /* epoll over fd for reads, -1 until the first;
 	                              closed with fd (transport.c) */
-	int more;                  /* the last read filled its buffer */
+	unsigned more;             /* HNS_MORE_*: read before waiting again */
 	int sock;                  /* fd is a socket: send() without SIGPIPE */
 	char *name;                /* what the report calls the port */
 	char *desc;                /* "115200 8N1", "tcp" */

@@ -132,11 +132,17 @@ wait_in(struct hns_transport *t, int ms)
 			t->ep = -2;
 	}
 	if (t->ep >= 0) {
-		if (t->more) {
-			t->more = 0;
+		int n;
+		if (t->more != 0) {
+			t->more &= HNS_MORE_HUP;
 			return 1;
 		}
-		return epoll_wait(t->ep, &ev, 1, ms);
+		n = epoll_wait(t->ep, &ev, 1, ms);
+		/* A hang-up comes as one edge, maybe with the last bytes: no
+		 * wait after it may sleep; the reads find the EOF or EIO. */
+		if (n > 0 && (ev.events & (EPOLLHUP | EPOLLERR)) != 0)
+			t->more |= HNS_MORE_HUP;
+		return n;
 	}
 	pfd.fd = t->fd;
 	pfd.events = POLLIN;
@@ -165,7 +171,8 @@ fd_read(struct hns_transport *t, void *buf, size_t len, uint64_t timeout_us,
 	if (r > 0) {
 		/* Edge-triggered: a full buffer may have left bytes that no
 		 * new edge will announce, so the next wait reads first. */
-		t->more = (size_t)r == len;
+		if ((size_t)r == len)
+			t->more |= HNS_MORE_FULL;
 		return (long)r;
 	}
 	if (r < 0 && (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR))

@@ -325,6 +325,32 @@ test_a_full_read_leaves_no_bytes_behind(void **state)
 	close(sv[1]);
 }
 
+/* A hang-up that comes with the last bytes is one edge: the read after
+ * those bytes must see the end at once, not sleep out its wait. */
+static void
+test_a_hang_up_after_the_last_bytes_is_seen(void **state)
+{
+	struct hns_transport *t = NULL;
+	struct atp_diag d;
+	uint8_t in[64];
+	long n;
+	int sv[2];
+
+	(void)state;
+	assert_int_equal(socketpair(AF_UNIX, SOCK_STREAM, 0, sv), 0);
+	assert_int_equal(hns_fd_open(sv[0], "pair", &t, NULL), ATP_OK);
+	assert_int_equal(write(sv[1], "+OK\r\n\r\n", 7), 7);
+	close(sv[1]);
+	n = t->ops->read(t, in, sizeof(in), 2000000u, NULL);
+	assert_int_equal(n, 7);
+	atp_diag_clear(&d);
+	n = t->ops->read(t, in, sizeof(in), 2000000u, &d);
+	if (n >= 0)
+		fail_msg("the read after the last bytes gave %ld, not the hang-up", n);
+	assert_non_null(strstr(d.msg, "vanished"));
+	hns_transport_close(t);
+}
+
 static void
 test_the_runner_judges_every_byte(void **state)
 {
@@ -410,6 +436,7 @@ main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_a_full_read_leaves_no_bytes_behind),
+		cmocka_unit_test(test_a_hang_up_after_the_last_bytes_is_seen),
 		cmocka_unit_test(test_the_runner_judges_every_byte),
 		cmocka_unit_test(test_a_failed_setup_leaves_the_steps_skipped),
 		cmocka_unit_test(test_a_retry_is_reported_with_its_attempts),
