@@ -64,7 +64,8 @@ struct hns_transport_ops {
 struct hns_transport {
 	const struct hns_transport_ops *ops;
 	int fd;
-	int ep;                    /* epoll over fd for reads, -1 until the first;
+	int ep;                    /* epoll over fd for reads: -1 until the first
+	                              wait, -2 when epoll cannot watch fd (poll());
 	                              closed with fd (transport.c) */
 	unsigned more;             /* HNS_MORE_*: read before waiting again */
 	int sock;                  /* fd is a socket: send() without SIGPIPE */

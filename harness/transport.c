@@ -119,17 +119,17 @@ wait_in(struct hns_transport *t, int ms)
 	struct epoll_event ev;
 	struct pollfd pfd;
 
-	if (t->ep < 0) {
+	if (t->ep == -1) {
 		t->ep = epoll_create1(EPOLL_CLOEXEC);
 		memset(&ev, 0, sizeof(ev));
 		ev.events = EPOLLIN | EPOLLET;
 		ev.data.fd = t->fd;
 		if (t->ep >= 0 && epoll_ctl(t->ep, EPOLL_CTL_ADD, t->fd, &ev) != 0) {
 			close(t->ep);
-			t->ep = -2;       /* not to be tried again: poll() */
+			t->ep = -1;
 		}
-		if (t->ep == -1)
-			t->ep = -2;
+		if (t->ep < 0)
+			t->ep = -2;       /* epoll cannot watch it: poll() from now on */
 	}
 	if (t->ep >= 0) {
 		int n;
