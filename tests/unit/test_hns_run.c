@@ -292,6 +292,19 @@ static const struct rcase cases[] = {
 	  "fail", "an error where +OK was expected", NULL, 0 },
 };
 
+/* A transport over one end of a socket pair; *peer is the other end. */
+static struct hns_transport *
+pair_transport(int *peer)
+{
+	struct hns_transport *t = NULL;
+	int sv[2];
+
+	assert_int_equal(socketpair(AF_UNIX, SOCK_STREAM, 0, sv), 0);
+	assert_int_equal(hns_fd_open(sv[0], "pair", &t, NULL), ATP_OK);
+	*peer = sv[1];
+	return t;
+}
+
 /*
  * The transport waits on an edge-triggered epoll set (transport.c): a read
  * that fills the caller's buffer must not leave the rest of what came
@@ -302,16 +315,15 @@ static void
 test_a_full_read_leaves_no_bytes_behind(void **state)
 {
 	static uint8_t out[10000], in[4096];
-	struct hns_transport *t = NULL;
+	struct hns_transport *t;
 	size_t got = 0, i;
-	int sv[2];
+	int peer;
 
 	(void)state;
 	for (i = 0; i < sizeof(out); i++)
 		out[i] = (uint8_t)(i * 7u);
-	assert_int_equal(socketpair(AF_UNIX, SOCK_STREAM, 0, sv), 0);
-	assert_int_equal(hns_fd_open(sv[0], "pair", &t, NULL), ATP_OK);
-	assert_int_equal(write(sv[1], out, sizeof(out)), (ssize_t)sizeof(out));
+	t = pair_transport(&peer);
+	assert_int_equal(write(peer, out, sizeof(out)), (ssize_t)sizeof(out));
 	for (i = 0; i < 3; i++) {
 		long n = t->ops->read(t, in, sizeof(in), 2000000u, NULL);
 		if (n <= 0)
@@ -322,7 +334,7 @@ test_a_full_read_leaves_no_bytes_behind(void **state)
 	}
 	assert_int_equal(got, sizeof(out));
 	hns_transport_close(t);
-	close(sv[1]);
+	close(peer);
 }
 
 /* A hang-up that comes with the last bytes is one edge: the read after
@@ -330,17 +342,16 @@ test_a_full_read_leaves_no_bytes_behind(void **state)
 static void
 test_a_hang_up_after_the_last_bytes_is_seen(void **state)
 {
-	struct hns_transport *t = NULL;
+	struct hns_transport *t;
 	struct atp_diag d;
 	uint8_t in[64];
 	long n;
-	int sv[2];
+	int peer;
 
 	(void)state;
-	assert_int_equal(socketpair(AF_UNIX, SOCK_STREAM, 0, sv), 0);
-	assert_int_equal(hns_fd_open(sv[0], "pair", &t, NULL), ATP_OK);
-	assert_int_equal(write(sv[1], "+OK\r\n\r\n", 7), 7);
-	close(sv[1]);
+	t = pair_transport(&peer);
+	assert_int_equal(write(peer, "+OK\r\n\r\n", 7), 7);
+	close(peer);
 	n = t->ops->read(t, in, sizeof(in), 2000000u, NULL);
 	assert_int_equal(n, 7);
 	atp_diag_clear(&d);
